@@ -1,0 +1,43 @@
+import { loadConfig, ConfigError, parseEnvFile } from './config';
+import os from 'node:os';
+import path from 'node:path';
+
+const home = path.join(os.tmpdir(), `pw-config-test-${process.pid}`);
+
+describe('loadConfig', () => {
+  it('gives the embedded defaults', () => {
+    const c = loadConfig({ POSTWERK_HOME: home });
+    expect(c.db).toEqual({ client: 'sqlite', filename: path.join(home, 'postwerk.db'), poolMax: 1 });
+    expect(c.api.port).toBe(8080);
+    expect(c.secretKey).toHaveLength(32);
+    // the generated key is kept: a second load reads the same one
+    expect(loadConfig({ POSTWERK_HOME: home }).secretKey.equals(c.secretKey)).toBe(true);
+  });
+
+  it('names the variable and what is allowed', () => {
+    expect(() => loadConfig({ POSTWERK_HOME: home, POSTWERK_DB_CLIENT: 'mysql' })).toThrow(
+      /POSTWERK_DB_CLIENT="mysql": must be one of sqlite, postgres/,
+    );
+    expect(() => loadConfig({ POSTWERK_HOME: home, POSTWERK_API_PORT: '99999' })).toThrow(/POSTWERK_API_PORT="99999"/);
+  });
+
+  it('requires a database URL for postgres', () => {
+    try {
+      loadConfig({ POSTWERK_HOME: home, POSTWERK_DB_CLIENT: 'postgres' });
+      throw new Error('expected a ConfigError');
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      expect((e as ConfigError).problems[0]).toMatch(/^POSTWERK_DATABASE_URL: is required/);
+    }
+  });
+
+  it('rejects a secret key of the wrong length', () => {
+    expect(() => loadConfig({ POSTWERK_HOME: home, POSTWERK_SECRET_KEY: 'abcd' })).toThrow(/32 bytes/);
+  });
+});
+
+describe('parseEnvFile', () => {
+  it('reads NAME=value lines', () => {
+    expect(parseEnvFile('# c\nA=1\nexport B="two"\n\nC=x=y\n')).toEqual({ A: '1', B: 'two', C: 'x=y' });
+  });
+});

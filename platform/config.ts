@@ -1,0 +1,192 @@
+import path from 'node:path';
+import fs from 'node:fs';
+import { z } from 'zod';
+
+/**
+ * The one typed configuration of every Postwerk process, read from POSTWERK_* environment variables.
+ * Defaults are the embedded single-machine mode (SQLite and a local state folder under ./.postwerk);
+ * production sets POSTWERK_DB_CLIENT=postgres and points the URLs at real servers.
+ */
+const port = z.coerce.number().int().min(1).max(65535);
+const bool = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no'])
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+const schema = z
+  .object({
+    POSTWERK_HOME: z.string().min(1).default('.postwerk'),
+    POSTWERK_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+    POSTWERK_DB_CLIENT: z.enum(['sqlite', 'postgres']).default('sqlite'),
+    POSTWERK_DB_FILE: z.string().optional(),
+    POSTWERK_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    POSTWERK_DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+
+    POSTWERK_REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:16379'),
+
+    POSTWERK_IMAP_HOST: z.string().default('127.0.0.1'),
+    POSTWERK_IMAP_PORT: port.default(10143),
+    POSTWERK_IMAP_TLS: bool.default(false),
+    POSTWERK_LMTP_HOST: z.string().optional(),
+    POSTWERK_LMTP_PORT: port.default(10024),
+    POSTWERK_DOVEADM_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:10245/doveadm/v1'),
+    POSTWERK_DOVEADM_API_KEY: z.string().default(''),
+    POSTWERK_MASTER_USER: z.string().min(1).default('postwerk'),
+    POSTWERK_MASTER_PASSWORD: z.string().default(''),
+    POSTWERK_MAIL_ROOT: z.string().optional(),
+
+    POSTWERK_CLAMD_HOST: z.string().default('127.0.0.1'),
+    POSTWERK_CLAMD_PORT: port.default(13310),
+    POSTWERK_RSPAMD_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:11333'),
+
+    POSTWERK_LDAP_URL: z.string().optional(),
+    POSTWERK_LDAP_BASE_DN: z.string().optional(),
+    POSTWERK_LDAP_BIND_DN: z.string().optional(),
+    POSTWERK_LDAP_BIND_PASSWORD: z.string().optional(),
+
+    POSTWERK_API_HOST: z.string().default('127.0.0.1'),
+    POSTWERK_API_PORT: port.default(8080),
+    POSTWERK_PUBLIC_URL: z.url().optional(),
+    /** Requests per minute per client address on the API; 0 turns the limit off (tests, benchmarks). */
+    POSTWERK_API_RATE_LIMIT: z.coerce.number().int().min(0).default(600),
+    POSTWERK_TRUST_PROXY: bool.default(false),
+
+    /** 32 bytes, hex or base64: encrypts secrets at rest (migration source credentials). */
+    POSTWERK_SECRET_KEY: z.string().optional(),
+    /** bcrypt cost for account and staff passwords (Dovecot verifies them as BLF-CRYPT). */
+    POSTWERK_PASSWORD_COST: z.coerce.number().int().min(4).max(15).default(10),
+    POSTWERK_DELETE_GRACE_DAYS: z.coerce.number().min(0).max(3650).default(30),
+  })
+  .superRefine((env, ctx) => {
+    if (env.POSTWERK_DB_CLIENT === 'postgres' && !env.POSTWERK_DATABASE_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['POSTWERK_DATABASE_URL'],
+        message: 'is required when POSTWERK_DB_CLIENT=postgres (e.g. postgres://user@host:5432/postwerk)',
+      });
+    }
+  });
+
+export type Env = z.infer<typeof schema>;
+
+export interface Config {
+  home: string;
+  logLevel: Env['POSTWERK_LOG_LEVEL'];
+  db:
+    | { client: 'sqlite'; filename: string; poolMax: number }
+    | { client: 'postgres'; url: string; poolMax: number };
+  redisUrl: string;
+  dovecot: {
+    imapHost: string;
+    imapPort: number;
+    imapTls: boolean;
+    lmtpHost: string;
+    lmtpPort: number;
+    doveadmUrl: string;
+    doveadmApiKey: string;
+    masterUser: string;
+    masterPassword: string;
+    mailRoot: string;
+  };
+  clamd: { host: string; port: number };
+  rspamdUrl: string;
+  ldap: { url: string; baseDn: string; bindDn: string; bindPassword: string } | null;
+  api: { host: string; port: number; publicUrl: string; rateLimitPerMinute: number; trustProxy: boolean };
+  secretKey: Buffer;
+  passwordCost: number;
+  deleteGraceDays: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function describeIssue(issue: z.core.$ZodIssue, env: NodeJS.ProcessEnv): string {
+  const name = String(issue.path[0] ?? 'environment');
+  const got = env[name];
+  let allowed = issue.message;
+  if (issue.code === 'invalid_value' && 'values' in issue) allowed = `must be one of ${issue.values.join(', ')}`;
+  return `${name}${got !== undefined ? `=${JSON.stringify(got)}` : ''}: ${allowed}`;
+}
+
+function parseSecretKey(raw: string | undefined, home: string): Buffer {
+  if (raw) {
+    const key = /^[0-9a-f]{64}$/i.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
+    if (key.length !== 32) throw new ConfigError(['POSTWERK_SECRET_KEY: must be 32 bytes as 64 hex characters or base64']);
+    return key;
+  }
+  // Embedded mode: one key per state folder, created on first use and kept beside the data it protects.
+  const file = path.join(home, 'secret.key');
+  if (fs.existsSync(file)) return Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'hex');
+  fs.mkdirSync(home, { recursive: true, mode: 0o755 });
+  const key = require('node:crypto').randomBytes(32) as Buffer;
+  fs.writeFileSync(file, key.toString('hex'), { mode: 0o600 });
+  return key;
+}
+
+/** Reads and validates the configuration; throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => describeIssue(i, env)));
+  const e = parsed.data;
+  const home = path.resolve(e.POSTWERK_HOME);
+  const apiUrl = e.POSTWERK_PUBLIC_URL ?? `http://${e.POSTWERK_API_HOST}:${e.POSTWERK_API_PORT}`;
+  return {
+    home,
+    logLevel: e.POSTWERK_LOG_LEVEL,
+    db:
+      e.POSTWERK_DB_CLIENT === 'postgres'
+        ? { client: 'postgres', url: e.POSTWERK_DATABASE_URL!, poolMax: e.POSTWERK_DB_POOL_MAX }
+        : {
+            client: 'sqlite',
+            filename: path.resolve(e.POSTWERK_DB_FILE ?? path.join(home, 'postwerk.db')),
+            poolMax: 1,
+          },
+    redisUrl: e.POSTWERK_REDIS_URL,
+    dovecot: {
+      imapHost: e.POSTWERK_IMAP_HOST,
+      imapPort: e.POSTWERK_IMAP_PORT,
+      imapTls: e.POSTWERK_IMAP_TLS,
+      lmtpHost: e.POSTWERK_LMTP_HOST ?? e.POSTWERK_IMAP_HOST,
+      lmtpPort: e.POSTWERK_LMTP_PORT,
+      doveadmUrl: e.POSTWERK_DOVEADM_URL,
+      doveadmApiKey: e.POSTWERK_DOVEADM_API_KEY,
+      masterUser: e.POSTWERK_MASTER_USER,
+      masterPassword: e.POSTWERK_MASTER_PASSWORD,
+      mailRoot: path.resolve(e.POSTWERK_MAIL_ROOT ?? path.join(home, 'mail')),
+    },
+    clamd: { host: e.POSTWERK_CLAMD_HOST, port: e.POSTWERK_CLAMD_PORT },
+    rspamdUrl: e.POSTWERK_RSPAMD_URL,
+    ldap: e.POSTWERK_LDAP_URL
+      ? {
+          url: e.POSTWERK_LDAP_URL,
+          baseDn: e.POSTWERK_LDAP_BASE_DN ?? '',
+          bindDn: e.POSTWERK_LDAP_BIND_DN ?? '',
+          bindPassword: e.POSTWERK_LDAP_BIND_PASSWORD ?? '',
+        }
+      : null,
+    api: {
+      host: e.POSTWERK_API_HOST,
+      port: e.POSTWERK_API_PORT,
+      publicUrl: apiUrl,
+      rateLimitPerMinute: e.POSTWERK_API_RATE_LIMIT,
+      trustProxy: e.POSTWERK_TRUST_PROXY,
+    },
+    secretKey: parseSecretKey(e.POSTWERK_SECRET_KEY, home),
+    passwordCost: e.POSTWERK_PASSWORD_COST,
+    deleteGraceDays: e.POSTWERK_DELETE_GRACE_DAYS,
+  };
+}
+
+/** Reads NAME=value lines (the stack's stack.env) into an object; `#` comments and blank lines ignored. */
+export function parseEnvFile(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const m = /^\s*(?:export\s+)?([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line);
+    if (m) out[m[1]!] = m[2]!.trim().replace(/^(['"])(.*)\1$/, '$2');
+  }
+  return out;
+}

@@ -1,0 +1,77 @@
+import knex, { type Knex } from 'knex';
+import pg from 'pg';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config';
+import { migrationSource } from './migrations';
+
+export type { Knex };
+export type Db = Knex;
+
+// int8 (bigint) columns hold byte counts; they stay far below 2^53, so numbers are safe and simpler than strings.
+pg.types.setTypeParser(20, (v: string) => Number(v));
+// numeric (sums of bigints) likewise
+pg.types.setTypeParser(1700, (v: string) => Number(v));
+
+/** SQLite waits this long for another writer (another Postwerk process, Dovecot never writes) before SQLITE_BUSY. */
+const SQLITE_BUSY_TIMEOUT_MS = 10_000;
+
+export function createDb(config: Pick<Config, 'db'>): Db {
+  const db = config.db;
+  if (db.client === 'sqlite') {
+    fs.mkdirSync(path.dirname(db.filename), { recursive: true, mode: 0o755 });
+    return knex({
+      client: 'sqlite3',
+      connection: { filename: db.filename },
+      useNullAsDefault: true,
+      // One connection: SQLite has one writer anyway, and one connection makes every transaction in this
+      // process strictly serial, so read-check-write sequences (pool allocation) cannot interleave.
+      pool: {
+        min: 1,
+        max: 1,
+        afterCreate(conn: { run: (sql: string, cb: (err: Error | null) => void) => void }, done: (err: Error | null, conn: unknown) => void) {
+          // WAL lets Dovecot's auth process read the user view while Postwerk writes.
+          const pragmas = [
+            'PRAGMA journal_mode = WAL',
+            'PRAGMA foreign_keys = ON',
+            `PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`,
+            'PRAGMA synchronous = NORMAL',
+          ];
+          const next = (i: number): void => {
+            if (i === pragmas.length) return done(null, conn);
+            conn.run(pragmas[i]!, (err) => (err ? done(err, conn) : next(i + 1)));
+          };
+          next(0);
+        },
+      },
+    });
+  }
+  return knex({
+    client: 'pg',
+    connection: db.url,
+    pool: { min: 0, max: db.poolMax },
+  });
+}
+
+export function isPostgres(db: Db): boolean {
+  return db.client.config.client === 'pg';
+}
+
+export async function migrateLatest(db: Db): Promise<string[]> {
+  const [, applied] = (await db.migrate.latest({ migrationSource })) as [number, string[]];
+  return applied;
+}
+
+/** True when the error is a unique-constraint violation, on either database. */
+export function isUniqueViolation(e: unknown): boolean {
+  const err = e as { code?: string; errno?: number; message?: string };
+  return err?.code === '23505' || err?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(err?.message ?? '');
+}
+
+/** True when a transaction lost a serialization race and may simply be run again. */
+export function isRetryableTxError(e: unknown): boolean {
+  const err = e as { code?: string; message?: string };
+  return err?.code === '40001' || err?.code === '40P01' || err?.code === 'SQLITE_BUSY' || /SQLITE_BUSY/.test(err?.message ?? '');
+}
+
+export const nowIso = (): string => new Date().toISOString();
