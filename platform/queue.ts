@@ -1,0 +1,148 @@
+import { Queue, Worker, type Job, type JobsOptions } from 'bullmq';
+import IORedis, { type Redis } from 'ioredis';
+import type { z } from 'zod';
+import type { Logger } from './logger';
+
+/**
+ * Background work runs as BullMQ jobs over Redis, so workers scale out over machines.
+ * Each job type is declared once with defineJob: its queue, a zod schema for the payload (validated on
+ * enqueue and again in the worker), and a deterministic job id so that a retried enqueue is harmless.
+ * Attempts and backoff are set here once for every job.
+ */
+export type QueueName = 'control-plane' | 'quotas' | 'migrations' | 'filters' | 'backup';
+
+/** Exponential backoff from 2 s: a dying worker or a restarting Dovecot is back long before the last try. */
+export const DEFAULT_JOB_OPTIONS: JobsOptions = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 2000 },
+  removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
+  removeOnFail: { age: 30 * 24 * 3600 },
+};
+
+export interface JobDefinition<P> {
+  queue: QueueName;
+  /** Dotted name: `account.purge`, `quota.usage-collect`. */
+  name: string;
+  payload: z.ZodType<P>;
+  /** Same payload, same id: BullMQ ignores a second add of a job id it still holds. */
+  jobId?: (payload: P) => string;
+  options?: JobsOptions;
+}
+
+export function defineJob<P>(def: JobDefinition<P>): JobDefinition<P> {
+  return def;
+}
+
+export type JobOutcome = { status: 'done' | 'skipped'; detail?: unknown };
+
+export interface JobHandler<P> {
+  job: JobDefinition<P>;
+  handle(payload: P, job: Job): Promise<JobOutcome>;
+}
+
+export function handler<P>(job: JobDefinition<P>, handle: (payload: P, job: Job) => Promise<JobOutcome>): JobHandler<P> {
+  return { job, handle };
+}
+
+export function createRedis(url: string, opts: { forWorker?: boolean } = {}): Redis {
+  // Workers block on Redis and must never give up a command (BullMQ requires maxRetriesPerRequest null);
+  // producers in request paths fail fast instead of hanging an HTTP request.
+  return new IORedis(url, {
+    maxRetriesPerRequest: opts.forWorker ? null : 2,
+    enableOfflineQueue: opts.forWorker ?? false,
+    lazyConnect: false,
+  });
+}
+
+/** Job ids may not contain ':' in BullMQ. */
+const safeId = (id: string) => id.replace(/:/g, '_');
+
+export class JobQueue {
+  private readonly queues = new Map<QueueName, Queue>();
+  constructor(
+    private readonly connection: Redis,
+    private readonly prefix = 'postwerk',
+  ) {}
+
+  private queue(name: QueueName): Queue {
+    let q = this.queues.get(name);
+    if (!q) {
+      q = new Queue(name, { connection: this.connection, prefix: this.prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+      this.queues.set(name, q);
+    }
+    return q;
+  }
+
+  async enqueue<P>(def: JobDefinition<P>, payload: P, opts: JobsOptions = {}): Promise<string | undefined> {
+    const data = def.payload.parse(payload);
+    const jobId = opts.jobId ?? (def.jobId ? safeId(def.jobId(data)) : undefined);
+    const job = await this.queue(def.queue).add(def.name, data, { ...def.options, ...opts, ...(jobId ? { jobId } : {}) });
+    return job.id;
+  }
+
+  /** A recurring job (usage collection, purge sweeps, delta passes): upserted, so every process may call it. */
+  async schedule<P>(def: JobDefinition<P>, schedulerId: string, every: { everyMs: number } | { cron: string }, payload: P) {
+    const data = def.payload.parse(payload);
+    await this.queue(def.queue).upsertJobScheduler(
+      safeId(schedulerId),
+      'everyMs' in every ? { every: every.everyMs } : { pattern: every.cron },
+      { name: def.name, data, opts: def.options },
+    );
+  }
+
+  async removeSchedule(queue: QueueName, schedulerId: string): Promise<void> {
+    await this.queue(queue).removeJobScheduler(safeId(schedulerId));
+  }
+
+  /** Removes a delayed or waiting job (a rescheduled cut-over); false when it already ran or is running. */
+  async cancel(queue: QueueName, jobId: string): Promise<boolean> {
+    const job = await this.queue(queue).getJob(safeId(jobId));
+    if (!job) return false;
+    const state = await job.getState();
+    if (state === 'active' || state === 'completed') return false;
+    await job.remove();
+    return true;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+  }
+}
+
+/**
+ * Runs the handlers of one queue. A handler's payload is validated again here (a job written by an older
+ * version must fail loudly, not half-run). Throwing makes BullMQ retry with the backoff above.
+ */
+export function startWorker(opts: {
+  redisUrl: string;
+  queue: QueueName;
+  handlers: JobHandler<any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+  logger: Logger;
+  concurrency?: number;
+  prefix?: string;
+}): Worker {
+  const byName = new Map(opts.handlers.map((h) => [h.job.name, h]));
+  const worker = new Worker(
+    opts.queue,
+    async (job) => {
+      const h = byName.get(job.name);
+      if (!h) throw new Error(`no handler for job ${job.name} on queue ${opts.queue}`);
+      const payload = h.job.payload.parse(job.data);
+      const log = opts.logger.child({ jobId: job.id, job: job.name });
+      const started = Date.now();
+      const outcome = await h.handle(payload, job);
+      log.info({ outcome: outcome.status, ms: Date.now() - started }, 'job finished');
+      return outcome;
+    },
+    {
+      connection: createRedis(opts.redisUrl, { forWorker: true }),
+      prefix: opts.prefix ?? 'postwerk',
+      concurrency: opts.concurrency ?? 4,
+    },
+  );
+  worker.on('failed', (job, err) => {
+    opts.logger.warn({ jobId: job?.id, job: job?.name, attempt: job?.attemptsMade, err: err.message }, 'job failed');
+  });
+  worker.on('error', (err) => opts.logger.error({ err: err.message, queue: opts.queue }, 'worker error'));
+  return worker;
+}
