@@ -1,0 +1,120 @@
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import path from 'node:path';
+import { z } from 'zod';
+import type { Services } from '../services';
+import { appendAudit } from '../../platform/audit';
+import { assertTenantAccess } from '../../platform/actor';
+import { AppError } from '../../platform/errors';
+import { platformChecks, runChecks } from '../../platform/health';
+import { authenticate } from '../auth/authenticate';
+import { requirePermission } from '../auth/permissions';
+import { errorBody, errorHandler } from './http-errors';
+import { completeKey, releaseKey, reserveKey } from './idempotency';
+import { buildOpenApi } from './openapi';
+import type { RouteDef } from './route';
+import { allRoutes } from './routes';
+
+export const API_PREFIX = '/api/v1';
+const DEFAULT_BODY_LIMIT = '1mb';
+const noQuery = z.strictObject({});
+
+/** Wraps one declared route: authenticate → authorize → validate → idempotency → command → answer. */
+function adapt(services: Services, def: RouteDef) {
+  const method = def.method.toUpperCase();
+  return async (req: Request, res: Response) => {
+    const actor = def.permission === 'public' ? null : await authenticate(services.db, req);
+    if (def.permission !== 'public' && !actor) throw new AppError('unauthenticated', 'sign in or send an API token (Authorization: Bearer pwk_…)');
+    if (actor && def.permission !== 'public' && def.permission !== 'authenticated') requirePermission(actor, def.permission);
+
+    const params = def.params ? def.params.parse(req.params) : req.params;
+    if (actor && typeof params === 'object' && params && 'tenantId' in params) {
+      assertTenantAccess(actor, String((params as { tenantId: string }).tenantId), 'tenant', String((params as { tenantId: string }).tenantId));
+    }
+    const query = (def.query ?? noQuery).parse({ ...(req.query as object) });
+    const body = def.body ? def.body.parse(req.body ?? (def.acceptsCsv ? '' : {})) : undefined;
+
+    const ctx = { ...services, actor: actor ?? { kind: 'system' as const, id: 'anonymous', label: 'anonymous', role: 'support' as const, tenantId: null, ip: req.ip } };
+
+    // Support staff acting on a tenant is audited even when they only look.
+    if (actor?.role === 'support' && method === 'GET' && params && typeof params === 'object' && 'tenantId' in params) {
+      await services.db.transaction((trx) =>
+        appendAudit(trx, actor, { action: 'support.viewed', tenantId: String((params as { tenantId: string }).tenantId), target: { type: 'route', id: `${method} ${req.path}` } }),
+      );
+    }
+
+    const idemKey = def.idempotent && actor ? req.get('idempotency-key') : undefined;
+    const principal = actor ? `${actor.kind}:${actor.id}` : '';
+    if (idemKey) {
+      const r = await reserveKey(services.db, principal, idemKey, { method, path: req.path, body });
+      if ('replay' in r) {
+        res.setHeader('Idempotent-Replayed', 'true');
+        return r.replay.status === 204 ? res.status(204).end() : res.status(r.replay.status).json(r.replay.body);
+      }
+    }
+    let result: unknown;
+    try {
+      result = await def.handler(ctx, { params, query, body, http: { req, res } });
+    } catch (e) {
+      if (idemKey) await releaseKey(services.db, principal, idemKey);
+      throw e;
+    }
+    const status = def.status ?? 200;
+    if (idemKey) await completeKey(services.db, principal, idemKey, status, result);
+    if (res.headersSent) return;
+    if (status === 204) return res.status(204).end();
+    res.status(status).json(result);
+  };
+}
+
+export function createApiApp(services: Services, opts: { routes?: RouteDef[]; portalDir?: string } = {}): Express {
+  const app = express();
+  const routes = opts.routes ?? allRoutes;
+  app.disable('x-powered-by');
+  app.set('trust proxy', services.config.api.trustProxy);
+  app.set('query parser', 'simple');
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  const checks = platformChecks(services);
+  app.get('/readyz', async (_req, res) => {
+    const result = await runChecks(checks);
+    res.status(result.ok ? 200 : 503).json({ status: result.ok ? 'ready' : 'not ready', checks: result.checks });
+  });
+
+  const api = express.Router();
+  if (services.config.api.rateLimitPerMinute > 0) {
+    api.use(
+      rateLimit({
+        windowMs: 60_000,
+        limit: services.config.api.rateLimitPerMinute,
+        standardHeaders: 'draft-7',
+        legacyHeaders: false,
+        handler: (_req, res) => {
+          res.status(429).json(errorBody(new AppError('rate_limited', 'too many requests; slow down and retry after the time in the RateLimit header')));
+        },
+      }),
+    );
+  }
+  const openapi = buildOpenApi(routes, { serverUrl: `${services.config.api.publicUrl}${API_PREFIX}` });
+  api.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  for (const def of routes) {
+    const parsers = [
+      express.json({ limit: def.bodyLimit ?? DEFAULT_BODY_LIMIT, strict: true }),
+      ...(def.acceptsCsv ? [express.text({ type: ['text/csv', 'text/plain'], limit: def.bodyLimit ?? DEFAULT_BODY_LIMIT })] : []),
+    ];
+    api[def.method](def.path, ...parsers, adapt(services, def));
+  }
+  api.use((req: Request, _res: Response, next: NextFunction) => {
+    next(new AppError('not_found', `no route ${req.method} ${API_PREFIX}${req.path}`));
+  });
+  app.use(API_PREFIX, api);
+
+  if (opts.portalDir) app.use(express.static(path.resolve(opts.portalDir), { index: 'index.html' }));
+  app.use((req: Request, _res: Response, next: NextFunction) => next(new AppError('not_found', `nothing at ${req.method} ${req.path}`)));
+  app.use(errorHandler(services.logger));
+  return app;
+}

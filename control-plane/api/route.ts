@@ -1,0 +1,59 @@
+import type { Request, Response } from 'express';
+import { z } from 'zod';
+import type { Ctx } from '../services';
+import type { Permission } from '../auth/permissions';
+
+/**
+ * A route is a declaration: method, path, what it needs (a permission), zod schemas for params, query
+ * and body, and a handler that calls one command. The app (app.ts) turns it into an express handler
+ * with authentication, authorization, validation, idempotency and error mapping, and openapi.ts turns
+ * the same declaration into the OpenAPI document, so the two cannot drift apart.
+ */
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface RouteInput<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  /** For the few routes that speak HTTP themselves (login sets a cookie, exports stream). */
+  http: { req: Request; res: Response };
+}
+
+export interface RouteDef<P = any, Q = any, B = any, R = any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  method: Method;
+  /** Express path under /api/v1, e.g. `/tenants/:tenantId/accounts`. */
+  path: string;
+  summary: string;
+  tags: string[];
+  /** `public`: no authentication (login); `authenticated`: any signed-in actor; else a permission. */
+  permission: Permission | 'public' | 'authenticated';
+  params?: z.ZodType<P>;
+  query?: z.ZodType<Q>;
+  body?: z.ZodType<B>;
+  response?: z.ZodType<R>;
+  /** Status of a successful answer; 204 sends no body. */
+  status?: 200 | 201 | 202 | 204;
+  /** Honour an Idempotency-Key header: a retried create returns the first answer instead of a duplicate. */
+  idempotent?: boolean;
+  /** Body size limit for this route (bulk CSV imports need more than the default). */
+  bodyLimit?: string;
+  /** Accept text/csv bodies as a string. */
+  acceptsCsv?: boolean;
+  handler(ctx: Ctx, input: RouteInput<P, Q, B>): Promise<R>;
+}
+
+export function route<P = Record<string, never>, Q = Record<string, never>, B = undefined, R = unknown>(
+  def: RouteDef<P, Q, B, R>,
+): RouteDef<P, Q, B, R> {
+  return def;
+}
+
+/** Shared query schema of list routes. */
+export const pageQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(500).optional(),
+});
+
+export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+
+export const uuidParam = z.uuid();

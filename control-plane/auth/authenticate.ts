@@ -1,0 +1,48 @@
+import type { Request } from 'express';
+import type { Actor, Role } from '../../platform/actor';
+import type { Db } from '../../platform/db';
+import { hashSecret, SESSION_COOKIE, TOKEN_PREFIX } from './tokens';
+
+/**
+ * Resolves the actor of a request from `Authorization: Bearer pwk_…` (automation) or the portal's
+ * session cookie. Returns null when neither is present or valid; the caller answers 401.
+ */
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return decodeURIComponent(v.join('='));
+  }
+  return undefined;
+}
+
+export async function authenticate(db: Db, req: Request): Promise<Actor | null> {
+  const now = new Date().toISOString();
+  const ip = req.ip;
+  const auth = req.get('authorization');
+  if (auth) {
+    const m = /^Bearer\s+(\S+)$/i.exec(auth);
+    if (!m || !m[1]!.startsWith(TOKEN_PREFIX)) return null;
+    const token = await db('api_tokens')
+      .where({ token_hash: hashSecret(m[1]!) })
+      .whereNull('revoked_at')
+      .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', now))
+      .first();
+    if (!token) return null;
+    // last_used_at is for humans reviewing tokens: a failed update must not fail the request.
+    db('api_tokens').where({ id: token.id }).update({ last_used_at: now }).catch(() => undefined);
+    return { kind: 'token', id: token.id, label: `token:${token.name}`, role: token.role as Role, tenantId: token.tenant_id, ip };
+  }
+  const session = readCookie(req.get('cookie'), SESSION_COOKIE);
+  if (session) {
+    const row = await db('sessions')
+      .join('staff_users', 'staff_users.id', 'sessions.user_id')
+      .where('sessions.token_hash', hashSecret(session))
+      .andWhere('sessions.expires_at', '>', now)
+      .andWhere('staff_users.status', 'active')
+      .first('staff_users.id', 'staff_users.email', 'staff_users.role', 'staff_users.tenant_id');
+    if (!row) return null;
+    return { kind: 'staff', id: row.id, label: row.email, role: row.role as Role, tenantId: row.tenant_id, ip };
+  }
+  return null;
+}

@@ -1,0 +1,42 @@
+import { Command, CommanderError } from 'commander';
+import { AppError } from '../../platform/errors';
+import { ConfigError } from '../../platform/config';
+import { registerCliCommands } from './commands';
+
+/**
+ * `postwerk`: the operator's command line. Every subcommand calls the same domain commands as the API,
+ * acting as the `cli` actor (recorded in the audit log with the OS user).
+ */
+export function buildProgram(): Command {
+  const program = new Command('postwerk')
+    .description('Postwerk: control plane for managed mail hosting and mailbox migration')
+    .showHelpAfterError()
+    .exitOverride();
+  registerCliCommands(program);
+  return program;
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof ConfigError) {
+      process.stderr.write(`postwerk: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof AppError) {
+      process.stderr.write(`postwerk: ${e.message}\n`);
+      if (Array.isArray(e.details)) for (const d of e.details) process.stderr.write(`  ${JSON.stringify(d)}\n`);
+      return e.status >= 500 ? 1 : 2;
+    }
+    process.stderr.write(`postwerk: ${(e as Error).stack ?? String(e)}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module || process.argv[1]?.endsWith('bin/postwerk')) {
+  runCli(process.argv).then((code) => process.exit(code));
+}

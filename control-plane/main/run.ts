@@ -1,0 +1,71 @@
+import http from 'node:http';
+import type { Worker } from 'bullmq';
+import { loadConfig, ConfigError, type Config } from '../../platform/config';
+import { migrateLatest } from '../../platform/db';
+import { startWorker, type QueueName } from '../../platform/queue';
+import { createApiApp } from '../api/app';
+import { createServices, type Services } from '../services';
+import { ensureSchedules, jobHandlers } from '../workers';
+import path from 'node:path';
+
+/**
+ * Building blocks of the process entry points (api.ts, worker.ts, dev.ts): each process role is a
+ * few lines that combine these.
+ */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`postwerk: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+}
+
+export const PORTAL_DIR = path.resolve(__dirname, '../../portal/public');
+
+export async function startApi(services: Services): Promise<http.Server> {
+  const app = createApiApp(services, { portalDir: PORTAL_DIR });
+  const server = http.createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      reject(e.code === 'EADDRINUSE' ? new Error(`API port ${services.config.api.port} on ${services.config.api.host} is already in use (set POSTWERK_API_PORT)`) : e),
+    );
+    server.listen(services.config.api.port, services.config.api.host, resolve);
+  });
+  return server;
+}
+
+export async function startWorkers(services: Services, queues?: QueueName[]): Promise<Worker[]> {
+  const handlers = jobHandlers(services);
+  const names = (queues ?? (Object.keys(handlers) as QueueName[])).filter((q) => handlers[q].length > 0);
+  await ensureSchedules(services);
+  return names.map((queue) => startWorker({ redisUrl: services.config.redisUrl, queue, handlers: handlers[queue], logger: services.logger }));
+}
+
+export async function prepareDatabase(services: Services): Promise<void> {
+  const applied = await migrateLatest(services.db);
+  if (applied.length) services.logger.info({ applied }, 'database migrated');
+}
+
+export function onShutdown(fn: () => Promise<void>): void {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`\n${signal}: stopping…\n`);
+    fn().then(
+      () => process.exit(0),
+      (e) => {
+        process.stderr.write(`shutdown failed: ${(e as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+export { createServices };

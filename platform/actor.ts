@@ -1,0 +1,35 @@
+import { AppError } from './errors';
+
+/**
+ * Who is acting: a staff user through a portal session, an API token, the CLI on the operator's
+ * machine, or the system itself (workers, schedules). Every command takes the actor first; the audit
+ * log records it.
+ */
+export const ROLES = ['operator', 'tenant_admin', 'migration_engineer', 'support'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface Actor {
+  kind: 'staff' | 'token' | 'cli' | 'system';
+  /** staff user id, token id, OS user for the CLI, job name for the system */
+  id: string;
+  /** what the audit log and error messages show: an e-mail address, a token name */
+  label: string;
+  role: Role;
+  /** set for tenant-scoped actors (tenant admins, tenant tokens): they see only this tenant */
+  tenantId: string | null;
+  ip?: string;
+}
+
+export const systemActor = (what: string): Actor => ({ kind: 'system', id: what, label: what, role: 'operator', tenantId: null });
+
+export const cliActor = (): Actor => {
+  const user = process.env.SUDO_USER ?? process.env.USER ?? 'root';
+  return { kind: 'cli', id: user, label: `cli:${user}`, role: 'operator', tenantId: null };
+};
+
+/** A tenant-scoped actor reaching into another tenant gets exactly the answer a missing object gets. */
+export function assertTenantAccess(actor: Actor, tenantId: string, what = 'object', id?: string): void {
+  if (actor.tenantId !== null && actor.tenantId !== tenantId) {
+    throw new AppError('not_found', id ? `${what} ${id} not found` : `${what} not found`);
+  }
+}
