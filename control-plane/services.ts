@@ -1,27 +1,14 @@
-import type { Redis } from 'ioredis';
 import type { Config } from '../platform/config';
-import { createDb, type Db } from '../platform/db';
+import { createDb } from '../platform/db';
 import { createLogger, type Logger } from '../platform/logger';
 import { createRedis, JobQueue } from '../platform/queue';
 import { DoveadmClient } from '../platform/mail/doveadm';
-import type { Actor } from '../platform/actor';
+import type { Services } from '../platform/context';
 
-/**
- * The long-lived clients of one Postwerk process, made once at start (the composition root passes them
- * down; there is no global singleton). A request or a job pairs them with its actor as a Ctx.
- */
-export interface Services {
-  config: Config;
-  db: Db;
-  logger: Logger;
-  redis: Redis;
-  queue: JobQueue;
-  doveadm: DoveadmClient;
-}
-
-export interface Ctx extends Services {
-  actor: Actor;
-}
+// The types live in platform/context.ts so that domain modules below the control plane (quotas,
+// migrator, filters, backup) can take a Ctx without importing the composition root.
+export type { Services, Ctx } from '../platform/context';
+export { withActor } from '../platform/context';
 
 export function createServices(config: Config, opts: { logger?: Logger } = {}): Services & { close(): Promise<void> } {
   const logger = opts.logger ?? createLogger({ level: config.logLevel });
@@ -44,5 +31,3 @@ export function createServices(config: Config, opts: { logger?: Logger } = {}): 
     },
   };
 }
-
-export const withActor = (services: Services, actor: Actor): Ctx => ({ ...services, actor });

@@ -32,7 +32,6 @@ export const migrationSource: Knex.MigrationSource<string> = {
     return name;
   },
   async getMigration(name) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require(path.join(__dirname, name)) as MigrationModule;
   },
 };
