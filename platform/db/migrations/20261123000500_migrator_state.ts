@@ -32,7 +32,7 @@ export async function up(knex: Knex): Promise<void> {
       // copied | present (found on the destination by hash) | skipped (size cap, APPENDLIMIT)
       t.string('status', 16).notNullable();
       t.string('reason', 200).nullable();
-      t.primary(['folder_id', 'source_uidvalidity', 'source_uid'], { constraintName: 'migration_messages_pk' });
+      t.primary(['folder_id', 'source_uidvalidity', 'source_uid'], 'migration_messages_pk');
       t.index(['folder_id', 'sha256'], 'migration_messages_folder_hash_idx');
     });
   }

@@ -1,0 +1,138 @@
+// Reading messages through imapflow: metadata listings, bodies by UID range (small messages)
+// and streamed downloads (large ones), always BODY.PEEK on a mailbox opened read-only at the
+// source, so no \Seen is ever set there.
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import type { ImapFlow } from 'imapflow';
+import { DOWNLOAD_CHUNK_BYTES, FETCH_UID_CHUNK, SMALL_MESSAGE_BYTES } from '../limits';
+import { chunk, compressUids } from '../imap/uidset';
+import { MigratorError } from '../errors';
+
+export interface MessageMeta {
+  uid: number;
+  size: number;
+  flags: string[];
+  internalDate?: Date;
+  modseq?: string;
+}
+
+export function sha256(buf: Buffer): string {
+  return createHash('sha256').update(buf).digest('hex');
+}
+
+/** Flags as a comparable list: no \Recent (session flag), sorted, system flags case-normalized. */
+export function normalizeFlags(flags: Iterable<string>): string[] {
+  const out = new Set<string>();
+  for (const f of flags) {
+    if (!f || /^\\recent$/i.test(f)) continue;
+    out.add(f.startsWith('\\') ? '\\' + f.charAt(1).toUpperCase() + f.slice(2).toLowerCase() : f);
+  }
+  return [...out].sort();
+}
+
+export function sameFlags(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((f, i) => f === b[i]);
+}
+
+/** UID, FLAGS, RFC822.SIZE, INTERNALDATE (and MODSEQ) of a range, streamed. */
+export async function listMessages(
+  client: ImapFlow,
+  range: string,
+  opts: { changedSince?: bigint; withDate?: boolean } = {},
+): Promise<MessageMeta[]> {
+  const out: MessageMeta[] = [];
+  if (!client.mailbox || (client.mailbox as { exists?: number }).exists === 0) return out;
+  for await (const m of client.fetch(range, { uid: true, flags: true, size: true, internalDate: opts.withDate !== false }, { uid: true, changedSince: opts.changedSince })) {
+    if (!m.uid) continue;
+    out.push({
+      uid: m.uid,
+      size: m.size ?? 0,
+      flags: normalizeFlags(m.flags ?? []),
+      internalDate: m.internalDate ? new Date(m.internalDate) : undefined,
+      modseq: m.modseq !== undefined ? String(m.modseq) : undefined,
+    });
+  }
+  return out;
+}
+
+/**
+ * Streams small message bodies in UID-range FETCHes; yields each one as a Buffer.
+ * A UID the server no longer has is simply not yielded.
+ */
+export async function* fetchSmallBodies(client: ImapFlow, uids: readonly number[]): AsyncGenerator<{ uid: number; body: Buffer }> {
+  for (const part of chunk(uids, FETCH_UID_CHUNK)) {
+    for await (const m of client.fetch(compressUids(part), { uid: true, source: true }, { uid: true })) {
+      if (m.uid && m.source) yield { uid: m.uid, body: m.source };
+    }
+  }
+}
+
+/** Streams one message, hashing it and optionally spooling it to `file`. */
+export async function streamMessage(client: ImapFlow, uid: number, file?: string): Promise<{ sha256: string; size: number } | null> {
+  const dl = await client.download(String(uid), undefined, { uid: true, chunkSize: DOWNLOAD_CHUNK_BYTES });
+  if (!dl || !dl.content) return null;
+  const hash = createHash('sha256');
+  let size = 0;
+  const tap = new Transform({
+    transform(c: Buffer, _e, cb) {
+      hash.update(c);
+      size += c.length;
+      cb(null, file ? c : undefined);
+    },
+  });
+  if (file) await pipeline(dl.content, tap, createWriteStream(file));
+  else {
+    tap.resume();
+    await pipeline(dl.content, tap);
+  }
+  return { sha256: hash.digest('hex'), size };
+}
+
+/** SHA-256 of each message (small ones by range, large ones streamed); memory stays flat. */
+export async function hashMessages(
+  client: ImapFlow,
+  metas: readonly Pick<MessageMeta, 'uid' | 'size'>[],
+  onHash: (uid: number, sha: string, size: number) => void,
+  signal?: AbortSignal,
+): Promise<void> {
+  const small = metas.filter((m) => m.size <= SMALL_MESSAGE_BYTES).map((m) => m.uid);
+  const large = metas.filter((m) => m.size > SMALL_MESSAGE_BYTES).map((m) => m.uid);
+  for await (const { uid, body } of fetchSmallBodies(client, small)) {
+    onHash(uid, sha256(body), body.length);
+    if (signal?.aborted) throw new MigratorError('MIGRATOR_ABORTED', 'aborted');
+  }
+  for (const uid of large) {
+    if (signal?.aborted) throw new MigratorError('MIGRATOR_ABORTED', 'aborted');
+    const r = await streamMessage(client, uid);
+    if (r) onHash(uid, r.sha256, r.size);
+  }
+}
+
+export interface EnvelopeInfo {
+  uid: number;
+  messageId?: string;
+  date?: string;
+  subject?: string;
+  size: number;
+}
+
+/** Message-ID, Date, Subject and size for a few UIDs (reporting missing messages). */
+export async function envelopes(client: ImapFlow, uids: readonly number[]): Promise<Map<number, EnvelopeInfo>> {
+  const out = new Map<number, EnvelopeInfo>();
+  for (const part of chunk(uids, FETCH_UID_CHUNK)) {
+    for await (const m of client.fetch(compressUids(part), { uid: true, envelope: true, size: true, internalDate: true }, { uid: true })) {
+      if (!m.uid) continue;
+      const env = m.envelope;
+      out.set(m.uid, {
+        uid: m.uid,
+        messageId: env?.messageId || undefined,
+        date: env?.date ? new Date(env.date).toISOString() : m.internalDate ? new Date(m.internalDate).toISOString() : undefined,
+        subject: env?.subject || undefined,
+        size: m.size ?? 0,
+      });
+    }
+  }
+  return out;
+}

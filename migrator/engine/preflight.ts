@@ -1,0 +1,120 @@
+// Pre-flight: before anything is written, what can the destination store? PERMANENTFLAGS
+// (keywords), APPENDLIMIT, and the quota against what still has to be copied; lists every
+// message that will not fit, with the reason.
+import type { ImapFlow } from 'imapflow';
+import type { Logger } from 'pino';
+import type { FolderPlan } from '../folders/mapping';
+import type { MigrationOptions } from '../options';
+import type { MigrationStateStore } from '../state/store';
+import { flagFilter } from './folder-sync';
+import { listMessages } from './messages';
+
+export interface PreflightReport {
+  folders: number;
+  sourceMessages: number;
+  sourceBytes: number;
+  /** Bytes of messages not yet on the destination according to the state store. */
+  bytesToCopy: number;
+  destination: {
+    quota?: { usageBytes: number; limitBytes: number };
+    appendLimit?: number;
+    permanentFlags?: string[];
+  };
+  keywordsRefused: string[];
+  /** Messages that will not be copied, and why. */
+  wontFit: Array<{ folder: string; uid: number; size: number; reason: string }>;
+  quotaShortfallBytes: number;
+  /** Problems that stop the pass (quota), as sentences. */
+  problems: string[];
+  ok: boolean;
+  /** Per source folder: message count and bytes (used to order the work, biggest first). */
+  perFolder: Record<string, { messages: number; bytes: number }>;
+}
+
+export async function preflight(
+  args: { src: ImapFlow; dst: ImapFlow; plans: readonly FolderPlan[]; options: MigrationOptions; store?: MigrationStateStore; migrationId: string; accountKey: string },
+  log: Logger,
+): Promise<PreflightReport> {
+  const { src, dst, plans, options } = args;
+  const report: PreflightReport = {
+    folders: 0,
+    sourceMessages: 0,
+    sourceBytes: 0,
+    bytesToCopy: 0,
+    destination: {},
+    keywordsRefused: [],
+    wontFit: [],
+    quotaShortfallBytes: 0,
+    problems: [],
+    ok: true,
+    perFolder: {},
+  };
+  const cap = dst.capabilities.get('APPENDLIMIT');
+  if (typeof cap === 'number') report.destination.appendLimit = cap;
+  try {
+    const q = await dst.getQuota('INBOX');
+    if (q && q.storage && typeof q.storage.limit === 'number') report.destination.quota = { usageBytes: q.storage.usage ?? 0, limitBytes: q.storage.limit };
+  } catch (err) {
+    log.debug({ err: (err as Error).message }, 'no quota information on the destination');
+  }
+  // PERMANENTFLAGS need a read-write SELECT; INBOX always exists and selecting changes nothing
+  const lock = await dst.getMailboxLock('INBOX');
+  let permanent: Set<string> | undefined;
+  try {
+    const box = dst.mailbox as { permanentFlags?: Set<string>; appendLimit?: number };
+    permanent = box.permanentFlags;
+    if (permanent) report.destination.permanentFlags = [...permanent];
+    if (typeof box.appendLimit === 'number') report.destination.appendLimit = box.appendLimit;
+  } finally {
+    lock.release();
+  }
+  const filter = flagFilter(permanent);
+  const keywords = new Set<string>();
+  const limit = Math.min(options.maxMessageBytes ?? Infinity, report.destination.appendLimit ?? Infinity);
+
+  for (const plan of plans) {
+    if (plan.action !== 'copy') continue;
+    report.folders++;
+    const l = await src.getMailboxLock(plan.sourcePath, { readOnly: true });
+    try {
+      const metas = await listMessages(src, '1:*', { withDate: false });
+      let done = new Set<number>();
+      if (args.store) {
+        const st = await args.store.folder(args.migrationId, args.accountKey, plan.sourcePath, plan.destPath);
+        const validity = Number((src.mailbox as { uidValidity: bigint }).uidValidity);
+        done = new Set((await args.store.loadMessages(st.id)).filter((r) => r.sourceUidValidity === validity && r.status !== 'skipped').map((r) => r.sourceUid));
+      }
+      let bytes = 0;
+      for (const m of metas) {
+        bytes += m.size;
+        for (const f of m.flags) if (!f.startsWith('\\')) keywords.add(f);
+        if (done.has(m.uid)) continue;
+        if (m.size > limit) {
+          const reason =
+            options.maxMessageBytes !== undefined && m.size > options.maxMessageBytes
+              ? `larger than size cap ${options.maxMessageBytes}`
+              : `larger than destination APPENDLIMIT ${report.destination.appendLimit}`;
+          report.wontFit.push({ folder: plan.sourceName, uid: m.uid, size: m.size, reason });
+          continue;
+        }
+        report.bytesToCopy += m.size;
+      }
+      report.sourceMessages += metas.length;
+      report.sourceBytes += bytes;
+      report.perFolder[plan.sourcePath] = { messages: metas.length, bytes };
+    } finally {
+      l.release();
+    }
+  }
+  report.keywordsRefused = filter([...keywords]).refused.sort();
+  const q = report.destination.quota;
+  if (q) {
+    const free = Math.max(0, q.limitBytes - q.usageBytes);
+    if (report.bytesToCopy > free) {
+      report.quotaShortfallBytes = report.bytesToCopy - free;
+      report.problems.push(`destination quota too small: ${report.bytesToCopy} bytes to copy, ${free} bytes free (limit ${q.limitBytes})`);
+    }
+  }
+  report.ok = report.problems.length === 0;
+  return report;
+}

@@ -1,0 +1,154 @@
+// Zero-loss verification of one folder: read the destination back, hash every message and
+// match every source message to a destination message with the same SHA-256. Source hashes
+// come from the state store (computed from the bytes that were appended); source messages the
+// store does not know are read and hashed at the source (or all of them with `rehashSource`).
+import { createHash } from 'node:crypto';
+import type { ImapFlow } from 'imapflow';
+import type { FolderPlan } from '../folders/mapping';
+import { REPORT_MAX_LISTED_PER_FOLDER } from '../limits';
+import { type PassContext, checkAborted } from './context';
+import { flagFilter } from './folder-sync';
+import { envelopes, hashMessages, listMessages, sameFlags } from './messages';
+
+export interface MissingMessage {
+  uid: number;
+  messageId?: string;
+  date?: string;
+  subject?: string;
+  size: number;
+}
+
+export interface FolderVerification {
+  sourcePath: string;
+  sourceName: string;
+  destPath: string;
+  sourceCount: number;
+  destCount: number;
+  matched: number;
+  skipped: Array<{ uid: number; size: number; reason: string }>;
+  missingCount: number;
+  missing: MissingMessage[];
+  flagMismatches: Array<{ uid: number; destUid: number; source: string[]; destination: string[] }>;
+  dateMismatches: Array<{ uid: number; destUid: number; source: string; destination: string }>;
+  /** SHA-256 over the sorted hex hashes of the source messages, one per line. */
+  hashListDigest: string;
+  error?: string;
+}
+
+export function hashListDigest(hashes: readonly string[]): string {
+  return createHash('sha256').update([...hashes].sort().join('\n')).digest('hex');
+}
+
+export async function verifyFolder(pc: PassContext, plan: FolderPlan, conns: { src: ImapFlow; dst: ImapFlow }, opts: { rehashSource: boolean }): Promise<FolderVerification> {
+  const { src, dst } = conns;
+  const out: FolderVerification = {
+    sourcePath: plan.sourcePath,
+    sourceName: plan.sourceName,
+    destPath: plan.destPath,
+    sourceCount: 0,
+    destCount: 0,
+    matched: 0,
+    skipped: [],
+    missingCount: 0,
+    missing: [],
+    flagMismatches: [],
+    dateMismatches: [],
+    hashListDigest: '',
+  };
+  const srcLock = await src.getMailboxLock(plan.sourcePath, { readOnly: true });
+  try {
+    const validity = Number((src.mailbox as { uidValidity: bigint }).uidValidity);
+    const srcMetas = await listMessages(src, '1:*');
+    out.sourceCount = srcMetas.length;
+    const st = await pc.store.folder(pc.migrationId, pc.accountKey, plan.sourcePath, plan.destPath);
+    const records = new Map((await pc.store.loadMessages(st.id)).filter((r) => r.sourceUidValidity === validity).map((r) => [r.sourceUid, r]));
+
+    const srcHash = new Map<number, string>();
+    const toHash = [];
+    for (const m of srcMetas) {
+      const r = records.get(m.uid);
+      if (r?.status === 'skipped') out.skipped.push({ uid: m.uid, size: m.size, reason: r.reason ?? 'skipped' });
+      else if (r?.sha256 && !opts.rehashSource) srcHash.set(m.uid, r.sha256);
+      else toHash.push(m);
+    }
+    if (toHash.length) await hashMessages(src, toHash, (uid, h) => srcHash.set(uid, h), pc.signal);
+
+    // the destination, read back in full
+    let destExists = true;
+    await dst.status(plan.destPath, { messages: true }).catch(() => {
+      destExists = false;
+    });
+    const destHash = new Map<number, string>();
+    const byHash = new Map<string, number[]>();
+    let destMetas: Awaited<ReturnType<typeof listMessages>> = [];
+    let filter = flagFilter(undefined);
+    if (destExists) {
+      const dstLock = await dst.getMailboxLock(plan.destPath, { readOnly: true });
+      try {
+        destMetas = await listMessages(dst, '1:*');
+        await hashMessages(dst, destMetas, (uid, h) => {
+          destHash.set(uid, h);
+          const l = byHash.get(h);
+          if (l) l.push(uid);
+          else byHash.set(h, [uid]);
+          pc.emit({ kind: 'messages', phase: 'verify', folder: plan.sourcePath, messages: 1, bytes: 0 });
+        }, pc.signal);
+      } finally {
+        dstLock.release();
+      }
+      // PERMANENTFLAGS only come with a read-write SELECT
+      const rw = await dst.getMailboxLock(plan.destPath);
+      try {
+        filter = flagFilter((dst.mailbox as { permanentFlags?: Set<string> }).permanentFlags);
+      } finally {
+        rw.release();
+      }
+    }
+    out.destCount = destMetas.length;
+    const destMeta = new Map(destMetas.map((m) => [m.uid, m]));
+    const used = new Set<number>();
+    const missingUids: number[] = [];
+    const hashes: string[] = [];
+    // first every message whose recorded destination UID holds the right bytes, then the rest by hash
+    const pending = [];
+    for (const m of srcMetas) {
+      checkAborted(pc.signal);
+      const h = srcHash.get(m.uid);
+      if (!h) continue; // skipped, or gone from the source meanwhile
+      hashes.push(h);
+      const r = records.get(m.uid);
+      if (r?.destUid != null && destHash.get(r.destUid) === h && !used.has(r.destUid)) {
+        used.add(r.destUid);
+        compare(m, r.destUid);
+      } else pending.push({ m, h });
+    }
+    for (const { m, h } of pending) {
+      const cands = byHash.get(h) ?? [];
+      const destUid = cands.find((u) => !used.has(u));
+      if (destUid === undefined) {
+        missingUids.push(m.uid);
+        continue;
+      }
+      used.add(destUid);
+      compare(m, destUid);
+    }
+    function compare(m: (typeof srcMetas)[number], destUid: number): void {
+      out.matched++;
+      const d = destMeta.get(destUid)!;
+      const expected = filter(m.flags).kept.sort();
+      if (!sameFlags(expected, d.flags)) out.flagMismatches.push({ uid: m.uid, destUid, source: m.flags, destination: d.flags });
+      if (m.internalDate && d.internalDate && Math.abs(m.internalDate.getTime() - d.internalDate.getTime()) >= 1000)
+        out.dateMismatches.push({ uid: m.uid, destUid, source: m.internalDate.toISOString(), destination: d.internalDate.toISOString() });
+    }
+    out.missingCount = missingUids.length;
+    if (missingUids.length) {
+      const listed = missingUids.slice(0, REPORT_MAX_LISTED_PER_FOLDER);
+      const env = await envelopes(src, listed);
+      out.missing = listed.map((uid) => env.get(uid) ?? { uid, size: srcMetas.find((m) => m.uid === uid)?.size ?? 0 });
+    }
+    out.hashListDigest = hashListDigest(hashes);
+    return out;
+  } finally {
+    srcLock.release();
+  }
+}

@@ -1,0 +1,133 @@
+// The migration report: per folder what the pass did and what verification found, the
+// manifest digest support keeps as evidence, and a short text summary.
+import { createHash } from 'node:crypto';
+import type { FolderPlan } from './folders/mapping';
+import type { FolderPassResult } from './engine/folder-sync';
+import type { PreflightReport } from './engine/preflight';
+import type { FolderVerification } from './engine/verify';
+
+export interface VerificationReport {
+  account: { source: string; destination: string };
+  verified: boolean;
+  manifestDigest: string;
+  folders: FolderVerification[];
+  totals: { sourceCount: number; destCount: number; matched: number; skipped: number; missing: number; flagMismatches: number; dateMismatches: number };
+  startedAt: string;
+  finishedAt: string;
+}
+
+export interface PassResult {
+  migrationId: string;
+  account: { source: string; destination: string };
+  mode: 'full' | 'delta';
+  dryRun: boolean;
+  startedAt: string;
+  finishedAt: string;
+  plan: FolderPlan[];
+  preflight?: PreflightReport;
+  folders: FolderPassResult[];
+  totals: { copied: number; bytesCopied: number; alreadyPresent: number; flagsUpdated: number; deleted: number; skipped: number; failed: number };
+  /** Folders that could not be processed at all. */
+  failedFolders: Array<{ sourcePath: string; error: string }>;
+}
+
+export interface MigrationReport {
+  version: 1;
+  migrationId: string;
+  account: { source: string; destination: string };
+  verified: boolean;
+  pass?: PassResult;
+  verification?: VerificationReport;
+  /** Source folder → UIDs that failed to copy or are missing: input of --retry-failed. */
+  retry: Record<string, number[]>;
+}
+
+/** Digest over the per-folder hash lists: one line per folder "<dest name>\t<count>\t<digest>", sorted. */
+export function manifestDigest(folders: ReadonlyArray<Pick<FolderVerification, 'destPath' | 'sourceCount' | 'hashListDigest' | 'skipped'>>): string {
+  const lines = folders.map((f) => `${f.destPath}\t${f.sourceCount - f.skipped.length}\t${f.hashListDigest}`).sort();
+  return createHash('sha256').update(lines.join('\n')).digest('hex');
+}
+
+export function buildVerificationReport(account: VerificationReport['account'], folders: FolderVerification[], startedAt: Date): VerificationReport {
+  const totals = { sourceCount: 0, destCount: 0, matched: 0, skipped: 0, missing: 0, flagMismatches: 0, dateMismatches: 0 };
+  for (const f of folders) {
+    totals.sourceCount += f.sourceCount;
+    totals.destCount += f.destCount;
+    totals.matched += f.matched;
+    totals.skipped += f.skipped.length;
+    totals.missing += f.missingCount;
+    totals.flagMismatches += f.flagMismatches.length;
+    totals.dateMismatches += f.dateMismatches.length;
+  }
+  return {
+    account,
+    verified: totals.missing === 0 && folders.every((f) => !f.error),
+    manifestDigest: manifestDigest(folders),
+    folders,
+    totals,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+  };
+}
+
+export function sumPass(folders: readonly FolderPassResult[]): PassResult['totals'] {
+  const t = { copied: 0, bytesCopied: 0, alreadyPresent: 0, flagsUpdated: 0, deleted: 0, skipped: 0, failed: 0 };
+  for (const f of folders) {
+    t.copied += f.copied;
+    t.bytesCopied += f.bytesCopied;
+    t.alreadyPresent += f.alreadyPresent;
+    t.flagsUpdated += f.flagsUpdated;
+    t.deleted += f.deleted;
+    t.skipped += f.skipped.length;
+    t.failed += f.failed.length;
+  }
+  return t;
+}
+
+export function buildReport(migrationId: string, pass: PassResult | undefined, verification: VerificationReport | undefined): MigrationReport {
+  const retry: Record<string, number[]> = {};
+  const add = (folder: string, uid: number): void => {
+    (retry[folder] ??= []).includes(uid) || retry[folder].push(uid);
+  };
+  for (const f of pass?.folders ?? []) for (const x of f.failed) add(f.sourcePath, x.uid);
+  for (const f of verification?.folders ?? []) for (const x of f.missing) add(f.sourcePath, x.uid);
+  const account = pass?.account ?? verification?.account ?? { source: '', destination: '' };
+  return {
+    version: 1,
+    migrationId,
+    account,
+    verified: !!verification?.verified && !(pass?.failedFolders.length ?? 0),
+    pass,
+    verification,
+    retry,
+  };
+}
+
+const mb = (n: number): string => `${(n / 1048576).toFixed(1)} MB`;
+
+/** A few human lines; the last one says VERIFIED or NOT VERIFIED. */
+export function summarize(r: MigrationReport): string {
+  const lines: string[] = [`migration ${r.migrationId}: ${r.account.source} -> ${r.account.destination}`];
+  if (r.pass) {
+    const t = r.pass.totals;
+    lines.push(
+      `  ${r.pass.mode} pass${r.pass.dryRun ? ' (dry run)' : ''}: copied ${t.copied} (${mb(t.bytesCopied)}), already present ${t.alreadyPresent}, flags updated ${t.flagsUpdated}, deleted ${t.deleted}, skipped ${t.skipped}, failed ${t.failed}`,
+    );
+    for (const f of r.pass.failedFolders) lines.push(`  folder failed: ${f.sourcePath}: ${f.error}`);
+    for (const f of r.pass.folders) for (const x of f.failed.slice(0, 5)) lines.push(`  failed: ${f.sourcePath} uid ${x.uid}: ${x.error}`);
+    if (r.pass.preflight?.problems.length) for (const p of r.pass.preflight.problems) lines.push(`  pre-flight: ${p}`);
+  }
+  if (r.verification) {
+    const v = r.verification;
+    const t = v.totals;
+    lines.push(`  verification: source ${t.sourceCount}, destination ${t.destCount}, matched ${t.matched}, skipped ${t.skipped}, missing ${t.missing}, flag mismatches ${t.flagMismatches}, date mismatches ${t.dateMismatches}`);
+    for (const f of v.folders) {
+      if (f.error) lines.push(`  ${f.sourceName}: verification error: ${f.error}`);
+      for (const m of f.missing.slice(0, 10))
+        lines.push(`  missing: ${f.sourceName} uid ${m.uid} ${m.messageId ?? '(no Message-ID)'} ${m.date ?? ''} "${m.subject ?? ''}" ${m.size} bytes`);
+    }
+    lines.push(`  manifest digest: ${v.manifestDigest}`);
+  }
+  lines.push(r.verified ? 'VERIFIED: every source message is on the destination' : r.verification ? 'NOT VERIFIED: messages are missing (see report)' : 'NOT VERIFIED: verification did not run');
+  return lines.join('\n');
+}

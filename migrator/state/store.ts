@@ -1,0 +1,39 @@
+// The migrator's state store: what was copied where, so reruns and resumes copy nothing twice.
+// Implemented over knex (knex-store.ts); unit tests use the in-memory one (memory-store.ts).
+
+export interface FolderState {
+  id: number;
+  sourcePath: string;
+  destPath: string;
+  sourceUidValidity: number | null;
+  sourceUidNext: number | null;
+  /** decimal string: MODSEQ is up to 63 bits */
+  sourceHighestModseq: string | null;
+  destUidValidity: number | null;
+}
+
+export type MessageStatus = 'copied' | 'present' | 'skipped';
+
+export interface MessageRecord {
+  sourceUidValidity: number;
+  sourceUid: number;
+  destUid: number | null;
+  sha256: string | null;
+  size: number;
+  flags: string[];
+  status: MessageStatus;
+  reason?: string | null;
+}
+
+export interface MigrationStateStore {
+  /** The folder's state, created empty on first use. */
+  folder(migrationId: string, accountKey: string, sourcePath: string, destPath: string): Promise<FolderState>;
+  updateFolder(id: number, patch: Partial<Omit<FolderState, 'id' | 'sourcePath'>>): Promise<void>;
+  /** Every record of the folder in one query (linear; callers index it in memory). */
+  loadMessages(folderId: number): Promise<MessageRecord[]>;
+  /** Inserts or replaces records, batched in one transaction. */
+  putMessages(folderId: number, records: readonly MessageRecord[]): Promise<void>;
+  deleteMessages(folderId: number, keys: ReadonlyArray<Pick<MessageRecord, 'sourceUidValidity' | 'sourceUid'>>): Promise<void>;
+  /** Drops every record of the folder (the destination folder was recreated). */
+  clearMessages(folderId: number): Promise<void>;
+}
