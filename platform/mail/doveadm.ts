@@ -8,6 +8,10 @@ import { AppError } from '../errors';
  * suspended user's sessions, flushing the auth cache.
  */
 const DOVEADM_TIMEOUT_MS = 15_000;
+/** doveadm's exit code (sysexits EX_NOUSER) when the user does not exist, e.g. quotaGet of an unknown address. */
+export const EX_NOUSER = 67;
+/** doveadm kick's exit code (EX_NOHOST) when no session matched: nothing to kick, not an error. */
+const EX_NOTHING_KICKED = 68;
 
 export class DoveadmError extends Error {
   constructor(
@@ -70,14 +74,27 @@ export class DoveadmClient {
     });
   }
 
-  /** Recounts the user's quota from the mail files, repairing drift in Dovecot's own counter. */
+  /**
+   * Recounts the user's quota from the mail files, repairing drift in Dovecot's own counter.
+   * `user` must be a string here: Dovecot 2.3.19 panics on an array (request_json_parse_cmd_param_key
+   * assertion) and drops the connection.
+   */
   async quotaRecalc(user: string): Promise<void> {
-    await this.call('quotaRecalc', { user: [user] });
+    await this.call('quotaRecalc', { user });
   }
 
-  /** Disconnects the user's open IMAP sessions (after suspension, password change, quota change). */
-  async kick(user: string): Promise<void> {
-    await this.call('kick', { mask: [user] });
+  /**
+   * Disconnects the user's open IMAP sessions (after suspension, password change, quota change).
+   * Returns false when the user had no session: doveadm kick then exits 68, which is no error.
+   */
+  async kick(user: string): Promise<boolean> {
+    try {
+      await this.call('kick', { mask: [user] });
+      return true;
+    } catch (e) {
+      if (e instanceof DoveadmError && e.exitCode === EX_NOTHING_KICKED) return false;
+      throw e;
+    }
   }
 
   async authCacheFlush(user?: string): Promise<void> {
