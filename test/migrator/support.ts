@@ -186,7 +186,7 @@ export async function snapshot(client: ImapFlow): Promise<Map<string, SnapshotMe
         for (const m of list) {
           const dl = await client.download(String(m.uid), undefined, { uid: true, chunkSize: 4 * 1024 * 1024 });
           const h = createHash('sha256');
-          for await (const c of dl.content) h.update(c as Buffer);
+          for await (const c of dl.content!) h.update(c as Buffer);
           m.sha256 = h.digest('hex');
         }
       }
