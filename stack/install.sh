@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Installs what Postwerk needs to run and test: npm packages and the Debian packages of the mail stack.
+# Idempotent and quiet when everything is there (npm start / npm test run it first, every time).
+# One line per step that does something; the tools' own output goes to a log shown on failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '[install] %s\n' "$*" >&2; }
+die() {
+  printf '[install] ERROR: %s\n' "$*" >&2
+  exit 1
+}
+# run_logged LOG CMD...: run quietly; on failure show the end of its output.
+run_logged() {
+  local log=$1
+  shift
+  if ! "$@" >"$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    die "failed: $* (full output: $log)"
+  fi
+}
+
+# The mail stack (stack/stack.sh) and its tools. Never cyrus-imapd: it removes dovecot-imapd (both
+# provide the system IMAP server).
+DEB_PACKAGES=(
+  dovecot-core dovecot-imapd dovecot-lmtpd dovecot-sqlite dovecot-pgsql dovecot-ldap
+  redis-server redis-tools
+  clamav-daemon clamav
+  rspamd
+  slapd ldap-utils
+  postgresql-15
+  sqlite3 curl iproute2
+)
+
+# missing_debs: the packages of DEB_PACKAGES that are not installed.
+missing_debs() {
+  local installed
+  installed=$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' "${DEB_PACKAGES[@]}" 2>/dev/null |
+    awk '$2 == "installed" { print $1 }')
+  local p
+  for p in "${DEB_PACKAGES[@]}"; do
+    grep -qx "$p" <<<"$installed" || echo "$p"
+  done
+}
+
+install_debs() {
+  local missing
+  mapfile -t missing < <(missing_debs)
+  ((${#missing[@]})) || return 0
+  if [[ $(id -u) != 0 ]]; then
+    say "missing Debian packages: ${missing[*]}"
+    say "install them with:"
+    printf '  sudo apt-get update && sudo apt-get install -y --no-install-recommends %s\n' "${missing[*]}" >&2
+    exit 1
+  fi
+  say "apt-get install ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  run_logged /tmp/postwerk-apt-update.log apt-get update -qq
+  run_logged /tmp/postwerk-apt-install.log apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  mapfile -t missing < <(missing_debs)
+  ((${#missing[@]} == 0)) || die "still missing after apt-get install: ${missing[*]}"
+}
+
+# npm_needed: node_modules is missing, or package-lock.json changed since the last install.
+npm_needed() {
+  [[ ! -f node_modules/.package-lock.json ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]
+}
+
+# install_npm: `npm ci` (sqlite3 compiles from source here: about a minute on 2 cores, no prebuilt
+# binary can be downloaded). npm > 11.6.1 refuses a lockfile that lacks the optional packages of other
+# platforms (npm/cli#8805), and the registry reachable here serves only Linux x64 ones, so a lockfile
+# made here never has them: then `npm install`, which installs exactly the locked versions.
+install_npm() {
+  npm_needed || return 0
+  local log=/tmp/postwerk-npm-install.log
+  say "npm ci (compiles sqlite3, about a minute)"
+  if ! npm ci --no-audit --no-fund >"$log" 2>&1; then
+    if grep -q 'can only install packages when your package.json and package-lock.json' "$log"; then
+      say "npm ci refused the lockfile (optional packages of other platforms missing): npm install"
+      run_logged "$log" npm install --no-audit --no-fund
+    else
+      tail -n 40 "$log" >&2
+      die "npm ci failed (full output: $log)"
+    fi
+  fi
+  node -e 'require("sqlite3")' 2>>"$log" || die "the sqlite3 native module does not load (see $log)"
+  touch node_modules/.package-lock.json
+}
+
+install_debs
+install_npm

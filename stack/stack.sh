@@ -1,0 +1,253 @@
+#!/usr/bin/env bash
+# Postwerk's real mail stack as throwaway instances: no systemd, everything under $POSTWERK_HOME,
+# bound to 127.0.0.1 only. Used by `npm start` (default ports) and stack/test.sh (random ports).
+#
+#   stack/stack.sh up     [service...]   render configs, start, wait until each answers (default: all)
+#   stack/stack.sh down   [service...]   stop what this state dir started (by pidfile)
+#   stack/stack.sh status [service...]   does each service answer on its port? (exit 1 if one does not)
+#   stack/stack.sh env                   print $POSTWERK_HOME/stack.env
+#
+# services: redis dovecot source-imap clamd rspamd postgres slapd
+# Variables, ports and files: stack/README.md. Must run as root for `up` (Dovecot switches to the mail
+# uid, rspamd/slapd/postgres to their packaged users).
+set -euo pipefail
+
+STACK_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(dirname "$STACK_DIR")
+CONF_DIR=$STACK_DIR/conf
+# shellcheck source=lib/common.sh
+. "$STACK_DIR/lib/common.sh"
+
+# Start order: rspamd after redis (it is pointed at redis only when redis runs); `down` goes backwards.
+ALL_SERVICES=(redis postgres slapd clamd rspamd dovecot source-imap)
+MAIL_UID=5000
+
+# ---------------------------------------------------------------- settings (environment, with defaults)
+# port_of_local_url URL: the port of a URL on 127.0.0.1/localhost (nothing for other hosts). Lets a shell
+# that only loaded a stack.env (URLs, no *_PORT variables) run `stack.sh status` against that stack.
+port_of_local_url() {
+  [[ ${1:-} =~ ^[a-z]+://([^@/]*@)?(127\.0\.0\.1|localhost):([0-9]+)(/|$) ]] && echo "${BASH_REMATCH[3]}"
+  return 0
+}
+: "${POSTWERK_REDIS_PORT:=$(port_of_local_url "${POSTWERK_REDIS_URL:-}")}"
+: "${POSTWERK_DOVEADM_PORT:=$(port_of_local_url "${POSTWERK_DOVEADM_URL:-}")}"
+: "${POSTWERK_RSPAMD_PORT:=$(port_of_local_url "${POSTWERK_RSPAMD_URL:-}")}"
+: "${POSTWERK_LDAP_PORT:=$(port_of_local_url "${POSTWERK_LDAP_URL:-}")}"
+: "${POSTWERK_PG_PORT:=$(port_of_local_url "${POSTWERK_DATABASE_URL:-}")}"
+
+: "${POSTWERK_HOME:=./.postwerk}"
+: "${POSTWERK_CACHE:=$REPO_DIR/.stack-cache}"
+: "${POSTWERK_IMAP_PORT:=10143}"
+: "${POSTWERK_LMTP_PORT:=10024}"
+: "${POSTWERK_DOVEADM_PORT:=10245}"
+: "${POSTWERK_SOURCE_IMAP_PORT:=11143}"
+: "${POSTWERK_REDIS_PORT:=16379}"
+: "${POSTWERK_CLAMD_PORT:=13310}"
+: "${POSTWERK_RSPAMD_PORT:=11333}"
+: "${POSTWERK_RSPAMD_CONTROLLER_PORT:=11334}"
+: "${POSTWERK_PG_PORT:=15432}"
+: "${POSTWERK_LDAP_PORT:=10389}"
+: "${POSTWERK_DB_CLIENT:=sqlite}"
+: "${POSTWERK_DATABASE_URL:=postgres://postgres@127.0.0.1:$POSTWERK_PG_PORT/postwerk}"
+: "${POSTWERK_DOVECOT_FSYNC:=optimized}"
+: "${POSTWERK_SOURCE_FSYNC:=$POSTWERK_DOVECOT_FSYNC}"
+: "${POSTWERK_REDIS_PERSIST:=yes}"
+: "${POSTWERK_PG_FSYNC:=on}"
+
+# Fixed names of the stack (the application reads them from stack.env).
+POSTWERK_MASTER_USER=postwerk
+POSTWERK_SOURCE_MASTER_USER=admin
+POSTWERK_LDAP_BASE_DN=dc=postwerk,dc=test
+POSTWERK_LDAP_BIND_DN=cn=admin,$POSTWERK_LDAP_BASE_DN
+
+# Generated once per state dir into secrets.env (mode 0600) and reused. A value already in the
+# environment when the file is first written is taken instead (so a second Dovecot can share them).
+SECRET_NAMES=(POSTWERK_DOVEADM_API_KEY POSTWERK_MASTER_PASSWORD POSTWERK_LDAP_BIND_PASSWORD
+  POSTWERK_SOURCE_IMAP_PASSWORD POSTWERK_SOURCE_MASTER_PASSWORD)
+
+for f in "$STACK_DIR"/lib/{redis,postgres,slapd,clamd,rspamd,dovecot,source-imap}.sh; do
+  # shellcheck source=/dev/null
+  . "$f"
+done
+
+# resolve_home: absolute path; every value goes into configs and stack.env unquoted, so no blanks.
+resolve_home() {
+  [[ $POSTWERK_HOME =~ ^[A-Za-z0-9_./+-]+$ ]] ||
+    die "POSTWERK_HOME='$POSTWERK_HOME': use a path of letters, digits and ._+-/ only (it goes into configs unquoted)"
+  if [[ -d $POSTWERK_HOME ]]; then POSTWERK_HOME=$(cd "$POSTWERK_HOME" && pwd); else
+    POSTWERK_HOME=$(realpath -m "$POSTWERK_HOME"); fi
+  POSTWERK_DB_FILE=$POSTWERK_HOME/postwerk.db
+  POSTWERK_MAIL_ROOT=$POSTWERK_HOME/mail
+}
+
+# load_secrets: read secrets.env, generate what is missing, write it back (0600) when something changed.
+load_secrets() {
+  local file=$POSTWERK_HOME/secrets.env name changed=0
+  if [[ -f $file ]]; then
+    # shellcheck source=/dev/null
+    . "$file"
+  else changed=1; fi
+  for name in "${SECRET_NAMES[@]}"; do
+    if [[ -z ${!name:-} ]]; then
+      printf -v "$name" '%s' "$(random_secret)"
+      changed=1
+    fi
+  done
+  if ((changed)); then
+    (
+      umask 077
+      for name in "${SECRET_NAMES[@]}"; do printf '%s=%s\n' "$name" "${!name}"; done >"$file.tmp"
+    )
+    mv "$file.tmp" "$file"
+  fi
+}
+
+# write_env: the endpoints for the application and the tests, NAME=value lines (bash and node parse them).
+write_env() {
+  local file=$POSTWERK_HOME/stack.env
+  (
+    umask 077
+    cat >"$file.tmp" <<EOF
+POSTWERK_HOME=$POSTWERK_HOME
+POSTWERK_DB_CLIENT=$POSTWERK_DB_CLIENT
+POSTWERK_DB_FILE=$POSTWERK_DB_FILE
+POSTWERK_DATABASE_URL=$POSTWERK_DATABASE_URL
+POSTWERK_REDIS_URL=redis://127.0.0.1:$POSTWERK_REDIS_PORT
+POSTWERK_IMAP_HOST=127.0.0.1
+POSTWERK_IMAP_PORT=$POSTWERK_IMAP_PORT
+POSTWERK_LMTP_PORT=$POSTWERK_LMTP_PORT
+POSTWERK_DOVEADM_URL=http://127.0.0.1:$POSTWERK_DOVEADM_PORT/doveadm/v1
+POSTWERK_DOVEADM_API_KEY=$POSTWERK_DOVEADM_API_KEY
+POSTWERK_MASTER_USER=$POSTWERK_MASTER_USER
+POSTWERK_MASTER_PASSWORD=$POSTWERK_MASTER_PASSWORD
+POSTWERK_MAIL_ROOT=$POSTWERK_MAIL_ROOT
+POSTWERK_CLAMD_HOST=127.0.0.1
+POSTWERK_CLAMD_PORT=$POSTWERK_CLAMD_PORT
+POSTWERK_RSPAMD_URL=http://127.0.0.1:$POSTWERK_RSPAMD_PORT
+POSTWERK_LDAP_URL=ldap://127.0.0.1:$POSTWERK_LDAP_PORT
+POSTWERK_LDAP_BASE_DN=$POSTWERK_LDAP_BASE_DN
+POSTWERK_LDAP_BIND_DN=$POSTWERK_LDAP_BIND_DN
+POSTWERK_LDAP_BIND_PASSWORD=$POSTWERK_LDAP_BIND_PASSWORD
+POSTWERK_SOURCE_IMAP_HOST=127.0.0.1
+POSTWERK_SOURCE_IMAP_PORT=$POSTWERK_SOURCE_IMAP_PORT
+POSTWERK_SOURCE_IMAP_PASSWORD=$POSTWERK_SOURCE_IMAP_PASSWORD
+POSTWERK_SOURCE_MASTER_USER=$POSTWERK_SOURCE_MASTER_USER
+POSTWERK_SOURCE_MASTER_PASSWORD=$POSTWERK_SOURCE_MASTER_PASSWORD
+EOF
+  )
+  mv "$file.tmp" "$file"
+}
+
+# services_in_order [name...]: the requested services (default all) in start order; rejects unknown names.
+services_in_order() {
+  local want=("$@") s w ok
+  ((${#want[@]})) || want=("${ALL_SERVICES[@]}")
+  for w in "${want[@]}"; do
+    ok=0
+    for s in "${ALL_SERVICES[@]}"; do [[ $s == "$w" ]] && ok=1; done
+    ((ok)) || die "unknown service '$w' (services: ${ALL_SERVICES[*]})"
+  done
+  for s in "${ALL_SERVICES[@]}"; do
+    for w in "${want[@]}"; do if [[ $s == "$w" ]]; then
+      echo "$s"
+      break
+    fi; done
+  done
+}
+
+# running_pid SERVICE: the pid of this state dir's instance, when it runs.
+running_pid() {
+  local fn=${1//-/_}
+  pid_of "$("${fn}_pidfile")" "$("${fn}_comm")"
+}
+
+up_one() {
+  local svc=$1 fn=${1//-/_} pid t0
+  if pid=$(running_pid "$svc"); then
+    log "$svc: already up (pid $pid)"
+    return 0
+  fi
+  # shellcheck disable=SC2046 # one word per variable name
+  require_free_ports "$svc" $("${fn}_ports")
+  t0=$(now)
+  "${fn}_start"
+  # shellcheck disable=SC2046
+  if ! wait_ready "$("${fn}_timeout")" "${fn}_ready" "$("${fn}_pidfile")" "$("${fn}_comm")"; then
+    log_tail $("${fn}_logs")
+    die "$svc: not answering after $("${fn}_timeout") s (logs above; state in $POSTWERK_HOME)"
+  fi
+  if declare -F "${fn}_after_up" >/dev/null; then "${fn}_after_up"; fi
+  log "$svc: up in $(since "$t0") s ($("${fn}_describe"))"
+}
+
+down_one() {
+  local svc=$1 fn=${1//-/_} pid sig=TERM
+  if ! pid=$(running_pid "$svc"); then
+    return 0
+  fi
+  if declare -F "${fn}_stop_signal" >/dev/null; then sig=$("${fn}_stop_signal"); fi
+  stop_pid "$svc" "$pid" "$sig"
+  log "$svc: stopped (pid $pid)"
+}
+
+cmd_up() {
+  [[ $(id -u) == 0 ]] || die "stack.sh up must run as root (Dovecot, rspamd, slapd and PostgreSQL switch users)"
+  local t0 svc services
+  t0=$(now)
+  services=$(services_in_order "$@")
+  # 0755: the packaged users (dovecot, _rspamd, openldap, postgres) must traverse it
+  mkdir -p "$POSTWERK_HOME"
+  chmod 0755 "$POSTWERK_HOME"
+  load_secrets
+  for svc in $services; do up_one "$svc"; done
+  write_env
+  log "up in $(since "$t0") s; endpoints in $POSTWERK_HOME/stack.env"
+}
+
+cmd_down() {
+  local services svc rev=()
+  services=$(services_in_order "$@")
+  for svc in $services; do rev=("$svc" "${rev[@]}"); done
+  for svc in "${rev[@]}"; do down_one "$svc"; done
+}
+
+# status answers "does it answer on its port": it also reports a service that another state dir (or
+# the stack of the enclosing test run) provides on the configured port.
+cmd_status() {
+  local svc fn pid rc=0 services
+  services=$(services_in_order "$@")
+  for svc in $services; do
+    fn=${svc//-/_}
+    if "${fn}_ready" >/dev/null 2>&1; then
+      if pid=$(running_pid "$svc"); then pid="pid $pid"; else pid="not started from $POSTWERK_HOME"; fi
+      printf '%-12s ready  %s (%s)\n' "$svc" "$("${fn}_describe")" "$pid"
+    else
+      printf '%-12s DOWN   %s\n' "$svc" "$("${fn}_describe")"
+      rc=1
+    fi
+  done
+  return $rc
+}
+
+cmd_env() {
+  [[ -f $POSTWERK_HOME/stack.env ]] || die "no $POSTWERK_HOME/stack.env yet: run stack/stack.sh up"
+  cat "$POSTWERK_HOME/stack.env"
+}
+
+main() {
+  local cmd=${1:-}
+  shift || true
+  resolve_home
+  case $cmd in
+    up) cmd_up "$@" ;;
+    down | stop) cmd_down "$@" ;;
+    status) cmd_status "$@" ;;
+    env) cmd_env ;;
+    *)
+      echo "usage: $0 up|down|status [service...] | env    (services: ${ALL_SERVICES[*]})" >&2
+      exit 2
+      ;;
+  esac
+}
+
+main "$@"
