@@ -201,3 +201,45 @@ export async function snapshot(client: ImapFlow): Promise<Map<string, SnapshotMe
 export function sha(buf: Buffer): string {
   return createHash('sha256').update(buf).digest('hex');
 }
+
+/** Many small messages into one folder of the source, fast (MULTIAPPEND over the raw writer). */
+export async function bulkLoad(ep: EndpointInput, folder: string, count: number, sizeOf: (i: number) => number = () => 2000): Promise<void> {
+  const { RawImapConnection } = await import('../../migrator/imap/raw-append');
+  const { parseEndpoint } = await import('../../migrator/options');
+  const { encodeMutf7 } = await import('../../migrator/folders/mutf7');
+  const w = await RawImapConnection.open(parseEndpoint(ep, 'bulk'));
+  try {
+    if (folder !== 'INBOX') await w.command(`CREATE "${encodeMutf7(folder)}"`).catch(() => undefined);
+    let batch: Buffer[] = [];
+    const flush = async (): Promise<void> => {
+      if (!batch.length) return;
+      await w.append(
+        encodeMutf7(folder),
+        batch.map((b, i) => ({ flags: i % 3 ? ['\\Seen'] : [], internalDate: new Date(Date.UTC(2019, i % 12, 1 + (i % 27))), size: b.length, body: b })),
+      );
+      batch = [];
+    };
+    for (let i = 0; i < count; i++) {
+      const size = sizeOf(i);
+      const body = size > 64 * 1024 ? bigMessage(`bulk ${folder} ${i}`, size) : textMessage(`bulk ${folder} ${i}`, { body: `${randomBytes(Math.max(1, Math.floor(size / 2) - 200)).toString('hex')}\n` });
+      batch.push(body);
+      if (batch.length >= 200 || size > 1024 * 1024) await flush();
+    }
+    await flush();
+  } finally {
+    await w.close();
+  }
+}
+
+/** Counts per folder and duplicate hashes per folder (nothing duplicated?). */
+export function duplicates(snap: Map<string, SnapshotMessage[]>): string[] {
+  const out: string[] = [];
+  for (const [folder, list] of snap) {
+    const seen = new Set<string>();
+    for (const m of list) {
+      if (seen.has(m.sha256)) out.push(`${folder}: ${m.sha256}`);
+      seen.add(m.sha256);
+    }
+  }
+  return out;
+}
