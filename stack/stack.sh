@@ -161,54 +161,66 @@ running_pid() {
   pid_of "$("${fn}_pidfile")" "$("${fn}_comm")"
 }
 
-up_one() {
-  local svc=$1 fn=${1//-/_} pid t0
-  if pid=$(running_pid "$svc"); then
-    log "$svc: already up (pid $pid)"
-    return 0
-  fi
-  # shellcheck disable=SC2046 # one word per variable name
-  require_free_ports "$svc" $("${fn}_ports")
+# cmd_up: check every port first (so a conflict fails before anything starts), then launch the daemons
+# in start order without waiting, then wait for each to answer. The slow starts (PostgreSQL, rspamd)
+# overlap instead of adding up.
+cmd_up() {
+  [[ $(id -u) == 0 ]] || die "stack.sh up must run as root (Dovecot, rspamd, slapd and PostgreSQL switch users)"
+  local t0 svc fn pid to_start=()
   t0=$(now)
-  "${fn}_start"
+  # 0755: the packaged users (dovecot, _rspamd, openldap, postgres) must traverse it
+  mkdir -p "$POSTWERK_HOME"
+  chmod 0755 "$POSTWERK_HOME"
+  load_secrets
+  STARTING=" "
+  for svc in $(services_in_order "$@"); do
+    fn=${svc//-/_}
+    if pid=$(running_pid "$svc"); then
+      log "$svc: already up (pid $pid)"
+      continue
+    fi
+    # shellcheck disable=SC2046 # one word per variable name
+    require_free_ports "$svc" $("${fn}_ports")
+    to_start+=("$svc")
+    STARTING+="$svc "
+  done
+  for svc in "${to_start[@]}"; do "${svc//-/_}_start"; done
+  for svc in "${to_start[@]}"; do await_one "$svc" "$t0"; done
+  write_env
+  log "up in $(since "$t0") s; endpoints in $POSTWERK_HOME/stack.env"
+}
+
+# service_coming SERVICE: it runs in this state dir, or this `up` is starting it (rspamd asks for redis).
+service_coming() { [[ $STARTING == *" $1 "* ]] || running_pid "$1" >/dev/null; }
+
+await_one() {
+  local svc=$1 t0=$2 fn=${1//-/_}
   # shellcheck disable=SC2046
   if ! wait_ready "$("${fn}_timeout")" "${fn}_ready" "$("${fn}_pidfile")" "$("${fn}_comm")"; then
     log_tail $("${fn}_logs")
     die "$svc: not answering after $("${fn}_timeout") s (logs above; state in $POSTWERK_HOME)"
   fi
   if declare -F "${fn}_after_up" >/dev/null; then "${fn}_after_up"; fi
-  log "$svc: up in $(since "$t0") s ($("${fn}_describe"))"
+  log "$svc: up after $(since "$t0") s ($("${fn}_describe"))"
 }
 
-down_one() {
-  local svc=$1 fn=${1//-/_} pid sig=TERM
-  if ! pid=$(running_pid "$svc"); then
-    return 0
-  fi
-  if declare -F "${fn}_stop_signal" >/dev/null; then sig=$("${fn}_stop_signal"); fi
-  stop_pid "$svc" "$pid" "$sig"
-  log "$svc: stopped (pid $pid)"
-}
-
-cmd_up() {
-  [[ $(id -u) == 0 ]] || die "stack.sh up must run as root (Dovecot, rspamd, slapd and PostgreSQL switch users)"
-  local t0 svc services
-  t0=$(now)
-  services=$(services_in_order "$@")
-  # 0755: the packaged users (dovecot, _rspamd, openldap, postgres) must traverse it
-  mkdir -p "$POSTWERK_HOME"
-  chmod 0755 "$POSTWERK_HOME"
-  load_secrets
-  for svc in $services; do up_one "$svc"; done
-  write_env
-  log "up in $(since "$t0") s; endpoints in $POSTWERK_HOME/stack.env"
-}
-
+# cmd_down: signal every daemon of this state dir (reverse start order), then wait for all of them.
 cmd_down() {
-  local services svc rev=()
-  services=$(services_in_order "$@")
-  for svc in $services; do rev=("$svc" "${rev[@]}"); done
-  for svc in "${rev[@]}"; do down_one "$svc"; done
+  local svc fn pid sig i rev=() pids=() names=()
+  for svc in $(services_in_order "$@"); do rev=("$svc" "${rev[@]}"); done
+  for svc in "${rev[@]}"; do
+    fn=${svc//-/_}
+    pid=$(running_pid "$svc") || continue
+    sig=TERM
+    if declare -F "${fn}_stop_signal" >/dev/null; then sig=$("${fn}_stop_signal"); fi
+    kill "-$sig" "$pid" 2>/dev/null || true
+    pids+=("$pid")
+    names+=("$svc")
+  done
+  for i in "${!pids[@]}"; do
+    stop_pid "${names[$i]}" "${pids[$i]}" 0 # signal 0: already signalled, just wait (KILL after 15 s)
+    log "${names[$i]}: stopped (pid ${pids[$i]})"
+  done
 }
 
 # status answers "does it answer on its port": it also reports a service that another state dir (or

@@ -21,8 +21,8 @@ rspamd_start() {
     [[ -z $name || $name == \#* ]] && continue
     echo 'enabled = false;' >"$e/override.d/$name.conf"
   done <"$CONF_DIR/rspamd/disabled-modules"
-  # use our redis only when it runs (started before rspamd by `up`); without it those modules stay idle
-  if pid_of "$(redis_pidfile)" "$(redis_comm)" >/dev/null; then
+  # use our redis when it runs or is being started with us; without it those modules stay idle
+  if service_coming redis; then
     render "$CONF_DIR/rspamd/local.d/redis.conf" "$e/local.d/redis.conf"
   fi
   # rspamd refuses to run as root: it drops to _rspamd, which must own what it writes and reach the cache
