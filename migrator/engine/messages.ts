@@ -44,6 +44,7 @@ export async function listMessages(
 ): Promise<MessageMeta[]> {
   const out: MessageMeta[] = [];
   if (!client.mailbox || (client.mailbox as { exists?: number }).exists === 0) return out;
+  const expected = opts.changedSince === undefined && range === '1:*' ? Number((client.mailbox as { exists?: number }).exists ?? 0) : 0;
   for await (const m of client.fetch(range, { uid: true, flags: true, size: true, internalDate: opts.withDate !== false }, { uid: true, changedSince: opts.changedSince })) {
     if (!m.uid) continue;
     out.push({
@@ -54,6 +55,8 @@ export async function listMessages(
       modseq: m.modseq !== undefined ? String(m.modseq) : undefined,
     });
   }
+  if (!client.usable) throw new MigratorError('MIGRATOR_CONNECTION', 'connection dropped during FETCH');
+  if (out.length < expected) throw new MigratorError('MIGRATOR_CONNECTION', `listing returned ${out.length} of ${expected} messages`);
   return out;
 }
 
@@ -63,16 +66,36 @@ export async function listMessages(
  */
 export async function* fetchSmallBodies(client: ImapFlow, uids: readonly number[]): AsyncGenerator<{ uid: number; body: Buffer }> {
   for (const part of chunk(uids, FETCH_UID_CHUNK)) {
+    const got = new Set<number>();
     for await (const m of client.fetch(compressUids(part), { uid: true, source: true }, { uid: true })) {
-      if (m.uid && m.source) yield { uid: m.uid, body: m.source };
+      if (m.uid && m.source && !got.has(m.uid)) {
+        got.add(m.uid);
+        yield { uid: m.uid, body: m.source };
+      }
     }
+    await ensureComplete(client, part, got);
   }
+}
+
+/**
+ * A FETCH cut short by a dropped connection can end without an error; a message that is
+ * simply gone (expunged meanwhile) is fine. Anything else must not pass as done.
+ */
+export async function ensureComplete(client: ImapFlow, asked: readonly number[], got: ReadonlySet<number>): Promise<void> {
+  if (got.size >= asked.length) return;
+  if (!client.usable) throw new MigratorError('MIGRATOR_CONNECTION', 'connection dropped during FETCH');
+  const absent = asked.filter((u) => !got.has(u));
+  const still = (await client.search({ uid: compressUids(absent) }, { uid: true })) || [];
+  if (still.length) throw new MigratorError('MIGRATOR_CONNECTION', `server answered FETCH without ${still.length} existing message(s)`);
 }
 
 /** Streams one message, hashing it and optionally spooling it to `file`. */
 export async function streamMessage(client: ImapFlow, uid: number, file?: string): Promise<{ sha256: string; size: number } | null> {
   const dl = await client.download(String(uid), undefined, { uid: true, chunkSize: DOWNLOAD_CHUNK_BYTES });
-  if (!dl || !dl.content) return null;
+  if (!dl || !dl.content) {
+    await ensureComplete(client, [uid], new Set());
+    return null;
+  }
   const hash = createHash('sha256');
   let size = 0;
   const tap = new Transform({

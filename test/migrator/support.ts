@@ -183,7 +183,10 @@ export async function snapshot(client: ImapFlow): Promise<Map<string, SnapshotMe
         for await (const m of client.fetch('1:*', { uid: true, flags: true, internalDate: true, size: true }, { uid: true })) {
           list.push({ uid: m.uid, sha256: '', size: m.size ?? 0, flags: [...(m.flags ?? [])].filter((x) => x !== '\\Recent').sort(), date: new Date(m.internalDate!).getTime() });
         }
-        for (const m of list) {
+        const small = new Map(list.filter((m) => m.size <= 1024 * 1024).map((m) => [m.uid, m]));
+        if (small.size)
+          for await (const m of client.fetch([...small.keys()].join(','), { uid: true, source: true }, { uid: true })) small.get(m.uid)!.sha256 = sha(m.source!);
+        for (const m of list.filter((x) => x.size > 1024 * 1024)) {
           const dl = await client.download(String(m.uid), undefined, { uid: true, chunkSize: 4 * 1024 * 1024 });
           const h = createHash('sha256');
           for await (const c of dl.content!) h.update(c as Buffer);
