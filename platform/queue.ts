@@ -46,12 +46,8 @@ export function handler<P>(job: JobDefinition<P>, handle: (payload: P, job: Job)
 
 export function createRedis(url: string, opts: { forWorker?: boolean } = {}): Redis {
   // Workers block on Redis and must never give up a command (BullMQ requires maxRetriesPerRequest null);
-  // producers in request paths fail fast instead of hanging an HTTP request.
-  return new IORedis(url, {
-    maxRetriesPerRequest: opts.forWorker ? null : 2,
-    enableOfflineQueue: opts.forWorker ?? false,
-    lazyConnect: false,
-  });
+  // producers in request paths give up after a few reconnection attempts instead of hanging a request.
+  return new IORedis(url, { maxRetriesPerRequest: opts.forWorker ? null : 2 });
 }
 
 /** Job ids may not contain ':' in BullMQ. */
