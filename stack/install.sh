@@ -35,8 +35,9 @@ DEB_PACKAGES=(
 # missing_debs: the packages of DEB_PACKAGES that are not installed.
 missing_debs() {
   local installed
+  # dpkg-query exits 1 when a package is unknown to dpkg: that is the answer we want, not an error
   installed=$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' "${DEB_PACKAGES[@]}" 2>/dev/null |
-    awk '$2 == "installed" { print $1 }')
+    awk '$2 == "installed" { print $1 }' || true)
   local p
   for p in "${DEB_PACKAGES[@]}"; do
     grep -qx "$p" <<<"$installed" || echo "$p"
