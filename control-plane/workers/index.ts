@@ -1,5 +1,6 @@
 import type { JobHandler, QueueName } from '../../platform/queue';
 import type { Services } from '../services';
+import { ensureQuotaSchedules, quotaJobHandlers } from './quotas';
 
 /**
  * Every job handler of every module, by queue. A worker process runs the queues it is told to
@@ -8,7 +9,7 @@ import type { Services } from '../services';
 export function jobHandlers(_services: Services): Record<QueueName, JobHandler<any>[]> { // eslint-disable-line @typescript-eslint/no-explicit-any
   return {
     'control-plane': [],
-    quotas: [],
+    quotas: [...quotaJobHandlers(_services)],
     migrations: [],
     filters: [],
     backup: [],
@@ -16,4 +17,6 @@ export function jobHandlers(_services: Services): Record<QueueName, JobHandler<a
 }
 
 /** Recurring jobs (sweeps, usage collection); upserted at every worker start. */
-export async function ensureSchedules(_services: Services): Promise<void> {}
+export async function ensureSchedules(_services: Services): Promise<void> {
+  await ensureQuotaSchedules(_services);
+}

@@ -1,0 +1,54 @@
+/**
+ * Every bound and interval of the quotas module, each with its reason.
+ */
+
+/** Largest allocation or pool: 1 PiB. Far beyond any mailbox, and well below 2^53, so byte counts stay exact JS numbers. */
+export const MAX_BYTES = 2 ** 50;
+
+/** Accounts per reassignment request: a tenant redistributing over its whole staff in one go, while one request stays one short transaction. */
+export const MAX_CHANGES_PER_REASSIGNMENT = 500;
+
+/** Warning thresholds in percent of an allocation; each crossing upwards raises one event. */
+export const WARNING_THRESHOLDS = [80, 95, 100] as const;
+
+/** How often usage is collected from Dovecot: fresh enough for charts and warnings, cheap for Dovecot (one quotaGet per account). */
+export const COLLECT_EVERY_MS = 5 * 60_000;
+
+/** How often usage is recounted (quotaRecalc) and drift repaired: a recount reads every mailbox index, so rarely. */
+export const RECONCILE_EVERY_MS = 24 * 3600_000;
+
+/** Parallel doveadm requests of one collection or reconciliation: keeps Dovecot's doveadm service (one process per request) from being flooded. */
+export const DOVEADM_CONCURRENCY = 4;
+
+/** Accounts read per collection batch: one transaction per batch keeps write locks short. */
+export const COLLECT_BATCH = 200;
+
+/** Usage history kept for charts and forecasts; older samples are pruned by the collection job. */
+export const HISTORY_RETENTION_DAYS = 400;
+
+/** Forecasts fit a line through the samples of this recent window: long enough to smooth daily rhythm, short enough to follow a change of habit. */
+export const FORECAST_WINDOW_DAYS = 14;
+
+/** A forecast needs samples spanning at least this long; two samples a minute apart say nothing about a trend. */
+export const FORECAST_MIN_SPAN_MS = 3600_000;
+
+/** Samples read per account for a forecast: one every 5 minutes over 14 days is ~4,000; more add nothing to a straight line. */
+export const FORECAST_MAX_SAMPLES = 5000;
+
+/** mayAccept asks Dovecot live; a slow doveadm must not hold an SMTP RCPT for long: then the recorded figure answers. */
+export const MAY_ACCEPT_LIVE_TIMEOUT_MS = 2000;
+
+/** Kicking sessions after an allocation change is best effort: the change is committed whatever doveadm does. */
+export const KICK_TIMEOUT_MS = 3000;
+
+/** Live usage checks before lowering allocations: same bound as mayAccept. */
+export const LIVE_USAGE_TIMEOUT_MS = 3000;
+
+/** Local forwarding chains followed by mayAccept (alias → account → forward to a local account …); cycles stop earlier. */
+export const MAX_FORWARD_HOPS = 5;
+
+/** Webhook POSTs: a receiver slower than this is retried later by the job's backoff. */
+export const WEBHOOK_TIMEOUT_MS = 5000;
+
+/** Webhook URLs: length bound of the column. */
+export const MAX_WEBHOOK_URL_LENGTH = 2000;
