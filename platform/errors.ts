@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'pool_exceeded'
   | 'below_usage'
   | 'precondition_failed'
+  /** the request was understood but some of its content was refused (bulk imports: per-row errors) */
+  | 'unprocessable'
   | 'rate_limited'
   | 'unavailable'
   | 'internal';
@@ -32,6 +34,7 @@ const STATUS: Record<ErrorCode, number> = {
   pool_exceeded: 422,
   below_usage: 422,
   precondition_failed: 412,
+  unprocessable: 422,
   rate_limited: 429,
   unavailable: 503,
   internal: 500,

@@ -1,6 +1,7 @@
 import type { JobHandler, QueueName } from '../../platform/queue';
 import type { Services } from '../services';
 import { ensureQuotaSchedules, quotaJobHandlers } from './quotas';
+import { controlPlaneHandlers, ensureControlPlaneSchedules } from '../jobs/handlers';
 
 /**
  * Every job handler of every module, by queue. A worker process runs the queues it is told to
@@ -8,7 +9,7 @@ import { ensureQuotaSchedules, quotaJobHandlers } from './quotas';
  */
 export function jobHandlers(_services: Services): Record<QueueName, JobHandler<any>[]> { // eslint-disable-line @typescript-eslint/no-explicit-any
   return {
-    'control-plane': [],
+    'control-plane': [...controlPlaneHandlers(_services)],
     quotas: [...quotaJobHandlers(_services)],
     migrations: [],
     filters: [],
@@ -19,4 +20,5 @@ export function jobHandlers(_services: Services): Record<QueueName, JobHandler<a
 /** Recurring jobs (sweeps, usage collection); upserted at every worker start. */
 export async function ensureSchedules(_services: Services): Promise<void> {
   await ensureQuotaSchedules(_services);
+  await ensureControlPlaneSchedules(_services);
 }

@@ -1,6 +1,21 @@
 import type { RouteDef } from '../route';
 import { authRoutes } from './auth';
+import { tenantRoutes } from './tenants';
+import { domainRoutes } from './domains';
+import { accountRoutes } from './accounts';
+import { aliasRoutes } from './aliases';
+import { staffRoutes } from './staff';
+import { auditRoutes } from './audit';
 import { quotaRoutes } from './quotas';
 
 /** Every API route, one module per resource. */
-export const allRoutes: RouteDef[] = [...authRoutes, ...quotaRoutes];
+export const allRoutes: RouteDef[] = [
+  ...authRoutes,
+  ...quotaRoutes,
+  ...tenantRoutes,
+  ...domainRoutes,
+  ...accountRoutes,
+  ...aliasRoutes,
+  ...staffRoutes,
+  ...auditRoutes,
+];

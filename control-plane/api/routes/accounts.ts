@@ -1,0 +1,159 @@
+import { z } from 'zod';
+import { bulkUpsertAccounts } from '../../commands/bulk-accounts';
+import { changeAccountPassword } from '../../commands/change-account-password';
+import { createAccount } from '../../commands/create-account';
+import { deleteAccount } from '../../commands/delete-account';
+import { getAccount, listAccounts } from '../../commands/list-accounts';
+import { renameAccount } from '../../commands/rename-account';
+import { restoreAccount } from '../../commands/restore-account';
+import { resumeAccount, suspendAccount } from '../../commands/suspend-account';
+import { updateAccount } from '../../commands/update-account';
+import { BULK_BODY_LIMIT } from '../../limits';
+import { Account } from '../../presenters';
+import { pageOf, pageQuery, route } from '../route';
+import { address, bytes, displayName, password, search, tenantParams } from './schemas';
+
+const AccountParams = tenantParams.extend({ accountId: z.uuid() });
+const CreateAccount = z.strictObject({
+  address,
+  password,
+  displayName: displayName.optional(),
+  allocationBytes: bytes.optional(),
+  status: z.enum(['active', 'suspended']).optional(),
+});
+const ListAccounts = pageQuery.extend({
+  status: z.enum(['active', 'suspended', 'deleting']).optional(),
+  domain: z.string().min(1).max(253).optional(),
+  search,
+});
+const BulkResult = z.object({
+  created: z.number(),
+  updated: z.number(),
+  unchanged: z.number(),
+  rows: z.array(z.object({ row: z.number(), address: z.string(), accountId: z.string(), result: z.enum(['created', 'updated', 'unchanged']) })),
+});
+
+export const accountRoutes = [
+  route({
+    method: 'get',
+    path: '/tenants/:tenantId/accounts',
+    summary: "List a tenant's accounts (filter by status, domain, address prefix)",
+    tags: ['accounts'],
+    permission: 'account.read',
+    params: tenantParams,
+    query: ListAccounts,
+    response: pageOf(Account),
+    handler: (ctx, { params, query }) => listAccounts(ctx, params.tenantId, query),
+  }),
+  route({
+    method: 'post',
+    path: '/tenants/:tenantId/accounts',
+    summary: 'Create an account (a mailbox Dovecot serves at once)',
+    tags: ['accounts'],
+    permission: 'account.write',
+    params: tenantParams,
+    body: CreateAccount,
+    response: Account,
+    status: 201,
+    idempotent: true,
+    handler: (ctx, { params, body }) => createAccount(ctx, params.tenantId, body),
+  }),
+  route({
+    method: 'post',
+    path: '/tenants/:tenantId/accounts/bulk',
+    summary: 'Create or update accounts from CSV (address,display_name,password,allocation_bytes,status), all or nothing',
+    tags: ['accounts'],
+    permission: 'account.write',
+    params: tenantParams,
+    body: z.string(),
+    acceptsCsv: true,
+    bodyLimit: BULK_BODY_LIMIT,
+    response: BulkResult,
+    idempotent: true,
+    handler: (ctx, { params, body }) => bulkUpsertAccounts(ctx, params.tenantId, body),
+  }),
+  route({
+    method: 'get',
+    path: '/tenants/:tenantId/accounts/:accountId',
+    summary: 'Show an account',
+    tags: ['accounts'],
+    permission: 'account.read',
+    params: AccountParams,
+    response: Account,
+    handler: (ctx, { params }) => getAccount(ctx, params.tenantId, params.accountId),
+  }),
+  route({
+    method: 'patch',
+    path: '/tenants/:tenantId/accounts/:accountId',
+    summary: "Change an account's display name",
+    tags: ['accounts'],
+    permission: 'account.write',
+    params: AccountParams,
+    body: z.strictObject({ displayName }),
+    response: Account,
+    handler: (ctx, { params, body }) => updateAccount(ctx, params.tenantId, params.accountId, body),
+  }),
+  route({
+    method: 'post',
+    path: '/tenants/:tenantId/accounts/:accountId/suspend',
+    summary: 'Suspend an account: logins are refused at once, open sessions are closed',
+    tags: ['accounts'],
+    permission: 'account.write',
+    params: AccountParams,
+    response: Account,
+    handler: (ctx, { params }) => suspendAccount(ctx, params.tenantId, params.accountId),
+  }),
+  route({
+    method: 'post',
+    path: '/tenants/:tenantId/accounts/:accountId/resume',
+    summary: 'Resume a suspended account',
+    tags: ['accounts'],
+    permission: 'account.write',
+    params: AccountParams,
+    response: Account,
+    handler: (ctx, { params }) => resumeAccount(ctx, params.tenantId, params.accountId),
+  }),
+  route({
+    method: 'post',
+    path: '/tenants/:tenantId/accounts/:accountId/password',
+    summary: 'Set a new password (sessions with the old one are closed)',
+    tags: ['accounts'],
+    permission: 'account.password',
+    params: AccountParams,
+    body: z.strictObject({ password }),
+    response: Account,
+    handler: (ctx, { params, body }) => changeAccountPassword(ctx, params.tenantId, params.accountId, body),
+  }),
+  route({
+    method: 'post',
+    path: '/tenants/:tenantId/accounts/:accountId/rename',
+    summary: 'Give an account a new address; the mailbox is kept',
+    tags: ['accounts'],
+    permission: 'account.write',
+    params: AccountParams,
+    body: z.strictObject({ address }),
+    response: Account,
+    handler: (ctx, { params, body }) => renameAccount(ctx, params.tenantId, params.accountId, body),
+  }),
+  route({
+    method: 'delete',
+    path: '/tenants/:tenantId/accounts/:accountId',
+    summary: 'Delete an account: closed at once, mailbox purged after the grace period',
+    tags: ['accounts'],
+    permission: 'account.write',
+    params: AccountParams,
+    response: Account,
+    status: 202,
+    handler: (ctx, { params }) => deleteAccount(ctx, params.tenantId, params.accountId),
+  }),
+  route({
+    method: 'post',
+    path: '/tenants/:tenantId/accounts/:accountId/restore',
+    summary: 'Cancel a deletion within the grace period',
+    tags: ['accounts'],
+    permission: 'account.write',
+    params: AccountParams,
+    response: Account,
+    handler: (ctx, { params }) => restoreAccount(ctx, params.tenantId, params.accountId),
+  }),
+];

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { AUDIT_CSV_COLUMNS, auditCsvLine, auditNdjsonLine, iterateAudit, listAudit, verifyAudit } from '../../commands/audit-log';
+import { AuditEntry } from '../../presenters';
+import { pageOf, pageQuery, route } from '../route';
+
+const time = z.iso.datetime({ offset: true }).transform((s) => new Date(s).toISOString());
+const AuditFilter = z.strictObject({
+  tenantId: z.uuid().optional(),
+  actor: z.string().min(1).max(320).optional(),
+  action: z.string().min(1).max(80).optional(),
+  from: time.optional(),
+  to: time.optional(),
+});
+const Verification = z.object({ ok: z.boolean(), checked: z.number(), problems: z.array(z.object({ id: z.number(), problem: z.string() })) });
+
+export const auditRoutes = [
+  route({
+    method: 'get',
+    path: '/audit',
+    summary: 'Audit log, oldest first (filter by tenant, actor, action or action prefix `account.`, time range [from, to))',
+    tags: ['audit'],
+    permission: 'audit.read',
+    query: pageQuery.extend(AuditFilter.shape),
+    response: pageOf(AuditEntry),
+    handler: (ctx, { query }) => listAudit(ctx, query),
+  }),
+  route({
+    method: 'get',
+    path: '/audit/export',
+    summary: 'Export the audit log as NDJSON (default) or CSV, streamed',
+    tags: ['audit'],
+    permission: 'audit.read',
+    query: AuditFilter.extend({ format: z.enum(['ndjson', 'csv']).default('ndjson') }),
+    async handler(ctx, { query, http }) {
+      const { format, ...filter } = query;
+      const { res } = http;
+      // the first page is read before the headers go out, so a failure still answers with a JSON error
+      const rows = iterateAudit(ctx, filter);
+      const first = await rows.next();
+      res.status(200);
+      res.setHeader('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson');
+      res.setHeader('content-disposition', `attachment; filename="postwerk-audit.${format === 'csv' ? 'csv' : 'ndjson'}"`);
+      const line = format === 'csv' ? auditCsvLine : auditNdjsonLine;
+      if (format === 'csv') res.write(AUDIT_CSV_COLUMNS.join(',') + '\r\n');
+      if (!first.done) res.write(line(first.value));
+      for await (const r of rows) {
+        // respect backpressure: a slow client must not make the export buffer the whole log
+        if (!res.write(line(r))) await new Promise((resolve) => res.once('drain', resolve));
+      }
+      res.end();
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/audit/verify',
+    summary: 'Verify the hash chain of the whole audit log',
+    tags: ['audit'],
+    permission: 'audit.verify',
+    response: Verification,
+    handler: (ctx) => verifyAudit(ctx),
+  }),
+];

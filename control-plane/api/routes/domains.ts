@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { createDomain } from '../../commands/create-domain';
+import { getDomain, listDomains } from '../../commands/list-domains';
+import { resumeDomain, suspendDomain } from '../../commands/set-domain-status';
+import { Domain } from '../../presenters';
+import { pageOf, pageQuery, route } from '../route';
+import { search, tenantParams } from './schemas';
+
+const DomainParams = tenantParams.extend({ domainId: z.uuid() });
+const CreateDomain = z.strictObject({ name: z.string().min(1).max(253), status: z.enum(['verified', 'active']).optional() });
+const ListDomains = pageQuery.extend({ status: z.enum(['verified', 'active', 'suspended']).optional(), search });
+
+export const domainRoutes = [
+  route({
+    method: 'get',
+    path: '/tenants/:tenantId/domains',
+    summary: "List a tenant's domains",
+    tags: ['domains'],
+    permission: 'domain.read',
+    params: tenantParams,
+    query: ListDomains,
+    response: pageOf(Domain),
+    handler: (ctx, { params, query }) => listDomains(ctx, params.tenantId, query),
+  }),
+  route({
+    method: 'post',
+    path: '/tenants/:tenantId/domains',
+    summary: 'Add a domain (unique platform-wide; IDNA names are stored in ASCII)',
+    tags: ['domains'],
+    permission: 'domain.write',
+    params: tenantParams,
+    body: CreateDomain,
+    response: Domain,
+    status: 201,
+    idempotent: true,
+    handler: (ctx, { params, body }) => createDomain(ctx, params.tenantId, body),
+  }),
+  route({
+    method: 'get',
+    path: '/tenants/:tenantId/domains/:domainId',
+    summary: 'Show a domain',
+    tags: ['domains'],
+    permission: 'domain.read',
+    params: DomainParams,
+    response: Domain,
+    handler: (ctx, { params }) => getDomain(ctx, params.tenantId, params.domainId),
+  }),
+  route({
+    method: 'post',
+    path: '/tenants/:tenantId/domains/:domainId/suspend',
+    summary: 'Suspend a domain: its accounts cannot log in (operators)',
+    tags: ['domains'],
+    permission: 'domain.suspend',
+    params: DomainParams,
+    response: Domain,
+    handler: (ctx, { params }) => suspendDomain(ctx, params.tenantId, params.domainId),
+  }),
+  route({
+    method: 'post',
+    path: '/tenants/:tenantId/domains/:domainId/resume',
+    summary: 'Resume a suspended domain (operators)',
+    tags: ['domains'],
+    permission: 'domain.suspend',
+    params: DomainParams,
+    response: Domain,
+    handler: (ctx, { params }) => resumeDomain(ctx, params.tenantId, params.domainId),
+  }),
+];

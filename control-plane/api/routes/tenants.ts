@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { createTenant } from '../../commands/create-tenant';
+import { getTenant, listTenants } from '../../commands/list-tenants';
+import { resumeTenant, suspendTenant } from '../../commands/suspend-tenant';
+import { updateTenant } from '../../commands/update-tenant';
+import { Tenant } from '../../presenters';
+import { pageOf, pageQuery, route } from '../route';
+import { bytes, search, tenantParams } from './schemas';
+
+const CreateTenant = z.strictObject({
+  slug: z.string().min(1).max(63),
+  name: z.string().trim().min(1).max(200),
+  poolBytes: bytes.optional(),
+  defaultAllocationBytes: bytes.optional(),
+});
+const UpdateTenant = z.strictObject({ name: z.string().trim().min(1).max(200).optional(), defaultAllocationBytes: bytes.optional() });
+const ListTenants = pageQuery.extend({ status: z.enum(['active', 'suspended']).optional(), search });
+
+export const tenantRoutes = [
+  route({
+    method: 'get',
+    path: '/tenants',
+    summary: 'List tenants (a tenant admin sees its own)',
+    tags: ['tenants'],
+    permission: 'tenant.read',
+    query: ListTenants,
+    response: pageOf(Tenant),
+    handler: (ctx, { query }) => listTenants(ctx, query),
+  }),
+  route({
+    method: 'post',
+    path: '/tenants',
+    summary: 'Create a tenant',
+    tags: ['tenants'],
+    permission: 'tenant.create',
+    body: CreateTenant,
+    response: Tenant,
+    status: 201,
+    idempotent: true,
+    handler: (ctx, { body }) => createTenant(ctx, body),
+  }),
+  route({
+    method: 'get',
+    path: '/tenants/:tenantId',
+    summary: 'Show a tenant',
+    tags: ['tenants'],
+    permission: 'tenant.read',
+    params: tenantParams,
+    response: Tenant,
+    handler: (ctx, { params }) => getTenant(ctx, params.tenantId),
+  }),
+  route({
+    method: 'patch',
+    path: '/tenants/:tenantId',
+    summary: "Change a tenant's name or default allocation",
+    tags: ['tenants'],
+    permission: 'tenant.update',
+    params: tenantParams,
+    body: UpdateTenant,
+    response: Tenant,
+    handler: (ctx, { params, body }) => updateTenant(ctx, params.tenantId, body),
+  }),
+  route({
+    method: 'post',
+    path: '/tenants/:tenantId/suspend',
+    summary: 'Suspend a tenant: every mailbox of it closes for logins at once',
+    tags: ['tenants'],
+    permission: 'tenant.update',
+    params: tenantParams,
+    response: Tenant,
+    handler: (ctx, { params }) => suspendTenant(ctx, params.tenantId),
+  }),
+  route({
+    method: 'post',
+    path: '/tenants/:tenantId/resume',
+    summary: 'Resume a suspended tenant',
+    tags: ['tenants'],
+    permission: 'tenant.update',
+    params: tenantParams,
+    response: Tenant,
+    handler: (ctx, { params }) => resumeTenant(ctx, params.tenantId),
+  }),
+];

@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import { assertTenantAccess } from '../../platform/actor';
+import type { Ctx, Services } from '../../platform/context';
+import { notFound } from '../../platform/errors';
+import { DoveadmError } from '../../platform/mail/doveadm';
+import { requirePermission, type Permission } from '../auth/permissions';
+import { findTenant } from '../repositories/tenants';
+import type { TenantRow } from '../repositories/rows';
+
+/**
+ * Helpers every command shares. Commands check their permission themselves as well as the route does,
+ * so the CLI, the seed and any later caller get the same rules as the API.
+ */
+export function authorize(ctx: Ctx, permission: Permission, tenantId?: string): void {
+  requirePermission(ctx.actor, permission);
+  if (tenantId !== undefined) assertTenantAccess(ctx.actor, tenantId, 'tenant', tenantId);
+}
+
+export async function loadTenant(q: Knex, ctx: Ctx, tenantId: string): Promise<TenantRow> {
+  assertTenantAccess(ctx.actor, tenantId, 'tenant', tenantId);
+  const tenant = await findTenant(q, tenantId);
+  if (!tenant) throw notFound('tenant', tenantId);
+  return tenant;
+}
+
+/** doveadm kick answers exit code 68 (EX_NOUSER) when nobody matching the mask is connected. */
+const KICK_NOBODY_CONNECTED = 68;
+
+/**
+ * Disconnects the open IMAP sessions of these users, best effort, after the change has committed.
+ *
+ * Why a failure here is only a warning: the change itself is already in the database, and Dovecot reads
+ * mail_users on every login and delivery (auth_cache_size = 0), so no new login can use the old state
+ * whatever happens to the kick. The kick only ends sessions that authenticated before the change. If
+ * Dovecot is down, those sessions died with it; if only its admin API is unreachable, the warning
+ * names the users so that an operator can kick them by hand. Failing the request instead would tell
+ * the caller the change did not happen when it did.
+ */
+export async function kickUsers(services: Pick<Services, 'doveadm' | 'logger'>, addresses: string[]): Promise<void> {
+  for (const address of addresses) {
+    try {
+      await services.doveadm.kick(address);
+    } catch (e) {
+      if (e instanceof DoveadmError && e.exitCode === KICK_NOBODY_CONNECTED) continue;
+      services.logger.warn({ user: address, err: (e as Error).message }, 'could not kick the open IMAP sessions of a user; they end at their next command or logout');
+    }
+  }
+}
+
+export const newId = (): string => randomUUID();

@@ -1,0 +1,17 @@
+import type { Services } from '../../platform/context';
+import { handler, type JobHandler } from '../../platform/queue';
+import { purgeAccount, sweepPurges } from '../commands/purge-account';
+import { PURGE_SWEEP_EVERY_MS } from '../limits';
+import { purgeAccountJob, purgeSweepJob } from './definitions';
+
+/** Handlers of queue control-plane (registered in workers/index.ts). */
+export function controlPlaneHandlers(services: Services): JobHandler<any>[] { // eslint-disable-line @typescript-eslint/no-explicit-any
+  return [
+    handler(purgeAccountJob, (p) => purgeAccount(services, { accountId: p.accountId })),
+    handler(purgeSweepJob, () => sweepPurges(services)),
+  ];
+}
+
+export async function ensureControlPlaneSchedules(services: Services): Promise<void> {
+  await services.queue.schedule(purgeSweepJob, 'account.purge-sweep', { everyMs: PURGE_SWEEP_EVERY_MS }, {});
+}

@@ -1,0 +1,31 @@
+/**
+ * The control plane's named limits, each with its reason.
+ */
+
+/** RFC 5321 4.5.3.1.1: a local part is at most 64 octets. */
+export const MAX_LOCAL_PART = 64;
+/** RFC 1035: a domain name is at most 253 characters in its dotted text form, a label at most 63. */
+export const MAX_DOMAIN = 253;
+export const MAX_LABEL = 63;
+/** RFC 5321 4.5.3.1.3 path limit (256 with the angle brackets) bounds the whole address. */
+export const MAX_ADDRESS = 254;
+
+/** Display names are shown in the portal and in From headers; longer ones are noise. */
+export const MAX_DISPLAY_NAME = 200;
+
+/**
+ * Bulk imports: every new password is a bcrypt hash (~60 ms at cost 10 on one core), so 1,000 rows take
+ * about a minute. Bigger imports should be split; the body limit is set to fit 1,000 generous rows.
+ */
+export const MAX_BULK_ROWS = 1000;
+export const BULK_BODY_LIMIT = '2mb';
+/** A CSV report that lists every bad row of a 1,000-row file is still readable; beyond, rows are counted. */
+export const MAX_BULK_ERRORS_REPORTED = 200;
+
+/** Audit exports stream pages of this many rows, so memory stays flat however long the range is. */
+export const AUDIT_EXPORT_PAGE = 1000;
+
+/** Mailbox removal after the grace period: a sweep every hour catches purges whose delayed job was lost. */
+export const PURGE_SWEEP_EVERY_MS = 3600_000;
+/** One sweep enqueues at most this many purges; the next sweep continues. */
+export const PURGE_SWEEP_BATCH = 500;

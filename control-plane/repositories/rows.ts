@@ -1,0 +1,82 @@
+/** Row shapes of the control plane's tables, as knex returns them (snake_case, times as ISO text). */
+export interface TenantRow {
+  id: string;
+  slug: string;
+  name: string;
+  status: 'active' | 'suspended';
+  pool_bytes: number;
+  default_allocation_bytes: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DomainRow {
+  id: string;
+  tenant_id: string;
+  name: string;
+  status: 'verified' | 'active' | 'suspended';
+  created_at: string;
+  updated_at: string;
+}
+
+export type AccountStatus = 'active' | 'suspended' | 'deleting';
+
+export interface AccountRow {
+  id: string;
+  tenant_id: string;
+  domain_id: string;
+  local_part: string;
+  address: string;
+  display_name: string;
+  password_hash: string;
+  status: AccountStatus;
+  allocation_bytes: number;
+  mail_path: string;
+  delete_after: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AliasRow {
+  id: string;
+  tenant_id: string;
+  domain_id: string;
+  address: string;
+  account_id: string;
+  created_at: string;
+}
+
+export interface ForwardingRow {
+  id: string;
+  tenant_id: string;
+  account_id: string;
+  target_address: string;
+  keep_copy: number;
+  created_at: string;
+}
+
+export interface StaffRow {
+  id: string;
+  email: string;
+  name: string;
+  password_hash: string;
+  role: string;
+  tenant_id: string | null;
+  status: 'active' | 'disabled';
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TokenRow {
+  id: string;
+  name: string;
+  token_hash: string;
+  prefix: string;
+  role: string;
+  tenant_id: string | null;
+  created_by: string | null;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
