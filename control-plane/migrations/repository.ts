@@ -174,10 +174,14 @@ export async function listAccounts(q: Q, projectId: string, page: { limit: numbe
   return { items: p.items.map(accountFromRow), nextCursor: p.nextCursor };
 }
 
-/** Updates an account; with `whereStatus`, only when it is still in one of those statuses. Returns rows changed. */
-export async function updateAccount(q: Q, id: string, patch: Partial<AccountRow>, whereStatus?: AccountStatus[]): Promise<number> {
+/**
+ * Updates an account; with `whereStatus` only while it is still in one of those statuses, with
+ * `whereGeneration` only while no newer start/retry/roll-back happened. Returns the rows changed.
+ */
+export async function updateAccount(q: Q, id: string, patch: Partial<AccountRow>, whereStatus?: AccountStatus[], whereGeneration?: number): Promise<number> {
   const query = q('migration_accounts').where({ id });
   if (whereStatus) query.whereIn('status', whereStatus);
+  if (whereGeneration !== undefined) query.andWhere({ generation: whereGeneration });
   return Number(await query.update({ ...patch, updated_at: nowIso() }));
 }
 

@@ -2,6 +2,7 @@ import type { JobHandler, QueueName } from '../../platform/queue';
 import type { Services } from '../services';
 import { ensureQuotaSchedules, quotaJobHandlers } from './quotas';
 import { controlPlaneHandlers, ensureControlPlaneSchedules } from '../jobs/handlers';
+import { migrationJobHandlers } from '../migrations';
 
 /**
  * Every job handler of every module, by queue. A worker process runs the queues it is told to
@@ -11,7 +12,7 @@ export function jobHandlers(_services: Services): Record<QueueName, JobHandler<a
   return {
     'control-plane': [...controlPlaneHandlers(_services)],
     quotas: [...quotaJobHandlers(_services)],
-    migrations: [],
+    migrations: [...migrationJobHandlers(_services)],
     filters: [],
     backup: [],
   };

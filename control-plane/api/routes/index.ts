@@ -7,6 +7,7 @@ import { aliasRoutes } from './aliases';
 import { staffRoutes } from './staff';
 import { auditRoutes } from './audit';
 import { quotaRoutes } from './quotas';
+import { migrationRoutes } from './migrations';
 
 /** Every API route, one module per resource. */
 export const allRoutes: RouteDef[] = [
@@ -18,4 +19,5 @@ export const allRoutes: RouteDef[] = [
   ...aliasRoutes,
   ...staffRoutes,
   ...auditRoutes,
+  ...migrationRoutes,
 ];
