@@ -1,0 +1,195 @@
+// `npm run bench -- migrate`: builds a 10,000-message mailbox (realistic size mix with one
+// 30 MB message, 20 folders) on the source server, migrates it with verification to one
+// destination account, and measures a naive baseline (one connection, FETCH one message then
+// APPEND it, no state, no verification) into another. Starts its own stack when none runs.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { runMigrationPass, verifyMailbox } from '../migrator';
+import { encodeMutf7 } from '../migrator/folders/mutf7';
+import { RawImapConnection } from '../migrator/imap/raw-append';
+import { parseEndpoint } from '../migrator/options';
+import { openSqliteStateStore } from '../migrator/state/sqlite';
+import * as S from '../test/migrator/support';
+
+const TOTAL = Number(process.env.BENCH_MESSAGES ?? 10_000);
+const FOLDERS = 20;
+const ROOT = path.resolve(__dirname, '..');
+
+// deterministic size mix: mostly small text mail, some attachments, a few large, one 30 MB
+function sizeOf(i: number): number {
+  if (i === 0) return 30 * 1024 * 1024;
+  const r = ((i * 2654435761) % 1000) / 1000;
+  if (r < 0.6) return 1500 + Math.floor(r * 10000); // 1.5-7.5 KB
+  if (r < 0.9) return 8000 + Math.floor((r - 0.6) * 200000); // 8-68 KB
+  if (r < 0.995) return 70000 + Math.floor((r - 0.9) * 6000000); // 70-640 KB
+  return 1024 * 1024 + Math.floor((r - 0.995) * 600000000); // 1-4 MB
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+async function ensureStack(): Promise<(() => void) | undefined> {
+  if (process.env.POSTWERK_SOURCE_IMAP_PORT && process.env.POSTWERK_IMAP_PORT) return undefined;
+  const home = mkdtempSync(path.join(os.tmpdir(), 'postwerk-bench-'));
+  chmodSync(home, 0o755);
+  const env = {
+    ...process.env,
+    POSTWERK_HOME: home,
+    POSTWERK_IMAP_PORT: String(await freePort()),
+    POSTWERK_LMTP_PORT: String(await freePort()),
+    POSTWERK_DOVEADM_PORT: String(await freePort()),
+    POSTWERK_SOURCE_IMAP_PORT: String(await freePort()),
+  };
+  console.log(`starting a stack in ${home}`);
+  execFileSync('bash', [path.join(ROOT, 'stack/stack.sh'), 'up', 'dovecot', 'source-imap'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  for (const line of readFileSync(path.join(home, 'stack.env'), 'utf8').split('\n')) {
+    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line);
+    if (m) process.env[m[1]] = m[2];
+  }
+  const { loadConfig } = await import('../platform/config');
+  const { createDb, migrateLatest } = await import('../platform/db');
+  const db = createDb(loadConfig());
+  await migrateLatest(db);
+  await db.destroy();
+  return () => execFileSync('bash', [path.join(ROOT, 'stack/stack.sh'), 'down'], { env, stdio: 'inherit' });
+}
+
+async function buildMailbox(user: string): Promise<{ folders: string[]; bytes: number }> {
+  const folders = ['INBOX', 'Sent', 'Drafts', 'Archive', ...Array.from({ length: FOLDERS - 4 }, (_, i) => `Projects.P${String(i + 1).padStart(2, '0')}`)];
+  const ep = parseEndpoint(S.sourceEndpoint(user), 'source');
+  let bytes = 0;
+  const per = folders.map((_, f) => Array.from({ length: TOTAL }, (_, i) => i).filter((i) => i % FOLDERS === f));
+  await Promise.all(
+    [0, 1, 2, 3].map(async (w) => {
+      const conn = await RawImapConnection.open(ep);
+      try {
+        for (let f = w; f < folders.length; f += 4) {
+          const name = encodeMutf7(folders[f]);
+          if (folders[f] !== 'INBOX') await conn.command(`CREATE "${name}"`).catch(() => undefined);
+          let batch: Array<{ flags: string[]; internalDate: Date; size: number; body: Buffer }> = [];
+          let batchBytes = 0;
+          const flush = async (): Promise<void> => {
+            if (batch.length) await conn.append(name, batch);
+            batch = [];
+            batchBytes = 0;
+          };
+          for (const i of per[f]) {
+            const size = sizeOf(i);
+            const body = size > 64 * 1024 ? S.bigMessage(`bench ${i}`, size) : S.textMessage(`bench ${i}`, { body: 'x'.repeat(Math.max(10, size - 400)).replace(/(.{76})/g, '$1\r\n') + '\r\n' });
+            bytes += body.length;
+            batch.push({ flags: i % 3 ? ['\\Seen'] : i % 7 ? [] : ['\\Flagged', '$Work'], internalDate: new Date(Date.UTC(2015 + (i % 10), i % 12, 1 + (i % 28))), size: body.length, body });
+            batchBytes += body.length;
+            if (batch.length >= 200 || batchBytes > 8 * 1024 * 1024) await flush();
+          }
+          await flush();
+        }
+      } finally {
+        await conn.close();
+      }
+    }),
+  );
+  return { folders, bytes };
+}
+
+async function naiveBaseline(user: string, dest: S.DestAccount): Promise<{ messages: number; seconds: number }> {
+  const src = await S.connect(S.sourceEndpoint(user, { master: true }));
+  const dst = await S.connect(S.destEndpoint(dest));
+  const t0 = process.hrtime.bigint();
+  let n = 0;
+  try {
+    for (const f of await src.list()) {
+      if (f.flags.has('\\Noselect') || f.flags.has('\\NonExistent')) continue;
+      const target = f.path.split(f.delimiter).join('/');
+      if (target !== 'INBOX') await dst.mailboxCreate(target).catch(() => undefined);
+      const lock = await src.getMailboxLock(f.path, { readOnly: true });
+      try {
+        const uids = ((await src.search({ all: true }, { uid: true })) || []) as number[];
+        for (const uid of uids) {
+          const m = await src.fetchOne(String(uid), { uid: true, source: true, flags: true, internalDate: true }, { uid: true });
+          if (!m || !m.source) continue;
+          await dst.append(target, m.source, [...(m.flags ?? [])].filter((x) => x !== '\\Recent'), m.internalDate);
+          n++;
+        }
+      } finally {
+        lock.release();
+      }
+    }
+  } finally {
+    await src.logout();
+    await dst.logout();
+  }
+  return { messages: n, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+}
+
+async function main(): Promise<void> {
+  const stop = await ensureStack();
+  let peak = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  try {
+    const user = S.uniqUser('bench');
+    let t = Date.now();
+    // built in a child process, so the RSS measured here is the migration's alone
+    const built = JSON.parse(
+      execFileSync(process.execPath, ['--import', 'tsx', __filename, '--build', user], { cwd: ROOT, env: process.env, maxBuffer: 1 << 20 }).toString().trim().split('\n').pop()!,
+    ) as { folders: string[]; bytes: number };
+    console.log(`built ${TOTAL} messages, ${(built.bytes / 1048576).toFixed(1)} MB in ${built.folders.length} folders on the source in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    const [destA, destB] = [await S.createDestinationAccount(), await S.createDestinationAccount()];
+    const st = await openSqliteStateStore(':memory:');
+    const ctx = { logger: S.silentLogger, migrationId: `bench-${user}` };
+    const input = { source: S.sourceEndpoint(user, { master: true }), destination: S.destEndpoint(destA), store: st.store };
+    peak = process.memoryUsage().rss;
+    const baseRss = peak;
+    t = Date.now();
+    const pass = await runMigrationPass(ctx, input);
+    const passS = (Date.now() - t) / 1000;
+    t = Date.now();
+    const report = await verifyMailbox(ctx, input);
+    const verifyS = (Date.now() - t) / 1000;
+    const peakMigrate = peak;
+    await st.close();
+    if (pass.totals.copied !== TOTAL || !report.verified) throw new Error(`migration incomplete: copied ${pass.totals.copied}, verified ${report.verified}, missing ${report.totals.missing}`);
+    const totalS = passS + verifyS;
+    const rate = TOTAL / totalS;
+    const mbps = pass.totals.bytesCopied / 1048576 / totalS;
+    console.log(`migrate pass:   ${TOTAL} messages, ${(pass.totals.bytesCopied / 1048576).toFixed(1)} MB in ${passS.toFixed(2)} s (${(TOTAL / passS).toFixed(0)} msg/s)`);
+    console.log(`verification:   ${report.totals.matched} matched, ${report.totals.missing} missing, ${report.totals.flagMismatches} flag mismatches in ${verifyS.toFixed(2)} s; manifest ${report.manifestDigest.slice(0, 16)}…`);
+    console.log(`peak RSS:       ${(peakMigrate / 1048576).toFixed(0)} MB (before the pass: ${(baseRss / 1048576).toFixed(0)} MB)`);
+
+    const naive = await naiveBaseline(user, destB);
+    const naiveRate = naive.messages / naive.seconds;
+    console.log(`naive baseline: ${naive.messages} messages in ${naive.seconds.toFixed(2)} s (${naiveRate.toFixed(0)} msg/s), one connection, FETCH one then APPEND it, no state, no verification`);
+    console.log(`migrate: ${rate.toFixed(0)} msg/s ${mbps.toFixed(1)} MB/s verify ${verifyS.toFixed(1)} s; ${(rate / naiveRate).toFixed(1)}x naive baseline`);
+  } finally {
+    clearInterval(sampler);
+    await S.releaseDb();
+    stop?.();
+  }
+}
+
+if (process.argv[2] === '--build') {
+  buildMailbox(process.argv[3]).then(
+    (r) => {
+      process.stdout.write(JSON.stringify(r) + '\n');
+      process.exit(0);
+    },
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+} else main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
