@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+import type { FolderVerification } from './engine/verify';
+import { hashListDigest } from './engine/verify';
+import { buildReport, buildVerificationReport, manifestDigest, summarize } from './report';
+
+const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
+
+function folder(over: Partial<FolderVerification>): FolderVerification {
+  return {
+    sourcePath: 'INBOX',
+    sourceName: 'INBOX',
+    destPath: 'INBOX',
+    sourceCount: 2,
+    destCount: 2,
+    matched: 2,
+    skipped: [],
+    missingCount: 0,
+    missing: [],
+    flagMismatches: [],
+    dateMismatches: [],
+    hashListDigest: hashListDigest([sha('a'), sha('b')]),
+    ...over,
+  };
+}
+
+describe('report and manifest', () => {
+  it('hash list digests do not depend on order', () => {
+    expect(hashListDigest([sha('a'), sha('b')])).toBe(hashListDigest([sha('b'), sha('a')]));
+    expect(hashListDigest([sha('a')])).not.toBe(hashListDigest([sha('a'), sha('a')]));
+  });
+
+  it('manifest digest covers every folder and does not depend on folder order', () => {
+    const a = folder({});
+    const b = folder({ sourcePath: 'Work', sourceName: 'Work', destPath: 'Work', hashListDigest: hashListDigest([sha('c')]) });
+    expect(manifestDigest([a, b])).toBe(manifestDigest([b, a]));
+    expect(manifestDigest([a, b])).not.toBe(manifestDigest([a]));
+    expect(manifestDigest([a])).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('is verified only when nothing is missing; missing UIDs become the retry list', () => {
+    const ok = buildVerificationReport({ source: 's', destination: 'd' }, [folder({})], new Date());
+    expect(ok.verified).toBe(true);
+    const bad = buildVerificationReport(
+      { source: 's', destination: 'd' },
+      [folder({ matched: 1, missingCount: 1, missing: [{ uid: 7, messageId: '<x@y>', subject: 'gone', size: 10 }] })],
+      new Date(),
+    );
+    expect(bad.verified).toBe(false);
+    expect(bad.totals.missing).toBe(1);
+    const report = buildReport('m1', undefined, bad);
+    expect(report.verified).toBe(false);
+    expect(report.retry).toEqual({ INBOX: [7] });
+    const text = summarize(report);
+    expect(text).toContain('uid 7 <x@y>');
+    expect(text.split('\n').pop()).toMatch(/^NOT VERIFIED/);
+  });
+
+  it('a folder that could not be verified fails the report', () => {
+    const r = buildVerificationReport({ source: 's', destination: 'd' }, [folder({ error: 'connection lost' })], new Date());
+    expect(r.verified).toBe(false);
+  });
+});
