@@ -184,7 +184,11 @@ cmd_up() {
     to_start+=("$svc")
     STARTING+="$svc "
   done
-  for svc in "${to_start[@]}"; do "${svc//-/_}_start"; done
+  for svc in "${to_start[@]}"; do
+    # a pidfile left by a crash (or one that rspamd keeps after stopping) would read as "died at once"
+    rm -f "$("${svc//-/_}_pidfile")"
+    "${svc//-/_}_start"
+  done
   for svc in "${to_start[@]}"; do await_one "$svc" "$t0"; done
   write_env
   log "up in $(since "$t0") s; endpoints in $POSTWERK_HOME/stack.env"
@@ -196,9 +200,9 @@ service_coming() { [[ $STARTING == *" $1 "* ]] || running_pid "$1" >/dev/null; }
 await_one() {
   local svc=$1 t0=$2 fn=${1//-/_}
   # shellcheck disable=SC2046
-  if ! wait_ready "$("${fn}_timeout")" "${fn}_ready" "$("${fn}_pidfile")" "$("${fn}_comm")"; then
+  if ! wait_ready "$("${fn}_timeout")" "${fn}_ready" "$("${fn}_pidfile")" "$("${fn}_comm")" "${fn}_failed"; then
     log_tail $("${fn}_logs")
-    die "$svc: not answering after $("${fn}_timeout") s (logs above; state in $POSTWERK_HOME)"
+    die "$svc: did not come up (gave up after at most $("${fn}_timeout") s; logs above; state in $POSTWERK_HOME)"
   fi
   if declare -F "${fn}_after_up" >/dev/null; then "${fn}_after_up"; fi
   log "$svc: up after $(since "$t0") s ($("${fn}_describe"))"

@@ -75,13 +75,15 @@ require_free_ports() {
   done
 }
 
-# wait_ready SECONDS READY_FN PIDFILE COMM: poll READY_FN every 0.1 s; give up early when the daemon
-# we launched has died (its pidfile names a dead process), so a crash does not cost the full timeout.
+# wait_ready SECONDS READY_FN PIDFILE COMM [FAILED_FN]: poll READY_FN every 0.1 s; give up early when
+# the daemon we launched has died (its pidfile names a dead process) or FAILED_FN (when defined) says
+# its start failed, so a crash does not cost the full timeout.
 wait_ready() {
-  local secs=$1 ready=$2 pidfile=$3 comm=$4 end pid
+  local secs=$1 ready=$2 pidfile=$3 comm=$4 failed=${5:-} end pid
   end=$((SECONDS + secs))
   while ((SECONDS < end)); do
     "$ready" >/dev/null 2>&1 && return 0
+    if [[ -n $failed ]] && declare -F "$failed" >/dev/null && "$failed"; then return 1; fi
     if [[ -s $pidfile ]]; then
       pid=$(head -n1 "$pidfile" 2>/dev/null)
       if [[ -n $pid ]] && ! alive "$pid"; then return 1; fi

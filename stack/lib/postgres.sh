@@ -24,24 +24,49 @@ postgres_options() {
   echo "$o"
 }
 
+# initdb takes 1-3 s, most of a cold `up`: it runs once into the cache, and each new state dir gets a copy
+# (a data folder that was never started is the same for every state dir).
+postgres_template_dir() { echo "$POSTWERK_CACHE/postgres-15-template"; }
+
+postgres_template() {
+  local tpl tmp
+  tpl=$(postgres_template_dir)
+  [[ -s $tpl/PG_VERSION ]] && return 0
+  mkdir -p "$POSTWERK_CACHE" || return 1
+  tmp=$(mktemp -d "$tpl.XXXXXX") || return 1 # built beside it, renamed: nobody sees half a template
+  chown postgres:postgres "$tmp" && chmod 0700 "$tmp" || return 1
+  as_postgres "$PG_BIN/initdb" -D "$tmp" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 --no-sync \
+    </dev/null || { rm -rf "$tmp"; return 1; }
+  sync -f "$tmp/PG_VERSION" # --no-sync skipped it; the template must be complete on disk before use
+  mv -T "$tmp" "$tpl" 2>/dev/null || rm -rf "$tmp" # another run was faster: use its template
+}
+
+# postgres_start: copying the data folder (~1 s on these disks) and pg_ctl run in the background, so the
+# other services start meanwhile; a failure leaves start.failed, which stops the wait at once.
 postgres_start() {
   local d=$POSTWERK_HOME/postgres
   mkdir_owned "$d" 0755
   mkdir_owned "$d/run" 0755 postgres:postgres
   touch "$d/postgres.log" "$d/pg_ctl.log"
   chown postgres:postgres "$d/postgres.log"
+  rm -f "$d/start.failed"
+  (postgres_create_and_start "$d" || touch "$d/start.failed") </dev/null >>"$d/pg_ctl.log" 2>&1 &
+}
+
+postgres_create_and_start() {
+  local d=$1
+  # (each step checked: set -e does not apply on the left of the caller's ||)
   if [[ ! -s $d/data/PG_VERSION ]]; then
-    rm -rf "$d/data"
-    mkdir_owned "$d/data" 0700 postgres:postgres
-    as_postgres "$PG_BIN/initdb" -D "$d/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 \
-      $([[ $POSTWERK_PG_FSYNC == off ]] && echo --no-sync) </dev/null >>"$d/pg_ctl.log" 2>&1 ||
-      { log_tail "$d/pg_ctl.log"; die "postgres: initdb failed"; }
+    rm -rf "$d/data" "$d/data.tmp"
+    postgres_template || return 1
+    cp -a "$(postgres_template_dir)" "$d/data.tmp" || return 1
+    mv "$d/data.tmp" "$d/data" || return 1
   fi
   # -W: do not wait here; stack.sh waits for readiness itself (and shows the log when it fails)
-  as_postgres "$PG_BIN/pg_ctl" -D "$d/data" -l "$d/postgres.log" -o "$(postgres_options)" -W start \
-    </dev/null >>"$d/pg_ctl.log" 2>&1 ||
-    { log_tail "$d/pg_ctl.log" "$d/postgres.log"; die "postgres: pg_ctl start failed"; }
+  as_postgres "$PG_BIN/pg_ctl" -D "$d/data" -l "$d/postgres.log" -o "$(postgres_options)" -W start
 }
+
+postgres_failed() { [[ -e $POSTWERK_HOME/postgres/start.failed ]]; }
 
 postgres_ready() { "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$POSTWERK_PG_PORT" -U postgres; }
 

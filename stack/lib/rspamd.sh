@@ -28,11 +28,15 @@ rspamd_start() {
   # rspamd refuses to run as root: it drops to _rspamd, which must own what it writes and reach the cache
   chown _rspamd:_rspamd "$d/run" "$d/log" "$dbdir"
   rspamd_check_cache_path "$dbdir"
-  rspamd -c /etc/rspamd/rspamd.conf -u _rspamd -g _rspamd \
-    --var=LOCAL_CONFDIR="$e" --var=DBDIR="$dbdir" --var=RUNDIR="$d/run" --var=LOGDIR="$d/log" \
-    </dev/null >>"$d/log/stdout.log" 2>&1 ||
-    { log_tail "$d/log/stdout.log" "$d/log/rspamd.log"; die "rspamd: did not start"; }
+  # rspamd loads its whole config and Lua before it forks (1-2 s): launched in the background so the
+  # other services start meanwhile; a failed launch leaves start.failed, which ends the wait at once
+  rm -f "$d/start.failed"
+  (rspamd -c /etc/rspamd/rspamd.conf -u _rspamd -g _rspamd \
+    --var=LOCAL_CONFDIR="$e" --var=DBDIR="$dbdir" --var=RUNDIR="$d/run" --var=LOGDIR="$d/log" ||
+    touch "$d/start.failed") </dev/null >>"$d/log/stdout.log" 2>&1 &
 }
+
+rspamd_failed() { [[ -e $POSTWERK_HOME/rspamd/start.failed ]]; }
 
 # rspamd_check_cache_path DIR: _rspamd must be able to enter every parent of DIR (a mktemp -d parent is 0700).
 rspamd_check_cache_path() {
