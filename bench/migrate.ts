@@ -50,7 +50,10 @@ async function ensureStack(): Promise<(() => void) | undefined> {
     POSTWERK_SOURCE_IMAP_PORT: String(await freePort()),
   };
   console.log(`starting a stack in ${home}`);
-  execFileSync('bash', [path.join(ROOT, 'stack/stack.sh'), 'up', 'dovecot', 'source-imap'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  execFileSync('bash', [path.join(ROOT, 'stack/stack.sh'), 'up', 'dovecot', 'source-imap'], {
+    env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   for (const line of readFileSync(path.join(home, 'stack.env'), 'utf8').split('\n')) {
     const m = /^([A-Z0-9_]+)=(.*)$/.exec(line);
     if (m) process.env[m[1]] = m[2];
@@ -64,7 +67,13 @@ async function ensureStack(): Promise<(() => void) | undefined> {
 }
 
 async function buildMailbox(user: string): Promise<{ folders: string[]; bytes: number }> {
-  const folders = ['INBOX', 'Sent', 'Drafts', 'Archive', ...Array.from({ length: FOLDERS - 4 }, (_, i) => `Projects.P${String(i + 1).padStart(2, '0')}`)];
+  const folders = [
+    'INBOX',
+    'Sent',
+    'Drafts',
+    'Archive',
+    ...Array.from({ length: FOLDERS - 4 }, (_, i) => `Projects.P${String(i + 1).padStart(2, '0')}`),
+  ];
   const ep = parseEndpoint(S.sourceEndpoint(user), 'source');
   let bytes = 0;
   const per = folders.map((_, f) => Array.from({ length: TOTAL }, (_, i) => i).filter((i) => i % FOLDERS === f));
@@ -84,9 +93,17 @@ async function buildMailbox(user: string): Promise<{ folders: string[]; bytes: n
           };
           for (const i of per[f]) {
             const size = sizeOf(i);
-            const body = size > 64 * 1024 ? S.bigMessage(`bench ${i}`, size) : S.textMessage(`bench ${i}`, { body: 'x'.repeat(Math.max(10, size - 400)).replace(/(.{76})/g, '$1\r\n') + '\r\n' });
+            const body =
+              size > 64 * 1024
+                ? S.bigMessage(`bench ${i}`, size)
+                : S.textMessage(`bench ${i}`, { body: 'x'.repeat(Math.max(10, size - 400)).replace(/(.{76})/g, '$1\r\n') + '\r\n' });
             bytes += body.length;
-            batch.push({ flags: i % 3 ? ['\\Seen'] : i % 7 ? [] : ['\\Flagged', '$Work'], internalDate: new Date(Date.UTC(2015 + (i % 10), i % 12, 1 + (i % 28))), size: body.length, body });
+            batch.push({
+              flags: i % 3 ? ['\\Seen'] : i % 7 ? [] : ['\\Flagged', '$Work'],
+              internalDate: new Date(Date.UTC(2015 + (i % 10), i % 12, 1 + (i % 28))),
+              size: body.length,
+              body,
+            });
             batchBytes += body.length;
             if (batch.length >= 200 || batchBytes > 8 * 1024 * 1024) await flush();
           }
@@ -116,7 +133,12 @@ async function naiveBaseline(user: string, dest: S.DestAccount): Promise<{ messa
         for (const uid of uids) {
           const m = await src.fetchOne(String(uid), { uid: true, source: true, flags: true, internalDate: true }, { uid: true });
           if (!m || !m.source) continue;
-          await dst.append(target, m.source, [...(m.flags ?? [])].filter((x) => x !== '\\Recent'), m.internalDate);
+          await dst.append(
+            target,
+            m.source,
+            [...(m.flags ?? [])].filter((x) => x !== '\\Recent'),
+            m.internalDate,
+          );
           n++;
         }
       } finally {
@@ -139,9 +161,15 @@ async function main(): Promise<void> {
     let t = Date.now();
     // built in a child process, so the RSS measured here is the migration's alone
     const built = JSON.parse(
-      execFileSync(process.execPath, ['--import', 'tsx', __filename, '--build', user], { cwd: ROOT, env: process.env, maxBuffer: 1 << 20 }).toString().trim().split('\n').pop()!,
+      execFileSync(process.execPath, ['--import', 'tsx', __filename, '--build', user], { cwd: ROOT, env: process.env, maxBuffer: 1 << 20 })
+        .toString()
+        .trim()
+        .split('\n')
+        .pop()!,
     ) as { folders: string[]; bytes: number };
-    console.log(`built ${TOTAL} messages, ${(built.bytes / 1048576).toFixed(1)} MB in ${built.folders.length} folders on the source in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    console.log(
+      `built ${TOTAL} messages, ${(built.bytes / 1048576).toFixed(1)} MB in ${built.folders.length} folders on the source in ${((Date.now() - t) / 1000).toFixed(1)} s`,
+    );
     const [destA, destB] = [await S.createDestinationAccount(), await S.createDestinationAccount()];
     const st = await openSqliteStateStore(':memory:');
     const ctx = { logger: S.silentLogger, migrationId: `bench-${user}` };
@@ -156,18 +184,27 @@ async function main(): Promise<void> {
     const verifyS = (Date.now() - t) / 1000;
     const peakMigrate = peak;
     await st.close();
-    if (pass.totals.copied !== TOTAL || !report.verified) throw new Error(`migration incomplete: copied ${pass.totals.copied}, verified ${report.verified}, missing ${report.totals.missing}`);
+    if (pass.totals.copied !== TOTAL || !report.verified)
+      throw new Error(`migration incomplete: copied ${pass.totals.copied}, verified ${report.verified}, missing ${report.totals.missing}`);
     const totalS = passS + verifyS;
     const rate = TOTAL / totalS;
     const mbps = pass.totals.bytesCopied / 1048576 / totalS;
-    console.log(`migrate pass:   ${TOTAL} messages, ${(pass.totals.bytesCopied / 1048576).toFixed(1)} MB in ${passS.toFixed(2)} s (${(TOTAL / passS).toFixed(0)} msg/s)`);
-    console.log(`verification:   ${report.totals.matched} matched, ${report.totals.missing} missing, ${report.totals.flagMismatches} flag mismatches in ${verifyS.toFixed(2)} s; manifest ${report.manifestDigest.slice(0, 16)}…`);
+    console.log(
+      `migrate pass:   ${TOTAL} messages, ${(pass.totals.bytesCopied / 1048576).toFixed(1)} MB in ${passS.toFixed(2)} s (${(TOTAL / passS).toFixed(0)} msg/s)`,
+    );
+    console.log(
+      `verification:   ${report.totals.matched} matched, ${report.totals.missing} missing, ${report.totals.flagMismatches} flag mismatches in ${verifyS.toFixed(2)} s; manifest ${report.manifestDigest.slice(0, 16)}…`,
+    );
     console.log(`peak RSS:       ${(peakMigrate / 1048576).toFixed(0)} MB (before the pass: ${(baseRss / 1048576).toFixed(0)} MB)`);
 
     const naive = await naiveBaseline(user, destB);
     const naiveRate = naive.messages / naive.seconds;
-    console.log(`naive baseline: ${naive.messages} messages in ${naive.seconds.toFixed(2)} s (${naiveRate.toFixed(0)} msg/s), one connection, FETCH one then APPEND it, no state, no verification`);
-    console.log(`migrate: ${rate.toFixed(0)} msg/s ${mbps.toFixed(1)} MB/s verify ${verifyS.toFixed(1)} s; ${(rate / naiveRate).toFixed(1)}x naive baseline`);
+    console.log(
+      `naive baseline: ${naive.messages} messages in ${naive.seconds.toFixed(2)} s (${naiveRate.toFixed(0)} msg/s), one connection, FETCH one then APPEND it, no state, no verification`,
+    );
+    console.log(
+      `migrate: ${rate.toFixed(0)} msg/s ${mbps.toFixed(1)} MB/s verify ${verifyS.toFixed(1)} s; ${(rate / naiveRate).toFixed(1)}x naive baseline`,
+    );
   } finally {
     clearInterval(sampler);
     await S.releaseDb();
@@ -186,10 +223,11 @@ if (process.argv[2] === '--build') {
       process.exit(1);
     },
   );
-} else main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+} else
+  main().then(
+    () => process.exit(0),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );

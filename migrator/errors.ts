@@ -68,7 +68,11 @@ export function isRetriable(err: unknown): boolean {
 export function isThrottle(err: unknown): boolean {
   if (err instanceof MigratorError) return err.code === 'MIGRATOR_THROTTLED';
   const e = err as { message?: string; responseText?: string; serverResponseCode?: string } | undefined;
-  return !!e && (THROTTLE_TEXT.test(`${e.message ?? ''} ${e.responseText ?? ''}`) || /^(UNAVAILABLE|LIMIT|THROTTLED)$/i.test(e.serverResponseCode ?? ''));
+  return (
+    !!e &&
+    (THROTTLE_TEXT.test(`${e.message ?? ''} ${e.responseText ?? ''}`) ||
+      /^(UNAVAILABLE|LIMIT|THROTTLED)$/i.test(e.serverResponseCode ?? ''))
+  );
 }
 
 export function errorMessage(err: unknown): string {

@@ -6,7 +6,15 @@ export type { PreflightReport } from './engine/preflight';
 export type { FolderVerification, MissingMessage } from './engine/verify';
 export { buildReport, summarize, manifestDigest, type MigrationReport, type PassResult, type VerificationReport } from './report';
 export { MigratorError, isMigratorError, type MigratorErrorCode } from './errors';
-export { endpointSchema, migrationOptionsSchema, parseImapUrl, type Endpoint, type EndpointInput, type MigrationOptions, type MigrationOptionsInput } from './options';
+export {
+  endpointSchema,
+  migrationOptionsSchema,
+  parseImapUrl,
+  type Endpoint,
+  type EndpointInput,
+  type MigrationOptions,
+  type MigrationOptionsInput,
+} from './options';
 export type { MigrationStateStore, FolderState, MessageRecord } from './state/store';
 export { KnexStateStore } from './state/knex-store';
 export { openSqliteStateStore } from './state/sqlite';

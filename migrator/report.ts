@@ -11,7 +11,15 @@ export interface VerificationReport {
   verified: boolean;
   manifestDigest: string;
   folders: FolderVerification[];
-  totals: { sourceCount: number; destCount: number; matched: number; skipped: number; missing: number; flagMismatches: number; dateMismatches: number };
+  totals: {
+    sourceCount: number;
+    destCount: number;
+    matched: number;
+    skipped: number;
+    missing: number;
+    flagMismatches: number;
+    dateMismatches: number;
+  };
   startedAt: string;
   finishedAt: string;
 }
@@ -26,7 +34,15 @@ export interface PassResult {
   plan: FolderPlan[];
   preflight?: PreflightReport;
   folders: FolderPassResult[];
-  totals: { copied: number; bytesCopied: number; alreadyPresent: number; flagsUpdated: number; deleted: number; skipped: number; failed: number };
+  totals: {
+    copied: number;
+    bytesCopied: number;
+    alreadyPresent: number;
+    flagsUpdated: number;
+    deleted: number;
+    skipped: number;
+    failed: number;
+  };
   /** Folders that could not be processed at all. */
   failedFolders: Array<{ sourcePath: string; error: string }>;
 }
@@ -43,12 +59,18 @@ export interface MigrationReport {
 }
 
 /** Digest over the per-folder hash lists: one line per folder "<dest name>\t<count>\t<digest>", sorted. */
-export function manifestDigest(folders: ReadonlyArray<Pick<FolderVerification, 'destPath' | 'sourceCount' | 'hashListDigest' | 'skipped'>>): string {
+export function manifestDigest(
+  folders: ReadonlyArray<Pick<FolderVerification, 'destPath' | 'sourceCount' | 'hashListDigest' | 'skipped'>>,
+): string {
   const lines = folders.map((f) => `${f.destPath}\t${f.sourceCount - f.skipped.length}\t${f.hashListDigest}`).sort();
   return createHash('sha256').update(lines.join('\n')).digest('hex');
 }
 
-export function buildVerificationReport(account: VerificationReport['account'], folders: FolderVerification[], startedAt: Date): VerificationReport {
+export function buildVerificationReport(
+  account: VerificationReport['account'],
+  folders: FolderVerification[],
+  startedAt: Date,
+): VerificationReport {
   const totals = { sourceCount: 0, destCount: 0, matched: 0, skipped: 0, missing: 0, flagMismatches: 0, dateMismatches: 0 };
   for (const f of folders) {
     totals.sourceCount += f.sourceCount;
@@ -84,10 +106,19 @@ export function sumPass(folders: readonly FolderPassResult[]): PassResult['total
   return t;
 }
 
-export function buildReport(migrationId: string, pass: PassResult | undefined, verification: VerificationReport | undefined): MigrationReport {
+export function buildReport(
+  migrationId: string,
+  pass: PassResult | undefined,
+  verification: VerificationReport | undefined,
+): MigrationReport {
   const retry: Record<string, number[]> = {};
+  const seen = new Map<string, Set<number>>();
   const add = (folder: string, uid: number): void => {
-    (retry[folder] ??= []).includes(uid) || retry[folder].push(uid);
+    let s = seen.get(folder);
+    if (!s) seen.set(folder, (s = new Set()));
+    if (s.has(uid)) return;
+    s.add(uid);
+    (retry[folder] ??= []).push(uid);
   };
   for (const f of pass?.folders ?? []) for (const x of f.failed) add(f.sourcePath, x.uid);
   for (const f of verification?.folders ?? []) for (const x of f.missing) add(f.sourcePath, x.uid);
@@ -120,14 +151,24 @@ export function summarize(r: MigrationReport): string {
   if (r.verification) {
     const v = r.verification;
     const t = v.totals;
-    lines.push(`  verification: source ${t.sourceCount}, destination ${t.destCount}, matched ${t.matched}, skipped ${t.skipped}, missing ${t.missing}, flag mismatches ${t.flagMismatches}, date mismatches ${t.dateMismatches}`);
+    lines.push(
+      `  verification: source ${t.sourceCount}, destination ${t.destCount}, matched ${t.matched}, skipped ${t.skipped}, missing ${t.missing}, flag mismatches ${t.flagMismatches}, date mismatches ${t.dateMismatches}`,
+    );
     for (const f of v.folders) {
       if (f.error) lines.push(`  ${f.sourceName}: verification error: ${f.error}`);
       for (const m of f.missing.slice(0, 10))
-        lines.push(`  missing: ${f.sourceName} uid ${m.uid} ${m.messageId ?? '(no Message-ID)'} ${m.date ?? ''} "${m.subject ?? ''}" ${m.size} bytes`);
+        lines.push(
+          `  missing: ${f.sourceName} uid ${m.uid} ${m.messageId ?? '(no Message-ID)'} ${m.date ?? ''} "${m.subject ?? ''}" ${m.size} bytes`,
+        );
     }
     lines.push(`  manifest digest: ${v.manifestDigest}`);
   }
-  lines.push(r.verified ? 'VERIFIED: every source message is on the destination' : r.verification ? 'NOT VERIFIED: messages are missing (see report)' : 'NOT VERIFIED: verification did not run');
+  lines.push(
+    r.verified
+      ? 'VERIFIED: every source message is on the destination'
+      : r.verification
+        ? 'NOT VERIFIED: messages are missing (see report)'
+        : 'NOT VERIFIED: verification did not run',
+  );
   return lines.join('\n');
 }

@@ -8,8 +8,16 @@ import { BATCH_CSV_MAX_BYTES } from '../limits';
 export const batchRowSchema = z.object({
   source_user: z.string().trim().min(1, 'source_user is empty'),
   destination_user: z.string().trim().min(1, 'destination_user is empty'),
-  source_password_file: z.string().trim().optional().transform((v) => v || undefined),
-  destination_password_file: z.string().trim().optional().transform((v) => v || undefined),
+  source_password_file: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => v || undefined),
+  destination_password_file: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => v || undefined),
 });
 export type BatchRow = z.infer<typeof batchRowSchema>;
 
@@ -17,11 +25,17 @@ export type BatchRow = z.infer<typeof batchRowSchema>;
 export function parseBatchCsv(text: string, name = 'batch file'): BatchRow[] {
   let records: Record<string, string>[];
   try {
-    records = parse(text, { columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()), skip_empty_lines: true, trim: true, comment: '#' });
+    records = parse(text, {
+      columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()),
+      skip_empty_lines: true,
+      trim: true,
+      comment: '#',
+    });
   } catch (err) {
     throw new MigratorError('MIGRATOR_INVALID_INPUT', `${name}: not valid CSV: ${(err as Error).message}`);
   }
-  if (!records.length) throw new MigratorError('MIGRATOR_INVALID_INPUT', `${name}: no account rows (expected a header "source_user,destination_user")`);
+  if (!records.length)
+    throw new MigratorError('MIGRATOR_INVALID_INPUT', `${name}: no account rows (expected a header "source_user,destination_user")`);
   const errors: string[] = [];
   const rows: BatchRow[] = [];
   const seen = new Map<string, number>();
@@ -29,7 +43,9 @@ export function parseBatchCsv(text: string, name = 'batch file'): BatchRow[] {
     const line = i + 2; // header is line 1
     const r = batchRowSchema.safeParse(rec);
     if (!r.success) {
-      errors.push(`row ${line}: ${r.error.issues.map((x) => (x.path.length ? `${x.path.join('.')}: ${x.message}` : x.message)).join('; ')}`);
+      errors.push(
+        `row ${line}: ${r.error.issues.map((x) => (x.path.length ? `${x.path.join('.')}: ${x.message}` : x.message)).join('; ')}`,
+      );
       return;
     }
     const key = r.data.source_user.toLowerCase();
@@ -48,6 +64,7 @@ export function readBatchCsv(file: string): BatchRow[] {
   } catch {
     throw new MigratorError('MIGRATOR_INVALID_INPUT', `--batch: cannot read ${file}`);
   }
-  if (size > BATCH_CSV_MAX_BYTES) throw new MigratorError('MIGRATOR_INVALID_INPUT', `--batch: ${file} is larger than ${BATCH_CSV_MAX_BYTES} bytes`);
+  if (size > BATCH_CSV_MAX_BYTES)
+    throw new MigratorError('MIGRATOR_INVALID_INPUT', `--batch: ${file} is larger than ${BATCH_CSV_MAX_BYTES} bytes`);
   return parseBatchCsv(readFileSync(file, 'utf8'), file);
 }

@@ -54,14 +54,18 @@ interface CliOpts {
 }
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
-const positiveInt = (name: string) => (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new MigratorError('MIGRATOR_INVALID_INPUT', `${name}: expected a positive integer, got "${v}"`);
-  return n;
-};
+const positiveInt =
+  (name: string) =>
+  (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0)
+      throw new MigratorError('MIGRATOR_INVALID_INPUT', `${name}: expected a positive integer, got "${v}"`);
+    return n;
+  };
 
 function readSecret(side: 'from' | 'to', file: string | undefined, envName: string | undefined): string | undefined {
-  if (file && envName) throw new MigratorError('MIGRATOR_INVALID_INPUT', `--${side}-password-file and --${side}-password-env are exclusive`);
+  if (file && envName)
+    throw new MigratorError('MIGRATOR_INVALID_INPUT', `--${side}-password-file and --${side}-password-env are exclusive`);
   if (file) {
     let text: string;
     try {
@@ -84,7 +88,10 @@ function readSecret(side: 'from' | 'to', file: string | undefined, envName: stri
 function endpointFor(side: 'from' | 'to', o: CliOpts, userOverride?: string, passwordFile?: string): EndpointInput {
   const url = side === 'from' ? o.from : o.to;
   if (!url) throw new MigratorError('MIGRATOR_INVALID_INPUT', `--${side} is required (imap[s]://USER@HOST:PORT)`);
-  const u = parseImapUrl(userOverride && !url.includes('@') ? url.replace('://', `://${encodeURIComponent(userOverride)}@`) : url, `--${side}`);
+  const u = parseImapUrl(
+    userOverride && !url.includes('@') ? url.replace('://', `://${encodeURIComponent(userOverride)}@`) : url,
+    `--${side}`,
+  );
   const authUser = side === 'from' ? o.fromAuthuser : o.toAuthuser;
   const sep = side === 'from' ? o.fromMasterSeparator : o.toMasterSeparator;
   const token = side === 'from' ? o.fromTokenCommand : o.toTokenCommand;
@@ -92,7 +99,10 @@ function endpointFor(side: 'from' | 'to', o: CliOpts, userOverride?: string, pas
     ? readSecret(side, passwordFile, undefined)
     : readSecret(side, side === 'from' ? o.fromPasswordFile : o.toPasswordFile, side === 'from' ? o.fromPasswordEnv : o.toPasswordEnv);
   if (!password && !token)
-    throw new MigratorError('MIGRATOR_INVALID_INPUT', `no credentials for --${side}: give --${side}-password-file, --${side}-password-env or --${side}-token-command`);
+    throw new MigratorError(
+      'MIGRATOR_INVALID_INPUT',
+      `no credentials for --${side}: give --${side}-password-file, --${side}-password-env or --${side}-token-command`,
+    );
   const ep: EndpointInput = {
     ...u,
     user: userOverride ?? u.user,
@@ -109,7 +119,8 @@ function optionsFor(o: CliOpts): MigrationOptionsInput {
   const folderMap: Record<string, string> = {};
   for (const m of o.folderMap) {
     const i = m.indexOf('=');
-    if (i <= 0 || i === m.length - 1) throw new MigratorError('MIGRATOR_INVALID_INPUT', `--folder-map: expected SOURCE=DESTINATION, got "${m}"`);
+    if (i <= 0 || i === m.length - 1)
+      throw new MigratorError('MIGRATOR_INVALID_INPUT', `--folder-map: expected SOURCE=DESTINATION, got "${m}"`);
     folderMap[m.slice(0, i)] = m.slice(i + 1);
   }
   let onlyUids: Record<string, number[]> | undefined;
@@ -144,7 +155,8 @@ export function readRetryList(file: string): Record<string, number[]> {
   const out: Record<string, number[]> = {};
   for (const r of reports) {
     const p = retrySchema.safeParse(r);
-    if (!p.success) throw new MigratorError('MIGRATOR_INVALID_INPUT', `--retry-failed: ${file} is not a migration report (no "retry" list)`);
+    if (!p.success)
+      throw new MigratorError('MIGRATOR_INVALID_INPUT', `--retry-failed: ${file} is not a migration report (no "retry" list)`);
     for (const [folder, uids] of Object.entries(p.data.retry)) out[folder] = [...(out[folder] ?? []), ...uids];
   }
   return out;
@@ -161,15 +173,34 @@ async function migrateAccount(
   out: (line: string) => void,
   tty: boolean,
 ): Promise<MigrationReport> {
-  const migrationId = o.migrationId ?? `cli-${createHash('sha256').update(`${source.user}@${source.host}:${source.port}>${destination.user}@${destination.host}:${destination.port}`).digest('hex').slice(0, 16)}`;
+  const migrationId =
+    o.migrationId ??
+    `cli-${createHash('sha256').update(`${source.user}@${source.host}:${source.port}>${destination.user}@${destination.host}:${destination.port}`).digest('hex').slice(0, 16)}`;
   const ctx = { logger: log, migrationId };
   const progress = createProgress(source.user, tty, out);
   try {
     let pass;
     if (!o.verifyOnly) {
-      pass = await runMigrationPass(ctx, { source, destination, options, store, mode: o.delta ? 'delta' : 'full', onProgress: (e) => progress.onEvent(e), signal });
+      pass = await runMigrationPass(ctx, {
+        source,
+        destination,
+        options,
+        store,
+        mode: o.delta ? 'delta' : 'full',
+        onProgress: (e) => progress.onEvent(e),
+        signal,
+      });
     }
-    const verification = o.dryRun ? undefined : await verifyMailbox(ctx, { source, destination, options: { ...options, onlyUids: undefined }, store, onProgress: (e) => progress.onEvent(e), signal });
+    const verification = o.dryRun
+      ? undefined
+      : await verifyMailbox(ctx, {
+          source,
+          destination,
+          options: { ...options, onlyUids: undefined },
+          store,
+          onProgress: (e) => progress.onEvent(e),
+          signal,
+        });
     return buildReport(migrationId, pass, verification);
   } finally {
     progress.stop();
@@ -200,12 +231,19 @@ export function registerMigrateCommand(program: Command): Command {
     .option('--include <pattern>', 'only source folders matching (repeatable)', collect, [])
     .option('--folder-map <A=B>', 'put source folder A into destination folder B ("/" between levels; repeatable)', collect, [])
     .option('--insecure', 'accept self-signed/unknown TLS certificates')
-    .option('--batch <accounts.csv>', 'many accounts: CSV with source_user,destination_user[,source_password_file,destination_password_file]')
+    .option(
+      '--batch <accounts.csv>',
+      'many accounts: CSV with source_user,destination_user[,source_password_file,destination_password_file]',
+    )
     .option('--retry-failed <report.json>', 'copy only the messages a previous report lists as failed or missing')
     .addOption(new Option('--max-message-size <bytes>', 'skip (and report) larger messages').argParser(positiveInt('--max-message-size')))
     .option('--propagate-deletions', 'delete on the destination what was deleted at the source since the last pass')
     .addOption(new Option('--parallel-folders <n>', 'folders copied in parallel per account').argParser(positiveInt('--parallel-folders')))
-    .addOption(new Option('--parallel-accounts <n>', 'accounts migrated in parallel (--batch)').argParser(positiveInt('--parallel-accounts')).default(2))
+    .addOption(
+      new Option('--parallel-accounts <n>', 'accounts migrated in parallel (--batch)')
+        .argParser(positiveInt('--parallel-accounts'))
+        .default(2),
+    )
     .addOption(new Option('--max-connections <n>', 'connections per source host').argParser(positiveInt('--max-connections')))
     .addOption(new Option('--bytes-per-second <n>', 'cap on bytes read from the source').argParser(positiveInt('--bytes-per-second')))
     .option('--verify-only', 'only verify (no copy)')
@@ -221,7 +259,13 @@ export async function runMigrateCli(o: CliOpts, io: { out?: (s: string) => void;
   const out = io.out ?? ((s: string) => process.stdout.write(s + '\n'));
   const err = io.err ?? ((s: string) => process.stderr.write(s + '\n'));
   const tty = !!process.stderr.isTTY && o.progress !== false;
-  const log = pino({ level: process.env.POSTWERK_LOG_LEVEL ?? (tty ? 'warn' : 'info'), redact: ['*.password', '*.accessToken', 'password', 'accessToken'] }, pino.destination(2));
+  const log = pino(
+    {
+      level: process.env.POSTWERK_LOG_LEVEL ?? (tty ? 'warn' : 'info'),
+      redact: ['*.password', '*.accessToken', 'password', 'accessToken'],
+    },
+    pino.destination(2),
+  );
   const ac = new AbortController();
   const onSignal = (): void => ac.abort();
   process.once('SIGINT', onSignal);
@@ -234,7 +278,12 @@ export async function runMigrateCli(o: CliOpts, io: { out?: (s: string) => void;
       for (const row of readBatchCsv(o.batch)) {
         jobs.push({
           source: endpointFor('from', { ...o, from: o.from?.replace(/:\/\/[^@/]*@/, '://') }, row.source_user, row.source_password_file),
-          destination: endpointFor('to', { ...o, to: o.to?.replace(/:\/\/[^@/]*@/, '://') }, row.destination_user, row.destination_password_file),
+          destination: endpointFor(
+            'to',
+            { ...o, to: o.to?.replace(/:\/\/[^@/]*@/, '://') },
+            row.destination_user,
+            row.destination_password_file,
+          ),
         });
       }
     } else {
@@ -254,7 +303,10 @@ export async function runMigrateCli(o: CliOpts, io: { out?: (s: string) => void;
           if (e instanceof MigratorError && e.code === 'MIGRATOR_INVALID_INPUT') throw e;
           err(`${j.source.user}: ${errorMessage(e)}`);
           const failed = buildReport(o.migrationId ?? 'cli', undefined, undefined);
-          failed.account = { source: `${j.source.user}@${j.source.host}:${j.source.port}`, destination: `${j.destination.user}@${j.destination.host}:${j.destination.port}` };
+          failed.account = {
+            source: `${j.source.user}@${j.source.host}:${j.source.port}`,
+            destination: `${j.destination.user}@${j.destination.host}:${j.destination.port}`,
+          };
           (failed as MigrationReport & { error?: string }).error = errorMessage(e);
           reports[i] = failed;
         }
@@ -262,7 +314,8 @@ export async function runMigrateCli(o: CliOpts, io: { out?: (s: string) => void;
     };
     await Promise.all(Array.from({ length: Math.min(o.parallelAccounts ?? 2, jobs.length) }, worker));
     if (o.report) writeFileSync(o.report, JSON.stringify(jobs.length === 1 ? reports[0] : { accounts: reports }, null, 2));
-    for (const r of reports) if (r) out(summarize(r) + ((r as { error?: string }).error ? `\n  error: ${(r as { error?: string }).error}` : ''));
+    for (const r of reports)
+      if (r) out(summarize(r) + ((r as { error?: string }).error ? `\n  error: ${(r as { error?: string }).error}` : ''));
     const ok = reports.every((r) => r?.verified) || (!!o.dryRun && reports.every((r) => r && !(r as { error?: string }).error));
     if (jobs.length > 1) out(`${reports.filter((r) => r?.verified).length}/${jobs.length} accounts verified`);
     return ok ? EXIT_VERIFIED : EXIT_NOT_VERIFIED;

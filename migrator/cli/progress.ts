@@ -73,7 +73,8 @@ export function createProgress(label: string, tty: boolean, write: (line: string
         write(`${label} ${phase}: ${folders} folders${messages ? `, ${messages} messages, ${mb(bytesTotal)} MB` : ''}`);
       } else if (e.kind === 'folder') {
         if (e.state === 'done' || e.state === 'failed') foldersDone++;
-        if (e.state !== 'start') write(`${label} ${e.phase} ${e.folder}: ${e.state}${e.detail ? ` (${e.detail})` : ''} [${foldersDone}/${folders}]`);
+        if (e.state !== 'start')
+          write(`${label} ${e.phase} ${e.folder}: ${e.state}${e.detail ? ` (${e.detail})` : ''} [${foldersDone}/${folders}]`);
       } else {
         msgDone += e.messages;
         bytesDone += e.bytes;

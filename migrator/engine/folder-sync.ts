@@ -85,7 +85,13 @@ class HashPool {
   }
 }
 
-export async function syncFolder(pc: PassContext, plan: FolderPlan, conns: FolderConnections, mode: 'full' | 'delta', result: FolderPassResult): Promise<void> {
+export async function syncFolder(
+  pc: PassContext,
+  plan: FolderPlan,
+  conns: FolderConnections,
+  mode: 'full' | 'delta',
+  result: FolderPassResult,
+): Promise<void> {
   const { src, dst, writer } = conns;
   const { options, store, signal } = pc;
   const log = pc.log.child({ folder: plan.sourcePath });
@@ -100,7 +106,8 @@ export async function syncFolder(pc: PassContext, plan: FolderPlan, conns: Folde
     const srcModseq = sbox.highestModseq !== undefined && !sbox.noModseq ? sbox.highestModseq : undefined;
 
     await dst.mailboxCreate(plan.destPath).catch((err: unknown) => {
-      if (!/ALREADYEXISTS|already exists/i.test(errorMessage(err) + ((err as { serverResponseCode?: string }).serverResponseCode ?? ''))) throw err;
+      if (!/ALREADYEXISTS|already exists/i.test(errorMessage(err) + ((err as { serverResponseCode?: string }).serverResponseCode ?? '')))
+        throw err;
     });
     const dstLock = await dst.getMailboxLock(plan.destPath);
     try {
@@ -118,18 +125,27 @@ export async function syncFolder(pc: PassContext, plan: FolderPlan, conns: Folde
       const records = await store.loadMessages(fstate.id);
       const current = new Map<number, MessageRecord>();
       const stale: MessageRecord[] = [];
-      for (const r of records) (r.sourceUidValidity === srcValidity ? current.set(r.sourceUid, r) : stale.push(r));
+      for (const r of records) {
+        if (r.sourceUidValidity === srcValidity) current.set(r.sourceUid, r);
+        else stale.push(r);
+      }
       if (stale.length) log.warn({ stale: stale.length }, 'source UIDVALIDITY changed: matching by content hash');
 
       // ---- source listing: everything, or only what changed (CONDSTORE) in a delta
       const useCondstore =
-        mode === 'delta' && srcModseq !== undefined && fstate.sourceHighestModseq !== null && fstate.sourceUidValidity === srcValidity && !stale.length && !only;
+        mode === 'delta' &&
+        srcModseq !== undefined &&
+        fstate.sourceHighestModseq !== null &&
+        fstate.sourceUidValidity === srcValidity &&
+        !stale.length &&
+        !only;
       const listing = useCondstore
         ? await listMessages(src, '1:*', { changedSince: BigInt(fstate.sourceHighestModseq!) })
         : await listMessages(src, only ? compressUids(only) : '1:*');
       const metaByUid = new Map(listing.map((m) => [m.uid, m]));
       let allSourceUids: Set<number> | undefined = useCondstore ? undefined : new Set(listing.map((m) => m.uid));
-      if (!allSourceUids && options.propagateDeletions) allSourceUids = new Set(((await src.search({ all: true }, { uid: true })) || []) as number[]);
+      if (!allSourceUids && options.propagateDeletions)
+        allSourceUids = new Set(((await src.search({ all: true }, { uid: true })) || []) as number[]);
       result.sourceCount = useCondstore ? Number(sbox.exists) : only ? Number(sbox.exists) : listing.length;
 
       // ---- destination listing: what is really there
@@ -188,9 +204,21 @@ export async function syncFolder(pc: PassContext, plan: FolderPlan, conns: Folde
         }
         const cap = Math.min(options.maxMessageBytes ?? Infinity, appendLimit ?? Infinity);
         if (m.size > cap) {
-          const reason = options.maxMessageBytes !== undefined && m.size > options.maxMessageBytes ? `larger than size cap ${options.maxMessageBytes}` : `larger than destination APPENDLIMIT ${appendLimit}`;
+          const reason =
+            options.maxMessageBytes !== undefined && m.size > options.maxMessageBytes
+              ? `larger than size cap ${options.maxMessageBytes}`
+              : `larger than destination APPENDLIMIT ${appendLimit}`;
           result.skipped.push({ uid: m.uid, size: m.size, reason });
-          skippedRecords.push({ sourceUidValidity: srcValidity, sourceUid: m.uid, destUid: null, sha256: null, size: m.size, flags: m.flags, status: 'skipped', reason });
+          skippedRecords.push({
+            sourceUidValidity: srcValidity,
+            sourceUid: m.uid,
+            destUid: null,
+            sha256: null,
+            size: m.size,
+            flags: m.flags,
+            status: 'skipped',
+            reason,
+          });
           continue;
         }
         toCopy.push(m);
@@ -224,7 +252,15 @@ export async function syncFolder(pc: PassContext, plan: FolderPlan, conns: Folde
       };
       const present: MessageRecord[] = [];
       const recordPresent = async (m: MessageMeta, hash: string, destUid: number): Promise<void> => {
-        present.push({ sourceUidValidity: srcValidity, sourceUid: m.uid, destUid, sha256: hash, size: m.size, flags: m.flags, status: 'present' });
+        present.push({
+          sourceUidValidity: srcValidity,
+          sourceUid: m.uid,
+          destUid,
+          sha256: hash,
+          size: m.size,
+          flags: m.flags,
+          status: 'present',
+        });
         result.alreadyPresent++;
         // a message recognised on the destination keeps its destination flags until synced
         const { kept } = filterFlags(m.flags);
@@ -239,7 +275,10 @@ export async function syncFolder(pc: PassContext, plan: FolderPlan, conns: Folde
         let uids: Array<number | null> = [];
         if (useMulti) {
           try {
-            const r = await writer.append(destEncoded, batch.map((p) => p.item));
+            const r = await writer.append(
+              destEncoded,
+              batch.map((p) => p.item),
+            );
             uids = r.uids ?? batch.map(() => null);
           } catch (err) {
             if (isRetriable(err) || !(err instanceof MigratorError) || err.code !== 'MIGRATOR_APPEND_FAILED') throw err;
@@ -250,14 +289,28 @@ export async function syncFolder(pc: PassContext, plan: FolderPlan, conns: Folde
         const recs: MessageRecord[] = [];
         batch.forEach((p, i) => {
           if (uids[i] === undefined) return; // failed, reported
-          recs.push({ sourceUidValidity: srcValidity, sourceUid: p.meta.uid, destUid: uids[i], sha256: p.hash, size: p.meta.size, flags: p.meta.flags, status: 'copied' });
+          recs.push({
+            sourceUidValidity: srcValidity,
+            sourceUid: p.meta.uid,
+            destUid: uids[i],
+            sha256: p.hash,
+            size: p.meta.size,
+            flags: p.meta.flags,
+            status: 'copied',
+          });
           result.copied++;
           result.bytesCopied += p.meta.size;
           const rf = refused.get(p.meta.uid);
           if (rf) result.refusedFlags.push({ uid: p.meta.uid, flags: rf });
         });
         await store.putMessages(fstate.id, recs);
-        pc.emit({ kind: 'messages', phase: 'copy', folder: plan.sourcePath, messages: batch.length, bytes: batch.reduce((s, p) => s + p.meta.size, 0) });
+        pc.emit({
+          kind: 'messages',
+          phase: 'copy',
+          folder: plan.sourcePath,
+          messages: batch.length,
+          bytes: batch.reduce((s, p) => s + p.meta.size, 0),
+        });
       };
       const appendEach = async (batch: Pending[]): Promise<Array<number | null>> => {
         const out: Array<number | null> = [];
@@ -290,7 +343,10 @@ export async function syncFolder(pc: PassContext, plan: FolderPlan, conns: Folde
       let inflight: Promise<void> = Promise.resolve();
       const seen = new Set<number>();
       try {
-        for await (const { uid, body } of fetchSmallBodies(src, small.map((m) => m.uid))) {
+        for await (const { uid, body } of fetchSmallBodies(
+          src,
+          small.map((m) => m.uid),
+        )) {
           checkAborted(signal);
           const m = metaOf.get(uid);
           if (!m || seen.has(uid)) continue;
@@ -331,7 +387,9 @@ export async function syncFolder(pc: PassContext, plan: FolderPlan, conns: Folde
               await recordPresent(meta, r.sha256, existing);
               continue;
             }
-            await flush([{ meta, hash: r.sha256, file, item: { flags: prepare(meta), internalDate: meta.internalDate, size: r.size, body: { file } } }]);
+            await flush([
+              { meta, hash: r.sha256, file, item: { flags: prepare(meta), internalDate: meta.internalDate, size: r.size, body: { file } } },
+            ]);
           } finally {
             await rm(file, { force: true });
           }
@@ -346,7 +404,9 @@ export async function syncFolder(pc: PassContext, plan: FolderPlan, conns: Folde
       await store.updateFolder(fstate.id, {
         destUidValidity: dstValidity,
         sourceUidValidity: srcValidity,
-        ...(result.failed.length ? {} : { sourceUidNext: srcUidNext, sourceHighestModseq: srcModseq !== undefined ? String(srcModseq) : null }),
+        ...(result.failed.length
+          ? {}
+          : { sourceUidNext: srcUidNext, sourceHighestModseq: srcModseq !== undefined ? String(srcModseq) : null }),
       });
     } finally {
       dstLock.release();

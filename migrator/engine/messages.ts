@@ -45,7 +45,11 @@ export async function listMessages(
   const out: MessageMeta[] = [];
   if (!client.mailbox || (client.mailbox as { exists?: number }).exists === 0) return out;
   const expected = opts.changedSince === undefined && range === '1:*' ? Number((client.mailbox as { exists?: number }).exists ?? 0) : 0;
-  for await (const m of client.fetch(range, { uid: true, flags: true, size: true, internalDate: opts.withDate !== false }, { uid: true, changedSince: opts.changedSince })) {
+  for await (const m of client.fetch(
+    range,
+    { uid: true, flags: true, size: true, internalDate: opts.withDate !== false },
+    { uid: true, changedSince: opts.changedSince },
+  )) {
     if (!m.uid) continue;
     out.push({
       uid: m.uid,

@@ -9,7 +9,14 @@ import type { FolderPlan } from '../folders/mapping';
 import { closeQuietly, openImapFlow } from '../imap/connect';
 import { endpointKey } from '../imap/credentials';
 import { acquireHostSlot } from '../imap/host-limiter';
-import { type Endpoint, type EndpointInput, type MigrationOptions, type MigrationOptionsInput, parseEndpoint, parseOptions } from '../options';
+import {
+  type Endpoint,
+  type EndpointInput,
+  type MigrationOptions,
+  type MigrationOptionsInput,
+  parseEndpoint,
+  parseOptions,
+} from '../options';
 import { type PassResult, type VerificationReport, buildVerificationReport, sumPass } from '../report';
 import type { MigrationStateStore } from '../state/store';
 import { ByteThrottle, type PassContext, type ProgressEvent } from './context';
@@ -99,7 +106,10 @@ function byWorkDesc(plans: FolderPlan[], pre: PreflightReport): FolderPlan[] {
 }
 
 /** Checks what the destination can hold; writes nothing. */
-export async function preflight(ctx: EngineContext, input: Omit<PassInput, 'mode'>): Promise<{ plan: FolderPlan[]; preflight: PreflightReport }> {
+export async function preflight(
+  ctx: EngineContext,
+  input: Omit<PassInput, 'mode'>,
+): Promise<{ plan: FolderPlan[]; preflight: PreflightReport }> {
   const p = await prepare(ctx, input, true);
   await p.cleanup();
   return { plan: p.plans, preflight: p.preflight };
@@ -118,18 +128,26 @@ export async function runMigrationPass(ctx: EngineContext, input: PassInput): Pr
   const p = await prepare(ctx, input, true);
   try {
     const { pc, plans, preflight: pre } = p;
-    pc.log.info({ mode, folders: plans.filter((x) => x.action === 'copy').length, messages: pre.sourceMessages, bytes: pre.sourceBytes }, 'migration pass starting');
+    pc.log.info(
+      { mode, folders: plans.filter((x) => x.action === 'copy').length, messages: pre.sourceMessages, bytes: pre.sourceBytes },
+      'migration pass starting',
+    );
     if (!pre.ok && pc.options.failOnQuota && !pc.options.dryRun)
       throw new MigratorError('MIGRATOR_PREFLIGHT_FAILED', pre.problems.join('; '), { preflight: pre });
     const work = byWorkDesc(plans, pre);
     pc.emit({ kind: 'plan', phase: 'copy', folders: work.length, messages: pre.sourceMessages, bytes: pre.bytesToCopy });
     const results = new Map<FolderPlan, FolderPassResult>();
-    const outcome = await runFolders(pc, work, { parallel: pc.options.parallelFolders, writer: true, phase: 'copy' }, async (plan, conns) => {
-      const r = results.get(plan) ?? emptyFolderResult(plan);
-      results.set(plan, r);
-      await syncFolder(pc, plan, { src: conns.src, dst: conns.dst, writer: conns.writer! }, mode, r);
-      return r;
-    });
+    const outcome = await runFolders(
+      pc,
+      work,
+      { parallel: pc.options.parallelFolders, writer: true, phase: 'copy' },
+      async (plan, conns) => {
+        const r = results.get(plan) ?? emptyFolderResult(plan);
+        results.set(plan, r);
+        await syncFolder(pc, plan, { src: conns.src, dst: conns.dst, writer: conns.writer! }, mode, r);
+        return r;
+      },
+    );
     const folders: FolderPassResult[] = [];
     const failedFolders: PassResult['failedFolders'] = [];
     for (const plan of work) {
@@ -200,7 +218,11 @@ export async function verifyMailbox(
         error: o?.error ?? 'not verified',
       };
     });
-    const report = buildVerificationReport({ source: endpointKey(pc.source), destination: endpointKey(pc.destination) }, folders, startedAt);
+    const report = buildVerificationReport(
+      { source: endpointKey(pc.source), destination: endpointKey(pc.destination) },
+      folders,
+      startedAt,
+    );
     pc.log.info({ ...report.totals, verified: report.verified }, 'verification finished');
     return report;
   } finally {

@@ -32,7 +32,15 @@ export interface PreflightReport {
 }
 
 export async function preflight(
-  args: { src: ImapFlow; dst: ImapFlow; plans: readonly FolderPlan[]; options: MigrationOptions; store?: MigrationStateStore; migrationId: string; accountKey: string },
+  args: {
+    src: ImapFlow;
+    dst: ImapFlow;
+    plans: readonly FolderPlan[];
+    options: MigrationOptions;
+    store?: MigrationStateStore;
+    migrationId: string;
+    accountKey: string;
+  },
   log: Logger,
 ): Promise<PreflightReport> {
   const { src, dst, plans, options } = args;
@@ -53,7 +61,8 @@ export async function preflight(
   if (typeof cap === 'number') report.destination.appendLimit = cap;
   try {
     const q = await dst.getQuota('INBOX');
-    if (q && q.storage && typeof q.storage.limit === 'number') report.destination.quota = { usageBytes: q.storage.usage ?? 0, limitBytes: q.storage.limit };
+    if (q && q.storage && typeof q.storage.limit === 'number')
+      report.destination.quota = { usageBytes: q.storage.usage ?? 0, limitBytes: q.storage.limit };
   } catch (err) {
     log.debug({ err: (err as Error).message }, 'no quota information on the destination');
   }
@@ -82,7 +91,11 @@ export async function preflight(
       if (args.store) {
         const st = await args.store.folder(args.migrationId, args.accountKey, plan.sourcePath, plan.destPath);
         const validity = Number((src.mailbox as { uidValidity: bigint }).uidValidity);
-        done = new Set((await args.store.loadMessages(st.id)).filter((r) => r.sourceUidValidity === validity && r.status !== 'skipped').map((r) => r.sourceUid));
+        done = new Set(
+          (await args.store.loadMessages(st.id))
+            .filter((r) => r.sourceUidValidity === validity && r.status !== 'skipped')
+            .map((r) => r.sourceUid),
+        );
       }
       let bytes = 0;
       for (const m of metas) {

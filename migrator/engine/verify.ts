@@ -36,10 +36,17 @@ export interface FolderVerification {
 }
 
 export function hashListDigest(hashes: readonly string[]): string {
-  return createHash('sha256').update([...hashes].sort().join('\n')).digest('hex');
+  return createHash('sha256')
+    .update([...hashes].sort().join('\n'))
+    .digest('hex');
 }
 
-export async function verifyFolder(pc: PassContext, plan: FolderPlan, conns: { src: ImapFlow; dst: ImapFlow }, opts: { rehashSource: boolean }): Promise<FolderVerification> {
+export async function verifyFolder(
+  pc: PassContext,
+  plan: FolderPlan,
+  conns: { src: ImapFlow; dst: ImapFlow },
+  opts: { rehashSource: boolean },
+): Promise<FolderVerification> {
   const { src, dst } = conns;
   const out: FolderVerification = {
     sourcePath: plan.sourcePath,
@@ -61,7 +68,9 @@ export async function verifyFolder(pc: PassContext, plan: FolderPlan, conns: { s
     const srcMetas = await listMessages(src, '1:*');
     out.sourceCount = srcMetas.length;
     const st = await pc.store.folder(pc.migrationId, pc.accountKey, plan.sourcePath, plan.destPath);
-    const records = new Map((await pc.store.loadMessages(st.id)).filter((r) => r.sourceUidValidity === validity).map((r) => [r.sourceUid, r]));
+    const records = new Map(
+      (await pc.store.loadMessages(st.id)).filter((r) => r.sourceUidValidity === validity).map((r) => [r.sourceUid, r]),
+    );
 
     const srcHash = new Map<number, string>();
     const toHash = [];
@@ -86,13 +95,18 @@ export async function verifyFolder(pc: PassContext, plan: FolderPlan, conns: { s
       const dstLock = await dst.getMailboxLock(plan.destPath, { readOnly: true });
       try {
         destMetas = await listMessages(dst, '1:*');
-        await hashMessages(dst, destMetas, (uid, h) => {
-          destHash.set(uid, h);
-          const l = byHash.get(h);
-          if (l) l.push(uid);
-          else byHash.set(h, [uid]);
-          pc.emit({ kind: 'messages', phase: 'verify', folder: plan.sourcePath, messages: 1, bytes: 0 });
-        }, pc.signal);
+        await hashMessages(
+          dst,
+          destMetas,
+          (uid, h) => {
+            destHash.set(uid, h);
+            const l = byHash.get(h);
+            if (l) l.push(uid);
+            else byHash.set(h, [uid]);
+            pc.emit({ kind: 'messages', phase: 'verify', folder: plan.sourcePath, messages: 1, bytes: 0 });
+          },
+          pc.signal,
+        );
       } finally {
         dstLock.release();
       }

@@ -81,12 +81,19 @@ export async function runFolders<T>(
             pc.emit({ kind: 'folder', phase: opts.phase, folder: plan.sourcePath, state: 'done' });
             break;
           } catch (err) {
-            if (err instanceof MigratorError && (err.code === 'MIGRATOR_ABORTED' || err.code === 'MIGRATOR_AUTH_FAILED' || err.code === 'MIGRATOR_STATE')) throw err;
+            if (
+              err instanceof MigratorError &&
+              (err.code === 'MIGRATOR_ABORTED' || err.code === 'MIGRATOR_AUTH_FAILED' || err.code === 'MIGRATOR_STATE')
+            )
+              throw err;
             if (pc.signal?.aborted) throw new MigratorError('MIGRATOR_ABORTED', 'migration cancelled');
             await close();
             if (isRetriable(err) && attempt < MAX_RECONNECT_ATTEMPTS) {
               const wait = backoffMs(attempt, isThrottle(err));
-              log.warn({ folder: plan.sourcePath, attempt, waitMs: Math.round(wait), err: errorMessage(err) }, 'connection problem: reconnecting and continuing');
+              log.warn(
+                { folder: plan.sourcePath, attempt, waitMs: Math.round(wait), err: errorMessage(err) },
+                'connection problem: reconnecting and continuing',
+              );
               pc.emit({ kind: 'folder', phase: opts.phase, folder: plan.sourcePath, state: 'retry', detail: errorMessage(err) });
               await sleep(wait, pc.signal);
               continue;

@@ -18,7 +18,13 @@ describe('planFolders', () => {
   it('translates "." hierarchies into "/" and keeps children of \\Noselect containers', () => {
     const p = byName(
       planFolders({
-        source: [f('INBOX'), f('Projects', ['\\Noselect', '\\HasChildren']), f('Projects.Alpha'), f('Projects.Alpha.Deep'), f('Ünïcödé.Привет')],
+        source: [
+          f('INBOX'),
+          f('Projects', ['\\Noselect', '\\HasChildren']),
+          f('Projects.Alpha'),
+          f('Projects.Alpha.Deep'),
+          f('Ünïcödé.Привет'),
+        ],
         destination: dest,
         destDelimiter: '/',
       }),
@@ -91,7 +97,12 @@ describe('planFolders', () => {
   });
 
   it('never merges two source folders into one destination folder', () => {
-    const plans = planFolders({ source: [f('Sent', ['\\Sent']), f('Sent Messages')], destination: dest, destDelimiter: '/', folderMap: { 'Sent Messages': 'Sent' } });
+    const plans = planFolders({
+      source: [f('Sent', ['\\Sent']), f('Sent Messages')],
+      destination: dest,
+      destDelimiter: '/',
+      folderMap: { 'Sent Messages': 'Sent' },
+    });
     const dests = plans.map((x) => x.destPath);
     expect(new Set(dests).size).toBe(2);
   });

@@ -174,7 +174,11 @@ export function planFolders(input: PlanInput): FolderPlan[] {
     } else if (!isFolderSelected(sourceName, include, exclude)) {
       plan.action = 'skip';
       plan.reason = 'excluded';
-    } else if (!input.includeGmailVirtual && (use === '\\All' || use === '\\Important') && (specialUseOf(f.flags) || GMAIL_ROOT.test(segs[0]))) {
+    } else if (
+      !input.includeGmailVirtual &&
+      (use === '\\All' || use === '\\Important') &&
+      (specialUseOf(f.flags) || GMAIL_ROOT.test(segs[0]))
+    ) {
       plan.action = 'skip';
       plan.reason = 'gmail-virtual';
     }

@@ -45,8 +45,16 @@ export async function openImapFlow(ep: Endpoint, log: Logger, opts: { qresync?: 
     const e = err as { authenticationFailed?: boolean; message?: string; code?: string; responseText?: string };
     client.close();
     if (e.authenticationFailed || /auth/i.test(e.code ?? ''))
-      throw new MigratorError('MIGRATOR_AUTH_FAILED', `login failed for ${ep.user} on ${ep.host}:${ep.port}: ${e.responseText ?? e.message ?? ''}`.trim());
-    throw new MigratorError('MIGRATOR_CONNECTION', `cannot connect to ${ep.host}:${ep.port}: ${e.message ?? String(err)}`, { code: e.code }, { cause: err });
+      throw new MigratorError(
+        'MIGRATOR_AUTH_FAILED',
+        `login failed for ${ep.user} on ${ep.host}:${ep.port}: ${e.responseText ?? e.message ?? ''}`.trim(),
+      );
+    throw new MigratorError(
+      'MIGRATOR_CONNECTION',
+      `cannot connect to ${ep.host}:${ep.port}: ${e.message ?? String(err)}`,
+      { code: e.code },
+      { cause: err },
+    );
   }
   return client;
 }

@@ -39,7 +39,8 @@ export async function loginCredentials(ep: Endpoint): Promise<LoginCredentials> 
     }
   }
   if (accessToken) return { authcid: ep.user, accessToken };
-  if (ep.authUser && ep.masterStyle === 'separator') return { authcid: `${ep.user}${ep.masterSeparator}${ep.authUser}`, password: ep.password };
+  if (ep.authUser && ep.masterStyle === 'separator')
+    return { authcid: `${ep.user}${ep.masterSeparator}${ep.authUser}`, password: ep.password };
   if (ep.authUser) return { authcid: ep.authUser, authzid: ep.user, password: ep.password };
   return { authcid: ep.user, password: ep.password };
 }

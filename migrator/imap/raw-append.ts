@@ -227,7 +227,10 @@ export class RawImapConnection {
 
   private fail(err: Error): void {
     if (this.closedError && !this.pending.size && !this.continuation.length && !this.greeting) return;
-    const e = err instanceof MigratorError ? err : new MigratorError('MIGRATOR_CONNECTION', `destination connection: ${err.message}`, undefined, { cause: err });
+    const e =
+      err instanceof MigratorError
+        ? err
+        : new MigratorError('MIGRATOR_CONNECTION', `destination connection: ${err.message}`, undefined, { cause: err });
     this.closedError = this.closedError ?? e;
     for (const p of this.pending.values()) p.reject(this.closedError);
     this.pending.clear();

@@ -15,8 +15,18 @@ describe('uid sets', () => {
 
 describe('imap URLs', () => {
   it('parses user, host, port and security', () => {
-    expect(parseImapUrl('imaps://alice@example.com@mail.example.com', '--from')).toEqual({ host: 'mail.example.com', port: 993, security: 'tls', user: 'alice@example.com' });
-    expect(parseImapUrl('imap://a%40b.c@127.0.0.1:1143', '--to')).toEqual({ host: '127.0.0.1', port: 1143, security: 'plain', user: 'a@b.c' });
+    expect(parseImapUrl('imaps://alice@example.com@mail.example.com', '--from')).toEqual({
+      host: 'mail.example.com',
+      port: 993,
+      security: 'tls',
+      user: 'alice@example.com',
+    });
+    expect(parseImapUrl('imap://a%40b.c@127.0.0.1:1143', '--to')).toEqual({
+      host: '127.0.0.1',
+      port: 1143,
+      security: 'plain',
+      user: 'a@b.c',
+    });
     expect(parseImapUrl('imap+starttls://u@h', '--to').security).toBe('starttls');
   });
   it('names what is wrong', () => {

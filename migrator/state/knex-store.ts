@@ -35,7 +35,9 @@ export class KnexStateStore implements MigrationStateStore {
     } else if (row.dest_path !== destPath) {
       // the destination name changed (new folder map): the old map no longer applies
       await this.knex('migration_messages').where({ folder_id: row.id }).del();
-      await this.knex('migration_folders').where({ id: row.id }).update({ dest_path: destPath, dest_uidvalidity: null, updated_at: this.knex.fn.now() });
+      await this.knex('migration_folders')
+        .where({ id: row.id })
+        .update({ dest_path: destPath, dest_uidvalidity: null, updated_at: this.knex.fn.now() });
       row = await this.knex('migration_folders').where(where).first();
     }
     return folderFromRow(row);

@@ -6,7 +6,10 @@ import * as S from './support';
 
 jest.setTimeout(60_000);
 
-async function withClient<T>(ep: Parameters<typeof S.connect>[0], fn: (c: Awaited<ReturnType<typeof S.connect>>) => Promise<T>): Promise<T> {
+async function withClient<T>(
+  ep: Parameters<typeof S.connect>[0],
+  fn: (c: Awaited<ReturnType<typeof S.connect>>) => Promise<T>,
+): Promise<T> {
   const c = await S.connect(ep);
   try {
     return await fn(c);
@@ -73,7 +76,12 @@ describe('migrator: delta passes and verification', () => {
 
   it('a message expunged from the destination behind our back is reported missing', async () => {
     const user = S.uniqUser('gone');
-    const corpus = [1, 2, 3].map((i) => ({ folder: ['INBOX'], raw: S.textMessage(`keep ${i}`, { messageId: `<keep${i}.${user}>` }), flags: [], date: new Date('2023-03-0' + i + 'T00:00:00Z') }));
+    const corpus = [1, 2, 3].map((i) => ({
+      folder: ['INBOX'],
+      raw: S.textMessage(`keep ${i}`, { messageId: `<keep${i}.${user}>` }),
+      flags: [],
+      date: new Date('2023-03-0' + i + 'T00:00:00Z'),
+    }));
     await withClient(S.sourceEndpoint(user), (c) => S.loadCorpus(c, corpus));
     const dest = await S.createDestinationAccount();
     const ctx = { logger: S.silentLogger, migrationId: `gone-${user}` };

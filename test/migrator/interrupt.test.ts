@@ -16,7 +16,8 @@ async function destCount(ep: Parameters<typeof S.connect>[0]): Promise<number> {
   const c = await S.connect(ep);
   try {
     let n = 0;
-    for (const f of await c.list()) if (!f.flags.has('\\Noselect')) n += ((await c.status(f.path, { messages: true })) as { messages?: number }).messages ?? 0;
+    for (const f of await c.list())
+      if (!f.flags.has('\\Noselect')) n += ((await c.status(f.path, { messages: true })) as { messages?: number }).messages ?? 0;
     return n;
   } finally {
     await c.logout();
@@ -30,7 +31,8 @@ async function checkNoLossNoDup(user: string, dest: S.DestAccount, expected: num
     const dsnap = await S.snapshot(c);
     const ssnap = await S.snapshot(s);
     expect(S.duplicates(dsnap)).toEqual([]);
-    for (const [folder, msgs] of ssnap) expect((dsnap.get(folder) ?? []).map((m) => m.sha256).sort()).toEqual(msgs.map((m) => m.sha256).sort());
+    for (const [folder, msgs] of ssnap)
+      expect((dsnap.get(folder) ?? []).map((m) => m.sha256).sort()).toEqual(msgs.map((m) => m.sha256).sort());
     expect([...dsnap.values()].flat()).toHaveLength(expected);
   } finally {
     await c.logout();
@@ -38,12 +40,21 @@ async function checkNoLossNoDup(user: string, dest: S.DestAccount, expected: num
   }
 }
 
-function runCli(args: string[], env: NodeJS.ProcessEnv): { child: ReturnType<typeof spawn>; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'migrator/cli/run.ts', 'migrate', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): { child: ReturnType<typeof spawn>; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'migrator/cli/run.ts', 'migrate', ...args], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, out })));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal, out })),
+  );
   return { child, done };
 }
 
@@ -62,13 +73,20 @@ describe('migrator: interrupted runs resume without loss or duplicates', () => {
     writeFileSync(path.join(dir, 'dst'), dest.password + '\n');
     const d = S.destEndpoint(dest);
     const args = [
-      '--from', `imap://${encodeURIComponent(user)}@${process.env.POSTWERK_SOURCE_IMAP_HOST}:${process.env.POSTWERK_SOURCE_IMAP_PORT}`,
-      '--from-authuser', process.env.POSTWERK_SOURCE_MASTER_USER!,
-      '--from-password-file', path.join(dir, 'src'),
-      '--to', `imap://${encodeURIComponent(dest.address)}@${d.host}:${d.port}`,
-      '--to-password-file', path.join(dir, 'dst'),
-      '--state', path.join(dir, 'state.sqlite'),
-      '--report', path.join(dir, 'report.json'),
+      '--from',
+      `imap://${encodeURIComponent(user)}@${process.env.POSTWERK_SOURCE_IMAP_HOST}:${process.env.POSTWERK_SOURCE_IMAP_PORT}`,
+      '--from-authuser',
+      process.env.POSTWERK_SOURCE_MASTER_USER!,
+      '--from-password-file',
+      path.join(dir, 'src'),
+      '--to',
+      `imap://${encodeURIComponent(dest.address)}@${d.host}:${d.port}`,
+      '--to-password-file',
+      path.join(dir, 'dst'),
+      '--state',
+      path.join(dir, 'state.sqlite'),
+      '--report',
+      path.join(dir, 'report.json'),
       '--no-progress',
     ];
     const env = { ...process.env, POSTWERK_LOG_LEVEL: 'warn' };

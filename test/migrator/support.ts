@@ -19,7 +19,12 @@ export function uniqUser(prefix = 'mig'): string {
 }
 
 export function sourceEndpoint(user: string, opts: { master?: boolean; port?: number } = {}): EndpointInput {
-  const base = { host: env('POSTWERK_SOURCE_IMAP_HOST'), port: opts.port ?? Number(env('POSTWERK_SOURCE_IMAP_PORT')), security: 'plain' as const, user };
+  const base = {
+    host: env('POSTWERK_SOURCE_IMAP_HOST'),
+    port: opts.port ?? Number(env('POSTWERK_SOURCE_IMAP_PORT')),
+    security: 'plain' as const,
+    user,
+  };
   return opts.master
     ? { ...base, authUser: env('POSTWERK_SOURCE_MASTER_USER'), password: env('POSTWERK_SOURCE_MASTER_PASSWORD') }
     : { ...base, password: env('POSTWERK_SOURCE_IMAP_PASSWORD') };
@@ -34,7 +39,8 @@ let dbHandle: { destroy(): Promise<void> } | undefined;
 
 /** A fresh destination mailbox: a row in the system of record, or any name on a lab server. */
 export async function createDestinationAccount(quotaBytes = 4 * 1024 ** 3): Promise<DestAccount> {
-  if (process.env.MLAB_DEST_PASSWORD) return { address: uniqUser('dst').replace('source.test', 'dest.test'), password: process.env.MLAB_DEST_PASSWORD };
+  if (process.env.MLAB_DEST_PASSWORD)
+    return { address: uniqUser('dst').replace('source.test', 'dest.test'), password: process.env.MLAB_DEST_PASSWORD };
   const { testDb } = await import('../support/env');
   const { createTestAccount } = await import('../support/fixtures');
   const db = testDb();
@@ -65,7 +71,10 @@ export async function connect(ep: EndpointInput): Promise<ImapFlow> {
     port: ep.port,
     secure: false,
     doSTARTTLS: false,
-    auth: ep.authUser && ep.masterStyle !== 'separator' ? { user: ep.authUser, pass: ep.password!, authzid: ep.user } : { user, pass: ep.password! },
+    auth:
+      ep.authUser && ep.masterStyle !== 'separator'
+        ? { user: ep.authUser, pass: ep.password!, authzid: ep.user }
+        : { user, pass: ep.password! },
     logger: false,
     disableAutoIdle: true,
   } as ConstructorParameters<typeof ImapFlow>[0]);
@@ -109,16 +118,25 @@ export function issueCorpus(): CorpusMessage[] {
   const old = new Date('1998-03-04T05:06:07Z');
   const dup = '<same-id@corpus.test>';
   const eightBit = Buffer.concat([
-    crlf('From: =?UTF-8?Q?J=C3=BCrgen?= <j@corpus.test>\nSubject: 8bit Grüße\nMessage-ID: <8bit@corpus.test>\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n'),
+    crlf(
+      'From: =?UTF-8?Q?J=C3=BCrgen?= <j@corpus.test>\nSubject: 8bit Grüße\nMessage-ID: <8bit@corpus.test>\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n',
+    ),
     Buffer.from('Grüße aus Köln, naïve café — 日本語\r\n', 'utf8'),
   ]);
   const binaryBody = Buffer.from(Array.from({ length: 2048 }, (_, i) => 1 + (i % 255)).filter((b) => b !== 10 && b !== 13));
   const binary = Buffer.concat([
-    crlf('From: bin@corpus.test\nSubject: binary part\nMessage-ID: <binary@corpus.test>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="zz"\n\n--zz\nContent-Type: text/plain\n\ntext\n--zz\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: binary\n\n'),
+    crlf(
+      'From: bin@corpus.test\nSubject: binary part\nMessage-ID: <binary@corpus.test>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="zz"\n\n--zz\nContent-Type: text/plain\n\ntext\n--zz\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: binary\n\n',
+    ),
     binaryBody,
     crlf('\n--zz--\n'),
   ]);
-  const m = (folder: string[], raw: Buffer, flags: string[] = [], date = new Date('2021-06-07T08:09:10Z')): CorpusMessage => ({ folder, raw, flags, date });
+  const m = (folder: string[], raw: Buffer, flags: string[] = [], date = new Date('2021-06-07T08:09:10Z')): CorpusMessage => ({
+    folder,
+    raw,
+    flags,
+    date,
+  });
   return [
     m(['INBOX'], textMessage('hello'), ['\\Seen']),
     m(['INBOX'], textMessage('flagged with keywords'), ['\\Flagged', '$Label1', 'ProjectX']),
@@ -181,11 +199,18 @@ export async function snapshot(client: ImapFlow): Promise<Map<string, SnapshotMe
       const list: SnapshotMessage[] = [];
       if ((client.mailbox as { exists: number }).exists) {
         for await (const m of client.fetch('1:*', { uid: true, flags: true, internalDate: true, size: true }, { uid: true })) {
-          list.push({ uid: m.uid, sha256: '', size: m.size ?? 0, flags: [...(m.flags ?? [])].filter((x) => x !== '\\Recent').sort(), date: new Date(m.internalDate!).getTime() });
+          list.push({
+            uid: m.uid,
+            sha256: '',
+            size: m.size ?? 0,
+            flags: [...(m.flags ?? [])].filter((x) => x !== '\\Recent').sort(),
+            date: new Date(m.internalDate!).getTime(),
+          });
         }
         const small = new Map(list.filter((m) => m.size <= 1024 * 1024).map((m) => [m.uid, m]));
         if (small.size)
-          for await (const m of client.fetch([...small.keys()].join(','), { uid: true, source: true }, { uid: true })) small.get(m.uid)!.sha256 = sha(m.source!);
+          for await (const m of client.fetch([...small.keys()].join(','), { uid: true, source: true }, { uid: true }))
+            small.get(m.uid)!.sha256 = sha(m.source!);
         for (const m of list.filter((x) => x.size > 1024 * 1024)) {
           const dl = await client.download(String(m.uid), undefined, { uid: true, chunkSize: 4 * 1024 * 1024 });
           const h = createHash('sha256');
@@ -206,7 +231,12 @@ export function sha(buf: Buffer): string {
 }
 
 /** Many small messages into one folder of the source, fast (MULTIAPPEND over the raw writer). */
-export async function bulkLoad(ep: EndpointInput, folder: string, count: number, sizeOf: (i: number) => number = () => 2000): Promise<void> {
+export async function bulkLoad(
+  ep: EndpointInput,
+  folder: string,
+  count: number,
+  sizeOf: (i: number) => number = () => 2000,
+): Promise<void> {
   const { RawImapConnection } = await import('../../migrator/imap/raw-append');
   const { parseEndpoint } = await import('../../migrator/options');
   const { encodeMutf7 } = await import('../../migrator/folders/mutf7');
@@ -218,13 +248,21 @@ export async function bulkLoad(ep: EndpointInput, folder: string, count: number,
       if (!batch.length) return;
       await w.append(
         encodeMutf7(folder),
-        batch.map((b, i) => ({ flags: i % 3 ? ['\\Seen'] : [], internalDate: new Date(Date.UTC(2019, i % 12, 1 + (i % 27))), size: b.length, body: b })),
+        batch.map((b, i) => ({
+          flags: i % 3 ? ['\\Seen'] : [],
+          internalDate: new Date(Date.UTC(2019, i % 12, 1 + (i % 27))),
+          size: b.length,
+          body: b,
+        })),
       );
       batch = [];
     };
     for (let i = 0; i < count; i++) {
       const size = sizeOf(i);
-      const body = size > 64 * 1024 ? bigMessage(`bulk ${folder} ${i}`, size) : textMessage(`bulk ${folder} ${i}`, { body: `${randomBytes(Math.max(1, Math.floor(size / 2) - 200)).toString('hex')}\n` });
+      const body =
+        size > 64 * 1024
+          ? bigMessage(`bulk ${folder} ${i}`, size)
+          : textMessage(`bulk ${folder} ${i}`, { body: `${randomBytes(Math.max(1, Math.floor(size / 2) - 200)).toString('hex')}\n` });
       batch.push(body);
       if (batch.length >= 200 || size > 1024 * 1024) await flush();
     }
