@@ -41,6 +41,12 @@ export const MAY_ACCEPT_LIVE_TIMEOUT_MS = 2000;
 /** Kicking sessions after an allocation change is best effort: the change is committed whatever doveadm does. */
 export const KICK_TIMEOUT_MS = 3000;
 
+/** Allocation changes committed within this window share one `doveadm who` to find the sessions to kick. */
+export const WHO_BATCH_MS = 20;
+
+/** A recorded usage figure younger than this is trusted when lowering an allocation; older ones are asked of Dovecot live. */
+export const USAGE_FRESH_MS = 60_000;
+
 /** Live usage checks before lowering allocations: same bound as mayAccept. */
 export const LIVE_USAGE_TIMEOUT_MS = 3000;
 

@@ -5,7 +5,7 @@ import { nowIso } from '../platform/db';
 import { inTransaction } from '../platform/db/transaction';
 import { AppError, invalid, notFound, conflict } from '../platform/errors';
 import { can } from '../platform/permissions';
-import { LIVE_USAGE_TIMEOUT_MS, DOVEADM_CONCURRENCY, MAX_BYTES, MAX_CHANGES_PER_REASSIGNMENT } from './limits';
+import { LIVE_USAGE_TIMEOUT_MS, DOVEADM_CONCURRENCY, USAGE_FRESH_MS, MAX_BYTES, MAX_CHANGES_PER_REASSIGNMENT } from './limits';
 import { lockPool, formatBytes, type PoolState } from './pool';
 import { mapSettled, readUsage, withTimeout } from './dovecot-usage';
 import { evaluateWarnings, type RaisedWarning } from './warnings';
@@ -62,11 +62,21 @@ function validate(input: ReassignInput): void {
   }
 }
 
-/** Live usage of the accounts whose allocation goes down; a Dovecot that does not answer leaves the recorded figure. */
+/**
+ * Live usage of the accounts whose allocation goes down and whose recorded figure is older than
+ * USAGE_FRESH_MS (collection runs every few minutes, and a migration fills an account faster than
+ * that). A Dovecot that does not answer leaves the recorded figure.
+ */
 async function liveUsageOfLowered(ctx: Ctx, input: ReassignInput): Promise<Map<string, number>> {
-  const current = await repo.findAccounts(ctx.db, input.tenantId, input.changes.map((c) => c.accountId));
+  const ids = input.changes.map((c) => c.accountId);
+  const current = await repo.findAccounts(ctx.db, input.tenantId, ids);
+  const recorded = await repo.usageOf(ctx.db, ids);
+  const freshSince = new Date(Date.now() - USAGE_FRESH_MS).toISOString();
   const byId = new Map(current.map((a) => [a.id, a]));
-  const lowered = input.changes.map((c) => ({ change: c, account: byId.get(c.accountId) })).filter((x) => x.account && x.change.allocationBytes < x.account.allocation_bytes);
+  const lowered = input.changes
+    .map((c) => ({ change: c, account: byId.get(c.accountId) }))
+    .filter((x) => x.account && x.change.allocationBytes < x.account.allocation_bytes)
+    .filter((x) => !((recorded.get(x.account!.id)?.collected_at ?? '') >= freshSince));
   const live = new Map<string, number>();
   const settled = await mapSettled(lowered, DOVEADM_CONCURRENCY, (x) => withTimeout(readUsage(ctx.doveadm, x.account!.address), LIVE_USAGE_TIMEOUT_MS, 'quotaGet'));
   settled.forEach((s, i) => {

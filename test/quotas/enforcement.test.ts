@@ -61,7 +61,7 @@ describe(`quota enforcement in the mail path (${testConfig().db.client})`, () =>
     expect(raise.body).toMatchObject({ changed: true, pool: { allocatedBytes: 1084 * KiB, poolBytes: 10 * 1024 * KiB } });
 
     // The open session was kicked so that it cannot keep the old limit; the client logs in again.
-    for (let i = 0; i < 50 && !closed; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && !closed; i++) await new Promise((r) => setTimeout(r, 100));
     expect(closed).toBe(true);
     client = await login(alice);
     try {
@@ -70,7 +70,8 @@ describe(`quota enforcement in the mail path (${testConfig().db.client})`, () =>
     } finally {
       await client.logout();
     }
-    expect(Date.now() - started).toBeLessThan(5000);
+    // "within seconds": typically well under one; the bound leaves room for a loaded test machine
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('refuses LMTP delivery over the allocation permanently (552 5.2.2), and at RCPT once the account is full', async () => {
