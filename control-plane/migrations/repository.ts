@@ -317,3 +317,18 @@ export async function recordPass(
       updated_at: nowIso(),
     });
 }
+
+/** A tenant by id or slug (the CLI takes either). */
+export async function resolveTenantId(q: Q, idOrSlug: string): Promise<string | null> {
+  const r = await q('tenants').where({ id: idOrSlug }).orWhere({ slug: idOrSlug }).first('id');
+  return r ? String(r.id) : null;
+}
+
+/** A project of the tenant by id or name (the CLI takes either). */
+export async function resolveProjectId(q: Q, tenantId: string, idOrName: string): Promise<string | null> {
+  const r = await q('migration_projects')
+    .where({ tenant_id: tenantId })
+    .andWhere((w) => w.where({ id: idOrName }).orWhere({ name: idOrName }))
+    .first('id');
+  return r ? String(r.id) : null;
+}

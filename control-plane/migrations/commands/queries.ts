@@ -5,7 +5,7 @@ import type { Page } from '../../../platform/db/paginate';
 import { requirePermission } from '../../../platform/permissions';
 import type { MigrationReport, VerificationReport } from '../../../migrator';
 import { presentAccount, presentEvent, presentProject, type AccountView, type ProjectView } from '../presenters';
-import { findAccount, listAccounts, listEvents, listProjects, statusCounts } from '../repository';
+import { findAccount, listAccounts, listEvents, listProjects, resolveProjectId, resolveTenantId, statusCounts } from '../repository';
 import { loadProject } from './common';
 
 /** Read side of migration projects: lists, progress per account, reports, history. */
@@ -52,4 +52,15 @@ export async function listMigrationEvents(ctx: Ctx, tenantId: string, projectId:
   await loadProject(ctx, ctx.db, tenantId, projectId, 'migration.read');
   const p = await listEvents(ctx.db, projectId, opts);
   return { items: p.items.map(presentEvent), nextCursor: p.nextCursor };
+}
+
+/** CLI helper: tenant by id or slug, project by id or name; both answer "not found" like the API. */
+export async function resolveProjectRef(ctx: Ctx, tenantRef: string, projectRef?: string): Promise<{ tenantId: string; projectId: string }> {
+  const tenantId = await resolveTenantId(ctx.db, tenantRef);
+  if (!tenantId) throw notFound('tenant', tenantRef);
+  assertTenantAccess(ctx.actor, tenantId, 'tenant', tenantRef);
+  if (projectRef === undefined) return { tenantId, projectId: '' };
+  const projectId = await resolveProjectId(ctx.db, tenantId, projectRef);
+  if (!projectId) throw notFound('migration project', projectRef);
+  return { tenantId, projectId };
 }
