@@ -1,7 +1,6 @@
 // Issue 5, done-when 3 and 4: a delta pass copies only what is new and syncs flag changes;
 // a message removed from the destination behind the engine's back is reported missing.
 import { runMigrationPass, verifyMailbox } from '../../migrator';
-import { openSqliteStateStore } from '../../migrator/state/sqlite';
 import * as S from './support';
 
 jest.setTimeout(60_000);
@@ -19,9 +18,10 @@ async function withClient<T>(
 }
 
 describe('migrator: delta passes and verification', () => {
-  let st: Awaited<ReturnType<typeof openSqliteStateStore>>;
+  // the platform's own database as state store (SQLite or PostgreSQL, as the stack runs)
+  let st: Awaited<ReturnType<typeof S.platformStateStore>>;
   beforeAll(async () => {
-    st = await openSqliteStateStore(':memory:');
+    st = await S.platformStateStore();
   });
   afterAll(async () => {
     await st.close();

@@ -284,3 +284,32 @@ export function duplicates(snap: Map<string, SnapshotMessage[]>): string[] {
   }
   return out;
 }
+
+/**
+ * The state store the control plane would use: its own database (SQLite or PostgreSQL, as the
+ * stack runs) when there is one, else a local SQLite file in memory (lab servers).
+ */
+export async function platformStateStore(): Promise<{ store: import('../../migrator/state/store').MigrationStateStore; close: () => Promise<void> }> {
+  if (process.env.MLAB_DEST_PASSWORD) {
+    const { openSqliteStateStore } = await import('../../migrator/state/sqlite');
+    const st = await openSqliteStateStore(':memory:');
+    return { store: st.store, close: st.close };
+  }
+  const { testDb } = await import('../support/env');
+  const { KnexStateStore } = await import('../../migrator/state/knex-store');
+  const db = testDb();
+  return { store: new KnexStateStore(db), close: () => db.destroy() };
+}
+
+/** Sets a destination account's quota in the system of record (platform stack only). */
+export async function setDestinationQuota(address: string, bytes: number): Promise<void> {
+  const { testDb } = await import('../support/env');
+  const db = testDb();
+  try {
+    await db('accounts').where({ address }).update({ allocation_bytes: bytes });
+  } finally {
+    await db.destroy();
+  }
+}
+
+export const onPlatformStack = (): boolean => !process.env.MLAB_DEST_PASSWORD;
