@@ -172,6 +172,7 @@ cmd_up() {
   mkdir -p "$POSTWERK_HOME"
   chmod 0755 "$POSTWERK_HOME"
   load_secrets
+  trap wait_launchers EXIT # also when a service fails: leave no launch half done (see launch_bg)
   STARTING=" "
   for svc in $(services_in_order "$@"); do
     fn=${svc//-/_}

@@ -93,6 +93,37 @@ wait_ready() {
   return 1
 }
 
+# Background launches (the slow ones: PostgreSQL, rspamd) so the other services start meanwhile.
+# launch_bg MARKER PIDFILE LOG CMD...: run CMD in the background, then wait (<= 10 s) until PIDFILE
+# exists; on failure create MARKER (read by the service's *_failed check, which ends the wait at once).
+# stack.sh waits for every launcher before it exits, even when it dies: so after any `up`, every
+# daemon that was launched has its pidfile, and `down` finds it.
+LAUNCHERS=()
+launch_bg() {
+  local marker=$1 pidfile=$2 logfile=$3
+  shift 3
+  rm -f "$marker"
+  (
+    "$@" && wait_for_file "$pidfile" 10 || { touch "$marker"; exit 1; }
+  ) </dev/null >>"$logfile" 2>&1 &
+  LAUNCHERS+=("$!")
+}
+
+wait_launchers() {
+  local pid
+  for pid in "${LAUNCHERS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  LAUNCHERS=()
+}
+
+# wait_for_file FILE SECONDS
+wait_for_file() {
+  local end=$((SECONDS + $2))
+  until [[ -s $1 ]]; do
+    ((SECONDS < end)) || { echo "no $1 after $2 s"; return 1; }
+    sleep 0.05
+  done
+}
+
 # banner PORT REGEX: the first line a TCP server sends on 127.0.0.1:PORT matches REGEX.
 banner() {
   timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && IFS= read -r -t 2 line <&3 && printf "%s\n" "$line"' \

@@ -41,16 +41,15 @@ postgres_template() {
   mv -T "$tmp" "$tpl" 2>/dev/null || rm -rf "$tmp" # another run was faster: use its template
 }
 
-# postgres_start: copying the data folder (~1 s on these disks) and pg_ctl run in the background, so the
-# other services start meanwhile; a failure leaves start.failed, which stops the wait at once.
+# postgres_start: copying the data folder (~1 s on these disks) and pg_ctl run in the background
+# (launch_bg), so the other services start meanwhile.
 postgres_start() {
   local d=$POSTWERK_HOME/postgres
   mkdir_owned "$d" 0755
   mkdir_owned "$d/run" 0755 postgres:postgres
   touch "$d/postgres.log" "$d/pg_ctl.log"
   chown postgres:postgres "$d/postgres.log"
-  rm -f "$d/start.failed"
-  (postgres_create_and_start "$d" || touch "$d/start.failed") </dev/null >>"$d/pg_ctl.log" 2>&1 &
+  launch_bg "$d/start.failed" "$d/data/postmaster.pid" "$d/pg_ctl.log" postgres_create_and_start "$d"
 }
 
 postgres_create_and_start() {

@@ -29,11 +29,10 @@ rspamd_start() {
   chown _rspamd:_rspamd "$d/run" "$d/log" "$dbdir"
   rspamd_check_cache_path "$dbdir"
   # rspamd loads its whole config and Lua before it forks (1-2 s): launched in the background so the
-  # other services start meanwhile; a failed launch leaves start.failed, which ends the wait at once
-  rm -f "$d/start.failed"
-  (rspamd -c /etc/rspamd/rspamd.conf -u _rspamd -g _rspamd \
-    --var=LOCAL_CONFDIR="$e" --var=DBDIR="$dbdir" --var=RUNDIR="$d/run" --var=LOGDIR="$d/log" ||
-    touch "$d/start.failed") </dev/null >>"$d/log/stdout.log" 2>&1 &
+  # other services start meanwhile
+  launch_bg "$d/start.failed" "$d/run/rspamd.pid" "$d/log/stdout.log" \
+    rspamd -c /etc/rspamd/rspamd.conf -u _rspamd -g _rspamd \
+    --var=LOCAL_CONFDIR="$e" --var=DBDIR="$dbdir" --var=RUNDIR="$d/run" --var=LOGDIR="$d/log"
 }
 
 rspamd_failed() { [[ -e $POSTWERK_HOME/rspamd/start.failed ]]; }
