@@ -1,7 +1,13 @@
 import type { Command } from 'commander';
+import { registerTenantCommands } from './tenant';
+import { registerAccountCommands } from './account';
+import { registerAdminCommands } from './admin';
 import { registerMigrationCommands } from './migration';
 
 /** Every CLI subcommand group, one module each. */
 export function registerCliCommands(program: Command): void {
+  registerTenantCommands(program);
+  registerAccountCommands(program);
+  registerAdminCommands(program);
   registerMigrationCommands(program);
 }

@@ -37,6 +37,10 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module || process.argv[1]?.endsWith('bin/postwerk')) {
-  runCli(process.argv).then((code) => process.exit(code));
+/** Runs the CLI and exits with its code once stdout has drained (a piped export must not be cut short). */
+export function main(argv: string[] = process.argv): void {
+  runCli(argv).then((code) => process.stdout.write('', () => process.exit(code)));
 }
+
+// `npm run postwerk -- …` runs this file directly; bin/postwerk calls main() itself.
+if (require.main === module) main();

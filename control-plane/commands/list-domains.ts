@@ -30,3 +30,12 @@ export async function resolveDomain(ctx: Ctx, tenantId: string, idOrName: string
   if (!row) throw notFound('domain', idOrName);
   return presentDomain(row);
 }
+
+/** The tenant owning a domain name, for the CLI's `account create alice@example.com` without --tenant. */
+export async function resolveDomainByName(ctx: Ctx, name: string) {
+  authorize(ctx, 'domain.read');
+  const row = await findDomainByName(ctx.db, normalizeDomain(name));
+  if (!row) throw notFound('domain', name);
+  await loadTenant(ctx.db, ctx, row.tenant_id);
+  return presentDomain(row);
+}

@@ -1,0 +1,90 @@
+import type { Command } from 'commander';
+import { formatBytes } from '../../quotas/pool';
+import { createTenant } from '../commands/create-tenant';
+import { createDomain } from '../commands/create-domain';
+import { listDomains, resolveDomain } from '../commands/list-domains';
+import { listTenants, resolveTenant } from '../commands/list-tenants';
+import { resumeDomain, suspendDomain } from '../commands/set-domain-status';
+import { resumeTenant, suspendTenant } from '../commands/suspend-tenant';
+import type { Domain, Tenant } from '../presenters';
+import type { z } from 'zod';
+import { intOption, output, parseBytes, withCtx, type OutputOptions } from './runtime';
+
+type T = z.infer<typeof Tenant>;
+type D = z.infer<typeof Domain>;
+const tenantLine = (t: T) => `${t.slug}\t${t.id}\t${t.status}\t${t.name}\tpool ${formatBytes(t.poolBytes)}, default ${formatBytes(t.defaultAllocationBytes)}`;
+const domainLine = (d: D) => `${d.name}\t${d.id}\t${d.status}${d.unicodeName !== d.name ? `\t(${d.unicodeName})` : ''}`;
+
+/** `postwerk tenant …` and `postwerk domain …` */
+export function registerTenantCommands(program: Command): void {
+  const tenant = program.command('tenant').description('tenants (customer companies)');
+  tenant
+    .command('create')
+    .description('create a tenant')
+    .requiredOption('--slug <slug>', 'short name: letters, digits, hyphens')
+    .requiredOption('--name <name>', 'company name')
+    .option('--pool <size>', 'storage pool (e.g. 10GiB)', parseBytes)
+    .option('--default-allocation <size>', 'allocation of new accounts (e.g. 1GiB)', parseBytes)
+    .option('--json', 'JSON output')
+    .action((o: { slug: string; name: string; pool?: number; defaultAllocation?: number } & OutputOptions) =>
+      withCtx(async (ctx) => output(o, await createTenant(ctx, { slug: o.slug, name: o.name, poolBytes: o.pool, defaultAllocationBytes: o.defaultAllocation }), tenantLine)),
+    );
+  tenant
+    .command('list')
+    .description('list tenants')
+    .option('--status <status>', 'active | suspended')
+    .option('--search <prefix>', 'slug prefix')
+    .option('--limit <n>', 'page size', intOption('--limit'), 100)
+    .option('--cursor <cursor>', 'next page')
+    .option('--json', 'JSON output')
+    .action((o: { status?: string; search?: string; limit: number; cursor?: string } & OutputOptions) =>
+      withCtx(async (ctx) => output(o, await listTenants(ctx, o), (p: { items: T[]; nextCursor: string | null }) => [...p.items.map(tenantLine), ...(p.nextCursor ? [`(more: --cursor ${p.nextCursor})`] : [])])),
+    );
+  tenant
+    .command('show <tenant>')
+    .description('show a tenant (id or slug)')
+    .option('--json', 'JSON output')
+    .action((t: string, o: OutputOptions) => withCtx(async (ctx) => output(o, await resolveTenant(ctx, t), tenantLine)));
+  for (const [name, fn, what] of [
+    ['suspend', suspendTenant, 'suspend a tenant: all its mailboxes close for logins'],
+    ['resume', resumeTenant, 'resume a suspended tenant'],
+  ] as const) {
+    tenant
+      .command(`${name} <tenant>`)
+      .description(what)
+      .option('--json', 'JSON output')
+      .action((t: string, o: OutputOptions) => withCtx(async (ctx) => output(o, await fn(ctx, (await resolveTenant(ctx, t)).id), tenantLine)));
+  }
+
+  const domain = program.command('domain').description("a tenant's mail domains");
+  domain
+    .command('add <tenant> <name>')
+    .description('add a domain to a tenant')
+    .option('--json', 'JSON output')
+    .action((t: string, name: string, o: OutputOptions) => withCtx(async (ctx) => output(o, await createDomain(ctx, (await resolveTenant(ctx, t)).id, { name }), domainLine)));
+  domain
+    .command('list <tenant>')
+    .description("list a tenant's domains")
+    .option('--status <status>', 'verified | active | suspended')
+    .option('--limit <n>', 'page size', intOption('--limit'), 100)
+    .option('--cursor <cursor>', 'next page')
+    .option('--json', 'JSON output')
+    .action((t: string, o: { status?: string; limit: number; cursor?: string } & OutputOptions) =>
+      withCtx(async (ctx) => output(o, await listDomains(ctx, (await resolveTenant(ctx, t)).id, o), (p: { items: D[] }) => p.items.map(domainLine))),
+    );
+  for (const [name, fn, what] of [
+    ['suspend', suspendDomain, "suspend a domain: its accounts' logins are refused"],
+    ['resume', resumeDomain, 'resume a suspended domain'],
+  ] as const) {
+    domain
+      .command(`${name} <tenant> <domain>`)
+      .description(what)
+      .option('--json', 'JSON output')
+      .action((t: string, d: string, o: OutputOptions) =>
+        withCtx(async (ctx) => {
+          const tenantId = (await resolveTenant(ctx, t)).id;
+          output(o, await fn(ctx, tenantId, (await resolveDomain(ctx, tenantId, d)).id), domainLine);
+        }),
+      );
+  }
+}
