@@ -173,6 +173,8 @@ describe(`migration cut-over (${testConfig().db.client})`, () => {
     // retry: the account runs a full pass again
     const retried = await api(w.app).post(`${base()}/${projectId}/retry`).set(auth(engineer)).send({}).expect(202);
     expect(retried.body.started).toHaveLength(1);
-    await waitStatus(projectId, ['synced', 'failed']);
+    // the full pass finds the message missing at the destination and copies it again
+    expect(await waitStatus(projectId, ['synced', 'failed'])).toMatchObject({ status: 'synced', copiedTotal: 4 });
+    expect(await destinationCount(w.services, dest.address)).toBe(3);
   });
 });
