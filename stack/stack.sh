@@ -55,8 +55,8 @@ port_of_local_url() {
 : "${POSTWERK_PG_FSYNC:=on}"
 
 # Fixed names of the stack (the application reads them from stack.env).
-POSTWERK_MASTER_USER=postwerk
-POSTWERK_SOURCE_MASTER_USER=admin
+POSTWERK_MASTER_USER='postwerk'
+POSTWERK_SOURCE_MASTER_USER='admin'
 POSTWERK_LDAP_BASE_DN=dc=postwerk,dc=test
 POSTWERK_LDAP_BIND_DN=cn=admin,$POSTWERK_LDAP_BASE_DN
 

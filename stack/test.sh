@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO_DIR=$PWD
-STACK_LOG_PREFIX=test
+STACK_LOG_PREFIX='test'
 # shellcheck source=lib/common.sh
 . stack/lib/common.sh
 
