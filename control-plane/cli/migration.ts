@@ -80,12 +80,17 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 const projectLine = (p: ProjectView) =>
   `${p.name}\t${p.id}\t${p.status}\t${p.source.host}:${p.source.port}\t${p.accounts.total} accounts ${Object.entries(p.accounts.byStatus)
     .map(([s, n]) => `${s}=${n}`)
-    .join(' ')}${p.cutoverAt ? `\tcut-over ${p.cutoverAt}` : ''}${p.deltaIntervalMinutes ? `\tdelta every ${p.deltaIntervalMinutes} min` : ''}`;
+    .join(
+      ' ',
+    )}${p.cutoverAt ? `\tcut-over ${p.cutoverAt}` : ''}${p.deltaIntervalMinutes ? `\tdelta every ${p.deltaIntervalMinutes} min` : ''}`;
 const accountLine = (a: AccountView) =>
   `${a.sourceUser} -> ${a.destinationAddress}\t${a.id}\t${a.status}${a.phase ? ` (${a.phase})` : ''}\tpasses ${a.passes}, copied ${a.copiedTotal}${
     a.progress.messagesTotal ? `, source ${a.progress.messagesTotal}` : ''
   }${a.missingMessages !== null ? `, missing ${a.missingMessages}` : ''}${a.lastError ? `\t${a.lastError}` : ''}`;
-const startLines = (r: StartResult) => [`started: ${r.started.map((a) => a.sourceUser).join(', ') || 'none'}`, ...r.skipped.map((s) => `skipped ${s.sourceUser || s.id}: ${s.reason}`)];
+const startLines = (r: StartResult) => [
+  `started: ${r.started.map((a) => a.sourceUser).join(', ') || 'none'}`,
+  ...r.skipped.map((s) => `skipped ${s.sourceUser || s.id}: ${s.reason}`),
+];
 
 export function registerMigrationCommands(program: Command): void {
   const m = program.command('migration').description('mailbox migration projects (pre-stage, delta passes, cut-over)');
@@ -133,7 +138,13 @@ export function registerMigrationCommands(program: Command): void {
           let auth: CreateProjectInput['auth'];
           if (o.auth === 'master') {
             if (!o.authUser || !o.passwordFile) throw invalid('--auth master needs --auth-user and --password-file');
-            auth = { method: 'master', user: o.authUser, password: readSecretFile(o.passwordFile, '--password-file'), style: o.masterStyle as 'sasl', separator: o.separator };
+            auth = {
+              method: 'master',
+              user: o.authUser,
+              password: readSecretFile(o.passwordFile, '--password-file'),
+              style: o.masterStyle as 'sasl',
+              separator: o.separator,
+            };
           } else if (o.auth === 'xoauth2') {
             if (!o.tokenCommandFile) throw invalid('--auth xoauth2 needs --token-command-file');
             auth = { method: 'xoauth2', tokenCommand: readSecretFile(o.tokenCommandFile, '--token-command-file') };
@@ -143,7 +154,9 @@ export function registerMigrationCommands(program: Command): void {
             name: o.name,
             source: { host: o.host, port: o.port, security: o.security as 'tls', insecure: !!o.insecure },
             auth,
-            options: o.optionsFile ? (JSON.parse(readTextFile(o.optionsFile, '--options-file')) as CreateProjectInput['options']) : undefined,
+            options: o.optionsFile
+              ? (JSON.parse(readTextFile(o.optionsFile, '--options-file')) as CreateProjectInput['options'])
+              : undefined,
             catchupWindowHours: o.catchupWindowHours,
             catchupIntervalSeconds: o.catchupIntervalSeconds,
             accountsCsv: readTextFile(o.csv, '--csv'),
@@ -274,8 +287,15 @@ export function registerMigrationCommands(program: Command): void {
     .action((tenant: string, project: string, o: Out & { account?: string; limit: number; cursor?: string }) =>
       withMigrationCtx(async (ctx) => {
         const ref = await resolveProjectRef(ctx, tenant, project);
-        const page = await listMigrationEvents(ctx, ref.tenantId, ref.projectId, { accountId: o.account, limit: o.limit, cursor: o.cursor });
-        print(o, page, () => [...page.items.map((e) => `${e.at}\t${e.kind}\t${e.accountId ?? '-'}\t${e.message}`), ...(page.nextCursor ? [`(more: --cursor ${page.nextCursor})`] : [])]);
+        const page = await listMigrationEvents(ctx, ref.tenantId, ref.projectId, {
+          accountId: o.account,
+          limit: o.limit,
+          cursor: o.cursor,
+        });
+        print(o, page, () => [
+          ...page.items.map((e) => `${e.at}\t${e.kind}\t${e.accountId ?? '-'}\t${e.message}`),
+          ...(page.nextCursor ? [`(more: --cursor ${page.nextCursor})`] : []),
+        ]);
       }),
     );
 }

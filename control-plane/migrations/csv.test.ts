@@ -13,7 +13,9 @@ function problems(fn: () => unknown): CsvRowError[] {
 
 describe('accounts CSV', () => {
   it('reads rows in any column order, trims and lower-cases destination addresses', () => {
-    const rows = parseAccountsCsv('\uFEFFdestination_address,source_user\r\n Ann@Acme.test ,ann\n\nbob@acme.test,bob@old.test\n', { requirePassword: false });
+    const rows = parseAccountsCsv('\uFEFFdestination_address,source_user\r\n Ann@Acme.test ,ann\n\nbob@acme.test,bob@old.test\n', {
+      requirePassword: false,
+    });
     expect(rows).toEqual([
       { line: 2, source_user: 'ann', destination_address: 'ann@acme.test', source_password: undefined },
       { line: 4, source_user: 'bob@old.test', destination_address: 'bob@acme.test', source_password: undefined },
@@ -21,7 +23,9 @@ describe('accounts CSV', () => {
   });
 
   it('keeps quoted passwords with commas and quotes', () => {
-    const rows = parseAccountsCsv('source_user,destination_address,source_password\nann,ann@acme.test,"p,w ""x"""\n', { requirePassword: true });
+    const rows = parseAccountsCsv('source_user,destination_address,source_password\nann,ann@acme.test,"p,w ""x"""\n', {
+      requirePassword: true,
+    });
     expect(rows[0]!.source_password).toBe('p,w "x"');
   });
 
@@ -46,17 +50,20 @@ describe('accounts CSV', () => {
   });
 
   it('refuses a password when the project uses an admin identity', () => {
-    expect(problems(() => parseAccountsCsv('source_user,destination_address,source_password\nann,ann@acme.test,pw', { requirePassword: false }))).toEqual([
-      { line: 2, column: 'source_password', message: expect.stringMatching(/must be empty/) },
-    ]);
+    expect(
+      problems(() => parseAccountsCsv('source_user,destination_address,source_password\nann,ann@acme.test,pw', { requirePassword: false })),
+    ).toEqual([{ line: 2, column: 'source_password', message: expect.stringMatching(/must be empty/) }]);
   });
 
   it('refuses a bad header, a ragged row and an empty file', () => {
-    expect(problems(() => parseAccountsCsv('user,destination_address\nann,ann@acme.test', { requirePassword: false })).map((e) => e.column)).toEqual([
-      'source_user',
-      'user',
-    ]);
-    expect(problems(() => parseAccountsCsv('source_user,destination_address\nann,ann@acme.test,extra', { requirePassword: false }))[0]!.line).toBe(2);
-    expect(problems(() => parseAccountsCsv('source_user,destination_address\n', { requirePassword: false }))[0]!.message).toMatch(/no account rows/);
+    expect(
+      problems(() => parseAccountsCsv('user,destination_address\nann,ann@acme.test', { requirePassword: false })).map((e) => e.column),
+    ).toEqual(['source_user', 'user']);
+    expect(
+      problems(() => parseAccountsCsv('source_user,destination_address\nann,ann@acme.test,extra', { requirePassword: false }))[0]!.line,
+    ).toBe(2);
+    expect(problems(() => parseAccountsCsv('source_user,destination_address\n', { requirePassword: false }))[0]!.message).toMatch(
+      /no account rows/,
+    );
   });
 });

@@ -27,7 +27,9 @@ export function csvError(errors: CsvRowError[], total = errors.length): AppError
   const more = total > shown.length ? ` (${total} problems, first ${shown.length} listed)` : total > 1 ? ` (${total} problems)` : '';
   return new AppError(
     'validation_failed',
-    first ? `accounts CSV, line ${first.line}${first.column ? `, ${first.column}` : ''}: ${first.message}${more}` : 'accounts CSV is invalid',
+    first
+      ? `accounts CSV, line ${first.line}${first.column ? `, ${first.column}` : ''}: ${first.message}${more}`
+      : 'accounts CSV is invalid',
     shown,
   );
 }
@@ -51,10 +53,18 @@ export function parseAccountsCsv(text: string, opts: { requirePassword: boolean 
   if (!records.length) throw csvError([{ line: 1, message: 'no account rows (a header line and at least one row are needed)' }]);
   const columns = Object.keys(records[0]!.record);
   const headerErrors: CsvRowError[] = [];
-  for (const c of REQUIRED) if (!columns.includes(c)) headerErrors.push({ line: 1, column: c, message: `column ${c} is missing from the header` });
-  for (const c of columns) if (!KNOWN.has(c)) headerErrors.push({ line: 1, column: c, message: `unknown column ${c} (expected source_user, destination_address, source_password)` });
+  for (const c of REQUIRED)
+    if (!columns.includes(c)) headerErrors.push({ line: 1, column: c, message: `column ${c} is missing from the header` });
+  for (const c of columns)
+    if (!KNOWN.has(c))
+      headerErrors.push({
+        line: 1,
+        column: c,
+        message: `unknown column ${c} (expected source_user, destination_address, source_password)`,
+      });
   if (headerErrors.length) throw csvError(headerErrors);
-  if (records.length > CSV_MAX_ROWS) throw csvError([{ line: 1, message: `${records.length} rows; at most ${CSV_MAX_ROWS} per upload (split the project into waves)` }]);
+  if (records.length > CSV_MAX_ROWS)
+    throw csvError([{ line: 1, message: `${records.length} rows; at most ${CSV_MAX_ROWS} per upload (split the project into waves)` }]);
 
   const errors: CsvRowError[] = [];
   const rows: ParsedRow[] = [];
@@ -71,12 +81,21 @@ export function parseAccountsCsv(text: string, opts: { requirePassword: boolean 
     if (opts.requirePassword && !row.source_password)
       errors.push({ line, column: 'source_password', message: 'is required: the project authenticates with each account’s own password' });
     if (!opts.requirePassword && row.source_password)
-      errors.push({ line, column: 'source_password', message: 'must be empty: the project authenticates with an admin identity or XOAUTH2' });
+      errors.push({
+        line,
+        column: 'source_password',
+        message: 'must be empty: the project authenticates with an admin identity or XOAUTH2',
+      });
     const src = row.source_user.toLowerCase();
-    if (seenSource.has(src)) errors.push({ line, column: 'source_user', message: `${row.source_user} is already on line ${seenSource.get(src)}` });
+    if (seenSource.has(src))
+      errors.push({ line, column: 'source_user', message: `${row.source_user} is already on line ${seenSource.get(src)}` });
     else seenSource.set(src, line);
     if (seenDest.has(row.destination_address))
-      errors.push({ line, column: 'destination_address', message: `${row.destination_address} is already on line ${seenDest.get(row.destination_address)}` });
+      errors.push({
+        line,
+        column: 'destination_address',
+        message: `${row.destination_address} is already on line ${seenDest.get(row.destination_address)}`,
+      });
     else seenDest.set(row.destination_address, line);
     rows.push({ ...row, line });
   }

@@ -5,7 +5,15 @@ export { startPrestage, retryFailedAccounts, type StartResult } from './commands
 export { startDeltaSchedule, stopDeltaSchedule } from './commands/delta-schedule';
 export { scheduleCutover } from './commands/schedule-cutover';
 export { rollbackProject } from './commands/rollback';
-export { listMigrationProjects, getMigrationProject, listMigrationAccounts, getMigrationAccountReport, listMigrationEvents, resolveProjectRef, type AccountReport } from './commands/queries';
+export {
+  listMigrationProjects,
+  getMigrationProject,
+  listMigrationAccounts,
+  getMigrationAccountReport,
+  listMigrationEvents,
+  resolveProjectRef,
+  type AccountReport,
+} from './commands/queries';
 export { migrationJobHandlers } from './processors/handlers';
 export type { MigrationHooks } from './processors/engine';
 export type { ProjectView, AccountView } from './presenters';

@@ -62,5 +62,12 @@ export function presentAccount(a: AccountRow) {
 export type AccountView = ReturnType<typeof presentAccount>;
 
 export function presentEvent(e: EventRow) {
-  return { id: e.id, accountId: e.migration_account_id, at: e.at, kind: e.kind, message: e.message, data: e.data ? (JSON.parse(e.data) as unknown) : null };
+  return {
+    id: e.id,
+    accountId: e.migration_account_id,
+    at: e.at,
+    kind: e.kind,
+    message: e.message,
+    data: e.data ? (JSON.parse(e.data) as unknown) : null,
+  };
 }

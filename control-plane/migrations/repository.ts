@@ -108,7 +108,12 @@ export async function insertProject(q: Q, row: ProjectRow): Promise<void> {
 }
 
 /** A project of another tenant answers exactly like a missing one (null). */
-export async function findProject(q: Q, tenantId: string | null, id: string, opts: { forUpdate?: boolean } = {}): Promise<ProjectRow | null> {
+export async function findProject(
+  q: Q,
+  tenantId: string | null,
+  id: string,
+  opts: { forUpdate?: boolean } = {},
+): Promise<ProjectRow | null> {
   const query = q('migration_projects').where({ id });
   if (tenantId) query.andWhere({ tenant_id: tenantId });
   if (opts.forUpdate && q.client.config.client === 'pg') query.forUpdate();
@@ -121,7 +126,9 @@ export async function projectNameTaken(q: Q, tenantId: string, name: string): Pr
 }
 
 export async function updateProject(q: Q, id: string, patch: Partial<ProjectRow>): Promise<void> {
-  await q('migration_projects').where({ id }).update({ ...patch, updated_at: nowIso() });
+  await q('migration_projects')
+    .where({ id })
+    .update({ ...patch, updated_at: nowIso() });
 }
 
 export async function listProjects(q: Q, tenantId: string, page: { limit: number; cursor?: string }): Promise<Page<ProjectRow>> {
@@ -132,7 +139,11 @@ export async function listProjects(q: Q, tenantId: string, page: { limit: number
 export async function statusCounts(q: Q, projectIds: string[]): Promise<Map<string, Record<string, number>>> {
   const out = new Map<string, Record<string, number>>();
   if (!projectIds.length) return out;
-  const rows = (await q('migration_accounts').whereIn('project_id', projectIds).groupBy('project_id', 'status').select('project_id', 'status').count({ n: '*' })) as Array<{
+  const rows = (await q('migration_accounts')
+    .whereIn('project_id', projectIds)
+    .groupBy('project_id', 'status')
+    .select('project_id', 'status')
+    .count({ n: '*' })) as Array<{
     project_id: string;
     status: string;
     n: number | string;
@@ -162,7 +173,11 @@ export async function getAccount(q: Q, id: string): Promise<AccountRow | null> {
   return r ? accountFromRow(r) : null;
 }
 
-export async function accountsOf(q: Q, projectId: string, opts: { statuses?: AccountStatus[]; ids?: string[] } = {}): Promise<AccountRow[]> {
+export async function accountsOf(
+  q: Q,
+  projectId: string,
+  opts: { statuses?: AccountStatus[]; ids?: string[] } = {},
+): Promise<AccountRow[]> {
   const query = q('migration_accounts').where({ project_id: projectId }).orderBy('id');
   if (opts.statuses) query.whereIn('status', opts.statuses);
   if (opts.ids) query.whereIn('id', opts.ids);
@@ -178,28 +193,50 @@ export async function listAccounts(q: Q, projectId: string, page: { limit: numbe
  * Updates an account; with `whereStatus` only while it is still in one of those statuses, with
  * `whereGeneration` only while no newer start/retry/roll-back happened. Returns the rows changed.
  */
-export async function updateAccount(q: Q, id: string, patch: Partial<AccountRow>, whereStatus?: AccountStatus[], whereGeneration?: number): Promise<number> {
+export async function updateAccount(
+  q: Q,
+  id: string,
+  patch: Partial<AccountRow>,
+  whereStatus?: AccountStatus[],
+  whereGeneration?: number,
+): Promise<number> {
   const query = q('migration_accounts').where({ id });
   if (whereStatus) query.whereIn('status', whereStatus);
   if (whereGeneration !== undefined) query.andWhere({ generation: whereGeneration });
   return Number(await query.update({ ...patch, updated_at: nowIso() }));
 }
 
-export async function updateAccounts(q: Q, projectId: string, whereStatus: AccountStatus[], patch: Partial<AccountRow>, ids?: string[]): Promise<number> {
+export async function updateAccounts(
+  q: Q,
+  projectId: string,
+  whereStatus: AccountStatus[],
+  patch: Partial<AccountRow>,
+  ids?: string[],
+): Promise<number> {
   const query = q('migration_accounts').where({ project_id: projectId }).whereIn('status', whereStatus);
   if (ids) query.whereIn('id', ids);
   return Number(await query.update({ ...patch, updated_at: nowIso() }));
 }
 
 export async function bumpGenerations(q: Q, ids: string[]): Promise<void> {
-  for (let i = 0; i < ids.length; i += 500) await q('migration_accounts').whereIn('id', ids.slice(i, i + 500)).increment('generation', 1);
+  for (let i = 0; i < ids.length; i += 500)
+    await q('migration_accounts')
+      .whereIn('id', ids.slice(i, i + 500))
+      .increment('generation', 1);
 }
 
 /** Destination accounts of the tenant by address (lower-case), for the CSV check. */
-export async function tenantAccountsByAddress(q: Q, tenantId: string, addresses: string[]): Promise<Map<string, { id: string; status: string }>> {
+export async function tenantAccountsByAddress(
+  q: Q,
+  tenantId: string,
+  addresses: string[],
+): Promise<Map<string, { id: string; status: string }>> {
   const out = new Map<string, { id: string; status: string }>();
   for (let i = 0; i < addresses.length; i += 500) {
-    const rows = (await q('accounts').where({ tenant_id: tenantId }).whereIn('address', addresses.slice(i, i + 500)).select('id', 'address', 'status')) as Array<{
+    const rows = (await q('accounts')
+      .where({ tenant_id: tenantId })
+      .whereIn('address', addresses.slice(i, i + 500))
+      .select('id', 'address', 'status')) as Array<{
       id: string;
       address: string;
       status: string;
@@ -225,7 +262,9 @@ export async function accountsInOtherProjects(q: Q, accountIds: string[], except
 
 export async function setInboundRoute(q: Q, accountIds: string[], route: 'local' | 'source'): Promise<void> {
   for (let i = 0; i < accountIds.length; i += 500) {
-    await q('accounts').whereIn('id', accountIds.slice(i, i + 500)).update({ inbound_route: route, updated_at: nowIso() });
+    await q('accounts')
+      .whereIn('id', accountIds.slice(i, i + 500))
+      .update({ inbound_route: route, updated_at: nowIso() });
   }
 }
 
@@ -247,11 +286,18 @@ export async function claimLease(q: Q, id: string, owner: string, phase: Phase):
 }
 
 export async function releaseLease(q: Q, id: string, owner: string): Promise<void> {
-  await q('migration_accounts').where({ id, lease_owner: owner }).update({ lease_owner: null, lease_until: null, phase: null, updated_at: nowIso() });
+  await q('migration_accounts')
+    .where({ id, lease_owner: owner })
+    .update({ lease_owner: null, lease_until: null, phase: null, updated_at: nowIso() });
 }
 
 /** Progress counters, written by the throttled recorder; renews the lease at the same time. */
-export async function writeProgress(q: Q, id: string, owner: string, p: { messagesTotal?: number; messagesDone: number; bytesDone: number }): Promise<void> {
+export async function writeProgress(
+  q: Q,
+  id: string,
+  owner: string,
+  p: { messagesTotal?: number; messagesDone: number; bytesDone: number },
+): Promise<void> {
   await q('migration_accounts')
     .where({ id, lease_owner: owner })
     .update({
@@ -275,7 +321,10 @@ export interface EventRow {
   data: string | null;
 }
 
-export async function addEvent(q: Q, e: { projectId: string; accountId?: string | null; kind: string; message: string; data?: unknown }): Promise<void> {
+export async function addEvent(
+  q: Q,
+  e: { projectId: string; accountId?: string | null; kind: string; message: string; data?: unknown },
+): Promise<void> {
   await q('migration_events').insert({
     project_id: e.projectId,
     migration_account_id: e.accountId ?? null,
@@ -286,12 +335,19 @@ export async function addEvent(q: Q, e: { projectId: string; accountId?: string 
   });
 }
 
-export async function listEvents(q: Q, projectId: string, opts: { accountId?: string; limit: number; cursor?: string }): Promise<Page<EventRow>> {
+export async function listEvents(
+  q: Q,
+  projectId: string,
+  opts: { accountId?: string; limit: number; cursor?: string },
+): Promise<Page<EventRow>> {
   const query = q('migration_events').where({ project_id: projectId });
   if (opts.accountId) query.andWhere({ migration_account_id: opts.accountId });
   // the id is a bigint sequence: compare as a number, not as text
   const limit = opts.limit;
-  const q2 = query.clone().orderBy('id').limit(limit + 1);
+  const q2 = query
+    .clone()
+    .orderBy('id')
+    .limit(limit + 1);
   if (opts.cursor) q2.where('id', '>', Number(Buffer.from(opts.cursor, 'base64url').toString('utf8')));
   const rows = ((await q2) as Array<Record<string, unknown>>).map((r) => ({ ...(r as unknown as EventRow), id: Number(r.id) }));
   const more = rows.length > limit;

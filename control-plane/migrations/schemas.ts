@@ -27,7 +27,11 @@ export const projectOptionsSchema = migrationOptionsSchema
 export type ProjectOptions = z.input<typeof projectOptionsSchema>;
 
 export const sourceServerSchema = z.strictObject({
-  host: z.string().min(1).max(253).regex(/^[A-Za-z0-9.:[\]-]+$/, 'a host name or IP address'),
+  host: z
+    .string()
+    .min(1)
+    .max(253)
+    .regex(/^[A-Za-z0-9.:[\]-]+$/, 'a host name or IP address'),
   port: z.number().int().min(1).max(65535),
   security: z.enum(['tls', 'starttls', 'plain']),
   /** Accept a self-signed or unknown certificate (say so explicitly; the default verifies it). */
@@ -53,7 +57,11 @@ export const sourceAuthSchema = z.discriminatedUnion('method', [
 ]);
 export type SourceAuth = z.infer<typeof sourceAuthSchema>;
 
-const hours = (maxMs: number) => z.number().min(0).max(maxMs / 3600_000);
+const hours = (maxMs: number) =>
+  z
+    .number()
+    .min(0)
+    .max(maxMs / 3600_000);
 
 export const createProjectSchema = z.strictObject({
   name: z.string().trim().min(1).max(200),
@@ -61,14 +69,22 @@ export const createProjectSchema = z.strictObject({
   auth: sourceAuthSchema,
   options: projectOptionsSchema.prefault({}),
   catchupWindowHours: hours(MAX_CATCHUP_WINDOW_MS).optional(),
-  catchupIntervalSeconds: z.number().int().min(MIN_CATCHUP_INTERVAL_MS / 1000).max(24 * 3600).optional(),
+  catchupIntervalSeconds: z
+    .number()
+    .int()
+    .min(MIN_CATCHUP_INTERVAL_MS / 1000)
+    .max(24 * 3600)
+    .optional(),
   /** source_user,destination_address[,source_password] with a header line. */
   accountsCsv: z.string().min(1),
 });
 export type CreateProjectInput = z.input<typeof createProjectSchema>;
 
 export const deltaScheduleSchema = z.strictObject({
-  intervalMinutes: z.number().min(MIN_DELTA_INTERVAL_MS / 60_000).max(MAX_DELTA_INTERVAL_MS / 60_000),
+  intervalMinutes: z
+    .number()
+    .min(MIN_DELTA_INTERVAL_MS / 60_000)
+    .max(MAX_DELTA_INTERVAL_MS / 60_000),
 });
 
 export const cutoverSchema = z.strictObject({
@@ -86,7 +102,11 @@ export const rollbackSchema = z.strictObject({ reason: z.string().max(500).optio
 /** One CSV row after header mapping; addresses are compared lower-case. */
 export const csvRowSchema = z.strictObject({
   source_user: z.string().trim().min(1, 'is empty').max(320),
-  destination_address: z.string().trim().toLowerCase().pipe(z.email({ message: 'is not an e-mail address' }).max(320)),
+  destination_address: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.email({ message: 'is not an e-mail address' }).max(320)),
   source_password: z
     .string()
     .max(1000)

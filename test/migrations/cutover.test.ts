@@ -1,6 +1,18 @@
 import { createTestAccount, createTestTenant } from '../support/fixtures';
 import { testConfig } from '../support/env';
-import { api, apiToken, auth, destinationCount, destinationImap, seedSource, source, startWorld, uniqSourceUser, waitFor, type World } from './support';
+import {
+  api,
+  apiToken,
+  auth,
+  destinationCount,
+  destinationImap,
+  seedSource,
+  source,
+  startWorld,
+  uniqSourceUser,
+  waitFor,
+  type World,
+} from './support';
 
 /**
  * Migration projects end to end against the real servers: the stack's source-imap as the old server,
@@ -36,8 +48,10 @@ describe(`migration cut-over (${testConfig().db.client})`, () => {
       const a = await accountOf(projectId);
       return statuses.includes(a.status) ? a : null;
     });
-  const inboundRoute = async (accountId: string) => (await w.services.db('accounts').where({ id: accountId }).first('inbound_route')).inbound_route;
-  const auditActions = async (tenantId: string) => (await w.services.db('audit_log').where({ tenant_id: tenantId }).orderBy('id').select('action')).map((r) => r.action as string);
+  const inboundRoute = async (accountId: string) =>
+    (await w.services.db('accounts').where({ id: accountId }).first('inbound_route')).inbound_route;
+  const auditActions = async (tenantId: string) =>
+    (await w.services.db('audit_log').where({ tenant_id: tenantId }).orderBy('id').select('action')).map((r) => r.action as string);
 
   it('pre-stages, cuts over at the scheduled time only after verification, then catches up', async () => {
     const srcUser = uniqSourceUser();
@@ -58,7 +72,11 @@ describe(`migration cut-over (${testConfig().db.client})`, () => {
       })
       .expect(201);
     const projectId = created.body.id as string;
-    expect(created.body).toMatchObject({ status: 'active', auth: { method: 'master', user: source.masterUser(), credentialsSet: true }, accounts: { total: 1, byStatus: { pending: 1 } } });
+    expect(created.body).toMatchObject({
+      status: 'active',
+      auth: { method: 'master', user: source.masterUser(), credentialsSet: true },
+      accounts: { total: 1, byStatus: { pending: 1 } },
+    });
     expect(JSON.stringify(created.body)).not.toContain(source.masterPassword());
     // until the cut-over, inbound mail for the account belongs to the old server
     expect(await inboundRoute(dest.accountId)).toBe('source');
@@ -93,7 +111,11 @@ describe(`migration cut-over (${testConfig().db.client})`, () => {
     expect(report.body.verification.manifestDigest).toMatch(/^[0-9a-f]{64}$/);
 
     const switchAudit = await w.services.db('audit_log').where({ action: 'migration.account.switched', target_id: dest.accountId }).first();
-    expect(JSON.parse(switchAudit.after)).toMatchObject({ inboundRoute: 'local', status: 'live', manifestDigest: report.body.verification.manifestDigest });
+    expect(JSON.parse(switchAudit.after)).toMatchObject({
+      inboundRoute: 'local',
+      status: 'live',
+      manifestDigest: report.body.verification.manifestDigest,
+    });
 
     // mail that still reaches the old server after the switch arrives through the catch-up passes
     await seedSource(srcUser, 'INBOX', 1, 'after switch');
@@ -107,7 +129,13 @@ describe(`migration cut-over (${testConfig().db.client})`, () => {
     const project = await api(w.app).get(`${base()}/${projectId}`).set(auth(engineer)).expect(200);
     expect(project.body).toMatchObject({ status: 'cut-over', accounts: { byStatus: { live: 1 } } });
     expect(await auditActions(tenant.tenantId)).toEqual(
-      expect.arrayContaining(['migration.project.created', 'migration.prestage.started', 'migration.cutover.scheduled', 'migration.cutover.started', 'migration.account.switched']),
+      expect.arrayContaining([
+        'migration.project.created',
+        'migration.prestage.started',
+        'migration.cutover.scheduled',
+        'migration.cutover.started',
+        'migration.account.switched',
+      ]),
     );
   });
 
@@ -156,7 +184,9 @@ describe(`migration cut-over (${testConfig().db.client})`, () => {
     const failed = await waitStatus(projectId, ['failed', 'live']);
     expect(expunged).toBe(1);
     expect(failed.status).toBe('failed');
-    expect(failed.lastError).toMatch(/^verification failed: 1 of 3 source messages missing on the destination; first: INBOX uid 1 <.*@old\.test> "INBOX 1"/);
+    expect(failed.lastError).toMatch(
+      /^verification failed: 1 of 3 source messages missing on the destination; first: INBOX uid 1 <.*@old\.test> "INBOX 1"/,
+    );
     expect(failed.missingMessages).toBe(1);
     // inbound mail stays with the old server
     expect(await inboundRoute(dest.accountId)).toBe('source');

@@ -27,10 +27,15 @@ describe(`migration projects (${testConfig().db.client})`, () => {
     const dests = [];
     for (let i = 0; i < rows; i++) dests.push(await createTestAccount(w.services.db, { tenant }));
     const csv = ['source_user,destination_address', ...dests.map((d) => `${uniqSourceUser()},${d.address}`)].join('\n');
-    const r = await api(w.app).post(base()).set(auth(engineer)).send({ name, source: server(), auth: masterAuth(), accountsCsv: csv }).expect(201);
+    const r = await api(w.app)
+      .post(base())
+      .set(auth(engineer))
+      .send({ name, source: server(), auth: masterAuth(), accountsCsv: csv })
+      .expect(201);
     return { id: r.body.id as string, dests };
   }
-  const audit = (projectId: string) => w.services.db('audit_log').where({ target_id: projectId }).orderBy('id').select('action', 'before', 'after', 'actor_id');
+  const audit = (projectId: string) =>
+    w.services.db('audit_log').where({ target_id: projectId }).orderBy('id').select('action', 'before', 'after', 'actor_id');
   const jobState = async (id: string) => (await w.inspect.getJob(id.replace(/:/g, '_')))?.getState() ?? 'absent';
 
   it('reschedules a cut-over (old delayed job removed, new one added) and rolls back before the switch, audited', async () => {
@@ -54,7 +59,12 @@ describe(`migration projects (${testConfig().db.client})`, () => {
     await waitFor('delta scheduler', async () => (await w.inspect.getJobScheduler(`migration.delta_${id}`))?.every === 1_800_000);
 
     const rb = await api(w.app).post(`${base()}/${id}/rollback`).set(auth(engineer)).send({ reason: 'customer postponed' }).expect(200);
-    expect(rb.body).toMatchObject({ status: 'rolled-back', cutoverAt: null, deltaIntervalMinutes: null, accounts: { byStatus: { 'rolled-back': 1 } } });
+    expect(rb.body).toMatchObject({
+      status: 'rolled-back',
+      cutoverAt: null,
+      deltaIntervalMinutes: null,
+      accounts: { byStatus: { 'rolled-back': 1 } },
+    });
     await waitFor('cut-over job removed', async () => (await jobState(`migration.cutover:${id}:2:project:0`)) === 'absent');
     await waitFor('delta scheduler removed', async () => !(await w.inspect.getJobScheduler(`migration.delta_${id}`)));
     // the account never left the old server
@@ -104,7 +114,12 @@ describe(`migration projects (${testConfig().db.client})`, () => {
     await api(w.app).get(`/api/v1/tenants/${otherTenant.tenantId}/migrations/${id}`).set(auth(op)).expect(404);
     // XOAUTH2 token commands run on the workers: operators only
     const dest = await createTestAccount(w.services.db, { tenant });
-    const xo = { name: 'oauth', source: server(), auth: { method: 'xoauth2', tokenCommand: 'echo token' }, accountsCsv: `source_user,destination_address\na,${dest.address}` };
+    const xo = {
+      name: 'oauth',
+      source: server(),
+      auth: { method: 'xoauth2', tokenCommand: 'echo token' },
+      accountsCsv: `source_user,destination_address\na,${dest.address}`,
+    };
     await api(w.app).post(base()).set(auth(engineer)).send(xo).expect(403);
     await api(w.app).post(base()).set(auth(op)).send(xo).expect(201);
   });
@@ -120,7 +135,11 @@ describe(`migration projects (${testConfig().db.client})`, () => {
       `carl,${foreign.address},pw3`,
       `dora,${ok.address.toUpperCase()},`,
     ].join('\n');
-    const r = await api(w.app).post(base()).set(auth(engineer)).send({ name: 'bad csv', source: server(), auth: { method: 'password' }, accountsCsv: csv }).expect(400);
+    const r = await api(w.app)
+      .post(base())
+      .set(auth(engineer))
+      .send({ name: 'bad csv', source: server(), auth: { method: 'password' }, accountsCsv: csv })
+      .expect(400);
     expect(r.body.error.details).toEqual([
       { line: 5, column: 'source_password', message: expect.stringMatching(/required/) },
       { line: 5, column: 'destination_address', message: `${ok.address} is already on line 2` },
@@ -147,7 +166,12 @@ describe(`migration projects (${testConfig().db.client})`, () => {
       .send(`source_user,destination_address\nx1,${dests[0]!.address}\n`)
       .expect(400);
     expect(dup.body.error.details[0].message).toMatch(/already in this project/);
-    const added = await api(w.app).post(`${base()}/${id}/accounts`).set(auth(engineer)).set('content-type', 'text/csv').send(`source_user,destination_address\nx2,${more.address}\n`).expect(201);
+    const added = await api(w.app)
+      .post(`${base()}/${id}/accounts`)
+      .set(auth(engineer))
+      .set('content-type', 'text/csv')
+      .send(`source_user,destination_address\nx2,${more.address}\n`)
+      .expect(201);
     expect(added.body.items).toHaveLength(1);
     expect((await w.services.db('accounts').where({ id: more.accountId }).first()).inbound_route).toBe('source');
     // an account cannot be in two projects under way at once

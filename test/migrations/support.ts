@@ -105,7 +105,14 @@ export const uniqSourceUser = () => `${uniq('src')}@old.test`;
 
 /** Logs in at the source as `user` (the source accepts any user with the shared password). */
 export async function sourceImap(user: string): Promise<ImapFlow> {
-  const c = new ImapFlow({ host: source.host(), port: source.port(), secure: false, auth: { user, pass: source.password() }, logger: false, disableAutoIdle: true });
+  const c = new ImapFlow({
+    host: source.host(),
+    port: source.port(),
+    secure: false,
+    auth: { user, pass: source.password() },
+    logger: false,
+    disableAutoIdle: true,
+  });
   c.on('error', () => undefined);
   await c.connect();
   return c;
@@ -123,7 +130,8 @@ export async function seedSource(user: string, folder: string, count: number, ta
   const c = await sourceImap(user);
   try {
     if (folder !== 'INBOX') await c.mailboxCreate(folder).catch(() => undefined);
-    for (let i = 0; i < count; i++) await c.append(folder, message(`${tag} ${i + 1}`), i % 2 ? ['\\Seen'] : [], new Date('2026-03-03T10:00:00Z'));
+    for (let i = 0; i < count; i++)
+      await c.append(folder, message(`${tag} ${i + 1}`), i % 2 ? ['\\Seen'] : [], new Date('2026-03-03T10:00:00Z'));
   } finally {
     await c.logout().catch(() => undefined);
   }

@@ -76,7 +76,9 @@ export const migrationRoutes = [
     bodyLimit: CSV_MAX_BODY,
     status: 201,
     idempotent: true,
-    handler: async (ctx, { params, body }) => ({ items: await addMigrationAccounts(ctx, params.tenantId, params.projectId, typeof body === 'string' ? body : body.csv) }),
+    handler: async (ctx, { params, body }) => ({
+      items: await addMigrationAccounts(ctx, params.tenantId, params.projectId, typeof body === 'string' ? body : body.csv),
+    }),
   }),
   route({
     method: 'get',

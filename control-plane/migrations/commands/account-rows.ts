@@ -20,16 +20,37 @@ export async function accountRowsFromCsv(
   existing: { sourceUsers: Set<string>; accountIds: Set<string> } = { sourceUsers: new Set(), accountIds: new Set() },
 ): Promise<AccountRow[]> {
   const rows = parseAccountsCsv(csv, { requirePassword: project.auth_method === 'password' });
-  const accounts = await tenantAccountsByAddress(trx, project.tenant_id, rows.map((r) => r.destination_address));
-  const busy = await accountsInOtherProjects(trx, [...accounts.values()].map((a) => a.id), project.id);
+  const accounts = await tenantAccountsByAddress(
+    trx,
+    project.tenant_id,
+    rows.map((r) => r.destination_address),
+  );
+  const busy = await accountsInOtherProjects(
+    trx,
+    [...accounts.values()].map((a) => a.id),
+    project.id,
+  );
   const errors: CsvRowError[] = [];
   for (const r of rows) {
     const acc = accounts.get(r.destination_address);
-    if (!acc) errors.push({ line: r.line, column: 'destination_address', message: `no account ${r.destination_address} in this tenant (create it first)` });
-    else if (acc.status === 'deleting') errors.push({ line: r.line, column: 'destination_address', message: `account ${r.destination_address} is being deleted` });
-    else if (busy.has(acc.id)) errors.push({ line: r.line, column: 'destination_address', message: `account ${r.destination_address} is already being migrated by project ${busy.get(acc.id)}` });
-    else if (existing.accountIds.has(acc.id)) errors.push({ line: r.line, column: 'destination_address', message: `account ${r.destination_address} is already in this project` });
-    if (existing.sourceUsers.has(r.source_user.toLowerCase())) errors.push({ line: r.line, column: 'source_user', message: `${r.source_user} is already in this project` });
+    if (!acc)
+      errors.push({
+        line: r.line,
+        column: 'destination_address',
+        message: `no account ${r.destination_address} in this tenant (create it first)`,
+      });
+    else if (acc.status === 'deleting')
+      errors.push({ line: r.line, column: 'destination_address', message: `account ${r.destination_address} is being deleted` });
+    else if (busy.has(acc.id))
+      errors.push({
+        line: r.line,
+        column: 'destination_address',
+        message: `account ${r.destination_address} is already being migrated by project ${busy.get(acc.id)}`,
+      });
+    else if (existing.accountIds.has(acc.id))
+      errors.push({ line: r.line, column: 'destination_address', message: `account ${r.destination_address} is already in this project` });
+    if (existing.sourceUsers.has(r.source_user.toLowerCase()))
+      errors.push({ line: r.line, column: 'source_user', message: `${r.source_user} is already in this project` });
   }
   if (errors.length) throw csvError(errors);
 

@@ -19,7 +19,11 @@ export async function addMigrationAccounts(ctx: Ctx, tenantId: string, projectId
       accountIds: new Set(current.map((a) => a.account_id)),
     });
     await insertAccounts(trx, rows);
-    await setInboundRoute(trx, rows.map((a) => a.account_id), 'source');
+    await setInboundRoute(
+      trx,
+      rows.map((a) => a.account_id),
+      'source',
+    );
     await appendAudit(trx, ctx.actor, {
       action: 'migration.accounts.added',
       tenantId,

@@ -6,7 +6,14 @@ import { requirePermission, type Permission } from '../../../platform/permission
 import { findProject, type ProjectRow } from '../repository';
 
 /** Authorizes the actor and loads the tenant's project; another tenant's project is "not found". */
-export async function loadProject(ctx: Ctx, q: Knex | Knex.Transaction, tenantId: string, projectId: string, permission: Permission, opts: { forUpdate?: boolean } = {}): Promise<ProjectRow> {
+export async function loadProject(
+  ctx: Ctx,
+  q: Knex | Knex.Transaction,
+  tenantId: string,
+  projectId: string,
+  permission: Permission,
+  opts: { forUpdate?: boolean } = {},
+): Promise<ProjectRow> {
   requirePermission(ctx.actor, permission);
   assertTenantAccess(ctx.actor, tenantId, 'migration project', projectId);
   const project = await findProject(q, tenantId, projectId, opts);

@@ -29,13 +29,15 @@ export async function createMigrationProject(ctx: Ctx, tenantId: string, rawInpu
   return inTransaction(ctx.db, async ({ trx }) => {
     const tenant = await trx('tenants').where({ id: tenantId }).first('id');
     if (!tenant) throw notFound('tenant', tenantId);
-    if (await projectNameTaken(trx, tenantId, input.name)) throw conflict(`the tenant already has a migration project named "${input.name}"`);
+    if (await projectNameTaken(trx, tenantId, input.name))
+      throw conflict(`the tenant already has a migration project named "${input.name}"`);
 
     const id = randomUUID();
     const now = nowIso();
     const box = createSecretBox(ctx.config.secretKey);
     const auth = input.auth;
-    const secret = auth.method === 'master' ? { password: auth.password } : auth.method === 'xoauth2' ? { tokenCommand: auth.tokenCommand } : null;
+    const secret =
+      auth.method === 'master' ? { password: auth.password } : auth.method === 'xoauth2' ? { tokenCommand: auth.tokenCommand } : null;
     const project: ProjectRow = {
       id,
       tenant_id: tenantId,
@@ -53,7 +55,8 @@ export async function createMigrationProject(ctx: Ctx, tenantId: string, rawInpu
       delta_interval_ms: null,
       cutover_at: null,
       cutover_generation: 0,
-      catchup_window_ms: input.catchupWindowHours !== undefined ? Math.round(input.catchupWindowHours * 3600_000) : DEFAULT_CATCHUP_WINDOW_MS,
+      catchup_window_ms:
+        input.catchupWindowHours !== undefined ? Math.round(input.catchupWindowHours * 3600_000) : DEFAULT_CATCHUP_WINDOW_MS,
       catchup_interval_ms: input.catchupIntervalSeconds !== undefined ? input.catchupIntervalSeconds * 1000 : DEFAULT_CATCHUP_INTERVAL_MS,
       status: 'active',
       created_by: ctx.actor.label,
@@ -63,7 +66,11 @@ export async function createMigrationProject(ctx: Ctx, tenantId: string, rawInpu
     await insertProject(trx, project);
     const accounts = await accountRowsFromCsv(trx, ctx.config, project, input.accountsCsv);
     await insertAccounts(trx, accounts);
-    await setInboundRoute(trx, accounts.map((a) => a.account_id), 'source');
+    await setInboundRoute(
+      trx,
+      accounts.map((a) => a.account_id),
+      'source',
+    );
     await appendAudit(trx, ctx.actor, {
       action: 'migration.project.created',
       tenantId,

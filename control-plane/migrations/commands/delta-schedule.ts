@@ -9,7 +9,12 @@ import { deltaScheduleSchema } from '../schemas';
 import { loadProject } from './common';
 
 /** Delta passes every `intervalMinutes` for the project's synced accounts, until stopped or cut over. */
-export async function startDeltaSchedule(ctx: Ctx, tenantId: string, projectId: string, input: { intervalMinutes: number }): Promise<ProjectView> {
+export async function startDeltaSchedule(
+  ctx: Ctx,
+  tenantId: string,
+  projectId: string,
+  input: { intervalMinutes: number },
+): Promise<ProjectView> {
   const { intervalMinutes } = deltaScheduleSchema.parse(input);
   const everyMs = Math.round(intervalMinutes * 60_000);
   return inTransaction(ctx.db, async ({ trx, afterCommit }) => {

@@ -9,11 +9,18 @@ import { findAccount, listAccounts, listEvents, listProjects, resolveProjectId, 
 import { loadProject } from './common';
 
 /** Read side of migration projects: lists, progress per account, reports, history. */
-export async function listMigrationProjects(ctx: Ctx, tenantId: string, page: { limit: number; cursor?: string }): Promise<Page<ProjectView>> {
+export async function listMigrationProjects(
+  ctx: Ctx,
+  tenantId: string,
+  page: { limit: number; cursor?: string },
+): Promise<Page<ProjectView>> {
   requirePermission(ctx.actor, 'migration.read');
   assertTenantAccess(ctx.actor, tenantId, 'tenant', tenantId);
   const p = await listProjects(ctx.db, tenantId, page);
-  const counts = await statusCounts(ctx.db, p.items.map((x) => x.id));
+  const counts = await statusCounts(
+    ctx.db,
+    p.items.map((x) => x.id),
+  );
   return { items: p.items.map((x) => presentProject(x, counts.get(x.id))), nextCursor: p.nextCursor };
 }
 
@@ -23,7 +30,12 @@ export async function getMigrationProject(ctx: Ctx, tenantId: string, projectId:
   return presentProject(project, counts.get(projectId));
 }
 
-export async function listMigrationAccounts(ctx: Ctx, tenantId: string, projectId: string, page: { limit: number; cursor?: string }): Promise<Page<AccountView>> {
+export async function listMigrationAccounts(
+  ctx: Ctx,
+  tenantId: string,
+  projectId: string,
+  page: { limit: number; cursor?: string },
+): Promise<Page<AccountView>> {
   await loadProject(ctx, ctx.db, tenantId, projectId, 'migration.read');
   const p = await listAccounts(ctx.db, projectId, page);
   return { items: p.items.map(presentAccount), nextCursor: p.nextCursor };
@@ -48,14 +60,23 @@ export async function getMigrationAccountReport(ctx: Ctx, tenantId: string, proj
   };
 }
 
-export async function listMigrationEvents(ctx: Ctx, tenantId: string, projectId: string, opts: { accountId?: string; limit: number; cursor?: string }) {
+export async function listMigrationEvents(
+  ctx: Ctx,
+  tenantId: string,
+  projectId: string,
+  opts: { accountId?: string; limit: number; cursor?: string },
+) {
   await loadProject(ctx, ctx.db, tenantId, projectId, 'migration.read');
   const p = await listEvents(ctx.db, projectId, opts);
   return { items: p.items.map(presentEvent), nextCursor: p.nextCursor };
 }
 
 /** CLI helper: tenant by id or slug, project by id or name; both answer "not found" like the API. */
-export async function resolveProjectRef(ctx: Ctx, tenantRef: string, projectRef?: string): Promise<{ tenantId: string; projectId: string }> {
+export async function resolveProjectRef(
+  ctx: Ctx,
+  tenantRef: string,
+  projectRef?: string,
+): Promise<{ tenantId: string; projectId: string }> {
   const tenantId = await resolveTenantId(ctx.db, tenantRef);
   if (!tenantId) throw notFound('tenant', tenantRef);
   assertTenantAccess(ctx.actor, tenantId, 'tenant', tenantRef);

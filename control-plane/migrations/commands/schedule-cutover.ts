@@ -16,7 +16,12 @@ export const cutoverProjectJobId = (projectId: string, generation: number) => cu
  * generation gets a new delayed job, and the old delayed job is removed. Should the old one run anyway
  * (it was already due), it finds its generation stale and does nothing.
  */
-export async function scheduleCutover(ctx: Ctx, tenantId: string, projectId: string, input: { at: string; catchupWindowHours?: number }): Promise<ProjectView> {
+export async function scheduleCutover(
+  ctx: Ctx,
+  tenantId: string,
+  projectId: string,
+  input: { at: string; catchupWindowHours?: number },
+): Promise<ProjectView> {
   const parsed = cutoverSchema.parse(input);
   const at = new Date(parsed.at);
   const delay = at.getTime() - Date.now();
@@ -26,7 +31,9 @@ export async function scheduleCutover(ctx: Ctx, tenantId: string, projectId: str
   return inTransaction(ctx.db, async ({ trx, afterCommit }) => {
     const project = await loadProject(ctx, trx, tenantId, projectId, 'migration.write', { forUpdate: true });
     if (!['active', 'cutover-scheduled'].includes(project.status))
-      throw conflict(`project "${project.name}" is ${project.status}: ${project.status === 'cutting-over' ? 'its cut-over is running' : 'a cut-over cannot be scheduled'}`);
+      throw conflict(
+        `project "${project.name}" is ${project.status}: ${project.status === 'cutting-over' ? 'its cut-over is running' : 'a cut-over cannot be scheduled'}`,
+      );
     const rescheduling = project.status === 'cutover-scheduled';
     const generation = project.cutover_generation + 1;
     const patch = {

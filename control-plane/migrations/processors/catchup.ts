@@ -9,7 +9,11 @@ import { done, skipped, type JobInfo } from './common';
  * closes, for mail that still reached the old server. Each round queues the next one (a chain of delayed
  * jobs with deterministic ids); a failed round is recorded and the chain goes on.
  */
-export async function processCatchup(deps: MigrationDeps, payload: { projectId: string; accountId: string; round: number }, job: JobInfo): Promise<JobOutcome> {
+export async function processCatchup(
+  deps: MigrationDeps,
+  payload: { projectId: string; accountId: string; round: number },
+  job: JobInfo,
+): Promise<JobOutcome> {
   const { db, queue } = deps.services;
   const account = await getAccount(db, payload.accountId);
   const project = await findProject(db, null, payload.projectId);
@@ -33,7 +37,12 @@ export async function processCatchup(deps: MigrationDeps, payload: { projectId: 
   if (Date.now() + project.catchup_interval_ms <= until) {
     await queue.enqueue(catchupJob, { ...payload, round: payload.round + 1 }, { delay: project.catchup_interval_ms });
   } else {
-    await addEvent(db, { projectId: project.id, accountId: account.id, kind: 'catchup.finished', message: `catch-up window closed after ${payload.round} round(s)` });
+    await addEvent(db, {
+      projectId: project.id,
+      accountId: account.id,
+      kind: 'catchup.finished',
+      message: `catch-up window closed after ${payload.round} round(s)`,
+    });
   }
   return outcome;
 }

@@ -40,8 +40,11 @@ export async function processCutover(deps: MigrationDeps, payload: CutoverPayloa
   const { db } = deps.services;
   const project = await findProject(db, null, payload.projectId);
   if (!project) return skipped('project no longer exists');
-  if (project.cutover_generation !== payload.generation) return skipped('stale: the cut-over was rescheduled or rolled back', { generation: project.cutover_generation });
-  return payload.accountId ? cutoverAccount(deps, project, payload as CutoverPayload & { accountId: string }, job) : startCutover(deps, project, payload);
+  if (project.cutover_generation !== payload.generation)
+    return skipped('stale: the cut-over was rescheduled or rolled back', { generation: project.cutover_generation });
+  return payload.accountId
+    ? cutoverAccount(deps, project, payload as CutoverPayload & { accountId: string }, job)
+    : startCutover(deps, project, payload);
 }
 
 async function startCutover(deps: MigrationDeps, project: ProjectRow, payload: CutoverPayload): Promise<JobOutcome> {
@@ -54,7 +57,12 @@ async function startCutover(deps: MigrationDeps, project: ProjectRow, payload: C
     await updateAccounts(trx, project.id, ['synced'], { status: 'cutting-over' });
     await updateProject(trx, project.id, { status: 'cutting-over', delta_interval_ms: null });
     const message = `cut-over started for ${ready.length} account(s)${notReady.length ? `; not ready, left out: ${notReady.map((a) => `${a.source_user} (${a.status})`).join(', ')}` : ''}`;
-    await addEvent(trx, { projectId: project.id, kind: 'cutover.started', message, data: { ready: ready.map((a) => a.id), notReady: notReady.map((a) => ({ id: a.id, status: a.status })) } });
+    await addEvent(trx, {
+      projectId: project.id,
+      kind: 'cutover.started',
+      message,
+      data: { ready: ready.map((a) => a.id), notReady: notReady.map((a) => ({ id: a.id, status: a.status })) },
+    });
     await appendAudit(trx, actor, {
       action: 'migration.cutover.started',
       tenantId: project.tenant_id,
@@ -71,7 +79,12 @@ async function startCutover(deps: MigrationDeps, project: ProjectRow, payload: C
   return done(result);
 }
 
-async function cutoverAccount(deps: MigrationDeps, project: ProjectRow, payload: CutoverPayload & { accountId: string }, job: JobInfo): Promise<JobOutcome> {
+async function cutoverAccount(
+  deps: MigrationDeps,
+  project: ProjectRow,
+  payload: CutoverPayload & { accountId: string },
+  job: JobInfo,
+): Promise<JobOutcome> {
   const { db, queue } = deps.services;
   const account = await getAccount(db, payload.accountId);
   if (!account || account.project_id !== project.id) return skipped('account no longer exists');
@@ -83,7 +96,12 @@ async function cutoverAccount(deps: MigrationDeps, project: ProjectRow, payload:
   if (!(await claimLease(db, account.id, owner, 'cutover'))) {
     const wait = payload.wait ?? 0;
     if (wait >= CUTOVER_MAX_BUSY_WAITS) {
-      await failAccount(deps, project, account, `cut-over gave up: a ${account.phase ?? 'previous'} pass still held the account after ${Math.round((wait * CUTOVER_BUSY_RETRY_MS) / 60_000)} minutes`);
+      await failAccount(
+        deps,
+        project,
+        account,
+        `cut-over gave up: a ${account.phase ?? 'previous'} pass still held the account after ${Math.round((wait * CUTOVER_BUSY_RETRY_MS) / 60_000)} minutes`,
+      );
       return done({ failed: 'busy' });
     }
     await queue.enqueue(cutoverJob, { ...payload, wait: wait + 1 }, { delay: CUTOVER_BUSY_RETRY_MS });
@@ -107,7 +125,10 @@ async function cutoverAccount(deps: MigrationDeps, project: ProjectRow, payload:
       return done({ failed: 'verification error' });
     }
     if (!report.verified) {
-      await failAccount(deps, project, account, verificationFailure(report, REASON_MISSING_LISTED), { missing: report.totals.missing, manifestDigest: report.manifestDigest });
+      await failAccount(deps, project, account, verificationFailure(report, REASON_MISSING_LISTED), {
+        missing: report.totals.missing,
+        manifestDigest: report.manifestDigest,
+      });
       return done({ failed: 'verification', missing: report.totals.missing });
     }
     await updateAccount(db, account.id, { status: 'verified' }, [...IN_CUTOVER]);
@@ -120,12 +141,23 @@ async function cutoverAccount(deps: MigrationDeps, project: ProjectRow, payload:
 }
 
 /** The switch: live, inbound to local, audit entry — one transaction; then the catch-up chain. */
-async function switchAccount(deps: MigrationDeps, project: ProjectRow, account: AccountRow, manifestDigest: string, totals: unknown): Promise<boolean> {
+async function switchAccount(
+  deps: MigrationDeps,
+  project: ProjectRow,
+  account: AccountRow,
+  manifestDigest: string,
+  totals: unknown,
+): Promise<boolean> {
   const { db, queue } = deps.services;
   const now = Date.now();
   const catchupUntil = project.catchup_window_ms > 0 ? new Date(now + project.catchup_window_ms).toISOString() : null;
   return inTransaction(db, async ({ trx, afterCommit }) => {
-    const n = await updateAccount(trx, account.id, { status: 'live', switched_at: new Date(now).toISOString(), catchup_until: catchupUntil, last_error: null }, ['verified']);
+    const n = await updateAccount(
+      trx,
+      account.id,
+      { status: 'live', switched_at: new Date(now).toISOString(), catchup_until: catchupUntil, last_error: null },
+      ['verified'],
+    );
     if (!n) return false;
     await setInboundRoute(trx, [account.account_id], 'local');
     await appendAudit(trx, actor, {
@@ -133,16 +165,41 @@ async function switchAccount(deps: MigrationDeps, project: ProjectRow, account: 
       tenantId: project.tenant_id,
       target: { type: 'account', id: account.account_id },
       before: { inboundRoute: 'source', status: 'verified' },
-      after: { inboundRoute: 'local', status: 'live', project: project.id, sourceUser: account.source_user, manifestDigest, verification: totals, catchupUntil },
+      after: {
+        inboundRoute: 'local',
+        status: 'live',
+        project: project.id,
+        sourceUser: account.source_user,
+        manifestDigest,
+        verification: totals,
+        catchupUntil,
+      },
     });
-    await addEvent(trx, { projectId: project.id, accountId: account.id, kind: 'switched', message: `verified and switched: inbound mail is delivered locally (manifest ${manifestDigest})` });
+    await addEvent(trx, {
+      projectId: project.id,
+      accountId: account.id,
+      kind: 'switched',
+      message: `verified and switched: inbound mail is delivered locally (manifest ${manifestDigest})`,
+    });
     if (catchupUntil)
-      afterCommit(() => queue.enqueue(catchupJob, { projectId: project.id, accountId: account.id, round: 1 }, { delay: Math.min(project.catchup_interval_ms, project.catchup_window_ms) }));
+      afterCommit(() =>
+        queue.enqueue(
+          catchupJob,
+          { projectId: project.id, accountId: account.id, round: 1 },
+          { delay: Math.min(project.catchup_interval_ms, project.catchup_window_ms) },
+        ),
+      );
     return true;
   });
 }
 
-async function failAccount(deps: MigrationDeps, project: ProjectRow, account: AccountRow, reason: string, extra: Record<string, unknown> = {}): Promise<void> {
+async function failAccount(
+  deps: MigrationDeps,
+  project: ProjectRow,
+  account: AccountRow,
+  reason: string,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
   await inTransaction(deps.services.db, async ({ trx }) => {
     const n = await updateAccount(trx, account.id, { status: 'failed', last_error: reason.slice(0, 2000) }, [...IN_CUTOVER]);
     if (!n) return;

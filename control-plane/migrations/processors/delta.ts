@@ -12,7 +12,11 @@ const DELTA_PROJECT_STATUSES = ['active', 'cutover-scheduled'];
  * comes soon). A failed delta is recorded on the account and left to the next tick; it does not fail
  * the account (the cut-over's final delta and verification decide).
  */
-export async function processDelta(deps: MigrationDeps, payload: { projectId: string; accountId?: string; tick?: string }, job: JobInfo): Promise<JobOutcome> {
+export async function processDelta(
+  deps: MigrationDeps,
+  payload: { projectId: string; accountId?: string; tick?: string },
+  job: JobInfo,
+): Promise<JobOutcome> {
   const { db, queue } = deps.services;
   const project = await findProject(db, null, payload.projectId);
   if (!project) return skipped('project no longer exists');

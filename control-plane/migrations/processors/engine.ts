@@ -133,7 +133,13 @@ export type PassMode = 'full' | 'delta';
  * One engine pass over one account, recorded: counters, the report (JSON) and history rows. The caller
  * holds the account's lease (`owner`). Engine errors are recorded as the account's last error and thrown.
  */
-export async function runAccountPass(deps: MigrationDeps, project: ProjectRow, account: AccountRow, mode: PassMode, owner: string): Promise<PassResult> {
+export async function runAccountPass(
+  deps: MigrationDeps,
+  project: ProjectRow,
+  account: AccountRow,
+  mode: PassMode,
+  owner: string,
+): Promise<PassResult> {
   const { services } = deps;
   const log = services.logger.child({ migrationId: project.id, tenantId: project.tenant_id, accountId: account.account_id, jobId: owner });
   const recorder = new ProgressRecorder(services, account, owner, log);
@@ -219,7 +225,8 @@ export async function verifyAccount(deps: MigrationDeps, project: ProjectRow, ac
 /** Why verification failed, in one line: the count and the first missing messages. */
 export function verificationFailure(report: VerificationReport, listed: number): string {
   const parts: string[] = [];
-  if (report.totals.missing) parts.push(`${report.totals.missing} of ${report.totals.sourceCount} source messages missing on the destination`);
+  if (report.totals.missing)
+    parts.push(`${report.totals.missing} of ${report.totals.sourceCount} source messages missing on the destination`);
   const first = report.folders.flatMap((f) => f.missing.map((m) => ({ folder: f.sourceName, ...m }))).slice(0, listed);
   if (first.length)
     parts.push(
@@ -237,5 +244,8 @@ export function describeError(err: unknown): string {
 
 /** Engine errors that another attempt will not fix (bad credentials, destination too small, bad options). */
 export function isPermanent(err: unknown): boolean {
-  return isMigratorError(err) && ['MIGRATOR_AUTH_FAILED', 'MIGRATOR_PREFLIGHT_FAILED', 'MIGRATOR_INVALID_INPUT', 'MIGRATOR_STATE'].includes(err.code);
+  return (
+    isMigratorError(err) &&
+    ['MIGRATOR_AUTH_FAILED', 'MIGRATOR_PREFLIGHT_FAILED', 'MIGRATOR_INVALID_INPUT', 'MIGRATOR_STATE'].includes(err.code)
+  );
 }

@@ -9,7 +9,11 @@ import { done, isLastAttempt, skipped, type JobInfo } from './common';
  * and the cut-over take it from there); when the pass cannot succeed (credentials refused, destination
  * too small) or transient errors outlast every retry, it is `failed` with the reason.
  */
-export async function processPrestage(deps: MigrationDeps, payload: { projectId: string; accountId: string; generation: number }, job: JobInfo): Promise<JobOutcome> {
+export async function processPrestage(
+  deps: MigrationDeps,
+  payload: { projectId: string; accountId: string; generation: number },
+  job: JobInfo,
+): Promise<JobOutcome> {
   const { db } = deps.services;
   const account = await getAccount(db, payload.accountId);
   if (!account || account.project_id !== payload.projectId) return skipped('account no longer exists');
