@@ -8,8 +8,8 @@ import { processDelta } from './delta';
 import { processPrestage } from './prestage';
 
 /** The handlers of queue `migrations`: thin adapters from a BullMQ job to a processor. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function migrationJobHandlers(services: Services, opts: { hooks?: MigrationHooks } = {}): JobHandler<any>[] {
-  // eslint-disable-line @typescript-eslint/no-explicit-any
   const deps = { services, hooks: opts.hooks };
   return [
     handler(prestageJob, (p, job) => processPrestage(deps, p, job)),
