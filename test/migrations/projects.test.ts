@@ -1,6 +1,7 @@
 import { createTestAccount, createTestTenant } from '../support/fixtures';
 import { testConfig } from '../support/env';
-import { api, apiToken, auth, source, startWorld, uniqSourceUser, waitFor, type World } from './support';
+import { runCli } from '../../control-plane/cli/main';
+import { api, apiToken, auth, seedSource, source, startWorld, uniqSourceUser, waitFor, type World } from './support';
 
 /**
  * The engineer's actions on a project that never reaches its cut-over: reschedule, delta schedule,
@@ -181,5 +182,55 @@ describe(`migration projects (${testConfig().db.client})`, () => {
       .send({ name: 'clash', source: server(), auth: masterAuth(), accountsCsv: `source_user,destination_address\ny,${more.address}` })
       .expect(400);
     expect(clash.body.error.details[0].message).toMatch(new RegExp(`already being migrated by project ${id}`));
+  });
+  it('fails an account whose source credentials are refused, with the reason, and retries it', async () => {
+    const srcUser = uniqSourceUser();
+    await seedSource(srcUser, 'INBOX', 1);
+    const dest = await createTestAccount(w.services.db, { tenant });
+    const r = await api(w.app)
+      .post(base())
+      .set(auth(engineer))
+      .send({
+        name: 'wrong password',
+        source: server(),
+        auth: { method: 'password' },
+        accountsCsv: `source_user,destination_address,source_password\n${srcUser},${dest.address},not-the-password\n`,
+      })
+      .expect(201);
+    await api(w.app).post(`${base()}/${r.body.id}/prestage`).set(auth(engineer)).send({}).expect(202);
+    const failed = await waitFor('failed pre-stage', async () => {
+      const a = (await api(w.app).get(`${base()}/${r.body.id}/accounts`).set(auth(engineer)).expect(200)).body.items[0];
+      return a.status === 'failed' ? a : null;
+    });
+    expect(failed.lastError).toMatch(/^pre-stage failed: MIGRATOR_AUTH_FAILED: login failed for /);
+    const events = await api(w.app).get(`${base()}/${r.body.id}/events`).query({ accountId: failed.id }).set(auth(engineer)).expect(200);
+    expect(events.body.items.map((e: { kind: string }) => e.kind)).toEqual(['pass.started', 'pass.failed', 'status']);
+    // pre-stage again is not how a failed account restarts; retry is
+    const again = await api(w.app).post(`${base()}/${r.body.id}/prestage`).set(auth(engineer)).send({}).expect(202);
+    expect(again.body).toMatchObject({ started: [], skipped: [{ id: failed.id, reason: 'status is failed, not pending' }] });
+    const retried = await api(w.app)
+      .post(`${base()}/${r.body.id}/retry`)
+      .set(auth(engineer))
+      .send({ accountIds: [failed.id] })
+      .expect(202);
+    expect(retried.body.started).toEqual([{ id: failed.id, sourceUser: srcUser }]);
+  });
+
+  it('answers the CLI: postwerk migration show <tenant-slug> <project-name> --json', async () => {
+    const { id } = await project('cli view');
+    const slug = (await w.services.db('tenants').where({ id: tenant.tenantId }).first('slug')).slug as string;
+    let out = '';
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      out += chunk.toString();
+      return true;
+    });
+    try {
+      expect(await runCli(['node', 'postwerk', 'migration', 'show', slug, 'cli view', '--json'])).toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
+    const shown = JSON.parse(out);
+    expect(shown.project).toMatchObject({ id, name: 'cli view', status: 'active' });
+    expect(shown.accounts).toHaveLength(1);
   });
 });

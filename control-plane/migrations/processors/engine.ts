@@ -3,10 +3,12 @@ import type { Services } from '../../../platform/context';
 import { masterLogin } from '../../../platform/mail/imap';
 import { createSecretBox } from '../../../platform/secrets';
 import { nowIso } from '../../../platform/db';
+import { isAppError } from '../../../platform/errors';
 import {
   buildReport,
   isMigratorError,
   KnexStateStore,
+  MigratorError,
   runMigrationPass,
   verifyMailbox,
   type EndpointInput,
@@ -52,7 +54,7 @@ export function sourceEndpoint(services: Services, project: ProjectRow, account:
     : {};
   switch (project.auth_method) {
     case 'password':
-      if (!account.source_password_sealed) throw new Error(`account ${account.source_user} has no source password`);
+      if (!account.source_password_sealed) throw new MigratorError('MIGRATOR_INVALID_INPUT', `account ${account.source_user} has no source password`);
       return { ...base, password: box.open(account.source_password_sealed, accountSecretContext(account.id)) };
     case 'master':
       return {
@@ -244,8 +246,7 @@ export function describeError(err: unknown): string {
 
 /** Engine errors that another attempt will not fix (bad credentials, destination too small, bad options). */
 export function isPermanent(err: unknown): boolean {
-  return (
-    isMigratorError(err) &&
-    ['MIGRATOR_AUTH_FAILED', 'MIGRATOR_PREFLIGHT_FAILED', 'MIGRATOR_INVALID_INPUT', 'MIGRATOR_STATE'].includes(err.code)
-  );
+  // an AppError here is ours: a sealed secret that does not open (key changed), bad stored input
+  if (isAppError(err)) return true;
+  return isMigratorError(err) && ['MIGRATOR_AUTH_FAILED', 'MIGRATOR_PREFLIGHT_FAILED', 'MIGRATOR_INVALID_INPUT', 'MIGRATOR_STATE'].includes(err.code);
 }
