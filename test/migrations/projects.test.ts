@@ -1,7 +1,7 @@
 import { createTestAccount, createTestTenant } from '../support/fixtures';
 import { testConfig } from '../support/env';
 import { runCli } from '../../control-plane/cli/main';
-import { api, apiToken, auth, seedSource, source, startWorld, uniqSourceUser, waitFor, type World } from './support';
+import { api, apiToken, auth, destinationCount, seedSource, source, startWorld, uniqSourceUser, waitFor, type World } from './support';
 
 /**
  * The engineer's actions on a project that never reaches its cut-over: reschedule, delta schedule,
@@ -232,5 +232,39 @@ describe(`migration projects (${testConfig().db.client})`, () => {
     const shown = JSON.parse(out);
     expect(shown.project).toMatchObject({ id, name: 'cli view', status: 'active' });
     expect(shown.accounts).toHaveLength(1);
+  });
+  it('runs delta passes from the job scheduler: new source mail reaches synced accounts', async () => {
+    const srcUser = uniqSourceUser();
+    await seedSource(srcUser, 'INBOX', 2);
+    const dest = await createTestAccount(w.services.db, { tenant });
+    const r = await api(w.app)
+      .post(base())
+      .set(auth(engineer))
+      .send({
+        name: 'deltas',
+        source: server(),
+        auth: masterAuth(),
+        accountsCsv: `source_user,destination_address\n${srcUser},${dest.address}\n`,
+      })
+      .expect(201);
+    const id = r.body.id as string;
+    await api(w.app).post(`${base()}/${id}/prestage`).set(auth(engineer)).send({}).expect(202);
+    await waitFor(
+      'synced',
+      async () => (await api(w.app).get(`${base()}/${id}/accounts`).set(auth(engineer))).body.items[0].status === 'synced',
+    );
+    await seedSource(srcUser, 'INBOX', 3, 'new');
+
+    await api(w.app).put(`${base()}/${id}/delta-schedule`).set(auth(engineer)).send({ intervalMinutes: 1 }).expect(200);
+    // the scheduler's next job waits a minute: bring it forward
+    const tick = await waitFor('scheduled delta job', async () =>
+      (await w.inspect.getDelayed()).find((j) => j.name === 'migration.delta' && j.data.projectId === id),
+    );
+    await tick!.promote();
+    await waitFor('delta copy', async () => (await destinationCount(w.services, dest.address)) === 5);
+    const a = (await api(w.app).get(`${base()}/${id}/accounts`).set(auth(engineer))).body.items[0];
+    expect(a).toMatchObject({ status: 'synced', lastPassMode: 'delta', copiedTotal: 5 });
+    await api(w.app).delete(`${base()}/${id}/delta-schedule`).set(auth(engineer)).expect(200);
+    await waitFor('scheduler removed', async () => !(await w.inspect.getJobScheduler(`migration.delta_${id}`)));
   });
 });
