@@ -3,6 +3,7 @@ import { registerTenantCommands } from './tenant';
 import { registerAccountCommands } from './account';
 import { registerAdminCommands } from './admin';
 import { registerMigrationCommands } from './migration';
+import { registerQuotaCommands } from './quota';
 
 /** Every CLI subcommand group, one module each. */
 export function registerCliCommands(program: Command): void {
@@ -10,4 +11,5 @@ export function registerCliCommands(program: Command): void {
   registerAccountCommands(program);
   registerAdminCommands(program);
   registerMigrationCommands(program);
+  registerQuotaCommands(program);
 }
