@@ -11,11 +11,15 @@ export const MULTIAPPEND_MAX_MESSAGES = 200;
 
 /** ... and at most this many bytes, bounding the memory held per worker (fetched bodies wait
  * here until the append completes; two batches per worker are in flight). */
-export const MULTIAPPEND_MAX_BYTES = 8 * 1024 * 1024;
+export const MULTIAPPEND_MAX_BYTES = 4 * 1024 * 1024;
 
 /** UIDs per FETCH command when reading bodies: long enough to stream at full speed (8-13k msg/s
  * on Dovecot), short enough that a reconnect repeats little. */
 export const FETCH_UID_CHUNK = 500;
+
+/** ... and at most this many bytes per FETCH: the server streams the whole answer at once, and
+ * whatever the writer has not consumed yet sits in memory (4 workers x this). */
+export const FETCH_MAX_BYTES = 4 * 1024 * 1024;
 
 /** Chunk size of streamed (large message) downloads: imapflow's default 64 KB costs ~480 round
  * trips for a 30 MB message. */

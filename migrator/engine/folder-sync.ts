@@ -14,7 +14,16 @@ import { compressUids } from '../imap/uidset';
 import { MULTIAPPEND_MAX_BYTES, MULTIAPPEND_MAX_MESSAGES, SMALL_MESSAGE_BYTES } from '../limits';
 import type { MessageRecord } from '../state/store';
 import { type PassContext, checkAborted } from './context';
-import { type MessageMeta, fetchSmallBodies, hashMessages, listMessages, sameFlags, sha256, streamMessage } from './messages';
+import {
+  type MessageMeta,
+  assertSelected,
+  fetchSmallBodies,
+  hashMessages,
+  listMessages,
+  sameFlags,
+  sha256,
+  streamMessage,
+} from './messages';
 
 export interface FolderConnections {
   src: ImapFlow;
@@ -146,6 +155,7 @@ export async function syncFolder(
       let allSourceUids: Set<number> | undefined = useCondstore ? undefined : new Set(listing.map((m) => m.uid));
       if (!allSourceUids && options.propagateDeletions)
         allSourceUids = new Set(((await src.search({ all: true }, { uid: true })) || []) as number[]);
+      log.debug({ exists: sbox.exists, listed: listing.length, useCondstore, uidValidity: srcValidity }, 'source listing');
       result.sourceCount = useCondstore ? Number(sbox.exists) : only ? Number(sbox.exists) : listing.length;
 
       // ---- destination listing: what is really there
@@ -343,10 +353,7 @@ export async function syncFolder(
       let inflight: Promise<void> = Promise.resolve();
       const seen = new Set<number>();
       try {
-        for await (const { uid, body } of fetchSmallBodies(
-          src,
-          small.map((m) => m.uid),
-        )) {
+        for await (const { uid, body } of fetchSmallBodies(src, small)) {
           checkAborted(signal);
           const m = metaOf.get(uid);
           if (!m || seen.has(uid)) continue;
@@ -399,6 +406,9 @@ export async function syncFolder(
         await store.putMessages(fstate.id, present.splice(0));
       }
 
+      // whatever happened above, the markers move only over live connections
+      assertSelected(src);
+      assertSelected(dst);
       if (stale.length) await store.deleteMessages(fstate.id, stale);
       // advance the sync markers only when nothing failed, so a delta revisits failures
       await store.updateFolder(fstate.id, {

@@ -6,7 +6,7 @@ import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import type { ImapFlow } from 'imapflow';
-import { DOWNLOAD_CHUNK_BYTES, FETCH_UID_CHUNK, SMALL_MESSAGE_BYTES } from '../limits';
+import { DOWNLOAD_CHUNK_BYTES, FETCH_MAX_BYTES, FETCH_UID_CHUNK, SMALL_MESSAGE_BYTES } from '../limits';
 import { chunk, compressUids } from '../imap/uidset';
 import { MigratorError } from '../errors';
 
@@ -36,6 +36,15 @@ export function sameFlags(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((f, i) => f === b[i]);
 }
 
+/**
+ * imapflow drops the selected mailbox when its connection closes; a listing would then look
+ * like an empty folder. A dropped connection is an error to retry, never "no messages".
+ */
+export function assertSelected(client: ImapFlow): void {
+  if (!client.usable) throw new MigratorError('MIGRATOR_CONNECTION', 'connection not available');
+  if (!client.mailbox) throw new MigratorError('MIGRATOR_CONNECTION', 'mailbox no longer selected');
+}
+
 /** UID, FLAGS, RFC822.SIZE, INTERNALDATE (and MODSEQ) of a range, streamed. */
 export async function listMessages(
   client: ImapFlow,
@@ -43,7 +52,8 @@ export async function listMessages(
   opts: { changedSince?: bigint; withDate?: boolean } = {},
 ): Promise<MessageMeta[]> {
   const out: MessageMeta[] = [];
-  if (!client.mailbox || (client.mailbox as { exists?: number }).exists === 0) return out;
+  assertSelected(client);
+  if ((client.mailbox as { exists?: number }).exists === 0) return out;
   const expected = opts.changedSince === undefined && range === '1:*' ? Number((client.mailbox as { exists?: number }).exists ?? 0) : 0;
   for await (const m of client.fetch(
     range,
@@ -68,8 +78,12 @@ export async function listMessages(
  * Streams small message bodies in UID-range FETCHes; yields each one as a Buffer.
  * A UID the server no longer has is simply not yielded.
  */
-export async function* fetchSmallBodies(client: ImapFlow, uids: readonly number[]): AsyncGenerator<{ uid: number; body: Buffer }> {
-  for (const part of chunk(uids, FETCH_UID_CHUNK)) {
+export async function* fetchSmallBodies(
+  client: ImapFlow,
+  metas: readonly Pick<MessageMeta, 'uid' | 'size'>[],
+): AsyncGenerator<{ uid: number; body: Buffer }> {
+  for (const part of fetchGroups(metas)) {
+    assertSelected(client);
     const got = new Set<number>();
     for await (const m of client.fetch(compressUids(part), { uid: true, source: true }, { uid: true })) {
       if (m.uid && m.source && !got.has(m.uid)) {
@@ -79,6 +93,27 @@ export async function* fetchSmallBodies(client: ImapFlow, uids: readonly number[
     }
     await ensureComplete(client, part, got);
   }
+}
+
+/**
+ * UID groups for one FETCH each: at most FETCH_UID_CHUNK messages and FETCH_MAX_BYTES, since
+ * the server streams a whole FETCH answer and what the consumer has not taken yet waits in memory.
+ */
+export function fetchGroups(metas: readonly Pick<MessageMeta, 'uid' | 'size'>[]): number[][] {
+  const groups: number[][] = [];
+  let cur: number[] = [];
+  let bytes = 0;
+  for (const m of metas) {
+    if (cur.length && (cur.length >= FETCH_UID_CHUNK || bytes + m.size > FETCH_MAX_BYTES)) {
+      groups.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(m.uid);
+    bytes += m.size;
+  }
+  if (cur.length) groups.push(cur);
+  return groups;
 }
 
 /**
@@ -95,6 +130,7 @@ export async function ensureComplete(client: ImapFlow, asked: readonly number[],
 
 /** Streams one message, hashing it and optionally spooling it to `file`. */
 export async function streamMessage(client: ImapFlow, uid: number, file?: string): Promise<{ sha256: string; size: number } | null> {
+  assertSelected(client);
   const dl = await client.download(String(uid), undefined, { uid: true, chunkSize: DOWNLOAD_CHUNK_BYTES });
   if (!dl || !dl.content) {
     await ensureComplete(client, [uid], new Set());
@@ -124,7 +160,7 @@ export async function hashMessages(
   onHash: (uid: number, sha: string, size: number) => void,
   signal?: AbortSignal,
 ): Promise<void> {
-  const small = metas.filter((m) => m.size <= SMALL_MESSAGE_BYTES).map((m) => m.uid);
+  const small = metas.filter((m) => m.size <= SMALL_MESSAGE_BYTES);
   const large = metas.filter((m) => m.size > SMALL_MESSAGE_BYTES).map((m) => m.uid);
   for await (const { uid, body } of fetchSmallBodies(client, small)) {
     onHash(uid, sha256(body), body.length);

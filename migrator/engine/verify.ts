@@ -8,7 +8,7 @@ import type { FolderPlan } from '../folders/mapping';
 import { REPORT_MAX_LISTED_PER_FOLDER } from '../limits';
 import { type PassContext, checkAborted } from './context';
 import { flagFilter } from './folder-sync';
-import { envelopes, hashMessages, listMessages, sameFlags } from './messages';
+import { assertSelected, envelopes, hashMessages, listMessages, sameFlags } from './messages';
 
 export interface MissingMessage {
   uid: number;
@@ -84,7 +84,8 @@ export async function verifyFolder(
 
     // the destination, read back in full
     let destExists = true;
-    await dst.status(plan.destPath, { messages: true }).catch(() => {
+    await dst.status(plan.destPath, { messages: true }).catch((err: unknown) => {
+      if (!dst.usable) throw err; // a dropped connection is retried, not taken for "no such folder"
       destExists = false;
     });
     const destHash = new Map<number, string>();
@@ -160,6 +161,7 @@ export async function verifyFolder(
       const env = await envelopes(src, listed);
       out.missing = listed.map((uid) => env.get(uid) ?? { uid, size: srcMetas.find((m) => m.uid === uid)?.size ?? 0 });
     }
+    assertSelected(src);
     out.hashListDigest = hashListDigest(hashes);
     return out;
   } finally {

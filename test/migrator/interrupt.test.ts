@@ -154,6 +154,11 @@ describe('migrator: interrupted runs resume without loss or duplicates', () => {
       expect(events).toContain('retry');
       expect(pass.failedFolders).toEqual([]);
       const report = await verifyMailbox(ctx, input);
+      expect({ totals: report.totals, errors: report.folders.map((f) => f.error).filter(Boolean), pass: pass.totals }).toMatchObject({
+        totals: { missing: 0 },
+        errors: [],
+        pass: { failed: 0 },
+      });
       expect(report.verified).toBe(true);
       await checkNoLossNoDup(user, dest, 2000);
       // and a rerun copies nothing

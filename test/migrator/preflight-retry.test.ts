@@ -29,7 +29,12 @@ describe('migrator: pre-flight, size cap, retry of failed messages', () => {
     await S.bulkLoad(S.sourceEndpoint(user), 'INBOX', 5, (i) => (i === 2 ? 300 * 1024 : 2000));
     const dest = await S.createDestinationAccount();
     const ctx = { logger: S.silentLogger, migrationId: `cap-${user}` };
-    const input = { source: S.sourceEndpoint(user, { master: true }), destination: S.destEndpoint(dest), store: st.store, options: { maxMessageBytes: 100 * 1024 } };
+    const input = {
+      source: S.sourceEndpoint(user, { master: true }),
+      destination: S.destEndpoint(dest),
+      store: st.store,
+      options: { maxMessageBytes: 100 * 1024 },
+    };
     const pre = await preflight(ctx, input);
     expect(pre.preflight.wontFit).toEqual([expect.objectContaining({ folder: 'INBOX', uid: 3, reason: 'larger than size cap 102400' })]);
     const pass = await runMigrationPass(ctx, input);
@@ -39,34 +44,37 @@ describe('migrator: pre-flight, size cap, retry of failed messages', () => {
     expect(report.verified).toBe(true);
   });
 
-  (S.onPlatformStack() ? it : it.skip)('stops before writing anything when the quota is too small, and retries only what failed', async () => {
-    const user = S.uniqUser('quota');
-    await S.bulkLoad(S.sourceEndpoint(user), 'INBOX', 20, () => 20_000);
-    await S.bulkLoad(S.sourceEndpoint(user), 'Work', 20, () => 20_000);
-    const dest = await S.createDestinationAccount(300 * 1024);
-    const ctx = { logger: S.silentLogger, migrationId: `quota-${user}` };
-    const input = { source: S.sourceEndpoint(user, { master: true }), destination: S.destEndpoint(dest), store: st.store };
-    const before = await folderNames(S.destEndpoint(dest));
+  (S.onPlatformStack() ? it : it.skip)(
+    'stops before writing anything when the quota is too small, and retries only what failed',
+    async () => {
+      const user = S.uniqUser('quota');
+      await S.bulkLoad(S.sourceEndpoint(user), 'INBOX', 20, () => 20_000);
+      await S.bulkLoad(S.sourceEndpoint(user), 'Work', 20, () => 20_000);
+      const dest = await S.createDestinationAccount(300 * 1024);
+      const ctx = { logger: S.silentLogger, migrationId: `quota-${user}` };
+      const input = { source: S.sourceEndpoint(user, { master: true }), destination: S.destEndpoint(dest), store: st.store };
+      const before = await folderNames(S.destEndpoint(dest));
 
-    const err = await runMigrationPass(ctx, input).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(MigratorError);
-    expect((err as MigratorError).code).toBe('MIGRATOR_PREFLIGHT_FAILED');
-    expect((err as MigratorError).message).toMatch(/destination quota too small/);
-    expect(await folderNames(S.destEndpoint(dest))).toEqual(before); // nothing written
+      const err = await runMigrationPass(ctx, input).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(MigratorError);
+      expect((err as MigratorError).code).toBe('MIGRATOR_PREFLIGHT_FAILED');
+      expect((err as MigratorError).message).toMatch(/destination quota too small/);
+      expect(await folderNames(S.destEndpoint(dest))).toEqual(before); // nothing written
 
-    // copy what fits: the rest fails with OVERQUOTA and lands in the report's retry list
-    const partial = await runMigrationPass(ctx, { ...input, options: { failOnQuota: false } });
-    expect(partial.totals.failed).toBeGreaterThan(0);
-    expect(partial.folders.flatMap((f) => f.failed).every((f) => /quota/i.test(f.error))).toBe(true);
-    const report = buildReport(ctx.migrationId, partial, await verifyMailbox(ctx, input));
-    expect(report.verified).toBe(false);
-    const retryCount = Object.values(report.retry).flat().length;
-    expect(retryCount).toBe(partial.totals.failed);
+      // copy what fits: the rest fails with OVERQUOTA and lands in the report's retry list
+      const partial = await runMigrationPass(ctx, { ...input, options: { failOnQuota: false } });
+      expect(partial.totals.failed).toBeGreaterThan(0);
+      expect(partial.folders.flatMap((f) => f.failed).every((f) => /quota/i.test(f.error))).toBe(true);
+      const report = buildReport(ctx.migrationId, partial, await verifyMailbox(ctx, input));
+      expect(report.verified).toBe(false);
+      const retryCount = Object.values(report.retry).flat().length;
+      expect(retryCount).toBe(partial.totals.failed);
 
-    await S.setDestinationQuota(dest.address, 100 * 1024 * 1024);
-    const retried = await runMigrationPass(ctx, { ...input, options: { onlyUids: report.retry } });
-    expect(retried.totals.copied).toBe(retryCount);
-    expect(retried.totals.failed).toBe(0);
-    expect((await verifyMailbox(ctx, input)).verified).toBe(true);
-  });
+      await S.setDestinationQuota(dest.address, 100 * 1024 * 1024);
+      const retried = await runMigrationPass(ctx, { ...input, options: { onlyUids: report.retry } });
+      expect(retried.totals.copied).toBe(retryCount);
+      expect(retried.totals.failed).toBe(0);
+      expect((await verifyMailbox(ctx, input)).verified).toBe(true);
+    },
+  );
 });

@@ -289,7 +289,10 @@ export function duplicates(snap: Map<string, SnapshotMessage[]>): string[] {
  * The state store the control plane would use: its own database (SQLite or PostgreSQL, as the
  * stack runs) when there is one, else a local SQLite file in memory (lab servers).
  */
-export async function platformStateStore(): Promise<{ store: import('../../migrator/state/store').MigrationStateStore; close: () => Promise<void> }> {
+export async function platformStateStore(): Promise<{
+  store: import('../../migrator/state/store').MigrationStateStore;
+  close: () => Promise<void>;
+}> {
   if (process.env.MLAB_DEST_PASSWORD) {
     const { openSqliteStateStore } = await import('../../migrator/state/sqlite');
     const st = await openSqliteStateStore(':memory:');
