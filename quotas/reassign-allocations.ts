@@ -8,7 +8,7 @@ import { can } from '../platform/permissions';
 import { LIVE_USAGE_TIMEOUT_MS, DOVEADM_CONCURRENCY, USAGE_FRESH_MS, MAX_BYTES, MAX_CHANGES_PER_REASSIGNMENT } from './limits';
 import { lockPool, formatBytes, type PoolState } from './pool';
 import { mapSettled, readUsage, withTimeout } from './dovecot-usage';
-import { evaluateWarnings, type RaisedWarning } from './warnings';
+import { evaluateWarnings, warningLevel, type RaisedWarning } from './warnings';
 import { queueWebhooks } from './collect-usage';
 import { applyAllocationChanges } from './apply';
 import * as repo from './repository';
@@ -155,11 +155,12 @@ export async function reassignAllocations(ctx: Ctx, input: ReassignInput): Promi
     });
 
     // A new allocation moves the usage percentage: warnings are judged against it at once.
-    const webhookUrl = await repo.webhookUrlOf(trx, input.tenantId);
     const raised: RaisedWarning[] = [];
+    let webhookUrl: string | null | undefined;
     for (const c of effective) {
       const rec = recorded.get(c.accountId);
-      if (!rec) continue;
+      if (!rec || warningLevel(c.usedBytes ?? rec.used_bytes, c.afterBytes) === rec.warning_level) continue;
+      webhookUrl ??= await repo.webhookUrlOf(trx, input.tenantId);
       raised.push(
         ...(await evaluateWarnings(trx, ctx.actor, {
           tenantId: input.tenantId,
