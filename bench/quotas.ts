@@ -68,7 +68,8 @@ async function stackFor(client: Client): Promise<{ env: NodeJS.ProcessEnv; down?
   };
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0;
 
 async function run(client: Client): Promise<{ rps: number; p50: number; p99: number }> {
   const { env, down } = await stackFor(client);
@@ -101,7 +102,12 @@ async function run(client: Client): Promise<{ rps: number; p50: number; p99: num
           const res = await fetch(url, {
             method: 'POST',
             headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-            body: JSON.stringify({ changes: [{ accountId: a.accountId, allocationBytes: ra }, { accountId: b.accountId, allocationBytes: rb }] }),
+            body: JSON.stringify({
+              changes: [
+                { accountId: a.accountId, allocationBytes: ra },
+                { accountId: b.accountId, allocationBytes: rb },
+              ],
+            }),
           });
           await res.arrayBuffer();
           latencies.push(performance.now() - t);
@@ -111,8 +117,12 @@ async function run(client: Client): Promise<{ rps: number; p50: number; p99: num
     );
     const seconds = (Date.now() - started) / 1000;
     const sorted = [...latencies].sort((x, y) => x - y);
-    const sum = Number((await services.db('accounts').where({ tenant_id: tenant.tenantId }).sum({ s: 'allocation_bytes' }).first())?.s ?? 0);
-    const audited = Number((await services.db('audit_log').where({ tenant_id: tenant.tenantId, action: 'quota.reassigned' }).count({ n: '*' }).first())?.n ?? 0);
+    const sum = Number(
+      (await services.db('accounts').where({ tenant_id: tenant.tenantId }).sum({ s: 'allocation_bytes' }).first())?.s ?? 0,
+    );
+    const audited = Number(
+      (await services.db('audit_log').where({ tenant_id: tenant.tenantId, action: 'quota.reassigned' }).count({ n: '*' }).first())?.n ?? 0,
+    );
     const ok = latencies.length - failures;
     const result = { rps: ok / seconds, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
     console.log(
@@ -120,7 +130,8 @@ async function run(client: Client): Promise<{ rps: number; p50: number; p99: num
         `latency p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, max ${(sorted.at(-1) ?? 0).toFixed(1)} ms; ` +
         `${failures} failed; pool ${sum <= CLIENTS * 2 * START ? 'not oversubscribed' : 'OVERSUBSCRIBED'}; ${audited} audit entries`,
     );
-    if (failures || audited !== ok || sum > CLIENTS * 2 * START) throw new Error(`${client}: inconsistent result (failures ${failures}, audited ${audited} of ${ok}, sum ${sum})`);
+    if (failures || audited !== ok || sum > CLIENTS * 2 * START)
+      throw new Error(`${client}: inconsistent result (failures ${failures}, audited ${audited} of ${ok}, sum ${sum})`);
     return result;
   } finally {
     server.closeAllConnections();

@@ -55,7 +55,10 @@ export async function applyAllocationChanges(deps: Pick<Services, 'doveadm' | 'l
         try {
           await withTimeout(deps.doveadm.kick(address), KICK_TIMEOUT_MS, 'doveadm kick');
         } catch (e) {
-          deps.logger.warn({ err: (e as Error).message, address }, 'could not kick sessions after an allocation change; the old limit holds until they log in again');
+          deps.logger.warn(
+            { err: (e as Error).message, address },
+            'could not kick sessions after an allocation change; the old limit holds until they log in again',
+          );
         }
       }),
   );

@@ -46,7 +46,9 @@ export async function changePool(ctx: Ctx, input: ChangePoolInput): Promise<Chan
     }
     const defaultAllocation = input.defaultAllocationBytes ?? Math.min(tenant.default_allocation_bytes || input.poolBytes, input.poolBytes);
     if (defaultAllocation > input.poolBytes) {
-      throw invalid(`defaultAllocationBytes (${formatBytes(defaultAllocation)}) cannot be larger than the pool (${formatBytes(input.poolBytes)})`);
+      throw invalid(
+        `defaultAllocationBytes (${formatBytes(defaultAllocation)}) cannot be larger than the pool (${formatBytes(input.poolBytes)})`,
+      );
     }
     const after: PoolState = { ...pool, poolBytes: input.poolBytes, freeBytes: input.poolBytes - pool.allocatedBytes };
     if (input.poolBytes === pool.poolBytes && defaultAllocation === tenant.default_allocation_bytes) {

@@ -43,9 +43,21 @@ export async function recordUsage(deps: QuotaDeps, actor: Actor, measured: Measu
       // Allocation read again inside the transaction: it may have changed since the batch was listed.
       const current = await repo.findAccountById(trx, m.account.id);
       if (!current) continue; // purged meanwhile
-      const row = { account_id: current.id, tenant_id: current.tenant_id, used_bytes: m.usedBytes, used_messages: m.usedMessages, collected_at: at };
+      const row = {
+        account_id: current.id,
+        tenant_id: current.tenant_id,
+        used_bytes: m.usedBytes,
+        used_messages: m.usedMessages,
+        collected_at: at,
+      };
       await repo.saveUsage(trx, row);
-      await repo.insertSample(trx, { account_id: row.account_id, tenant_id: row.tenant_id, at, used_bytes: row.used_bytes, used_messages: row.used_messages });
+      await repo.insertSample(trx, {
+        account_id: row.account_id,
+        tenant_id: row.tenant_id,
+        at,
+        used_bytes: row.used_bytes,
+        used_messages: row.used_messages,
+      });
       const level = (await repo.usageOf(trx, [current.id])).get(current.id)?.warning_level ?? 0;
       if (!webhookUrls.has(current.tenant_id)) webhookUrls.set(current.tenant_id, await repo.webhookUrlOf(trx, current.tenant_id));
       raised.push(
@@ -71,7 +83,10 @@ export async function queueWebhooks(deps: Pick<QuotaDeps, 'queue' | 'logger'>, r
       await deps.queue.enqueue(webhookJob, { notificationId: w.notificationId });
     } catch (e) {
       // The notification row stays 'pending'; the next collection does not re-raise it, so say so loudly.
-      deps.logger.error({ err: (e as Error).message, notificationId: w.notificationId, tenantId: w.tenantId }, 'could not queue quota webhook');
+      deps.logger.error(
+        { err: (e as Error).message, notificationId: w.notificationId, tenantId: w.tenantId },
+        'could not queue quota webhook',
+      );
     }
   }
 }
@@ -100,6 +115,7 @@ export async function collectUsage(deps: QuotaDeps, opts: { tenantId?: string | 
   if (!opts.tenantId) {
     result.pruned = await repo.pruneSamples(deps.db, new Date(Date.now() - HISTORY_RETENTION_DAYS * 86_400_000).toISOString());
   }
-  if (result.failed.length) deps.logger.warn({ failed: result.failed.length, first: result.failed[0] }, 'usage collection could not read some accounts');
+  if (result.failed.length)
+    deps.logger.warn({ failed: result.failed.length, first: result.failed[0] }, 'usage collection could not read some accounts');
   return result;
 }

@@ -25,12 +25,27 @@ describe('forecast math', () => {
   it('has no slope with fewer than two points or one instant', () => {
     expect(leastSquaresSlope([])).toBeNull();
     expect(leastSquaresSlope([{ t: t0, y: 1 }])).toBeNull();
-    expect(leastSquaresSlope([{ t: t0, y: 1 }, { t: t0, y: 5 }])).toBeNull();
+    expect(
+      leastSquaresSlope([
+        { t: t0, y: 1 },
+        { t: t0, y: 5 },
+      ]),
+    ).toBeNull();
   });
 
   it('needs samples spanning at least an hour', () => {
-    expect(seriesRate([{ t: t0, y: 0 }, { t: t0 + 60_000, y: 1000 }])).toBeNull();
-    expect(seriesRate([{ t: t0, y: 0 }, { t: t0 + H, y: 1000 }])).toBeCloseTo(1000 / H, 15);
+    expect(
+      seriesRate([
+        { t: t0, y: 0 },
+        { t: t0 + 60_000, y: 1000 },
+      ]),
+    ).toBeNull();
+    expect(
+      seriesRate([
+        { t: t0, y: 0 },
+        { t: t0 + H, y: 1000 },
+      ]),
+    ).toBeCloseTo(1000 / H, 15);
   });
 
   it('dates the day the capacity is reached, from the latest figure', () => {

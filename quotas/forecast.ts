@@ -113,8 +113,19 @@ export async function tenantForecast(ctx: Pick<Ctx, 'db' | 'actor'>, tenantId: s
     if (rate !== null) poolRate = (poolRate ?? 0) + rate;
     const last = points.at(-1)!;
     lastAt = Math.max(lastAt, last.t);
-    out.push({ accountId: a.id, address: a.address, allocationBytes: a.allocation_bytes, usedBytes: last.y, ...forecastFromRate(rate, last.y, last.t, a.allocation_bytes, points.length) });
+    out.push({
+      accountId: a.id,
+      address: a.address,
+      allocationBytes: a.allocation_bytes,
+      usedBytes: last.y,
+      ...forecastFromRate(rate, last.y, last.t, a.allocation_bytes, points.length),
+    });
   }
   const pool = forecastFromRate(poolRate, usage.usedBytes, lastAt || now, tenant.pool_bytes, samples.length);
-  return { tenantId, windowDays: FORECAST_WINDOW_DAYS, pool: { ...pool, poolBytes: tenant.pool_bytes, usedBytes: usage.usedBytes }, accounts: out };
+  return {
+    tenantId,
+    windowDays: FORECAST_WINDOW_DAYS,
+    pool: { ...pool, poolBytes: tenant.pool_bytes, usedBytes: usage.usedBytes },
+    accounts: out,
+  };
 }

@@ -18,7 +18,11 @@ export interface AllocationItem {
   warningLevel: number;
 }
 
-export async function listAllocations(ctx: Pick<Ctx, 'db' | 'actor'>, tenantId: string, page: { limit: number; cursor?: string | undefined }): Promise<Page<AllocationItem>> {
+export async function listAllocations(
+  ctx: Pick<Ctx, 'db' | 'actor'>,
+  tenantId: string,
+  page: { limit: number; cursor?: string | undefined },
+): Promise<Page<AllocationItem>> {
   assertTenantAccess(ctx.actor, tenantId, 'tenant', tenantId);
   if (!(await repo.findTenant(ctx.db, tenantId))) throw notFound('tenant', tenantId);
   const rows = await repo.listAllocations(ctx.db, tenantId, page);

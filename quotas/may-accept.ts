@@ -82,7 +82,10 @@ async function figuresOf(deps: MayAcceptDeps, account: repo.AccountAllocationRow
   try {
     usedBytes = (await withTimeout(readUsage(deps.doveadm, account.address), MAY_ACCEPT_LIVE_TIMEOUT_MS, 'quotaGet')).usedBytes;
   } catch (e) {
-    deps.logger.warn({ err: (e as Error).message, accountId: account.id }, 'mayAccept: live usage unavailable; answering from the recorded figure');
+    deps.logger.warn(
+      { err: (e as Error).message, accountId: account.id },
+      'mayAccept: live usage unavailable; answering from the recorded figure',
+    );
     usedBytes = (await repo.usageOf(deps.db, [account.id])).get(account.id)?.used_bytes ?? 0;
     source = 'recorded';
   }

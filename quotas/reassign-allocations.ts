@@ -50,7 +50,8 @@ export interface ReassignResult {
 
 function validate(input: ReassignInput): void {
   if (!input.changes.length) throw invalid('changes: name at least one account');
-  if (input.changes.length > MAX_CHANGES_PER_REASSIGNMENT) throw invalid(`changes: at most ${MAX_CHANGES_PER_REASSIGNMENT} accounts per request`);
+  if (input.changes.length > MAX_CHANGES_PER_REASSIGNMENT)
+    throw invalid(`changes: at most ${MAX_CHANGES_PER_REASSIGNMENT} accounts per request`);
   const seen = new Set<string>();
   for (const c of input.changes) {
     if (seen.has(c.accountId)) throw invalid(`changes: account ${c.accountId} is named twice`);
@@ -78,10 +79,16 @@ async function liveUsageOfLowered(ctx: Ctx, input: ReassignInput): Promise<Map<s
     .filter((x) => x.account && x.change.allocationBytes < x.account.allocation_bytes)
     .filter((x) => !((recorded.get(x.account!.id)?.collected_at ?? '') >= freshSince));
   const live = new Map<string, number>();
-  const settled = await mapSettled(lowered, DOVEADM_CONCURRENCY, (x) => withTimeout(readUsage(ctx.doveadm, x.account!.address), LIVE_USAGE_TIMEOUT_MS, 'quotaGet'));
+  const settled = await mapSettled(lowered, DOVEADM_CONCURRENCY, (x) =>
+    withTimeout(readUsage(ctx.doveadm, x.account!.address), LIVE_USAGE_TIMEOUT_MS, 'quotaGet'),
+  );
   settled.forEach((s, i) => {
     if (s.status === 'fulfilled') live.set(lowered[i]!.account!.id, s.value.usedBytes);
-    else ctx.logger.warn({ err: (s.reason as Error).message, accountId: lowered[i]!.account!.id }, 'live usage unavailable; using the recorded figure');
+    else
+      ctx.logger.warn(
+        { err: (s.reason as Error).message, accountId: lowered[i]!.account!.id },
+        'live usage unavailable; using the recorded figure',
+      );
   });
   return live;
 }
@@ -89,7 +96,8 @@ async function liveUsageOfLowered(ctx: Ctx, input: ReassignInput): Promise<Map<s
 export async function reassignAllocations(ctx: Ctx, input: ReassignInput): Promise<ReassignResult> {
   assertTenantAccess(ctx.actor, input.tenantId, 'tenant', input.tenantId);
   validate(input);
-  if (input.force && !can(ctx.actor, 'quota.force')) throw new AppError('forbidden', `role ${ctx.actor.role} may not force an allocation below usage (quota.force)`);
+  if (input.force && !can(ctx.actor, 'quota.force'))
+    throw new AppError('forbidden', `role ${ctx.actor.role} may not force an allocation below usage (quota.force)`);
   const live = await liveUsageOfLowered(ctx, input);
 
   const { result } = await inTransaction(ctx.db, async ({ trx, afterCommit }) => {
@@ -100,7 +108,10 @@ export async function reassignAllocations(ctx: Ctx, input: ReassignInput): Promi
     // Another tenant's account answers like a missing one.
     if (missing.length) throw notFound('account', missing.join(', '));
     const deleting = ids.filter((id) => accounts.get(id)!.status === 'deleting');
-    if (deleting.length) throw conflict(`account ${deleting.map((id) => accounts.get(id)!.address).join(', ')} is being deleted; its allocation is released when it is purged`);
+    if (deleting.length)
+      throw conflict(
+        `account ${deleting.map((id) => accounts.get(id)!.address).join(', ')} is being deleted; its allocation is released when it is purged`,
+      );
 
     const delta = input.changes.reduce((s, c) => s + c.allocationBytes - accounts.get(c.accountId)!.allocation_bytes, 0);
     if (pool.allocatedBytes + delta > pool.poolBytes) {
@@ -125,21 +136,40 @@ export async function reassignAllocations(ctx: Ctx, input: ReassignInput): Promi
     if (below.length && !input.force) {
       throw new AppError(
         'below_usage',
-        below.map((x) => `${accounts.get(x.c.accountId)!.address} uses ${formatBytes(x.used!)} (${x.used} bytes); an allocation of ${formatBytes(x.c.allocationBytes)} would be below its usage`).join('; '),
-        below.map((x) => ({ accountId: x.c.accountId, address: accounts.get(x.c.accountId)!.address, usedBytes: x.used, requestedBytes: x.c.allocationBytes })),
+        below
+          .map(
+            (x) =>
+              `${accounts.get(x.c.accountId)!.address} uses ${formatBytes(x.used!)} (${x.used} bytes); an allocation of ${formatBytes(x.c.allocationBytes)} would be below its usage`,
+          )
+          .join('; '),
+        below.map((x) => ({
+          accountId: x.c.accountId,
+          address: accounts.get(x.c.accountId)!.address,
+          usedBytes: x.used,
+          requestedBytes: x.c.allocationBytes,
+        })),
       );
     }
 
     const now = nowIso();
     const changes = input.changes.map((c) => {
       const a = accounts.get(c.accountId)!;
-      return { accountId: a.id, address: a.address, beforeBytes: a.allocation_bytes, afterBytes: c.allocationBytes, usedBytes: usedOf(a.id) };
+      return {
+        accountId: a.id,
+        address: a.address,
+        beforeBytes: a.allocation_bytes,
+        afterBytes: c.allocationBytes,
+        usedBytes: usedOf(a.id),
+      };
     });
     const effective = changes.filter((c) => c.beforeBytes !== c.afterBytes);
     const poolAfter: PoolState = { ...pool, allocatedBytes: pool.allocatedBytes + delta, freeBytes: pool.freeBytes - delta };
     const forcedBelowUsage = below.map((x) => accounts.get(x.c.accountId)!.address);
     if (!effective.length) {
-      return { result: { tenantId: input.tenantId, changed: false, changes, forcedBelowUsage: [], pool: poolAfter, auditId: null }, raised: [] as RaisedWarning[] };
+      return {
+        result: { tenantId: input.tenantId, changed: false, changes, forcedBelowUsage: [], pool: poolAfter, auditId: null },
+        raised: [] as RaisedWarning[],
+      };
     }
     for (const c of effective) await repo.setAllocation(trx, c.accountId, c.afterBytes, now);
     const audit = await appendAudit(trx, ctx.actor, {
@@ -173,7 +203,12 @@ export async function reassignAllocations(ctx: Ctx, input: ReassignInput): Promi
         })),
       );
     }
-    afterCommit(() => applyAllocationChanges(ctx, effective.map((c) => c.address)));
+    afterCommit(() =>
+      applyAllocationChanges(
+        ctx,
+        effective.map((c) => c.address),
+      ),
+    );
     afterCommit(() => queueWebhooks(ctx, raised));
     return { result: { tenantId: input.tenantId, changed: true, changes, forcedBelowUsage, pool: poolAfter, auditId: audit.id }, raised };
   });

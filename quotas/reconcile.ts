@@ -46,7 +46,10 @@ interface Measured {
   usedMessages: number;
 }
 
-export async function reconcileUsage(deps: QuotaDeps, opts: { tenantId?: string | undefined; actor?: Actor } = {}): Promise<ReconcileResult> {
+export async function reconcileUsage(
+  deps: QuotaDeps,
+  opts: { tenantId?: string | undefined; actor?: Actor } = {},
+): Promise<ReconcileResult> {
   const actor = opts.actor ?? systemActor('quota.reconcile');
   const result: ReconcileResult = { checked: 0, drifted: [], failed: [] };
   let afterId: string | null = null;
@@ -54,7 +57,10 @@ export async function reconcileUsage(deps: QuotaDeps, opts: { tenantId?: string 
     const batch = await repo.accountsAfter(deps.db, { afterId, limit: COLLECT_BATCH, tenantId: opts.tenantId });
     if (!batch.length) break;
     afterId = batch.at(-1)!.id;
-    const recorded = await repo.usageOf(deps.db, batch.map((a) => a.id));
+    const recorded = await repo.usageOf(
+      deps.db,
+      batch.map((a) => a.id),
+    );
     const settled = await mapSettled(batch, DOVEADM_CONCURRENCY, async (account): Promise<Measured> => {
       const before = await readUsage(deps.doveadm, account.address);
       await deps.doveadm.quotaRecalc(account.address);
@@ -82,11 +88,16 @@ export async function reconcileUsage(deps: QuotaDeps, opts: { tenantId?: string 
         counterDriftBytes: m.usedBytes - m.before,
       };
       // A never-collected account has no record to drift from; its first figures are simply stored.
-      const hasDrift = d.counterDriftBytes !== 0 || (rec !== undefined && (d.recordDriftBytes !== 0 || rec.used_messages !== m.usedMessages));
+      const hasDrift =
+        d.counterDriftBytes !== 0 || (rec !== undefined && (d.recordDriftBytes !== 0 || rec.used_messages !== m.usedMessages));
       if (hasDrift) drifted.push(d);
     }
     // Repair: the recount becomes the record (and a history sample); warnings follow the true figures.
-    await recordUsage(deps, actor, measured.map((m): MeasuredUsage => ({ account: m.account, usedBytes: m.usedBytes, usedMessages: m.usedMessages })));
+    await recordUsage(
+      deps,
+      actor,
+      measured.map((m): MeasuredUsage => ({ account: m.account, usedBytes: m.usedBytes, usedMessages: m.usedMessages })),
+    );
     await reportDrift(deps, actor, drifted, batch);
     result.checked += measured.length;
     result.drifted.push(...drifted);
@@ -110,8 +121,25 @@ async function reportDrift(deps: QuotaDeps, actor: Actor, drifted: AccountDrift[
         action: 'quota.reconciled',
         tenantId,
         target: { type: 'tenant', id: tenantId },
-        before: { accounts: accounts.map((a) => ({ accountId: a.accountId, address: a.address, recordedBytes: a.recordedBytes, recordedMessages: a.recordedMessages, dovecotBytes: a.dovecotBytes })) },
-        after: { accounts: accounts.map((a) => ({ accountId: a.accountId, address: a.address, usedBytes: a.recountBytes, usedMessages: a.recountMessages, recordDriftBytes: a.recordDriftBytes, counterDriftBytes: a.counterDriftBytes })) },
+        before: {
+          accounts: accounts.map((a) => ({
+            accountId: a.accountId,
+            address: a.address,
+            recordedBytes: a.recordedBytes,
+            recordedMessages: a.recordedMessages,
+            dovecotBytes: a.dovecotBytes,
+          })),
+        },
+        after: {
+          accounts: accounts.map((a) => ({
+            accountId: a.accountId,
+            address: a.address,
+            usedBytes: a.recountBytes,
+            usedMessages: a.recountMessages,
+            recordDriftBytes: a.recordDriftBytes,
+            counterDriftBytes: a.counterDriftBytes,
+          })),
+        },
       });
     }
   });

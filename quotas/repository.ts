@@ -70,22 +70,36 @@ function account(r: Record<string, unknown>): AccountAllocationRow {
 
 export async function findTenant(q: Q, tenantId: string): Promise<TenantQuotaRow | null> {
   const r = await q('tenants').where({ id: tenantId }).first('id', 'status', 'pool_bytes', 'default_allocation_bytes');
-  return r ? { id: r.id, status: r.status, pool_bytes: num(r.pool_bytes), default_allocation_bytes: num(r.default_allocation_bytes) } : null;
+  return r
+    ? { id: r.id, status: r.status, pool_bytes: num(r.pool_bytes), default_allocation_bytes: num(r.default_allocation_bytes) }
+    : null;
 }
 
-export async function updatePool(q: Q, tenantId: string, values: { poolBytes: number; defaultAllocationBytes: number }, now: string): Promise<void> {
-  await q('tenants').where({ id: tenantId }).update({ pool_bytes: values.poolBytes, default_allocation_bytes: values.defaultAllocationBytes, updated_at: now });
+export async function updatePool(
+  q: Q,
+  tenantId: string,
+  values: { poolBytes: number; defaultAllocationBytes: number },
+  now: string,
+): Promise<void> {
+  await q('tenants')
+    .where({ id: tenantId })
+    .update({ pool_bytes: values.poolBytes, default_allocation_bytes: values.defaultAllocationBytes, updated_at: now });
 }
 
 export async function allocationTotals(q: Q, tenantId: string): Promise<{ allocatedBytes: number; accounts: number }> {
-  const r = await q('accounts').where({ tenant_id: tenantId }).first(q.raw('coalesce(sum(allocation_bytes), 0) as s'), q.raw('count(*) as n'));
+  const r = await q('accounts')
+    .where({ tenant_id: tenantId })
+    .first(q.raw('coalesce(sum(allocation_bytes), 0) as s'), q.raw('count(*) as n'));
   return { allocatedBytes: num(r?.s), accounts: num(r?.n) };
 }
 
 /** The tenant's accounts among `ids` (others, and other tenants' accounts, are simply absent). */
 export async function findAccounts(q: Q, tenantId: string, ids: string[]): Promise<AccountAllocationRow[]> {
   if (!ids.length) return [];
-  const rows = await q('accounts').where({ tenant_id: tenantId }).whereIn('id', ids).select('id', 'tenant_id', 'address', 'status', 'allocation_bytes');
+  const rows = await q('accounts')
+    .where({ tenant_id: tenantId })
+    .whereIn('id', ids)
+    .select('id', 'tenant_id', 'address', 'status', 'allocation_bytes');
   return rows.map(account);
 }
 
@@ -135,7 +149,10 @@ export async function listAllocations(q: Q, tenantId: string, page: { limit: num
 }
 
 /** Accounts of every tenant (or one), paged by id, for collection and reconciliation. */
-export async function accountsAfter(q: Q, opts: { afterId: string | null; limit: number; tenantId?: string | undefined }): Promise<AccountAllocationRow[]> {
+export async function accountsAfter(
+  q: Q,
+  opts: { afterId: string | null; limit: number; tenantId?: string | undefined },
+): Promise<AccountAllocationRow[]> {
   const query = q('accounts').select('id', 'tenant_id', 'address', 'status', 'allocation_bytes').orderBy('id').limit(opts.limit);
   if (opts.afterId) query.where('id', '>', opts.afterId);
   if (opts.tenantId) query.where({ tenant_id: opts.tenantId });
@@ -161,7 +178,10 @@ export async function usageOf(q: Q, accountIds: string[]): Promise<Map<string, U
   return out;
 }
 
-export async function tenantUsage(q: Q, tenantId: string): Promise<{ usedBytes: number; usedMessages: number; collectedAt: string | null }> {
+export async function tenantUsage(
+  q: Q,
+  tenantId: string,
+): Promise<{ usedBytes: number; usedMessages: number; collectedAt: string | null }> {
   const r = await q('quota_usage')
     .where({ tenant_id: tenantId })
     .first(q.raw('coalesce(sum(used_bytes), 0) as b'), q.raw('coalesce(sum(used_messages), 0) as m'), q.raw('max(collected_at) as at'));
@@ -176,7 +196,10 @@ export async function saveUsage(q: Q, row: Omit<UsageRow, 'warning_level'>): Pro
     .merge(['used_bytes', 'used_messages', 'collected_at', 'tenant_id']);
 }
 
-export async function insertSample(q: Q, row: { account_id: string; tenant_id: string; at: string; used_bytes: number; used_messages: number }): Promise<void> {
+export async function insertSample(
+  q: Q,
+  row: { account_id: string; tenant_id: string; at: string; used_bytes: number; used_messages: number },
+): Promise<void> {
   await q('quota_usage_samples').insert(row);
 }
 
@@ -189,7 +212,11 @@ export async function moveWarningLevel(q: Q, accountId: string, from: number, to
   return Number(n) === 1;
 }
 
-export async function samplesPage(q: Q, accountId: string, opts: { since?: string | undefined; until?: string | undefined; limit: number; cursor?: string | undefined }): Promise<Page<SampleRow>> {
+export async function samplesPage(
+  q: Q,
+  accountId: string,
+  opts: { since?: string | undefined; until?: string | undefined; limit: number; cursor?: string | undefined },
+): Promise<Page<SampleRow>> {
   const query = q('quota_usage_samples').where({ account_id: accountId }).select('id', 'account_id', 'at', 'used_bytes', 'used_messages');
   if (opts.since) query.where('at', '>=', opts.since);
   if (opts.until) query.where('at', '<', opts.until);
@@ -197,7 +224,13 @@ export async function samplesPage(q: Q, accountId: string, opts: { since?: strin
   const page = await paginate<Record<string, unknown>>(query, { limit: opts.limit, cursor: opts.cursor, key: 'id' });
   return {
     nextCursor: page.nextCursor,
-    items: page.items.map((r) => ({ id: num(r.id), account_id: String(r.account_id), at: String(r.at), used_bytes: num(r.used_bytes), used_messages: num(r.used_messages) })),
+    items: page.items.map((r) => ({
+      id: num(r.id),
+      account_id: String(r.account_id),
+      at: String(r.at),
+      used_bytes: num(r.used_bytes),
+      used_messages: num(r.used_messages),
+    })),
   };
 }
 
@@ -210,7 +243,13 @@ export async function samplesSince(q: Q, tenantId: string, since: string, limitP
     .limit(limitPerTenant)
     .select('id', 'account_id', 'at', 'used_bytes', 'used_messages');
   return rows
-    .map((r) => ({ id: num(r.id), account_id: String(r.account_id), at: String(r.at), used_bytes: num(r.used_bytes), used_messages: num(r.used_messages) }))
+    .map((r) => ({
+      id: num(r.id),
+      account_id: String(r.account_id),
+      at: String(r.at),
+      used_bytes: num(r.used_bytes),
+      used_messages: num(r.used_messages),
+    }))
     .reverse();
 }
 
@@ -227,21 +266,51 @@ export async function insertNotification(q: Q, row: Omit<NotificationRow, 'id' |
 
 export async function findNotification(q: Q, id: number): Promise<NotificationRow | null> {
   const r = await q('quota_notifications').where({ id }).first();
-  return r ? ({ ...r, id: num(r.id), threshold: num(r.threshold), used_bytes: num(r.used_bytes), allocation_bytes: num(r.allocation_bytes), webhook_attempts: num(r.webhook_attempts) } as NotificationRow) : null;
+  return r
+    ? ({
+        ...r,
+        id: num(r.id),
+        threshold: num(r.threshold),
+        used_bytes: num(r.used_bytes),
+        allocation_bytes: num(r.allocation_bytes),
+        webhook_attempts: num(r.webhook_attempts),
+      } as NotificationRow)
+    : null;
 }
 
 export async function markWebhook(q: Q, id: number, values: { status: string; error?: string | null }): Promise<void> {
   await q('quota_notifications')
     .where({ id })
-    .update({ webhook_status: values.status, webhook_error: values.error?.slice(0, 300) ?? null, webhook_attempts: q.raw('webhook_attempts + 1') });
+    .update({
+      webhook_status: values.status,
+      webhook_error: values.error?.slice(0, 300) ?? null,
+      webhook_attempts: q.raw('webhook_attempts + 1'),
+    });
 }
 
 /** Newest first, keyset on id. */
-export async function listNotifications(q: Q, tenantId: string, page: { limit: number; cursor?: string | undefined; accountId?: string | undefined }): Promise<Page<NotificationRow>> {
-  const query = q('quota_notifications').where({ tenant_id: tenantId }).orderBy('id', 'desc').limit(page.limit + 1);
+export async function listNotifications(
+  q: Q,
+  tenantId: string,
+  page: { limit: number; cursor?: string | undefined; accountId?: string | undefined },
+): Promise<Page<NotificationRow>> {
+  const query = q('quota_notifications')
+    .where({ tenant_id: tenantId })
+    .orderBy('id', 'desc')
+    .limit(page.limit + 1);
   if (page.accountId) query.where({ account_id: page.accountId });
   if (page.cursor) query.where('id', '<', Number(Buffer.from(page.cursor, 'base64url').toString('utf8')));
-  const rows = (await query).map((r) => ({ ...r, id: num(r.id), threshold: num(r.threshold), used_bytes: num(r.used_bytes), allocation_bytes: num(r.allocation_bytes), webhook_attempts: num(r.webhook_attempts) }) as NotificationRow);
+  const rows = (await query).map(
+    (r) =>
+      ({
+        ...r,
+        id: num(r.id),
+        threshold: num(r.threshold),
+        used_bytes: num(r.used_bytes),
+        allocation_bytes: num(r.allocation_bytes),
+        webhook_attempts: num(r.webhook_attempts),
+      }) as NotificationRow,
+  );
   const more = rows.length > page.limit;
   const items = more ? rows.slice(0, page.limit) : rows;
   return { items, nextCursor: more ? Buffer.from(String(items.at(-1)!.id), 'utf8').toString('base64url') : null };
@@ -253,5 +322,8 @@ export async function webhookUrlOf(q: Q, tenantId: string): Promise<string | nul
 }
 
 export async function saveWebhookUrl(q: Q, tenantId: string, url: string | null, now: string): Promise<void> {
-  await q('quota_settings').insert({ tenant_id: tenantId, webhook_url: url, updated_at: now }).onConflict('tenant_id').merge(['webhook_url', 'updated_at']);
+  await q('quota_settings')
+    .insert({ tenant_id: tenantId, webhook_url: url, updated_at: now })
+    .onConflict('tenant_id')
+    .merge(['webhook_url', 'updated_at']);
 }

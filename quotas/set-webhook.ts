@@ -24,7 +24,10 @@ export function checkWebhookUrl(url: string): string {
   return u.toString();
 }
 
-export async function setWebhook(ctx: Ctx, input: { tenantId: string; url: string | null }): Promise<{ tenantId: string; url: string | null }> {
+export async function setWebhook(
+  ctx: Ctx,
+  input: { tenantId: string; url: string | null },
+): Promise<{ tenantId: string; url: string | null }> {
   assertTenantAccess(ctx.actor, input.tenantId, 'tenant', input.tenantId);
   const url = input.url === null ? null : checkWebhookUrl(input.url);
   return inTransaction(ctx.db, async ({ trx }) => {
@@ -32,7 +35,13 @@ export async function setWebhook(ctx: Ctx, input: { tenantId: string; url: strin
     const before = await repo.webhookUrlOf(trx, input.tenantId);
     if (before !== url) {
       await repo.saveWebhookUrl(trx, input.tenantId, url, nowIso());
-      await appendAudit(trx, ctx.actor, { action: 'quota.webhook.changed', tenantId: input.tenantId, target: { type: 'tenant', id: input.tenantId }, before: { url: before }, after: { url } });
+      await appendAudit(trx, ctx.actor, {
+        action: 'quota.webhook.changed',
+        tenantId: input.tenantId,
+        target: { type: 'tenant', id: input.tenantId },
+        before: { url: before },
+        after: { url },
+      });
     }
     return { tenantId: input.tenantId, url };
   });

@@ -13,7 +13,14 @@ export interface UsageSample {
 
 export async function usageHistory(
   ctx: Pick<Ctx, 'db' | 'actor'>,
-  input: { tenantId: string; accountId: string; since?: string | undefined; until?: string | undefined; limit: number; cursor?: string | undefined },
+  input: {
+    tenantId: string;
+    accountId: string;
+    since?: string | undefined;
+    until?: string | undefined;
+    limit: number;
+    cursor?: string | undefined;
+  },
 ): Promise<Page<UsageSample> & { accountId: string; address: string; allocationBytes: number }> {
   assertTenantAccess(ctx.actor, input.tenantId, 'tenant', input.tenantId);
   const [account] = await repo.findAccounts(ctx.db, input.tenantId, [input.accountId]);

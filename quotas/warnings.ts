@@ -46,7 +46,15 @@ export interface RaisedWarning {
 export async function evaluateWarnings(
   trx: Knex.Transaction,
   actor: Actor,
-  input: { tenantId: string; accountId: string; address: string; usedBytes: number; allocationBytes: number; currentLevel: number; webhookUrl: string | null },
+  input: {
+    tenantId: string;
+    accountId: string;
+    address: string;
+    usedBytes: number;
+    allocationBytes: number;
+    currentLevel: number;
+    webhookUrl: string | null;
+  },
 ): Promise<RaisedWarning[]> {
   const to = warningLevel(input.usedBytes, input.allocationBytes);
   if (to === input.currentLevel) return [];
@@ -72,7 +80,16 @@ export async function evaluateWarnings(
       target: { type: 'account', id: input.accountId },
       after: { threshold, usedBytes: input.usedBytes, allocationBytes: input.allocationBytes, notificationId },
     });
-    raised.push({ notificationId, tenantId: input.tenantId, accountId: input.accountId, address: input.address, threshold, usedBytes: input.usedBytes, allocationBytes: input.allocationBytes, webhook: !!input.webhookUrl });
+    raised.push({
+      notificationId,
+      tenantId: input.tenantId,
+      accountId: input.accountId,
+      address: input.address,
+      threshold,
+      usedBytes: input.usedBytes,
+      allocationBytes: input.allocationBytes,
+      webhook: !!input.webhookUrl,
+    });
   }
   return raised;
 }

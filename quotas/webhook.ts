@@ -20,7 +20,11 @@ export interface WebhookBody {
   createdAt: string;
 }
 
-export async function deliverWebhook(deps: Pick<Services, 'db' | 'logger'>, notificationId: number, opts: { lastAttempt?: boolean } = {}): Promise<JobOutcome> {
+export async function deliverWebhook(
+  deps: Pick<Services, 'db' | 'logger'>,
+  notificationId: number,
+  opts: { lastAttempt?: boolean } = {},
+): Promise<JobOutcome> {
   const n = await repo.findNotification(deps.db, notificationId);
   if (!n) return { status: 'skipped', detail: 'notification gone' };
   const url = await repo.webhookUrlOf(deps.db, n.tenant_id);

@@ -70,8 +70,12 @@ export function registerQuotaCommands(program: Command): void {
         const result = await reassignAllocations(ctx, { tenantId: tenant.id, changes: resolved, force: o.force });
         output(o, result, (r: ReassignResult) => [
           ...r.changes.map((c) => `${c.address}\t${formatBytes(c.beforeBytes)} -> ${formatBytes(c.afterBytes)}`),
-          r.changed ? `pool: ${formatBytes(r.pool.allocatedBytes)} of ${formatBytes(r.pool.poolBytes)} allocated, ${formatBytes(r.pool.freeBytes)} free` : 'nothing changed',
-          ...(r.forcedBelowUsage.length ? [`forced below usage (no new mail until under the allocation): ${r.forcedBelowUsage.join(', ')}`] : []),
+          r.changed
+            ? `pool: ${formatBytes(r.pool.allocatedBytes)} of ${formatBytes(r.pool.poolBytes)} allocated, ${formatBytes(r.pool.freeBytes)} free`
+            : 'nothing changed',
+          ...(r.forcedBelowUsage.length
+            ? [`forced below usage (no new mail until under the allocation): ${r.forcedBelowUsage.join(', ')}`]
+            : []),
         ]);
       }),
     );
@@ -83,9 +87,16 @@ export function registerQuotaCommands(program: Command): void {
     .action((t: string, size: string, o: { defaultAllocation?: number } & OutputOptions) =>
       withCtx(async (ctx) => {
         const tenant = await resolveTenant(ctx, t);
-        const result = await changePool(ctx, { tenantId: tenant.id, poolBytes: parseBytes(size), defaultAllocationBytes: o.defaultAllocation });
-        output(o, result, (r: ChangePoolResult) =>
-          `${r.changed ? 'pool changed' : 'unchanged'}: ${formatBytes(r.pool.poolBytes)}, ${formatBytes(r.pool.allocatedBytes)} allocated, ${formatBytes(r.pool.freeBytes)} free; default allocation ${formatBytes(r.defaultAllocationBytes)}`,
+        const result = await changePool(ctx, {
+          tenantId: tenant.id,
+          poolBytes: parseBytes(size),
+          defaultAllocationBytes: o.defaultAllocation,
+        });
+        output(
+          o,
+          result,
+          (r: ChangePoolResult) =>
+            `${r.changed ? 'pool changed' : 'unchanged'}: ${formatBytes(r.pool.poolBytes)}, ${formatBytes(r.pool.allocatedBytes)} allocated, ${formatBytes(r.pool.freeBytes)} free; default allocation ${formatBytes(r.defaultAllocationBytes)}`,
         );
       }),
     );

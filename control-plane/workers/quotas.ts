@@ -7,11 +7,14 @@ import { deliverWebhook } from '../../quotas/webhook';
 import { COLLECT_EVERY_MS, RECONCILE_EVERY_MS } from '../../quotas/limits';
 
 /** The quotas module's job handlers (queue `quotas`): three-line adapters over quotas/. */
-export function quotaJobHandlers(services: Services): JobHandler<any>[] { // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function quotaJobHandlers(services: Services): JobHandler<any>[] {
   return [
     handler(collectUsageJob, async (p) => ({ status: 'done', detail: await collectUsage(services, p) })),
     handler(reconcileJob, async (p) => ({ status: 'done', detail: await reconcileUsage(services, p) })),
-    handler(webhookJob, (p, job) => deliverWebhook(services, p.notificationId, { lastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) })),
+    handler(webhookJob, (p, job) =>
+      deliverWebhook(services, p.notificationId, { lastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) }),
+    ),
   ];
 }
 

@@ -37,9 +37,14 @@ describe(`quotas API (${testConfig().db.client})`, () => {
       ],
     });
     expect(r.status).toBe(422);
-    expect(r.body.error).toMatchObject({ code: 'pool_exceeded', details: { poolBytes: 10 * MiB, allocatedBytes: 8 * MiB, freeBytes: 2 * MiB, requestedIncreaseBytes: 2 * MiB + 1 } });
+    expect(r.body.error).toMatchObject({
+      code: 'pool_exceeded',
+      details: { poolBytes: 10 * MiB, allocatedBytes: 8 * MiB, freeBytes: 2 * MiB, requestedIncreaseBytes: 2 * MiB + 1 },
+    });
     expect(r.body.error.message).toMatch(/only 2 MiB of 10 MiB are free/);
-    expect((await db('accounts').whereIn('id', [a.accountId, b.accountId]).orderBy('allocation_bytes')).map((x) => Number(x.allocation_bytes))).toEqual([4 * MiB, 4 * MiB]);
+    expect(
+      (await db('accounts').whereIn('id', [a.accountId, b.accountId]).orderBy('allocation_bytes')).map((x) => Number(x.allocation_bytes)),
+    ).toEqual([4 * MiB, 4 * MiB]);
 
     // Moving space from one account to another fits exactly.
     const move = await api(server.url, admin, 'POST', `${base}/reassignments`, {
@@ -63,9 +68,20 @@ describe(`quotas API (${testConfig().db.client})`, () => {
       expect(r.status).toBe(400);
       expect(r.body.error.code).toBe('validation_failed');
     }
-    expect((await api(server.url, admin, 'POST', `${base}/reassignments`, { changes: [{ accountId: a.accountId, allocationBytes: 1, unlimited: true }] })).status).toBe(400);
+    expect(
+      (
+        await api(server.url, admin, 'POST', `${base}/reassignments`, {
+          changes: [{ accountId: a.accountId, allocationBytes: 1, unlimited: true }],
+        })
+      ).status,
+    ).toBe(400);
     expect((await api(server.url, admin, 'POST', `${base}/reassignments`, { changes: [] })).status).toBe(400);
-    const twice = await api(server.url, admin, 'POST', `${base}/reassignments`, { changes: [{ accountId: a.accountId, allocationBytes: 1 }, { accountId: a.accountId, allocationBytes: 2 }] });
+    const twice = await api(server.url, admin, 'POST', `${base}/reassignments`, {
+      changes: [
+        { accountId: a.accountId, allocationBytes: 1 },
+        { accountId: a.accountId, allocationBytes: 2 },
+      ],
+    });
     expect(twice.status).toBe(400);
     expect(twice.body.error.message).toMatch(/named twice/);
   });
@@ -75,15 +91,30 @@ describe(`quotas API (${testConfig().db.client})`, () => {
     const two = await setup();
     // another tenant's pool, or another tenant's account in my request: 404 like a missing one
     expect((await api(server.url, one.admin, 'GET', two.base)).status).toBe(404);
-    const foreign = await api(server.url, one.admin, 'POST', `${one.base}/reassignments`, { changes: [{ accountId: two.a.accountId, allocationBytes: MiB }] });
+    const foreign = await api(server.url, one.admin, 'POST', `${one.base}/reassignments`, {
+      changes: [{ accountId: two.a.accountId, allocationBytes: MiB }],
+    });
     expect(foreign.status).toBe(404);
     // tenant admins may not force below usage, nor change the pool
-    expect((await api(server.url, one.admin, 'POST', `${one.base}/reassignments`, { changes: [{ accountId: one.a.accountId, allocationBytes: MiB }], force: true })).status).toBe(403);
+    expect(
+      (
+        await api(server.url, one.admin, 'POST', `${one.base}/reassignments`, {
+          changes: [{ accountId: one.a.accountId, allocationBytes: MiB }],
+          force: true,
+        })
+      ).status,
+    ).toBe(403);
     expect((await api(server.url, one.admin, 'PUT', `${one.base}/pool`, { poolBytes: 20 * MiB })).status).toBe(403);
     // support staff may look (and is audited for it) but not change
     const support = await createToken(db, 'support', null);
     expect((await api(server.url, support, 'GET', one.base)).status).toBe(200);
-    expect((await api(server.url, support, 'POST', `${one.base}/reassignments`, { changes: [{ accountId: one.a.accountId, allocationBytes: MiB }] })).status).toBe(403);
+    expect(
+      (
+        await api(server.url, support, 'POST', `${one.base}/reassignments`, {
+          changes: [{ accountId: one.a.accountId, allocationBytes: MiB }],
+        })
+      ).status,
+    ).toBe(403);
     expect((await api(server.url, 'pwk_nonsense', 'GET', one.base)).status).toBe(401);
   });
 
@@ -94,10 +125,16 @@ describe(`quotas API (${testConfig().db.client})`, () => {
     expect(down.body.error).toMatchObject({ code: 'pool_exceeded', details: { allocatedBytes: 8 * MiB, requestedPoolBytes: 7 * MiB } });
     expect(down.body.error.message).toMatch(/have 8 MiB allocated/);
     const ok = await api(server.url, operator, 'PUT', `${base}/pool`, { poolBytes: 8 * MiB, defaultAllocationBytes: MiB });
-    expect(ok.body).toEqual({ pool: { tenantId: tenant.tenantId, poolBytes: 8 * MiB, allocatedBytes: 8 * MiB, freeBytes: 0 }, defaultAllocationBytes: MiB, changed: true });
+    expect(ok.body).toEqual({
+      pool: { tenantId: tenant.tenantId, poolBytes: 8 * MiB, allocatedBytes: 8 * MiB, freeBytes: 0 },
+      defaultAllocationBytes: MiB,
+      changed: true,
+    });
     const up = await api(server.url, operator, 'PUT', `${base}/pool`, { poolBytes: 20 * MiB });
     expect(up.body.pool.freeBytes).toBe(12 * MiB);
-    expect((await api(server.url, operator, 'PUT', `${base}/pool`, { poolBytes: 20 * MiB, defaultAllocationBytes: 21 * MiB })).status).toBe(400);
+    expect((await api(server.url, operator, 'PUT', `${base}/pool`, { poolBytes: 20 * MiB, defaultAllocationBytes: 21 * MiB })).status).toBe(
+      400,
+    );
     const audit = await db('audit_log').where({ tenant_id: tenant.tenantId, action: 'quota.pool.changed' }).orderBy('id');
     expect(audit.map((e) => JSON.parse(e.after).poolBytes)).toEqual([8 * MiB, 20 * MiB]);
   });
@@ -136,7 +173,15 @@ describe(`quotas API (${testConfig().db.client})`, () => {
     ]);
 
     const pool = await api(server.url, admin, 'GET', base);
-    expect(pool.body).toMatchObject({ poolBytes: 10 * MiB, allocatedBytes: 8 * MiB, freeBytes: 2 * MiB, usedBytes: 3 * MiB, usedMessages: 49, accounts: 2, collectedAt: last });
+    expect(pool.body).toMatchObject({
+      poolBytes: 10 * MiB,
+      allocatedBytes: 8 * MiB,
+      freeBytes: 2 * MiB,
+      usedBytes: 3 * MiB,
+      usedMessages: 49,
+      accounts: 2,
+      collectedAt: last,
+    });
     // the pool grows 1 MiB a day from 3 MiB: 7 days to 10 MiB
     expect(pool.body.forecast.bytesPerDay).toBeCloseTo(MiB, -2);
     expect(Math.abs(Date.parse(pool.body.forecast.fullAt) - (Date.parse(last) + 7 * 86_400_000))).toBeLessThan(60_000);

@@ -62,7 +62,10 @@ describe(`concurrent reassignments (${testConfig().db.client})`, () => {
     const sum = rows.reduce((s, r) => s + Number(r.allocation_bytes), 0);
     expect(sum).toBeLessThanOrEqual(POOL);
 
-    const audit = await db('audit_log').where({ tenant_id: tenant.tenantId, action: 'quota.reassigned' }).orderBy('id').select('id', 'before', 'after');
+    const audit = await db('audit_log')
+      .where({ tenant_id: tenant.tenantId, action: 'quota.reassigned' })
+      .orderBy('id')
+      .select('id', 'before', 'after');
     expect(audit.length).toBe(accepted.length);
     expect(audit.map((a) => Number(a.id)).sort((x, y) => x - y)).toEqual([...accepted].sort((x, y) => x - y));
 

@@ -22,7 +22,8 @@ describe(`quota enforcement in the mail path (${testConfig().db.client})`, () =>
     await db.destroy();
   });
 
-  const login = (a: { address: string; password: string }) => connectPlatformImap(testConfig().dovecot, { user: a.address, password: a.password });
+  const login = (a: { address: string; password: string }) =>
+    connectPlatformImap(testConfig().dovecot, { user: a.address, password: a.password });
 
   it('refuses an APPEND over the allocation, refuses lowering below usage, and takes the APPEND within seconds after the tenant admin raises it', async () => {
     const tenant = await createTestTenant(db, { poolBytes: 10 * 1024 * KiB });
@@ -42,7 +43,9 @@ describe(`quota enforcement in the mail path (${testConfig().db.client})`, () =>
     expect(refused?.serverResponseCode).toBe('OVERQUOTA');
 
     // Lowering below the 40 KiB in the mailbox is refused, and the answer names the usage.
-    const lower = await api(server.url, token, 'POST', `/tenants/${tenant.tenantId}/quota/reassignments`, { changes: [{ accountId: alice.accountId, allocationBytes: 20 * KiB }] });
+    const lower = await api(server.url, token, 'POST', `/tenants/${tenant.tenantId}/quota/reassignments`, {
+      changes: [{ accountId: alice.accountId, allocationBytes: 20 * KiB }],
+    });
     expect(lower.status).toBe(422);
     expect(lower.body.error.code).toBe('below_usage');
     expect(lower.body.error.message).toMatch(new RegExp(`${alice.address} uses (39|40)(\\.\\d)? KiB`));
@@ -88,7 +91,9 @@ describe(`quota enforcement in the mail path (${testConfig().db.client})`, () =>
     expect(fits.accepted).toEqual([carol.address]);
 
     // An operator forces the allocation below usage: the account is full and takes nothing more.
-    await db('accounts').where({ id: carol.accountId }).update({ allocation_bytes: 10 * KiB });
+    await db('accounts')
+      .where({ id: carol.accountId })
+      .update({ allocation_bytes: 10 * KiB });
     const full = await deliverLmtp(dovecot, { from: 'sender@example.test', to: [carol.address] }, messageOf(1 * KiB));
     expect(full.accepted).toEqual([]);
     expect(full.rejected[0]).toMatchObject({ code: 552 });

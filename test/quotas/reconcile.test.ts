@@ -45,7 +45,9 @@ describe(`usage reconciliation (${testConfig().db.client})`, () => {
     fs.writeFileSync(file, messageOf(30 * KiB, 'behind dovecot'));
     fs.chownSync(file, MAIL_UID, MAIL_UID);
     // Drift 2: the record edited by hand.
-    await db('quota_usage').where({ account_id: acct.accountId }).update({ used_bytes: 1 * KiB, used_messages: 0 });
+    await db('quota_usage')
+      .where({ account_id: acct.accountId })
+      .update({ used_bytes: 1 * KiB, used_messages: 0 });
 
     const res = await api(server.url, operator, 'POST', `${base}/reconcile`);
     expect(res.status).toBe(200);
@@ -61,7 +63,11 @@ describe(`usage reconciliation (${testConfig().db.client})`, () => {
     expect(Number(repaired.used_messages)).toBe(2);
     const audit = await db('audit_log').where({ tenant_id: tenant.tenantId, action: 'quota.reconciled' });
     expect(audit).toHaveLength(1);
-    expect(JSON.parse(audit[0].after).accounts[0]).toMatchObject({ accountId: acct.accountId, usedBytes: drift.recountBytes, recordDriftBytes: drift.recordDriftBytes });
+    expect(JSON.parse(audit[0].after).accounts[0]).toMatchObject({
+      accountId: acct.accountId,
+      usedBytes: drift.recountBytes,
+      recordDriftBytes: drift.recordDriftBytes,
+    });
     expect(JSON.parse(audit[0].before).accounts[0]).toMatchObject({ recordedBytes: 1 * KiB });
 
     // Nothing left to repair.

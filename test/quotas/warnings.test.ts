@@ -26,7 +26,12 @@ describe(`quota warnings (${testConfig().db.client})`, () => {
   beforeAll(async () => {
     db = testDb();
     server = await startApi();
-    worker = startWorker({ redisUrl: testConfig().redisUrl, queue: 'quotas', handlers: quotaJobHandlers(server.services), logger: server.services.logger });
+    worker = startWorker({
+      redisUrl: testConfig().redisUrl,
+      queue: 'quotas',
+      handlers: quotaJobHandlers(server.services),
+      logger: server.services.logger,
+    });
     // A tenant's webhook receiver on 127.0.0.1: its very first answer is a 500, so a retry is needed.
     hook = http.createServer((req, res) => {
       let data = '';
@@ -63,7 +68,10 @@ describe(`quota warnings (${testConfig().db.client})`, () => {
 
     expect((await api(server.url, admin, 'PUT', `${base}/webhook`, { url: 'ftp://127.0.0.1/x' })).status).toBe(400);
     const hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/quota-events`;
-    expect((await api(server.url, admin, 'PUT', `${base}/webhook`, { url: hookUrl })).body).toEqual({ tenantId: tenant.tenantId, url: hookUrl });
+    expect((await api(server.url, admin, 'PUT', `${base}/webhook`, { url: hookUrl })).body).toEqual({
+      tenantId: tenant.tenantId,
+      url: hookUrl,
+    });
 
     const collect = () => collectUsage(server.services, { tenantId: tenant.tenantId });
     const thresholds = async () =>
@@ -80,7 +88,10 @@ describe(`quota warnings (${testConfig().db.client})`, () => {
     expect(await thresholds()).toEqual([80, 95]);
 
     // An operator forces the allocation below usage: 100 % is crossed by the allocation change itself.
-    const forced = await api(server.url, operator, 'POST', `${base}/reassignments`, { changes: [{ accountId: acct.accountId, allocationBytes: 90 * KiB }], force: true });
+    const forced = await api(server.url, operator, 'POST', `${base}/reassignments`, {
+      changes: [{ accountId: acct.accountId, allocationBytes: 90 * KiB }],
+      force: true,
+    });
     expect(forced.status).toBe(200);
     expect(forced.body.forcedBelowUsage).toEqual([acct.address]);
     expect(await thresholds()).toEqual([80, 95, 100]);
@@ -103,10 +114,18 @@ describe(`quota warnings (${testConfig().db.client})`, () => {
     expect(audit.map((a) => JSON.parse(a.after).threshold)).toEqual([80, 95, 100, 80]);
 
     // Every notification reached the webhook exactly once with a 2xx, the first after a retry.
-    const notifications = (await api(server.url, admin, 'GET', `${base}/notifications`)).body.items as Array<{ id: number; webhookStatus: string }>;
+    const notifications = (await api(server.url, admin, 'GET', `${base}/notifications`)).body.items as Array<{
+      id: number;
+      webhookStatus: string;
+    }>;
     await eventually(async () => received.filter((r) => r.status === 204).length === 4, 30_000);
     expect(received[0]!.status).toBe(500);
-    expect(received.filter((r) => r.status === 204).map((r) => r.body.id).sort()).toEqual(notifications.map((n) => n.id).sort());
+    expect(
+      received
+        .filter((r) => r.status === 204)
+        .map((r) => r.body.id)
+        .sort(),
+    ).toEqual(notifications.map((n) => n.id).sort());
     expect(received.every((r) => r.body.event === 'quota.warning' && r.body.address === acct.address)).toBe(true);
     await eventually(async () => {
       const items = (await api(server.url, admin, 'GET', `${base}/notifications`)).body.items as Array<{ webhookStatus: string }>;

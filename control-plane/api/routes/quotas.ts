@@ -48,14 +48,25 @@ const Allocation = z.object({
   warningLevel: z.number(),
 });
 const ReassignBody = z.strictObject({
-  changes: z.array(z.strictObject({ accountId: z.uuid(), allocationBytes: bytes })).min(1).max(MAX_CHANGES_PER_REASSIGNMENT),
+  changes: z
+    .array(z.strictObject({ accountId: z.uuid(), allocationBytes: bytes }))
+    .min(1)
+    .max(MAX_CHANGES_PER_REASSIGNMENT),
   /** operators only (quota.force): allow allocations below current usage */
   force: z.boolean().optional(),
 });
 const ReassignResult = z.object({
   tenantId: z.string(),
   changed: z.boolean(),
-  changes: z.array(z.object({ accountId: z.string(), address: z.string(), beforeBytes: z.number(), afterBytes: z.number(), usedBytes: z.number().nullable() })),
+  changes: z.array(
+    z.object({
+      accountId: z.string(),
+      address: z.string(),
+      beforeBytes: z.number(),
+      afterBytes: z.number(),
+      usedBytes: z.number().nullable(),
+    }),
+  ),
   forcedBelowUsage: z.array(z.string()),
   pool: PoolState,
   auditId: z.number().nullable(),
@@ -87,14 +98,24 @@ const Notification = z.object({
   createdAt: z.string(),
   webhookStatus: z.string(),
 });
-const WebhookBody = z.strictObject({ url: z.url({ protocol: /^https?$/ }).max(MAX_WEBHOOK_URL_LENGTH).nullable() });
+const WebhookBody = z.strictObject({
+  url: z
+    .url({ protocol: /^https?$/ })
+    .max(MAX_WEBHOOK_URL_LENGTH)
+    .nullable(),
+});
 const Webhook = z.object({ tenantId: z.string(), url: z.string().nullable() });
 const Reconciled = z.object({
   checked: z.number(),
   drifted: z.array(z.record(z.string(), z.unknown())),
   failed: z.array(z.object({ accountId: z.string(), address: z.string(), error: z.string() })),
 });
-const Collected = z.object({ accounts: z.number(), failed: z.array(z.record(z.string(), z.unknown())), warnings: z.number(), pruned: z.number() });
+const Collected = z.object({
+  accounts: z.number(),
+  failed: z.array(z.record(z.string(), z.unknown())),
+  warnings: z.number(),
+  pruned: z.number(),
+});
 
 export const quotaRoutes = [
   route({
