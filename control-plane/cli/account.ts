@@ -38,12 +38,28 @@ export function registerAccountCommands(program: Command): void {
     .option('--suspended', 'create it suspended')
     .option('--password-file <file>', "file whose first line is the password ('-' for stdin)")
     .option('--json', 'JSON output')
-    .action((address: string, o: { tenant?: string; displayName?: string; allocation?: number; suspended?: boolean; passwordFile?: string } & OutputOptions) =>
-      withCtx(async (ctx) => {
-        const tenantId = o.tenant ? (await resolveTenant(ctx, o.tenant)).id : (await resolveDomainByName(ctx, parseAddress(address).domain)).tenantId;
-        const password = await readPassword(o);
-        output(o, await createAccount(ctx, tenantId, { address, password, displayName: o.displayName, allocationBytes: o.allocation, status: o.suspended ? 'suspended' : 'active' }), accountLine);
-      }),
+    .action(
+      (
+        address: string,
+        o: { tenant?: string; displayName?: string; allocation?: number; suspended?: boolean; passwordFile?: string } & OutputOptions,
+      ) =>
+        withCtx(async (ctx) => {
+          const tenantId = o.tenant
+            ? (await resolveTenant(ctx, o.tenant)).id
+            : (await resolveDomainByName(ctx, parseAddress(address).domain)).tenantId;
+          const password = await readPassword(o);
+          output(
+            o,
+            await createAccount(ctx, tenantId, {
+              address,
+              password,
+              displayName: o.displayName,
+              allocationBytes: o.allocation,
+              status: o.suspended ? 'suspended' : 'active',
+            }),
+            accountLine,
+          );
+        }),
     );
   account
     .command('list <tenant>')
@@ -54,13 +70,23 @@ export function registerAccountCommands(program: Command): void {
     .option('--limit <n>', 'page size', intOption('--limit'), 100)
     .option('--cursor <cursor>', 'next page')
     .option('--json', 'JSON output')
-    .action((t: string, o: { status?: 'active' | 'suspended' | 'deleting'; domain?: string; search?: string; limit: number; cursor?: string } & OutputOptions) =>
-      withCtx(async (ctx) =>
-        output(o, await listAccounts(ctx, (await resolveTenant(ctx, t)).id, o), (p: { items: A[]; nextCursor: string | null }) => [
-          ...p.items.map(accountLine),
-          ...(p.nextCursor ? [`(more: --cursor ${p.nextCursor})`] : []),
-        ]),
-      ),
+    .action(
+      (
+        t: string,
+        o: {
+          status?: 'active' | 'suspended' | 'deleting';
+          domain?: string;
+          search?: string;
+          limit: number;
+          cursor?: string;
+        } & OutputOptions,
+      ) =>
+        withCtx(async (ctx) =>
+          output(o, await listAccounts(ctx, (await resolveTenant(ctx, t)).id, o), (p: { items: A[]; nextCursor: string | null }) => [
+            ...p.items.map(accountLine),
+            ...(p.nextCursor ? [`(more: --cursor ${p.nextCursor})`] : []),
+          ]),
+        ),
     );
   account
     .command('show <account>')
@@ -142,7 +168,9 @@ export function registerAccountCommands(program: Command): void {
       withCtx(async (ctx) => {
         const tenantId = (await resolveTenant(ctx, t)).id;
         const accountId = o.account ? (await resolveAccount(ctx, o.account)).id : undefined;
-        output(o, await listAliases(ctx, tenantId, { accountId, limit: o.limit, cursor: o.cursor }), (p: { items: L[] }) => p.items.map(aliasLine));
+        output(o, await listAliases(ctx, tenantId, { accountId, limit: o.limit, cursor: o.cursor }), (p: { items: L[] }) =>
+          p.items.map(aliasLine),
+        );
       }),
     );
 }

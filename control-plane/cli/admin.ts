@@ -54,7 +54,11 @@ export function registerAdminCommands(program: Command): void {
       withCtx(async (ctx) => {
         const tenantId = o.tenant ? (await resolveTenant(ctx, o.tenant)).id : null;
         const r = await createApiToken(ctx, { name: o.name, role: o.role, tenantId, expiresInDays: o.expiresInDays });
-        output(o, r, () => [`token ${r.token.id} (${r.token.role}${r.token.tenantId ? `, tenant ${r.token.tenantId}` : ''})`, r.secret, '(the secret is shown only now)']);
+        output(o, r, () => [
+          `token ${r.token.id} (${r.token.role}${r.token.tenantId ? `, tenant ${r.token.tenantId}` : ''})`,
+          r.secret,
+          '(the secret is shown only now)',
+        ]);
       }),
     );
 
@@ -66,7 +70,11 @@ export function registerAdminCommands(program: Command): void {
     .action((o: OutputOptions) =>
       withCtx(async (ctx) => {
         const v = await verifyAudit(ctx);
-        output(o, v, () => (v.ok ? `audit log intact: ${v.checked} entries` : [`audit log BROKEN (${v.checked} entries checked):`, ...v.problems.map((p) => `  entry ${p.id}: ${p.problem}`)]));
+        output(o, v, () =>
+          v.ok
+            ? `audit log intact: ${v.checked} entries`
+            : [`audit log BROKEN (${v.checked} entries checked):`, ...v.problems.map((p) => `  entry ${p.id}: ${p.problem}`)],
+        );
         if (!v.ok) process.exitCode = 1;
       }),
     );

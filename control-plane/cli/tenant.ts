@@ -12,7 +12,8 @@ import { intOption, output, parseBytes, withCtx, type OutputOptions } from './ru
 
 type T = z.infer<typeof Tenant>;
 type D = z.infer<typeof Domain>;
-const tenantLine = (t: T) => `${t.slug}\t${t.id}\t${t.status}\t${t.name}\tpool ${formatBytes(t.poolBytes)}, default ${formatBytes(t.defaultAllocationBytes)}`;
+const tenantLine = (t: T) =>
+  `${t.slug}\t${t.id}\t${t.status}\t${t.name}\tpool ${formatBytes(t.poolBytes)}, default ${formatBytes(t.defaultAllocationBytes)}`;
 const domainLine = (d: D) => `${d.name}\t${d.id}\t${d.status}${d.unicodeName !== d.name ? `\t(${d.unicodeName})` : ''}`;
 
 /** `postwerk tenant …` and `postwerk domain …` */
@@ -27,7 +28,13 @@ export function registerTenantCommands(program: Command): void {
     .option('--default-allocation <size>', 'allocation of new accounts (e.g. 1GiB)', parseBytes)
     .option('--json', 'JSON output')
     .action((o: { slug: string; name: string; pool?: number; defaultAllocation?: number } & OutputOptions) =>
-      withCtx(async (ctx) => output(o, await createTenant(ctx, { slug: o.slug, name: o.name, poolBytes: o.pool, defaultAllocationBytes: o.defaultAllocation }), tenantLine)),
+      withCtx(async (ctx) =>
+        output(
+          o,
+          await createTenant(ctx, { slug: o.slug, name: o.name, poolBytes: o.pool, defaultAllocationBytes: o.defaultAllocation }),
+          tenantLine,
+        ),
+      ),
     );
   tenant
     .command('list')
@@ -38,7 +45,12 @@ export function registerTenantCommands(program: Command): void {
     .option('--cursor <cursor>', 'next page')
     .option('--json', 'JSON output')
     .action((o: { status?: string; search?: string; limit: number; cursor?: string } & OutputOptions) =>
-      withCtx(async (ctx) => output(o, await listTenants(ctx, o), (p: { items: T[]; nextCursor: string | null }) => [...p.items.map(tenantLine), ...(p.nextCursor ? [`(more: --cursor ${p.nextCursor})`] : [])])),
+      withCtx(async (ctx) =>
+        output(o, await listTenants(ctx, o), (p: { items: T[]; nextCursor: string | null }) => [
+          ...p.items.map(tenantLine),
+          ...(p.nextCursor ? [`(more: --cursor ${p.nextCursor})`] : []),
+        ]),
+      ),
     );
   tenant
     .command('show <tenant>')
@@ -53,7 +65,9 @@ export function registerTenantCommands(program: Command): void {
       .command(`${name} <tenant>`)
       .description(what)
       .option('--json', 'JSON output')
-      .action((t: string, o: OutputOptions) => withCtx(async (ctx) => output(o, await fn(ctx, (await resolveTenant(ctx, t)).id), tenantLine)));
+      .action((t: string, o: OutputOptions) =>
+        withCtx(async (ctx) => output(o, await fn(ctx, (await resolveTenant(ctx, t)).id), tenantLine)),
+      );
   }
 
   const domain = program.command('domain').description("a tenant's mail domains");
@@ -61,7 +75,9 @@ export function registerTenantCommands(program: Command): void {
     .command('add <tenant> <name>')
     .description('add a domain to a tenant')
     .option('--json', 'JSON output')
-    .action((t: string, name: string, o: OutputOptions) => withCtx(async (ctx) => output(o, await createDomain(ctx, (await resolveTenant(ctx, t)).id, { name }), domainLine)));
+    .action((t: string, name: string, o: OutputOptions) =>
+      withCtx(async (ctx) => output(o, await createDomain(ctx, (await resolveTenant(ctx, t)).id, { name }), domainLine)),
+    );
   domain
     .command('list <tenant>')
     .description("list a tenant's domains")
@@ -70,7 +86,9 @@ export function registerTenantCommands(program: Command): void {
     .option('--cursor <cursor>', 'next page')
     .option('--json', 'JSON output')
     .action((t: string, o: { status?: string; limit: number; cursor?: string } & OutputOptions) =>
-      withCtx(async (ctx) => output(o, await listDomains(ctx, (await resolveTenant(ctx, t)).id, o), (p: { items: D[] }) => p.items.map(domainLine))),
+      withCtx(async (ctx) =>
+        output(o, await listDomains(ctx, (await resolveTenant(ctx, t)).id, o), (p: { items: D[] }) => p.items.map(domainLine)),
+      ),
     );
   for (const [name, fn, what] of [
     ['suspend', suspendDomain, "suspend a domain: its accounts' logins are refused"],

@@ -2,7 +2,11 @@ import { domainProblem, likePrefix, localPartProblem, normalizeDomain, parseAddr
 
 describe('address validation', () => {
   it('folds case and converts IDNA domains to ASCII', () => {
-    expect(parseAddress('  Alice.Smith+news@Example.COM ')).toEqual({ address: 'alice.smith+news@example.com', localPart: 'alice.smith+news', domain: 'example.com' });
+    expect(parseAddress('  Alice.Smith+news@Example.COM ')).toEqual({
+      address: 'alice.smith+news@example.com',
+      localPart: 'alice.smith+news',
+      domain: 'example.com',
+    });
     expect(parseAddress('info@Müller.de').domain).toBe('xn--mller-kva.de');
     expect(parseAddress('info@xn--mller-kva.de').address).toBe('info@xn--mller-kva.de');
     expect(normalizeDomain('BÜCHER.example.')).toBe('xn--bcher-kva.example');

@@ -35,7 +35,8 @@ export function domainProblem(ascii: string): Problem | null {
 /** Normalizes a domain (Unicode or ASCII, any case) to its lower-case ASCII form; throws 400 naming the problem. */
 export function normalizeDomain(input: string, field = 'domain'): string {
   const trimmed = input.trim().replace(/\.$/, '');
-  if (/[\s@/\\]/.test(trimmed)) throw invalid(`${field} "${input}" is not a domain name`, [{ path: field, message: 'is not a domain name' }]);
+  if (/[\s@/\\]/.test(trimmed))
+    throw invalid(`${field} "${input}" is not a domain name`, [{ path: field, message: 'is not a domain name' }]);
   const ascii = domainToASCII(trimmed.toLowerCase());
   const problem = domainProblem(ascii);
   if (problem) throw invalid(`${field} "${input}" ${problem}`, [{ path: field, message: problem }]);
@@ -45,9 +46,10 @@ export function normalizeDomain(input: string, field = 'domain'): string {
 export function localPartProblem(local: string): Problem | null {
   if (local.length === 0) return 'has an empty local part';
   if (local.length > MAX_LOCAL_PART) return `has a local part longer than ${MAX_LOCAL_PART} characters`;
-  if (local.startsWith('.') || local.endsWith('.') || local.includes('..')) return 'has a local part with a leading, trailing or double dot';
+  if (local.startsWith('.') || local.endsWith('.') || local.includes('..'))
+    return 'has a local part with a leading, trailing or double dot';
   for (const atom of local.split('.')) {
-    if (!LOCAL_ATOM.test(atom)) return 'has a local part with characters other than a-z, 0-9 and !#$&\'+=?^_`{|}~-';
+    if (!LOCAL_ATOM.test(atom)) return "has a local part with characters other than a-z, 0-9 and !#$&'+=?^_`{|}~-";
   }
   return null;
 }

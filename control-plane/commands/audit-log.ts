@@ -38,7 +38,22 @@ export async function* iterateAudit(ctx: Ctx, filter: AuditFilter): AsyncGenerat
   }
 }
 
-export const AUDIT_CSV_COLUMNS = ['id', 'at', 'actor_type', 'actor_id', 'actor_role', 'tenant_id', 'action', 'target_type', 'target_id', 'before', 'after', 'ip', 'prev_hash', 'hash'] as const;
+export const AUDIT_CSV_COLUMNS = [
+  'id',
+  'at',
+  'actor_type',
+  'actor_id',
+  'actor_role',
+  'tenant_id',
+  'action',
+  'target_type',
+  'target_id',
+  'before',
+  'after',
+  'ip',
+  'prev_hash',
+  'hash',
+] as const;
 
 /** One CSV field (RFC 4180): quoted when it holds a comma, quote or line break. A leading =+-@ is
  * prefixed with ' so that a spreadsheet does not run it as a formula (CSV injection). */

@@ -46,7 +46,15 @@ export async function bulkUpsertAccounts(ctx: Ctx, tenantId: string, csv: string
   const result = await inTransaction(ctx.db, async ({ trx, afterCommit }) => {
     const kicks: string[] = [];
     const tenant = await loadTenant(trx, ctx, tenantId);
-    const existing = new Map((await accountsByAddresses(trx, tenantId, rows.map((r) => r.parsed.address))).map((a) => [a.address, a]));
+    const existing = new Map(
+      (
+        await accountsByAddresses(
+          trx,
+          tenantId,
+          rows.map((r) => r.parsed.address),
+        )
+      ).map((a) => [a.address, a]),
+    );
     const dbErrors: RowError[] = [];
     const out: BulkResult = { created: 0, updated: 0, unchanged: 0, rows: [] };
     for (const r of rows) {
@@ -103,7 +111,8 @@ export async function bulkUpsertAccounts(ctx: Ctx, tenantId: string, csv: string
         out.rows.push({ row: r.row, address: current.address, accountId: current.id, result: 'updated' });
       } catch (e) {
         if (!isAppError(e)) throw e;
-        const column: BulkColumn | null = e.code === 'pool_exceeded' ? 'allocation_bytes' : e.code === 'conflict' || e.code === 'validation_failed' ? 'address' : null;
+        const column: BulkColumn | null =
+          e.code === 'pool_exceeded' ? 'allocation_bytes' : e.code === 'conflict' || e.code === 'validation_failed' ? 'address' : null;
         fail(column, e.message);
       }
     }

@@ -5,17 +5,44 @@ const PW = 'Correct-Horse-42';
 
 describe('bulk CSV parsing', () => {
   it('parses rows with optional columns, quoted fields and a BOM', () => {
-    const csv = '\uFEFFAddress,Display_Name,password,allocation_bytes,status\r\n' + `Alice@Example.com,"Andersen, Alice",${PW},1048576,Active\r\n` + `bob@example.com,,,,\r\n\r\n`;
+    const csv =
+      '\uFEFFAddress,Display_Name,password,allocation_bytes,status\r\n' +
+      `Alice@Example.com,"Andersen, Alice",${PW},1048576,Active\r\n` +
+      `bob@example.com,,,,\r\n\r\n`;
     const { rows, errors } = parseBulkCsv(csv);
     expect(errors).toEqual([]);
     expect(rows).toEqual([
-      { row: 1, line: 2, parsed: { address: 'alice@example.com', localPart: 'alice', domain: 'example.com' }, displayName: 'Andersen, Alice', password: PW, allocationBytes: 1048576, status: 'active' },
-      { row: 2, line: 3, parsed: { address: 'bob@example.com', localPart: 'bob', domain: 'example.com' }, displayName: undefined, password: undefined, allocationBytes: undefined, status: undefined },
+      {
+        row: 1,
+        line: 2,
+        parsed: { address: 'alice@example.com', localPart: 'alice', domain: 'example.com' },
+        displayName: 'Andersen, Alice',
+        password: PW,
+        allocationBytes: 1048576,
+        status: 'active',
+      },
+      {
+        row: 2,
+        line: 3,
+        parsed: { address: 'bob@example.com', localPart: 'bob', domain: 'example.com' },
+        displayName: undefined,
+        password: undefined,
+        allocationBytes: undefined,
+        status: undefined,
+      },
     ]);
   });
 
   it('reports every bad row with row, line, column and message', () => {
-    const csv = ['address,password,allocation_bytes,status', `bad,${PW},,`, 'c@example.com,short,,', `d@example.com,${PW},-5,`, `e@example.com,${PW},,gone`, `d@example.com,${PW},,`, `,${PW},,`].join('\n');
+    const csv = [
+      'address,password,allocation_bytes,status',
+      `bad,${PW},,`,
+      'c@example.com,short,,',
+      `d@example.com,${PW},-5,`,
+      `e@example.com,${PW},,gone`,
+      `d@example.com,${PW},,`,
+      `,${PW},,`,
+    ].join('\n');
     expect(parseBulkCsv(csv).errors).toEqual([
       { row: 1, line: 2, column: 'address', message: 'address "bad" is not an address (local@domain)' },
       { row: 2, line: 3, column: 'password', message: 'password must be at least 10 characters' },

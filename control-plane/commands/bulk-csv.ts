@@ -41,7 +41,10 @@ const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === 
 /** One row's cells, by column name (columns the file does not have are absent). */
 export const BulkRowSchema = z.strictObject({
   address: z.string({ error: 'is required' }).min(1, 'is required'),
-  display_name: z.preprocess(blankToUndefined, z.string().max(MAX_DISPLAY_NAME, `must be at most ${MAX_DISPLAY_NAME} characters`).optional()),
+  display_name: z.preprocess(
+    blankToUndefined,
+    z.string().max(MAX_DISPLAY_NAME, `must be at most ${MAX_DISPLAY_NAME} characters`).optional(),
+  ),
   password: z.preprocess(blankToUndefined, z.string().optional()),
   allocation_bytes: z.preprocess(
     blankToUndefined,
@@ -51,32 +54,49 @@ export const BulkRowSchema = z.strictObject({
       .transform(Number)
       .optional(),
   ),
-  status: z.preprocess((v) => (typeof v === 'string' ? blankToUndefined(v.trim().toLowerCase()) : v), z.enum(['active', 'suspended'], 'must be active or suspended').optional()),
+  status: z.preprocess(
+    (v) => (typeof v === 'string' ? blankToUndefined(v.trim().toLowerCase()) : v),
+    z.enum(['active', 'suspended'], 'must be active or suspended').optional(),
+  ),
 });
 
 export function parseBulkCsv(text: string): { rows: BulkRow[]; errors: RowError[] } {
   const errors: RowError[] = [];
   let records: Array<{ record: string[]; info: { lines: number } }>;
   try {
-    records = parse(text, { bom: true, info: true, skip_empty_lines: true, trim: true, relax_column_count: false }) as unknown as typeof records;
+    records = parse(text, {
+      bom: true,
+      info: true,
+      skip_empty_lines: true,
+      trim: true,
+      relax_column_count: false,
+    }) as unknown as typeof records;
   } catch (e) {
     const err = e as { message: string; lines?: number };
     return { rows: [], errors: [{ row: null, line: err.lines ?? null, column: null, message: `not valid CSV: ${err.message}` }] };
   }
-  if (records.length === 0) return { rows: [], errors: [{ row: null, line: 1, column: null, message: 'the file is empty: expected a header line and rows' }] };
+  if (records.length === 0)
+    return { rows: [], errors: [{ row: null, line: 1, column: null, message: 'the file is empty: expected a header line and rows' }] };
 
   const header = records[0]!.record.map((h) => h.trim().toLowerCase());
   for (const h of header) {
-    if (!(BULK_COLUMNS as readonly string[]).includes(h)) errors.push({ row: null, line: 1, column: null, message: `unknown column "${h}" (columns: ${BULK_COLUMNS.join(', ')})` });
+    if (!(BULK_COLUMNS as readonly string[]).includes(h))
+      errors.push({ row: null, line: 1, column: null, message: `unknown column "${h}" (columns: ${BULK_COLUMNS.join(', ')})` });
   }
-  if (new Set(header).size !== header.length) errors.push({ row: null, line: 1, column: null, message: 'a column appears twice in the header' });
+  if (new Set(header).size !== header.length)
+    errors.push({ row: null, line: 1, column: null, message: 'a column appears twice in the header' });
   if (!header.includes('address')) errors.push({ row: null, line: 1, column: null, message: 'the header has no "address" column' });
   if (errors.length) return { rows: [], errors };
 
   const data = records.slice(1);
   if (data.length === 0) return { rows: [], errors: [{ row: null, line: 2, column: null, message: 'no rows after the header' }] };
   if (data.length > MAX_BULK_ROWS) {
-    return { rows: [], errors: [{ row: null, line: null, column: null, message: `${data.length} rows: at most ${MAX_BULK_ROWS} per import; split the file` }] };
+    return {
+      rows: [],
+      errors: [
+        { row: null, line: null, column: null, message: `${data.length} rows: at most ${MAX_BULK_ROWS} per import; split the file` },
+      ],
+    };
   }
 
   const rows: BulkRow[] = [];
@@ -105,7 +125,15 @@ export function parseBulkCsv(text: string): { rows: BulkRow[]; errors: RowError[
       const problem = passwordProblem(r.data.password, passwordContext(parsed.localPart, r.data.display_name ?? ''));
       if (problem) return push('password', `password ${problem}`);
     }
-    rows.push({ row, line, parsed, displayName: r.data.display_name, password: r.data.password, allocationBytes: r.data.allocation_bytes, status: r.data.status });
+    rows.push({
+      row,
+      line,
+      parsed,
+      displayName: r.data.display_name,
+      password: r.data.password,
+      allocationBytes: r.data.allocation_bytes,
+      status: r.data.status,
+    });
   });
   return { rows, errors };
 }

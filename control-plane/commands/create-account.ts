@@ -25,7 +25,11 @@ export interface CreateAccountInput {
 }
 
 /** Words a password may not contain: the local part and the parts of the display name. */
-export const passwordContext = (localPart: string, displayName = ''): string[] => [localPart, ...localPart.split(/[._+-]/), ...displayName.split(/\s+/)];
+export const passwordContext = (localPart: string, displayName = ''): string[] => [
+  localPart,
+  ...localPart.split(/[._+-]/),
+  ...displayName.split(/\s+/),
+];
 
 /**
  * Creates a mailbox. Dovecot sees it on the next lookup (mail_users view, no auth cache): the account
@@ -62,7 +66,9 @@ export async function tenantDomain(trx: Knex, tenant: TenantRow, parsed: ParsedA
     ]);
   }
   if (domain.tenant_id !== tenant.id) {
-    throw invalid(`domain ${parsed.domain} of ${parsed.address} belongs to another tenant`, [{ path: field, message: `domain ${parsed.domain} belongs to another tenant` }]);
+    throw invalid(`domain ${parsed.domain} of ${parsed.address} belongs to another tenant`, [
+      { path: field, message: `domain ${parsed.domain} belongs to another tenant` },
+    ]);
   }
   return domain;
 }
@@ -73,7 +79,13 @@ export async function provisionAccount(
   actor: Actor,
   tenant: TenantRow,
   domain: DomainRow,
-  input: { parsed: ParsedAddress; passwordHash: string; displayName: string; allocationBytes?: number | undefined; status: 'active' | 'suspended' },
+  input: {
+    parsed: ParsedAddress;
+    passwordHash: string;
+    displayName: string;
+    allocationBytes?: number | undefined;
+    status: 'active' | 'suspended';
+  },
 ): Promise<AccountRow> {
   const allocation = input.allocationBytes ?? Number(tenant.default_allocation_bytes);
   await assertPoolCovers(trx, tenant.id, allocation);
@@ -97,6 +109,11 @@ export async function provisionAccount(
     updated_at: now,
   };
   await insertAccount(trx, row);
-  await appendAudit(trx, actor, { action: 'account.created', tenantId: tenant.id, target: { type: 'account', id }, after: presentAccount(row) });
+  await appendAudit(trx, actor, {
+    action: 'account.created',
+    tenantId: tenant.id,
+    target: { type: 'account', id },
+    after: presentAccount(row),
+  });
   return row;
 }

@@ -23,7 +23,14 @@ export async function createAlias(ctx: Ctx, tenantId: string, input: { address: 
     const tenant = await loadTenant(trx, ctx, tenantId);
     const domain = await tenantDomain(trx, tenant, parsed);
     const account = await loadChangeableAccount(trx, ctx, tenantId, input.accountId);
-    const row: AliasRow = { id: newId(), tenant_id: tenantId, domain_id: domain.id, address: parsed.address, account_id: account.id, created_at: nowIso() };
+    const row: AliasRow = {
+      id: newId(),
+      tenant_id: tenantId,
+      domain_id: domain.id,
+      address: parsed.address,
+      account_id: account.id,
+      created_at: nowIso(),
+    };
     await claimAddress(trx, { address: parsed.address, tenant_id: tenantId, kind: 'alias', owner_id: row.id });
     await insertAlias(trx, row);
     const out = presentAlias({ ...row, account_address: account.address });

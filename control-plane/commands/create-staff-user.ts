@@ -30,7 +30,17 @@ export async function createStaffUser(ctx: Ctx, input: CreateStaffInput) {
     const tenantId = await checkRoleGrant(trx, ctx, input.role, input.tenantId);
     if (await findStaffByEmail(trx, email)) throw staffTaken(email);
     const now = nowIso();
-    const row: StaffRow = { id: newId(), email, name, password_hash: hash, role: input.role, tenant_id: tenantId, status: 'active', created_at: now, updated_at: now };
+    const row: StaffRow = {
+      id: newId(),
+      email,
+      name,
+      password_hash: hash,
+      role: input.role,
+      tenant_id: tenantId,
+      status: 'active',
+      created_at: now,
+      updated_at: now,
+    };
     try {
       await insertStaff(trx, row);
     } catch (e) {

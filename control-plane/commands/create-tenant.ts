@@ -21,10 +21,12 @@ export const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 export async function createTenant(ctx: Ctx, input: CreateTenantInput) {
   authorize(ctx, 'tenant.create');
   const slug = input.slug.trim().toLowerCase();
-  if (!SLUG.test(slug)) throw invalid(`slug "${input.slug}" must be 1 to 63 letters, digits or inner hyphens`, [{ path: 'slug', message: 'invalid slug' }]);
+  if (!SLUG.test(slug))
+    throw invalid(`slug "${input.slug}" must be 1 to 63 letters, digits or inner hyphens`, [{ path: 'slug', message: 'invalid slug' }]);
   const pool = input.poolBytes ?? 0;
   const def = input.defaultAllocationBytes ?? 0;
-  if (def > pool) throw invalid('defaultAllocationBytes may not exceed poolBytes', [{ path: 'defaultAllocationBytes', message: 'exceeds the pool' }]);
+  if (def > pool)
+    throw invalid('defaultAllocationBytes may not exceed poolBytes', [{ path: 'defaultAllocationBytes', message: 'exceeds the pool' }]);
   const now = nowIso();
   const row: TenantRow = {
     id: newId(),
@@ -37,7 +39,8 @@ export async function createTenant(ctx: Ctx, input: CreateTenantInput) {
     updated_at: now,
   };
   return inTransaction(ctx.db, async ({ trx }) => {
-    if (await findTenantBySlug(trx, slug)) throw conflict(`tenant slug ${slug} is already taken`, [{ path: 'slug', message: 'already taken' }]);
+    if (await findTenantBySlug(trx, slug))
+      throw conflict(`tenant slug ${slug} is already taken`, [{ path: 'slug', message: 'already taken' }]);
     try {
       await insertTenant(trx, row);
     } catch (e) {

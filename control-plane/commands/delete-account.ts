@@ -22,13 +22,25 @@ export async function deleteAccount(ctx: Ctx, tenantId: string, accountId: strin
   return inTransaction(ctx.db, async ({ trx, afterCommit }) => {
     const before = await findAccount(trx, tenantId, accountId);
     if (!before) throw notFound('account', accountId);
-    if (before.status === 'deleting') throw new AppError('precondition_failed', `account ${before.address} is already being deleted (until ${before.delete_after})`);
+    if (before.status === 'deleting')
+      throw new AppError('precondition_failed', `account ${before.address} is already being deleted (until ${before.delete_after})`);
     const now = Date.now();
     const deleteAfter = new Date(now + ctx.config.deleteGraceDays * DAY_MS).toISOString();
-    await trx('account_deletions').insert({ account_id: accountId, previous_status: before.status, requested_at: new Date(now).toISOString(), requested_by: ctx.actor.label });
+    await trx('account_deletions').insert({
+      account_id: accountId,
+      previous_status: before.status,
+      requested_at: new Date(now).toISOString(),
+      requested_by: ctx.actor.label,
+    });
     await updateAccount(trx, accountId, { status: 'deleting', delete_after: deleteAfter, updated_at: nowIso() });
     const after = presentAccount((await findAccount(trx, tenantId, accountId))!);
-    await appendAudit(trx, ctx.actor, { action: 'account.deleted', tenantId, target: { type: 'account', id: accountId }, before: presentAccount(before), after });
+    await appendAudit(trx, ctx.actor, {
+      action: 'account.deleted',
+      tenantId,
+      target: { type: 'account', id: accountId },
+      before: presentAccount(before),
+      after,
+    });
     afterCommit(() => kickUsers(ctx, [before.address]));
     afterCommit(async () => {
       try {

@@ -15,6 +15,11 @@ export async function deleteAlias(ctx: Ctx, tenantId: string, aliasId: string) {
     if (!row) throw notFound('alias', aliasId);
     await deleteRow(trx, aliasId);
     await releaseAddress(trx, row.address);
-    await appendAudit(trx, ctx.actor, { action: 'alias.deleted', tenantId, target: { type: 'alias', id: aliasId }, before: presentAlias(row) });
+    await appendAudit(trx, ctx.actor, {
+      action: 'alias.deleted',
+      tenantId,
+      target: { type: 'alias', id: aliasId },
+      before: presentAlias(row),
+    });
   });
 }

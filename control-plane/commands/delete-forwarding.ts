@@ -12,6 +12,11 @@ export async function deleteForwarding(ctx: Ctx, tenantId: string, forwardingId:
     const row = await findForwarding(trx, tenantId, forwardingId);
     if (!row) throw notFound('forwarding', forwardingId);
     await deleteRow(trx, forwardingId);
-    await appendAudit(trx, ctx.actor, { action: 'forwarding.deleted', tenantId, target: { type: 'forwarding', id: forwardingId }, before: presentForwarding(row) });
+    await appendAudit(trx, ctx.actor, {
+      action: 'forwarding.deleted',
+      tenantId,
+      target: { type: 'forwarding', id: forwardingId },
+      before: presentForwarding(row),
+    });
   });
 }

@@ -18,7 +18,13 @@ export async function disableStaffUser(ctx: Ctx, staffId: string) {
     await updateStaff(trx, staffId, { status: 'disabled', updated_at: nowIso() });
     await deleteSessionsOf(trx, staffId);
     const after = presentStaff((await findStaff(trx, staffId))!);
-    await appendAudit(trx, ctx.actor, { action: 'staff.disabled', tenantId: before.tenant_id, target: { type: 'staff', id: staffId }, before: presentStaff(before), after });
+    await appendAudit(trx, ctx.actor, {
+      action: 'staff.disabled',
+      tenantId: before.tenant_id,
+      target: { type: 'staff', id: staffId },
+      before: presentStaff(before),
+      after,
+    });
     return after;
   });
 }

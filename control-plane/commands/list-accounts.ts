@@ -25,7 +25,12 @@ export async function listAccounts(ctx: Ctx, tenantId: string, input: ListAccoun
     // a foreign or unknown domain simply matches nothing
     domainId = d && d.tenant_id === tenantId ? d.id : '00000000-0000-0000-0000-000000000000';
   }
-  const page = await listRows(ctx.db, tenantId, { status: input.status, domainId, search: input.search ? likePrefix(input.search) : undefined }, input);
+  const page = await listRows(
+    ctx.db,
+    tenantId,
+    { status: input.status, domainId, search: input.search ? likePrefix(input.search) : undefined },
+    input,
+  );
   return { items: page.items.map(presentAccount), nextCursor: page.nextCursor };
 }
 

@@ -10,7 +10,13 @@ import { authorize, loadTenant } from './support';
 export async function listAliases(
   ctx: Ctx,
   tenantId: string,
-  input: { accountId?: string | undefined; domain?: string | undefined; search?: string | undefined; limit: number; cursor?: string | undefined },
+  input: {
+    accountId?: string | undefined;
+    domain?: string | undefined;
+    search?: string | undefined;
+    limit: number;
+    cursor?: string | undefined;
+  },
 ) {
   authorize(ctx, 'alias.read', tenantId);
   await loadTenant(ctx.db, ctx, tenantId);
@@ -19,7 +25,12 @@ export async function listAliases(
     const d = await findDomainByName(ctx.db, normalizeDomain(input.domain));
     domainId = d && d.tenant_id === tenantId ? d.id : '00000000-0000-0000-0000-000000000000';
   }
-  const page = await listRows(ctx.db, tenantId, { accountId: input.accountId, domainId, search: input.search ? likePrefix(input.search) : undefined }, input);
+  const page = await listRows(
+    ctx.db,
+    tenantId,
+    { accountId: input.accountId, domainId, search: input.search ? likePrefix(input.search) : undefined },
+    input,
+  );
   return { items: page.items.map(presentAlias), nextCursor: page.nextCursor };
 }
 

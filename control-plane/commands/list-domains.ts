@@ -5,10 +5,19 @@ import { findDomain, findDomainByName, listDomains as listRows } from '../reposi
 import { likePrefix, normalizeDomain } from './addresses';
 import { authorize, loadTenant } from './support';
 
-export async function listDomains(ctx: Ctx, tenantId: string, input: { status?: string | undefined; search?: string | undefined; limit: number; cursor?: string | undefined }) {
+export async function listDomains(
+  ctx: Ctx,
+  tenantId: string,
+  input: { status?: string | undefined; search?: string | undefined; limit: number; cursor?: string | undefined },
+) {
   authorize(ctx, 'domain.read', tenantId);
   await loadTenant(ctx.db, ctx, tenantId);
-  const page = await listRows(ctx.db, tenantId, { status: input.status, search: input.search ? likePrefix(input.search) : undefined }, input);
+  const page = await listRows(
+    ctx.db,
+    tenantId,
+    { status: input.status, search: input.search ? likePrefix(input.search) : undefined },
+    input,
+  );
   return { items: page.items.map(presentDomain), nextCursor: page.nextCursor };
 }
 

@@ -6,7 +6,10 @@ import { likePrefix } from './addresses';
 import { authorize, loadTenant } from './support';
 
 /** Tenants the actor may see: all for platform staff, only its own for a tenant-scoped actor. */
-export async function listTenants(ctx: Ctx, input: { status?: string | undefined; search?: string | undefined; limit: number; cursor?: string | undefined }) {
+export async function listTenants(
+  ctx: Ctx,
+  input: { status?: string | undefined; search?: string | undefined; limit: number; cursor?: string | undefined },
+) {
   authorize(ctx, 'tenant.read');
   const page = await listRows(
     ctx.db,

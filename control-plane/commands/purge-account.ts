@@ -51,7 +51,10 @@ export async function purgeAccount(services: Services, input: { accountId: strin
   if (await exists(services.config.dovecot.mailRoot)) {
     await fs.rm(home, { recursive: true, force: true });
   } else {
-    services.logger.info({ accountId: account.id, home }, 'mail root not on this machine: the emptied mailbox folder is left for the storage host');
+    services.logger.info(
+      { accountId: account.id, home },
+      'mail root not on this machine: the emptied mailbox folder is left for the storage host',
+    );
   }
   return { status: 'done', detail: { address: account.address } };
 }
@@ -64,7 +67,9 @@ export async function sweepPurges(services: Services, now = new Date()): Promise
   const hour = now.toISOString().slice(0, 13);
   for (const a of due) {
     const payload = { accountId: a.id, deleteAfter: a.delete_after! };
-    await services.queue.enqueue(purgeAccountJob, payload, { jobId: `${purgeAccountJob.jobId!(payload)}.sweep.${hour}`.replace(/:/g, '_') });
+    await services.queue.enqueue(purgeAccountJob, payload, {
+      jobId: `${purgeAccountJob.jobId!(payload)}.sweep.${hour}`.replace(/:/g, '_'),
+    });
   }
   return { status: due.length ? 'done' : 'skipped', detail: { queued: due.length } };
 }

@@ -24,9 +24,20 @@ export async function renameAccount(ctx: Ctx, tenantId: string, accountId: strin
     if (before.address === parsed.address) return presentAccount(before);
     const domain = await tenantDomain(trx, tenant, parsed);
     await moveAddress(trx, before.address, { address: parsed.address, tenant_id: tenantId, kind: 'account', owner_id: accountId });
-    await updateAccount(trx, accountId, { address: parsed.address, local_part: parsed.localPart, domain_id: domain.id, updated_at: nowIso() });
+    await updateAccount(trx, accountId, {
+      address: parsed.address,
+      local_part: parsed.localPart,
+      domain_id: domain.id,
+      updated_at: nowIso(),
+    });
     const after = presentAccount((await findAccount(trx, tenantId, accountId))!);
-    await appendAudit(trx, ctx.actor, { action: 'account.renamed', tenantId, target: { type: 'account', id: accountId }, before: presentAccount(before), after });
+    await appendAudit(trx, ctx.actor, {
+      action: 'account.renamed',
+      tenantId,
+      target: { type: 'account', id: accountId },
+      before: presentAccount(before),
+      after,
+    });
     afterCommit(() => kickUsers(ctx, [before.address]));
     return after;
   });

@@ -24,13 +24,21 @@ export async function restoreAccount(ctx: Ctx, tenantId: string, accountId: stri
     await trx('account_deletions').where({ account_id: accountId }).delete();
     await updateAccount(trx, accountId, { status, delete_after: null, updated_at: nowIso() });
     const after = presentAccount((await findAccount(trx, tenantId, accountId))!);
-    await appendAudit(trx, ctx.actor, { action: 'account.restored', tenantId, target: { type: 'account', id: accountId }, before: presentAccount(before), after });
+    await appendAudit(trx, ctx.actor, {
+      action: 'account.restored',
+      tenantId,
+      target: { type: 'account', id: accountId },
+      before: presentAccount(before),
+      after,
+    });
     const deleteAfter = before.delete_after;
     if (deleteAfter) {
       afterCommit(() =>
-        ctx.queue.cancel('control-plane', purgeAccountJob.jobId!({ accountId, deleteAfter })).catch((e: Error) =>
-          ctx.logger.warn({ accountId, err: e.message }, 'could not remove the purge job; it will skip the restored account'),
-        ),
+        ctx.queue
+          .cancel('control-plane', purgeAccountJob.jobId!({ accountId, deleteAfter }))
+          .catch((e: Error) =>
+            ctx.logger.warn({ accountId, err: e.message }, 'could not remove the purge job; it will skip the restored account'),
+          ),
       );
     }
     return after;

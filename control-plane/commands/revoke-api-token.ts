@@ -15,7 +15,13 @@ export async function revokeApiToken(ctx: Ctx, tokenId: string) {
     if (before.revoked_at) return presentToken(before);
     await updateToken(trx, tokenId, { revoked_at: nowIso() });
     const after = presentToken((await findToken(trx, tokenId))!);
-    await appendAudit(trx, ctx.actor, { action: 'token.revoked', tenantId: before.tenant_id, target: { type: 'token', id: tokenId }, before: presentToken(before), after });
+    await appendAudit(trx, ctx.actor, {
+      action: 'token.revoked',
+      tenantId: before.tenant_id,
+      target: { type: 'token', id: tokenId },
+      before: presentToken(before),
+      after,
+    });
     return after;
   });
 }

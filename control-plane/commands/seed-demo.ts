@@ -72,7 +72,15 @@ export async function seedDemo(services: Services): Promise<DemoCredentials> {
 
   let tenant = await findTenantBySlug(services.db, DEMO.slug);
   const tenantId =
-    tenant?.id ?? (await createTenant(ctx, { slug: DEMO.slug, name: DEMO.name, poolBytes: DEMO.poolBytes, defaultAllocationBytes: DEMO.defaultAllocationBytes })).id;
+    tenant?.id ??
+    (
+      await createTenant(ctx, {
+        slug: DEMO.slug,
+        name: DEMO.name,
+        poolBytes: DEMO.poolBytes,
+        defaultAllocationBytes: DEMO.defaultAllocationBytes,
+      })
+    ).id;
   tenant = (await findTenantBySlug(services.db, DEMO.slug))!;
   if (!(await findDomainByName(services.db, DEMO.domain))) await createDomain(ctx, tenantId, { name: DEMO.domain });
 
@@ -80,7 +88,13 @@ export async function seedDemo(services: Services): Promise<DemoCredentials> {
     const existing = await findStaffByEmail(services.db, s.email);
     if (!existing) {
       const password = newPassword();
-      await createStaffUser(ctx, { email: s.email, name: s.name, role: s.role, tenantId: s.role === 'tenant_admin' ? tenantId : null, password });
+      await createStaffUser(ctx, {
+        email: s.email,
+        name: s.name,
+        role: s.role,
+        tenantId: s.role === 'tenant_admin' ? tenantId : null,
+        password,
+      });
       saved.staff[s.email] = password;
     } else if (!saved.staff[s.email]) {
       saved.staff[s.email] = await resetStaffPassword(services, existing.id, s.email);
@@ -128,7 +142,11 @@ async function resetStaffPassword(services: Services, staffId: string, email: st
   const hash = await hashPassword(password, services.config.passwordCost);
   await inTransaction(services.db, async ({ trx }) => {
     await updateStaff(trx, staffId, { password_hash: hash, updated_at: nowIso() });
-    await appendAudit(trx, systemActor('seed-demo'), { action: 'staff.password_reset', target: { type: 'staff', id: staffId }, after: { email, passwordChanged: true } });
+    await appendAudit(trx, systemActor('seed-demo'), {
+      action: 'staff.password_reset',
+      target: { type: 'staff', id: staffId },
+      after: { email, passwordChanged: true },
+    });
   });
   return password;
 }
@@ -185,11 +203,22 @@ export function demoMessages(local: string, name: string): Array<{ from: string;
     },
     {
       from: colleague.replace(/.*<(.*)>/, '$1'),
-      body: msg(colleague, 'Quarterly planning – agenda for Thursday', day(1), 'Hi,\r\n\r\nhere is the agenda:\r\n1. Q3 review\r\n2. Mailbox migration timeline\r\n3. Budget\r\n\r\nSee you Thursday at 10:00.'),
+      body: msg(
+        colleague,
+        'Quarterly planning – agenda for Thursday',
+        day(1),
+        'Hi,\r\n\r\nhere is the agenda:\r\n1. Q3 review\r\n2. Mailbox migration timeline\r\n3. Budget\r\n\r\nSee you Thursday at 10:00.',
+      ),
     },
     {
       from: 'newsletter@example.org',
-      body: msg('Example Weekly <newsletter@example.org>', 'This week: 5 tips for a tidy inbox', day(0), 'Tip 1: archive instead of deleting.\r\nTip 2: use folders sparingly.\r\n…', 'List-Unsubscribe: <mailto:unsubscribe@example.org>'),
+      body: msg(
+        'Example Weekly <newsletter@example.org>',
+        'This week: 5 tips for a tidy inbox',
+        day(0),
+        'Tip 1: archive instead of deleting.\r\nTip 2: use folders sparingly.\r\n…',
+        'List-Unsubscribe: <mailto:unsubscribe@example.org>',
+      ),
     },
   ];
 }

@@ -24,6 +24,7 @@ export async function checkRoleGrant(q: Knex, ctx: Ctx, role: Role, tenantId: st
     if (!(await findTenant(q, tenant))) throw notFound('tenant', tenant);
     return tenant;
   }
-  if (tenant) throw invalid(`role ${role} is platform staff and takes no tenantId`, [{ path: 'tenantId', message: `not allowed for ${role}` }]);
+  if (tenant)
+    throw invalid(`role ${role} is platform staff and takes no tenantId`, [{ path: 'tenantId', message: `not allowed for ${role}` }]);
   return null;
 }

@@ -39,7 +39,10 @@ export async function kickUsers(services: Pick<Services, 'doveadm' | 'logger'>, 
       // false (nobody connected) is fine: there was nothing to close
       await services.doveadm.kick(address);
     } catch (e) {
-      services.logger.warn({ user: address, err: (e as Error).message }, 'could not kick the open IMAP sessions of a user; they end at their next command or logout');
+      services.logger.warn(
+        { user: address, err: (e as Error).message },
+        'could not kick the open IMAP sessions of a user; they end at their next command or logout',
+      );
     }
   }
 }

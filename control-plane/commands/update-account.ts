@@ -15,7 +15,13 @@ export async function updateAccount(ctx: Ctx, tenantId: string, accountId: strin
     if (input.displayName === undefined || input.displayName.trim() === before.display_name) return presentAccount(before);
     await updateRow(trx, accountId, { display_name: input.displayName.trim(), updated_at: nowIso() });
     const after = presentAccount((await findAccount(trx, tenantId, accountId))!);
-    await appendAudit(trx, ctx.actor, { action: 'account.updated', tenantId, target: { type: 'account', id: accountId }, before: presentAccount(before), after });
+    await appendAudit(trx, ctx.actor, {
+      action: 'account.updated',
+      tenantId,
+      target: { type: 'account', id: accountId },
+      before: presentAccount(before),
+      after,
+    });
     return after;
   });
 }

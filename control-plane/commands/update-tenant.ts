@@ -8,7 +8,11 @@ import { findTenant, updateTenant as updateRow } from '../repositories/tenants';
 import { authorize, loadTenant } from './support';
 
 /** Name and default allocation of new accounts. The pool itself is the quotas module's (tenant.pool.update). */
-export async function updateTenant(ctx: Ctx, tenantId: string, input: { name?: string | undefined; defaultAllocationBytes?: number | undefined }) {
+export async function updateTenant(
+  ctx: Ctx,
+  tenantId: string,
+  input: { name?: string | undefined; defaultAllocationBytes?: number | undefined },
+) {
   authorize(ctx, 'tenant.update', tenantId);
   return inTransaction(ctx.db, async ({ trx }) => {
     const before = await loadTenant(trx, ctx, tenantId);
@@ -23,7 +27,13 @@ export async function updateTenant(ctx: Ctx, tenantId: string, input: { name?: s
     if (Object.keys(patch).length === 0) return presentTenant(before);
     await updateRow(trx, tenantId, { ...patch, updated_at: nowIso() });
     const after = presentTenant((await findTenant(trx, tenantId))!);
-    await appendAudit(trx, ctx.actor, { action: 'tenant.updated', tenantId, target: { type: 'tenant', id: tenantId }, before: presentTenant(before), after });
+    await appendAudit(trx, ctx.actor, {
+      action: 'tenant.updated',
+      tenantId,
+      target: { type: 'tenant', id: tenantId },
+      before: presentTenant(before),
+      after,
+    });
     return after;
   });
 }

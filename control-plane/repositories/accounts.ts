@@ -24,7 +24,9 @@ export async function updateAccount(q: Knex, id: string, patch: Partial<AccountR
 
 export async function deleteAccountRow(q: Knex, id: string): Promise<void> {
   // aliases and forwardings go with it (ON DELETE CASCADE), their namespace claims explicitly
-  await q('mail_addresses').whereIn('owner_id', q('aliases').where({ account_id: id }).select('id')).delete();
+  await q('mail_addresses')
+    .whereIn('owner_id', q('aliases').where({ account_id: id }).select('id'))
+    .delete();
   await q('aliases').where({ account_id: id }).delete();
   await q('forwardings').where({ account_id: id }).delete();
   await q('mail_addresses').where({ owner_id: id, kind: 'account' }).delete();
@@ -53,7 +55,12 @@ export async function listAccounts(
 
 /** Accounts whose grace period is over, oldest first. */
 export async function accountsDueForPurge(q: Knex, now: string, limit: number): Promise<Array<Pick<AccountRow, 'id' | 'delete_after'>>> {
-  return q<AccountRow>('accounts').where({ status: 'deleting' }).andWhere('delete_after', '<=', now).orderBy('delete_after').limit(limit).select('id', 'delete_after');
+  return q<AccountRow>('accounts')
+    .where({ status: 'deleting' })
+    .andWhere('delete_after', '<=', now)
+    .orderBy('delete_after')
+    .limit(limit)
+    .select('id', 'delete_after');
 }
 
 export async function accountsByAddresses(q: Knex, tenantId: string, addresses: string[]): Promise<AccountRow[]> {
@@ -61,7 +68,11 @@ export async function accountsByAddresses(q: Knex, tenantId: string, addresses: 
   const out: AccountRow[] = [];
   // chunks keep the IN list under SQLite's bound-parameter limit
   for (let i = 0; i < addresses.length; i += 500) {
-    out.push(...(await q<AccountRow>('accounts').where({ tenant_id: tenantId }).whereIn('address', addresses.slice(i, i + 500))));
+    out.push(
+      ...(await q<AccountRow>('accounts')
+        .where({ tenant_id: tenantId })
+        .whereIn('address', addresses.slice(i, i + 500))),
+    );
   }
   return out;
 }

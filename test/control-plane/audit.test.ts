@@ -30,13 +30,24 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-type Entry = { id: number; action: string; actor: { type: string; id: string; role: string }; tenantId: string; target: { type: string; id: string } | null; before: unknown; after: unknown };
+type Entry = {
+  id: number;
+  action: string;
+  actor: { type: string; id: string; role: string };
+  tenantId: string;
+  target: { type: string; id: string } | null;
+  before: unknown;
+  after: unknown;
+};
 
 async function entries(token: string, query: Record<string, string>): Promise<Entry[]> {
   const out: Entry[] = [];
   let cursor: string | undefined;
   do {
-    const res = await api(h.app).get('/api/v1/audit').query({ ...query, limit: 200, ...(cursor ? { cursor } : {}) }).set(auth(token));
+    const res = await api(h.app)
+      .get('/api/v1/audit')
+      .query({ ...query, limit: 200, ...(cursor ? { cursor } : {}) })
+      .set(auth(token));
     expect(res.status).toBe(200);
     out.push(...res.body.items);
     cursor = res.body.nextCursor ?? undefined;
@@ -49,13 +60,25 @@ describe(`audit log (${testConfig().db.client})`, () => {
     const start = new Date().toISOString();
     const base = `/api/v1/tenants/${tenantId}`;
     const password = strongPassword();
-    const acc = (await api(h.app).post(`${base}/accounts`).set(auth(admin)).send({ address: `${uniq('au')}@${domain}`, password, allocationBytes: 1024 }).expect(201)).body;
+    const acc = (
+      await api(h.app)
+        .post(`${base}/accounts`)
+        .set(auth(admin))
+        .send({ address: `${uniq('au')}@${domain}`, password, allocationBytes: 1024 })
+        .expect(201)
+    ).body;
     await api(h.app).patch(`${base}/accounts/${acc.id}`).set(auth(admin)).send({ displayName: 'Audited Person' }).expect(200);
     await api(h.app).post(`${base}/accounts/${acc.id}/suspend`).set(auth(admin)).expect(200);
     await api(h.app).post(`${base}/accounts/${acc.id}/resume`).set(auth(admin)).expect(200);
     const newPassword = strongPassword();
     await api(h.app).post(`${base}/accounts/${acc.id}/password`).set(auth(admin)).send({ password: newPassword }).expect(200);
-    const alias = (await api(h.app).post(`${base}/aliases`).set(auth(admin)).send({ address: `${uniq('aual')}@${domain}`, accountId: acc.id }).expect(201)).body;
+    const alias = (
+      await api(h.app)
+        .post(`${base}/aliases`)
+        .set(auth(admin))
+        .send({ address: `${uniq('aual')}@${domain}`, accountId: acc.id })
+        .expect(201)
+    ).body;
     await api(h.app).delete(`${base}/aliases/${alias.id}`).set(auth(admin)).expect(204);
     await api(h.app).delete(`${base}/accounts/${acc.id}`).set(auth(admin)).expect(202);
     await api(h.app).post(`${base}/accounts/${acc.id}/restore`).set(auth(admin)).expect(200);
@@ -93,11 +116,17 @@ describe(`audit log (${testConfig().db.client})`, () => {
     expect(accountActions.map((e) => e.action)).toEqual(['alias.created', 'alias.deleted']);
     const byActor = await entries(operator, { actor: mine[0]!.actor.id, from: start });
     expect(byActor.length).toBeGreaterThanOrEqual(mine.length);
-    expect(await entries(operator, { tenantId, to: start })).not.toContainEqual(expect.objectContaining({ target: { type: 'account', id: acc.id } }));
+    expect(await entries(operator, { tenantId, to: start })).not.toContainEqual(
+      expect.objectContaining({ target: { type: 'account', id: acc.id } }),
+    );
   });
 
   it("shows a tenant admin only its own tenant's entries, whatever it asks for", async () => {
-    await api(h.app).post(`/api/v1/tenants/${otherTenantId}/domains`).set(auth(otherAdmin)).send({ name: `${uniq('x')}.test` }).expect(201);
+    await api(h.app)
+      .post(`/api/v1/tenants/${otherTenantId}/domains`)
+      .set(auth(otherAdmin))
+      .send({ name: `${uniq('x')}.test` })
+      .expect(201);
     const asked = await entries(admin, { tenantId: otherTenantId });
     expect(asked.length).toBeGreaterThan(0);
     expect(asked.every((e) => e.tenantId === tenantId)).toBe(true);
@@ -111,16 +140,24 @@ describe(`audit log (${testConfig().db.client})`, () => {
     const nd = await api(h.app).get('/api/v1/audit/export').query({ tenantId }).set(auth(operator));
     expect(nd.status).toBe(200);
     expect(nd.headers['content-type']).toMatch(/application\/x-ndjson/);
-    const lines = nd.text.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = nd.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.length).toBeGreaterThan(3);
     expect(lines[0]).toMatchObject({ tenantId, action: 'tenant.created' });
     expect(lines.map((l) => l.id)).toEqual([...lines.map((l) => l.id)].sort((a, b) => a - b));
 
-    const csv = await api(h.app).get('/api/v1/audit/export').query({ tenantId, format: 'csv' }).set(auth(operator)).buffer(true).parse((res, cb) => {
-      let data = '';
-      res.on('data', (c: Buffer) => (data += c.toString()));
-      res.on('end', () => cb(null, data));
-    });
+    const csv = await api(h.app)
+      .get('/api/v1/audit/export')
+      .query({ tenantId, format: 'csv' })
+      .set(auth(operator))
+      .buffer(true)
+      .parse((res, cb) => {
+        let data = '';
+        res.on('data', (c: Buffer) => (data += c.toString()));
+        res.on('end', () => cb(null, data));
+      });
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
     const rows = (csv.body as string).trim().split('\r\n');
     expect(rows[0]).toBe('id,at,actor_type,actor_id,actor_role,tenant_id,action,target_type,target_id,before,after,ip,prev_hash,hash');

@@ -44,10 +44,19 @@ afterAll(() => h.close());
 
 /** Fresh objects of the addressed tenant for each request, so one role's DELETE cannot turn another's answer into 404. */
 async function objects(): Promise<Record<string, string>> {
-  const account = await createAccount(h.operator, tenantId, { address: `${uniq('az')}@${domainName}`, password: strongPassword(), allocationBytes: 1024 });
+  const account = await createAccount(h.operator, tenantId, {
+    address: `${uniq('az')}@${domainName}`,
+    password: strongPassword(),
+    allocationBytes: 1024,
+  });
   const alias = await createAlias(h.operator, tenantId, { address: `${uniq('azal')}@${domainName}`, accountId: account.id });
   const fwd = await createForwarding(h.operator, tenantId, account.id, { targetAddress: `${uniq('fw')}@example.org` });
-  const staff = await createStaffUser(h.operator, { email: `${uniq('st')}@example.org`, password: strongPassword(), role: 'tenant_admin', tenantId });
+  const staff = await createStaffUser(h.operator, {
+    email: `${uniq('st')}@example.org`,
+    password: strongPassword(),
+    role: 'tenant_admin',
+    tenantId,
+  });
   const { token } = await createApiToken(h.operator, { name: uniq('tk'), role: 'tenant_admin', tenantId });
   return {
     tenantId,
@@ -90,7 +99,11 @@ describe(`authorization of every route (${testConfig().db.client})`, () => {
     const want = expected(def, who, touchesTenant);
     let req = api(h.app)[def.method](`/api/v1${path}`);
     if (who !== 'anonymous') req = req.set(auth(tokens[who]));
-    const res = def.acceptsCsv ? await req.set('content-type', 'text/csv').send('') : def.method === 'get' || def.method === 'delete' ? await req : await req.send({});
+    const res = def.acceptsCsv
+      ? await req.set('content-type', 'text/csv').send('')
+      : def.method === 'get' || def.method === 'delete'
+        ? await req
+        : await req.send({});
     const seen = `${res.status} ${JSON.stringify(res.body?.error ?? '').slice(0, 160)}`;
     if (want === 'pass') {
       const allowed404 = unknownParam ? [] : [404];

@@ -32,7 +32,12 @@ async function counts() {
 }
 
 /** Sends the request and checks status, error code and message; then that nothing was written. */
-async function refused(send: () => Promise<{ status: number; body: { error?: { code: string; message: string } } }>, status: number, code: string, message: RegExp) {
+async function refused(
+  send: () => Promise<{ status: number; body: { error?: { code: string; message: string } } }>,
+  status: number,
+  code: string,
+  message: RegExp,
+) {
   const before = await counts();
   const res = await send();
   expect({ status: res.status, code: res.body.error?.code }).toEqual({ status, code });
@@ -53,7 +58,16 @@ describe(`bad input (${testConfig().db.client})`, () => {
     ['a@ex ample.test', /invalid domain/],
     ['a@1.2.3.4', /all-numeric/],
   ])('invalid address %s → 400', async (addr, message) => {
-    await refused(() => api(h.app).post(accounts()).set(auth(admin)).send({ address: addr.replace('DOMAIN', domain), password: strongPassword() }), 400, 'validation_failed', message);
+    await refused(
+      () =>
+        api(h.app)
+          .post(accounts())
+          .set(auth(admin))
+          .send({ address: addr.replace('DOMAIN', domain), password: strongPassword() }),
+      400,
+      'validation_failed',
+      message,
+    );
   });
 
   it.each([
@@ -70,34 +84,77 @@ describe(`bad input (${testConfig().db.client})`, () => {
 
   it('stores IDNA domains in ASCII and folds addresses to lower case', async () => {
     const label = uniq('müller');
-    const res = await api(h.app).post(`/api/v1/tenants/${tenantId}/domains`).set(auth(admin)).send({ name: `${label.toUpperCase()}.Test` });
+    const res = await api(h.app)
+      .post(`/api/v1/tenants/${tenantId}/domains`)
+      .set(auth(admin))
+      .send({ name: `${label.toUpperCase()}.Test` });
     expect(res.status).toBe(201);
     expect(res.body.name).toMatch(/^xn--.*\.test$/);
     expect(res.body.unicodeName).toBe(`${label}.test`);
-    const acc = await api(h.app).post(accounts()).set(auth(admin)).send({ address: `Info.Desk@${label.toUpperCase()}.test`, password: strongPassword(), allocationBytes: 1024 });
+    const acc = await api(h.app)
+      .post(accounts())
+      .set(auth(admin))
+      .send({ address: `Info.Desk@${label.toUpperCase()}.test`, password: strongPassword(), allocationBytes: 1024 });
     expect(acc.status).toBe(201);
     expect(acc.body.address).toBe(`info.desk@${res.body.name}`);
   });
 
-  it("refuses a domain owned by another tenant, for the domain and for its addresses", async () => {
+  it('refuses a domain owned by another tenant, for the domain and for its addresses', async () => {
     const d = await api(h.app).post(`/api/v1/tenants/${tenantId}/domains`).set(auth(admin)).send({ name: otherDomain });
     expect(d.status).toBe(409);
     expect(d.body.error.message).toBe(`domain ${otherDomain} is registered to another tenant`);
-    await refused(() => api(h.app).post(accounts()).set(auth(admin)).send({ address: `x@${otherDomain}`, password: strongPassword() }), 400, 'validation_failed', /belongs to another tenant/);
-    await refused(() => api(h.app).post(accounts()).set(auth(admin)).send({ address: `x@${uniq('nowhere')}.test`, password: strongPassword() }), 400, 'validation_failed', /is not a domain of tenant/);
+    await refused(
+      () =>
+        api(h.app)
+          .post(accounts())
+          .set(auth(admin))
+          .send({ address: `x@${otherDomain}`, password: strongPassword() }),
+      400,
+      'validation_failed',
+      /belongs to another tenant/,
+    );
+    await refused(
+      () =>
+        api(h.app)
+          .post(accounts())
+          .set(auth(admin))
+          .send({ address: `x@${uniq('nowhere')}.test`, password: strongPassword() }),
+      400,
+      'validation_failed',
+      /is not a domain of tenant/,
+    );
   });
 
   it('answers 409 naming the address for duplicates, across accounts and aliases', async () => {
     const address = `${uniq('dup')}@${domain}`;
     const first = await api(h.app).post(accounts()).set(auth(admin)).send({ address, password: strongPassword(), allocationBytes: 1024 });
     expect(first.status).toBe(201);
-    await refused(() => api(h.app).post(accounts()).set(auth(admin)).send({ address: address.toUpperCase(), password: strongPassword() }), 409, 'conflict', new RegExp(`address ${address} is already in use`));
+    await refused(
+      () => api(h.app).post(accounts()).set(auth(admin)).send({ address: address.toUpperCase(), password: strongPassword() }),
+      409,
+      'conflict',
+      new RegExp(`address ${address} is already in use`),
+    );
     // an alias may not take an account's address …
-    await refused(() => api(h.app).post(`/api/v1/tenants/${tenantId}/aliases`).set(auth(admin)).send({ address, accountId: first.body.id }), 409, 'conflict', new RegExp(address));
+    await refused(
+      () => api(h.app).post(`/api/v1/tenants/${tenantId}/aliases`).set(auth(admin)).send({ address, accountId: first.body.id }),
+      409,
+      'conflict',
+      new RegExp(address),
+    );
     // … nor an account an alias'
     const alias = `${uniq('alias')}@${domain}`;
-    await api(h.app).post(`/api/v1/tenants/${tenantId}/aliases`).set(auth(admin)).send({ address: alias, accountId: first.body.id }).expect(201);
-    await refused(() => api(h.app).post(accounts()).set(auth(admin)).send({ address: alias, password: strongPassword() }), 409, 'conflict', new RegExp(`${alias} is already in use`));
+    await api(h.app)
+      .post(`/api/v1/tenants/${tenantId}/aliases`)
+      .set(auth(admin))
+      .send({ address: alias, accountId: first.body.id })
+      .expect(201);
+    await refused(
+      () => api(h.app).post(accounts()).set(auth(admin)).send({ address: alias, password: strongPassword() }),
+      409,
+      'conflict',
+      new RegExp(`${alias} is already in use`),
+    );
     // renaming onto a taken address
     const res = await api(h.app).post(`${accounts()}/${first.body.id}/rename`).set(auth(admin)).send({ address: alias });
     expect(res.status).toBe(409);
@@ -109,17 +166,39 @@ describe(`bad input (${testConfig().db.client})`, () => {
     ['abcdefghijkl', /must mix letters with digits or symbols/],
     ['Password123!', /too common/],
   ])('weak password %s → 400 naming the problem', async (password, message) => {
-    await refused(() => api(h.app).post(accounts()).set(auth(admin)).send({ address: `${uniq('weak')}@${domain}`, password }), 400, 'validation_failed', message);
+    await refused(
+      () =>
+        api(h.app)
+          .post(accounts())
+          .set(auth(admin))
+          .send({ address: `${uniq('weak')}@${domain}`, password }),
+      400,
+      'validation_failed',
+      message,
+    );
   });
 
   it('refuses a password that contains the address', async () => {
     const local = uniq('jdoe');
-    await refused(() => api(h.app).post(accounts()).set(auth(admin)).send({ address: `${local}@${domain}`, password: `${local}-2024!` }), 400, 'validation_failed', /must not contain the address/);
+    await refused(
+      () =>
+        api(h.app)
+          .post(accounts())
+          .set(auth(admin))
+          .send({ address: `${local}@${domain}`, password: `${local}-2024!` }),
+      400,
+      'validation_failed',
+      /must not contain the address/,
+    );
   });
 
   it('refuses unknown fields', async () => {
     await refused(
-      () => api(h.app).post(accounts()).set(auth(admin)).send({ address: `${uniq('uf')}@${domain}`, password: strongPassword(), isAdmin: true }),
+      () =>
+        api(h.app)
+          .post(accounts())
+          .set(auth(admin))
+          .send({ address: `${uniq('uf')}@${domain}`, password: strongPassword(), isAdmin: true }),
       400,
       'validation_failed',
       /Unrecognized key.*isAdmin/,
@@ -130,7 +209,12 @@ describe(`bad input (${testConfig().db.client})`, () => {
 
   it('refuses oversized bodies with 413', async () => {
     await refused(
-      () => api(h.app).post(accounts()).set(auth(admin)).set('content-type', 'application/json').send(JSON.stringify({ address: 'a@b.test', password: 'x'.repeat(2 * 1024 * 1024) })),
+      () =>
+        api(h.app)
+          .post(accounts())
+          .set(auth(admin))
+          .set('content-type', 'application/json')
+          .send(JSON.stringify({ address: 'a@b.test', password: 'x'.repeat(2 * 1024 * 1024) })),
       413,
       'payload_too_large',
       /larger than the limit/,
@@ -138,12 +222,21 @@ describe(`bad input (${testConfig().db.client})`, () => {
   });
 
   it('refuses malformed JSON with 400', async () => {
-    await refused(() => api(h.app).post(accounts()).set(auth(admin)).set('content-type', 'application/json').send('{"address": "a@b.test",'), 400, 'malformed_json', /not valid JSON/);
+    await refused(
+      () => api(h.app).post(accounts()).set(auth(admin)).set('content-type', 'application/json').send('{"address": "a@b.test",'),
+      400,
+      'malformed_json',
+      /not valid JSON/,
+    );
   });
 
   it('refuses an allocation the pool cannot cover, naming what is free', async () => {
     await refused(
-      () => api(h.app).post(accounts()).set(auth(admin)).send({ address: `${uniq('big')}@${domain}`, password: strongPassword(), allocationBytes: 5 * 1024 ** 3 }),
+      () =>
+        api(h.app)
+          .post(accounts())
+          .set(auth(admin))
+          .send({ address: `${uniq('big')}@${domain}`, password: strongPassword(), allocationBytes: 5 * 1024 ** 3 }),
       422,
       'pool_exceeded',
       /cannot cover 5 GiB: .* of 1 GiB free/,
@@ -164,19 +257,35 @@ describe(`bad input (${testConfig().db.client})`, () => {
     expect(b.status).toBe(201);
     expect(b.headers['idempotent-replayed']).toBe('true');
     expect(b.body.id).toBe(a.body.id);
-    const c = await api(h.app).post(accounts()).set(auth(admin)).set('Idempotency-Key', key).send({ ...body, displayName: 'other' });
+    const c = await api(h.app)
+      .post(accounts())
+      .set(auth(admin))
+      .set('Idempotency-Key', key)
+      .send({ ...body, displayName: 'other' });
     expect(c.status).toBe(422);
   });
 
   it('lists with pagination and filters (status, domain, address prefix)', async () => {
     const prefix = uniq('pg');
     for (let i = 0; i < 5; i++) {
-      await api(h.app).post(accounts()).set(auth(admin)).send({ address: `${prefix}-${i}@${domain}`, password: strongPassword(), allocationBytes: 1024, status: i === 4 ? 'suspended' : 'active' }).expect(201);
+      await api(h.app)
+        .post(accounts())
+        .set(auth(admin))
+        .send({
+          address: `${prefix}-${i}@${domain}`,
+          password: strongPassword(),
+          allocationBytes: 1024,
+          status: i === 4 ? 'suspended' : 'active',
+        })
+        .expect(201);
     }
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const res = await api(h.app).get(accounts()).query({ search: prefix, limit: 2, ...(cursor ? { cursor } : {}) }).set(auth(admin));
+      const res = await api(h.app)
+        .get(accounts())
+        .query({ search: prefix, limit: 2, ...(cursor ? { cursor } : {}) })
+        .set(auth(admin));
       expect(res.status).toBe(200);
       expect(res.body.items.length).toBeLessThanOrEqual(2);
       seen.push(...res.body.items.map((a: { address: string }) => a.address));

@@ -17,7 +17,8 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-const bulk = (csv: string) => api(h.app).post(`/api/v1/tenants/${tenantId}/accounts/bulk`).set(auth(admin)).set('content-type', 'text/csv').send(csv);
+const bulk = (csv: string) =>
+  api(h.app).post(`/api/v1/tenants/${tenantId}/accounts/bulk`).set(auth(admin)).set('content-type', 'text/csv').send(csv);
 const exists = async (address: string) => Boolean(await h.services.db('accounts').where({ address }).first());
 
 describe(`bulk import (${testConfig().db.client})`, () => {
@@ -33,14 +34,33 @@ describe(`bulk import (${testConfig().db.client})`, () => {
     const res = await bulk(csv);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ created: 3, updated: 0, unchanged: 0 });
-    const a = await h.services.db('accounts').where({ address: `${p}-a@${domain}` }).first();
+    const a = await h.services
+      .db('accounts')
+      .where({ address: `${p}-a@${domain}` })
+      .first();
     expect(a).toMatchObject({ display_name: 'Müller, Anna', allocation_bytes: 20971520, status: 'active' });
-    expect(Number((await h.services.db('accounts').where({ address: `${p}-b@${domain}` }).first()).allocation_bytes)).toBe(10 * 1024 ** 2);
+    expect(
+      Number(
+        (
+          await h.services
+            .db('accounts')
+            .where({ address: `${p}-b@${domain}` })
+            .first()
+        ).allocation_bytes,
+      ),
+    ).toBe(10 * 1024 ** 2);
     expect(await imapLogin(config, `${p}-a@${domain}`, pw[0]!)).toBe(true);
     expect(await imapLogin(config, `${p}-c@${domain}`, pw[2]!)).toBe(false);
 
     const newPw = strongPassword();
-    const update = await bulk(['address,display_name,password,status', `${p}-a@${domain},Anna M.,,`, `${p}-b@${domain},Bob,${newPw},`, `${p}-c@${domain},Carol,,active`].join('\n'));
+    const update = await bulk(
+      [
+        'address,display_name,password,status',
+        `${p}-a@${domain},Anna M.,,`,
+        `${p}-b@${domain},Bob,${newPw},`,
+        `${p}-c@${domain},Carol,,active`,
+      ].join('\n'),
+    );
     expect(update.status).toBe(200);
     expect(update.body).toMatchObject({ created: 0, updated: 3, unchanged: 0 });
     expect(await imapLogin(config, `${p}-b@${domain}`, newPw)).toBe(true);
@@ -53,7 +73,11 @@ describe(`bulk import (${testConfig().db.client})`, () => {
   it('rejects the whole file with 422 and a per-row report; nothing is written', async () => {
     const p = uniq('bx');
     const taken = `${uniq('taken')}@${domain}`;
-    await api(h.app).post(`/api/v1/tenants/${tenantId}/accounts`).set(auth(admin)).send({ address: taken, password: strongPassword(), allocationBytes: 1024 }).expect(201);
+    await api(h.app)
+      .post(`/api/v1/tenants/${tenantId}/accounts`)
+      .set(auth(admin))
+      .send({ address: taken, password: strongPassword(), allocationBytes: 1024 })
+      .expect(201);
     const csv = [
       'address,display_name,password,allocation_bytes,status',
       `${p}-ok@${domain},Fine,${strongPassword()},,`,

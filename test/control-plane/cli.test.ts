@@ -10,7 +10,12 @@ const BIN = path.resolve(__dirname, '../../bin/postwerk');
 const config = testConfig();
 
 function postwerk(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { input, encoding: 'utf8', env: { ...process.env, POSTWERK_LOG_LEVEL: 'error', POSTWERK_PASSWORD_COST: '4' }, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    input,
+    encoding: 'utf8',
+    env: { ...process.env, POSTWERK_LOG_LEVEL: 'error', POSTWERK_PASSWORD_COST: '4' },
+    timeout: 60_000,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -19,7 +24,19 @@ describe(`postwerk CLI (${config.db.client})`, () => {
   const domain = `${slug}.test`;
 
   it('provisions a tenant, a domain and an account that logs in, with passwords never on the command line', () => {
-    const t = postwerk(['tenant', 'create', '--slug', slug, '--name', 'CLI GmbH', '--pool', '1GiB', '--default-allocation', '10MiB', '--json']);
+    const t = postwerk([
+      'tenant',
+      'create',
+      '--slug',
+      slug,
+      '--name',
+      'CLI GmbH',
+      '--pool',
+      '1GiB',
+      '--default-allocation',
+      '10MiB',
+      '--json',
+    ]);
     expect(t.err).toBe('');
     expect(t.code).toBe(0);
     expect(JSON.parse(t.out)).toMatchObject({ slug, poolBytes: 1024 ** 3, defaultAllocationBytes: 10 * 1024 ** 2 });
@@ -60,9 +77,20 @@ describe(`postwerk CLI (${config.db.client})`, () => {
     expect(dup.err).toMatch(new RegExp(`address alice@${domain} is already in use`));
     expect(postwerk(['account', 'show', `nobody@${domain}`]).code).toBe(2);
     expect(postwerk(['tenant', 'create', '--slug', 'x']).code).toBe(2);
-    const broken = spawnSync(process.execPath, [BIN, 'tenant', 'list'], { encoding: 'utf8', env: { ...process.env, POSTWERK_DB_CLIENT: 'postgres', POSTWERK_DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', POSTWERK_LOG_LEVEL: 'silent' } });
+    const broken = spawnSync(process.execPath, [BIN, 'tenant', 'list'], {
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        POSTWERK_DB_CLIENT: 'postgres',
+        POSTWERK_DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
+        POSTWERK_LOG_LEVEL: 'silent',
+      },
+    });
     expect(broken.status).toBe(1);
-    const badEnv = spawnSync(process.execPath, [BIN, 'tenant', 'list'], { encoding: 'utf8', env: { ...process.env, POSTWERK_DB_CLIENT: 'oracle' } });
+    const badEnv = spawnSync(process.execPath, [BIN, 'tenant', 'list'], {
+      encoding: 'utf8',
+      env: { ...process.env, POSTWERK_DB_CLIENT: 'oracle' },
+    });
     expect(badEnv.status).toBe(2);
     expect(badEnv.stderr).toMatch(/POSTWERK_DB_CLIENT/);
   });
@@ -73,7 +101,10 @@ describe(`postwerk CLI (${config.db.client})`, () => {
     expect(JSON.parse(v.out).ok).toBe(true);
     const e = postwerk(['audit', 'export', '--tenant', slug]);
     expect(e.code).toBe(0);
-    const actions = e.out.trim().split('\n').map((l) => JSON.parse(l).action);
+    const actions = e.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).action);
     expect(actions).toEqual(['tenant.created', 'domain.created', 'account.created', 'account.password_changed', 'account.suspended']);
     expect(e.out).not.toMatch(/BLF-CRYPT/);
   });

@@ -36,7 +36,12 @@ export function startHarness(): Harness {
 
 export async function makeTenant(ctx: Ctx, opts: { poolBytes?: number; defaultAllocationBytes?: number } = {}) {
   const slug = uniq('cp');
-  const tenant = await createTenant(ctx, { slug, name: `Tenant ${slug}`, poolBytes: opts.poolBytes ?? 10 * 1024 ** 3, defaultAllocationBytes: opts.defaultAllocationBytes ?? 100 * 1024 ** 2 });
+  const tenant = await createTenant(ctx, {
+    slug,
+    name: `Tenant ${slug}`,
+    poolBytes: opts.poolBytes ?? 10 * 1024 ** 3,
+    defaultAllocationBytes: opts.defaultAllocationBytes ?? 100 * 1024 ** 2,
+  });
   const domain = await createDomain(ctx, tenant.id, { name: `${slug}.test` });
   return { tenant, domain };
 }

@@ -25,13 +25,22 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 async function createAccount(local: string, password: string) {
-  const res = await api(h.app).post(`/api/v1/tenants/${tenantId}/accounts`).set(auth(admin)).send({ address: `${local}@${domain}`, password, displayName: 'Test User' });
+  const res = await api(h.app)
+    .post(`/api/v1/tenants/${tenantId}/accounts`)
+    .set(auth(admin))
+    .send({ address: `${local}@${domain}`, password, displayName: 'Test User' });
   expect(res.status).toBe(201);
   return res.body as { id: string; address: string };
 }
 
 async function inboxSubjects(user: string, pass: string): Promise<string[]> {
-  const client = new ImapFlow({ host: config.dovecot.imapHost, port: config.dovecot.imapPort, secure: false, auth: { user, pass }, logger: false });
+  const client = new ImapFlow({
+    host: config.dovecot.imapHost,
+    port: config.dovecot.imapPort,
+    secure: false,
+    auth: { user, pass },
+    logger: false,
+  });
   await client.connect();
   try {
     const lock = await client.getMailboxLock('INBOX');
@@ -49,7 +58,9 @@ async function inboxSubjects(user: string, pass: string): Promise<string[]> {
 }
 
 const message = (to: string, subject: string) =>
-  Buffer.from(`From: sender@example.org\r\nTo: ${to}\r\nSubject: ${subject}\r\nMessage-ID: <${uniq()}@example.org>\r\nDate: ${new Date().toUTCString()}\r\n\r\nHello.\r\n`);
+  Buffer.from(
+    `From: sender@example.org\r\nTo: ${to}\r\nSubject: ${subject}\r\nMessage-ID: <${uniq()}@example.org>\r\nDate: ${new Date().toUTCString()}\r\n\r\nHello.\r\n`,
+  );
 
 describe(`provisioning into Dovecot (${config.db.client})`, () => {
   it('an account created through the API logs in over IMAP within a second', async () => {
@@ -63,7 +74,13 @@ describe(`provisioning into Dovecot (${config.db.client})`, () => {
   it('refuses the login after suspension and closes the open session; resume opens it again', async () => {
     const password = strongPassword();
     const account = await createAccount(uniq('sus'), password);
-    const open = new ImapFlow({ host: config.dovecot.imapHost, port: config.dovecot.imapPort, secure: false, auth: { user: account.address, pass: password }, logger: false });
+    const open = new ImapFlow({
+      host: config.dovecot.imapHost,
+      port: config.dovecot.imapPort,
+      secure: false,
+      auth: { user: account.address, pass: password },
+      logger: false,
+    });
     open.on('error', () => undefined);
     await open.connect();
     const closed = new Promise<void>((resolve) => open.once('close', () => resolve()));
@@ -72,7 +89,9 @@ describe(`provisioning into Dovecot (${config.db.client})`, () => {
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('suspended');
     expect(await imapLogin(config, account.address, password)).toBe(false);
-    await expect(Promise.race([closed.then(() => 'kicked'), new Promise((r) => setTimeout(() => r('still open'), 3000))])).resolves.toBe('kicked');
+    await expect(Promise.race([closed.then(() => 'kicked'), new Promise((r) => setTimeout(() => r('still open'), 3000))])).resolves.toBe(
+      'kicked',
+    );
 
     await api(h.app).post(`/api/v1/tenants/${tenantId}/accounts/${account.id}/resume`).set(auth(admin)).expect(200);
     expect(await imapLogin(config, account.address, password)).toBe(true);
@@ -82,7 +101,11 @@ describe(`provisioning into Dovecot (${config.db.client})`, () => {
     const old = strongPassword();
     const account = await createAccount(uniq('pw'), old);
     const next = strongPassword();
-    await api(h.app).post(`/api/v1/tenants/${tenantId}/accounts/${account.id}/password`).set(auth(admin)).send({ password: next }).expect(200);
+    await api(h.app)
+      .post(`/api/v1/tenants/${tenantId}/accounts/${account.id}/password`)
+      .set(auth(admin))
+      .send({ password: next })
+      .expect(200);
     expect(await imapLogin(config, account.address, old)).toBe(false);
     expect(await imapLogin(config, account.address, next)).toBe(true);
   });
@@ -91,7 +114,10 @@ describe(`provisioning into Dovecot (${config.db.client})`, () => {
     const password = strongPassword();
     const account = await createAccount(uniq('al'), password);
     const alias = `${uniq('info')}@${domain}`;
-    const res = await api(h.app).post(`/api/v1/tenants/${tenantId}/aliases`).set(auth(admin)).send({ address: alias, accountId: account.id });
+    const res = await api(h.app)
+      .post(`/api/v1/tenants/${tenantId}/aliases`)
+      .set(auth(admin))
+      .send({ address: alias, accountId: account.id });
     expect(res.status).toBe(201);
     const subject = `via alias ${uniq()}`;
     const delivered = await deliverLmtp(config.dovecot, { from: 'sender@example.org', to: [alias] }, message(alias, subject));
@@ -110,7 +136,10 @@ describe(`provisioning into Dovecot (${config.db.client})`, () => {
     const subject = `before rename ${uniq()}`;
     await deliverLmtp(config.dovecot, { from: 'sender@example.org', to: [account.address] }, message(account.address, subject));
     const renamed = `${uniq('renamed')}@${domain}`;
-    const res = await api(h.app).post(`/api/v1/tenants/${tenantId}/accounts/${account.id}/rename`).set(auth(admin)).send({ address: renamed.toUpperCase() });
+    const res = await api(h.app)
+      .post(`/api/v1/tenants/${tenantId}/accounts/${account.id}/rename`)
+      .set(auth(admin))
+      .send({ address: renamed.toUpperCase() });
     expect(res.status).toBe(200);
     expect(res.body.address).toBe(renamed);
     expect(await imapLogin(config, account.address, password)).toBe(false);
@@ -130,9 +159,15 @@ describe(`provisioning into Dovecot (${config.db.client})`, () => {
 
     // the address stays taken during the grace period, for every tenant
     const other = await makeTenant(h.operator);
-    const taken = await api(h.app).post(`/api/v1/tenants/${tenantId}/aliases`).set(auth(admin)).send({ address: account.address, accountId: account.id });
+    const taken = await api(h.app)
+      .post(`/api/v1/tenants/${tenantId}/aliases`)
+      .set(auth(admin))
+      .send({ address: account.address, accountId: account.id });
     expect(taken.status).toBe(412);
-    const again = await api(h.app).post(`/api/v1/tenants/${tenantId}/accounts`).set(auth(admin)).send({ address: account.address, password });
+    const again = await api(h.app)
+      .post(`/api/v1/tenants/${tenantId}/accounts`)
+      .set(auth(admin))
+      .send({ address: account.address, password });
     expect(again.status).toBe(409);
     expect(again.body.error.message).toContain(account.address);
     expect(other.tenant.id).toBeDefined();
@@ -147,12 +182,19 @@ describe(`provisioning into Dovecot (${config.db.client})`, () => {
     const row = await h.services.db('accounts').where({ id: account.id }).first();
     const home = path.join(config.dovecot.mailRoot, row.mail_path);
     expect(fs.existsSync(home)).toBe(true);
-    const outcome = await purgeAccount(h.services, { accountId: account.id, now: new Date(Date.now() + (config.deleteGraceDays + 1) * 86400_000) });
+    const outcome = await purgeAccount(h.services, {
+      accountId: account.id,
+      now: new Date(Date.now() + (config.deleteGraceDays + 1) * 86400_000),
+    });
     expect(outcome.status).toBe('done');
     expect(await h.services.db('accounts').where({ id: account.id }).first()).toBeUndefined();
     expect(await h.services.db('mail_addresses').where({ address: account.address }).first()).toBeUndefined();
     expect(fs.existsSync(home)).toBe(false);
-    const gone = await deliverLmtp(config.dovecot, { from: 'sender@example.org', to: [account.address] }, message(account.address, 'after purge'));
+    const gone = await deliverLmtp(
+      config.dovecot,
+      { from: 'sender@example.org', to: [account.address] },
+      message(account.address, 'after purge'),
+    );
     expect(gone.rejected[0]?.code).toBe(550);
     // the address is free again
     await api(h.app).post(`/api/v1/tenants/${tenantId}/accounts`).set(auth(admin)).send({ address: account.address, password }).expect(201);

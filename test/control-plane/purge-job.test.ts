@@ -28,7 +28,13 @@ it(`queues the purge at deletion, drops it on restore, and the sweep + worker pu
   const { tenant, domain } = await makeTenant(h.operator);
   const admin = await tokenFor(h.operator, 'tenant_admin', tenant.id);
   const password = strongPassword();
-  const acc = (await api(h.app).post(`/api/v1/tenants/${tenant.id}/accounts`).set(auth(admin)).send({ address: `${uniq('pj')}@${domain.name}`, password }).expect(201)).body;
+  const acc = (
+    await api(h.app)
+      .post(`/api/v1/tenants/${tenant.id}/accounts`)
+      .set(auth(admin))
+      .send({ address: `${uniq('pj')}@${domain.name}`, password })
+      .expect(201)
+  ).body;
 
   const del = (await api(h.app).delete(`/api/v1/tenants/${tenant.id}/accounts/${acc.id}`).set(auth(admin)).expect(202)).body;
   const job = await queue.getJob(jobIdOf(acc.id, del.deleteAfter));
@@ -42,14 +48,24 @@ it(`queues the purge at deletion, drops it on restore, and the sweep + worker pu
 
   // deleted again, and the grace period is over (as if 30 days had passed)
   await api(h.app).delete(`/api/v1/tenants/${tenant.id}/accounts/${acc.id}`).set(auth(admin)).expect(202);
-  await h.services.db('accounts').where({ id: acc.id }).update({ delete_after: new Date(Date.now() - 1000).toISOString() });
+  await h.services
+    .db('accounts')
+    .where({ id: acc.id })
+    .update({ delete_after: new Date(Date.now() - 1000).toISOString() });
 
-  worker = startWorker({ redisUrl: config.redisUrl, queue: 'control-plane', handlers: controlPlaneHandlers(h.services), logger: silentLogger, concurrency: 1 });
+  worker = startWorker({
+    redisUrl: config.redisUrl,
+    queue: 'control-plane',
+    handlers: controlPlaneHandlers(h.services),
+    logger: silentLogger,
+    concurrency: 1,
+  });
   const { sweepPurges } = await import('../../control-plane/commands/purge-account');
   const swept = await sweepPurges(h.services);
   expect((swept.detail as { queued: number }).queued).toBeGreaterThanOrEqual(1);
   const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline && (await h.services.db('accounts').where({ id: acc.id }).first())) await new Promise((r) => setTimeout(r, 200));
+  while (Date.now() < deadline && (await h.services.db('accounts').where({ id: acc.id }).first()))
+    await new Promise((r) => setTimeout(r, 200));
   expect(await h.services.db('accounts').where({ id: acc.id }).first()).toBeUndefined();
   const purged = await h.services.db('audit_log').where({ target_id: acc.id, action: 'account.purged' }).first();
   expect(purged).toMatchObject({ actor_type: 'system', actor_id: 'account.purge' });

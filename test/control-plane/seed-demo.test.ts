@@ -12,7 +12,13 @@ import { api, harnessConfig, imapLogin } from './harness';
 const config = testConfig();
 
 async function inboxCount(user: string, pass: string): Promise<number> {
-  const c = new ImapFlow({ host: config.dovecot.imapHost, port: config.dovecot.imapPort, secure: false, auth: { user, pass }, logger: false });
+  const c = new ImapFlow({
+    host: config.dovecot.imapHost,
+    port: config.dovecot.imapPort,
+    secure: false,
+    auth: { user, pass },
+    logger: false,
+  });
   await c.connect();
   try {
     const st = await c.status('INBOX', { messages: true });
@@ -33,7 +39,11 @@ describe(`demo seed (${config.db.client})`, () => {
   it('seeds once, reuses on the second run, and regenerates lost passwords', async () => {
     const first = await seedDemo(services);
     expect(first.tenant).toMatchObject({ slug: 'demo', name: 'Demo GmbH', domain: 'demo.postwerk.test' });
-    expect(first.accounts.map((a) => a.address)).toEqual(['alice@demo.postwerk.test', 'bob@demo.postwerk.test', 'carol@demo.postwerk.test']);
+    expect(first.accounts.map((a) => a.address)).toEqual([
+      'alice@demo.postwerk.test',
+      'bob@demo.postwerk.test',
+      'carol@demo.postwerk.test',
+    ]);
     expect(first.staff.map((s) => s.role)).toEqual(['operator', 'tenant_admin', 'migration_engineer', 'support']);
     expect(fs.statSync(first.file).mode & 0o777).toBe(0o600);
     const tenant = await services.db('tenants').where({ slug: 'demo' }).first();

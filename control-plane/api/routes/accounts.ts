@@ -30,7 +30,9 @@ const BulkResult = z.object({
   created: z.number(),
   updated: z.number(),
   unchanged: z.number(),
-  rows: z.array(z.object({ row: z.number(), address: z.string(), accountId: z.string(), result: z.enum(['created', 'updated', 'unchanged']) })),
+  rows: z.array(
+    z.object({ row: z.number(), address: z.string(), accountId: z.string(), result: z.enum(['created', 'updated', 'unchanged']) }),
+  ),
 });
 
 export const accountRoutes = [

@@ -11,7 +11,11 @@ const AuditFilter = z.strictObject({
   from: time.optional(),
   to: time.optional(),
 });
-const Verification = z.object({ ok: z.boolean(), checked: z.number(), problems: z.array(z.object({ id: z.number(), problem: z.string() })) });
+const Verification = z.object({
+  ok: z.boolean(),
+  checked: z.number(),
+  problems: z.array(z.object({ id: z.number(), problem: z.string() })),
+});
 
 export const auditRoutes = [
   route({

@@ -3,7 +3,11 @@ import { MAX_DISPLAY_NAME } from '../../limits';
 
 /** Schema pieces shared by the resource route modules. */
 export const tenantParams = z.strictObject({ tenantId: z.uuid() });
-export const bytes = z.number().int().min(0).max(2 ** 50);
+export const bytes = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 50);
 export const address = z.string().min(3).max(320);
 export const password = z.string().min(1).max(200);
 export const displayName = z.string().max(MAX_DISPLAY_NAME);
