@@ -5,8 +5,8 @@ import { PURGE_SWEEP_EVERY_MS } from '../limits';
 import { purgeAccountJob, purgeSweepJob } from './definitions';
 
 /** Handlers of queue control-plane (registered in workers/index.ts). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function controlPlaneHandlers(services: Services): JobHandler<any>[] {
-  // eslint-disable-line @typescript-eslint/no-explicit-any
   return [
     handler(purgeAccountJob, (p) => purgeAccount(services, { accountId: p.accountId })),
     handler(purgeSweepJob, () => sweepPurges(services)),
