@@ -260,7 +260,23 @@ export async function syncFolder(
         if (r.length) refused.set(m.uid, r);
         return kept;
       };
+      // messages found on the destination by hash: their flags are set in one STORE per flag
+      // set, then they are recorded (so a record never claims flags the destination lacks)
       const present: MessageRecord[] = [];
+      const flushPresent = async (): Promise<void> => {
+        const batch = present.splice(0);
+        if (!batch.length) return;
+        const groups = new Map<string, { flags: string[]; uids: number[] }>();
+        for (const r of batch) {
+          const { kept } = filterFlags(r.flags);
+          const key = kept.join(' ');
+          const g = groups.get(key) ?? { flags: kept, uids: [] };
+          g.uids.push(r.destUid!);
+          groups.set(key, g);
+        }
+        for (const g of groups.values()) await dst.messageFlagsSet(compressUids(g.uids), g.flags, { uid: true });
+        await store.putMessages(fstate.id, batch);
+      };
       const recordPresent = async (m: MessageMeta, hash: string, destUid: number): Promise<void> => {
         present.push({
           sourceUidValidity: srcValidity,
@@ -272,10 +288,7 @@ export async function syncFolder(
           status: 'present',
         });
         result.alreadyPresent++;
-        // a message recognised on the destination keeps its destination flags until synced
-        const { kept } = filterFlags(m.flags);
-        if (!options.dryRun) await dst.messageFlagsSet(String(destUid), kept, { uid: true });
-        if (present.length >= MULTIAPPEND_MAX_MESSAGES) await store.putMessages(fstate.id, present.splice(0));
+        if (present.length >= MULTIAPPEND_MAX_MESSAGES) await flushPresent();
       };
 
       type Pending = { meta: MessageMeta; hash: string; item: AppendItem; file?: string };
@@ -401,9 +414,9 @@ export async function syncFolder(
             await rm(file, { force: true });
           }
         }
+        await flushPresent();
       } finally {
         await inflight.catch(() => undefined);
-        await store.putMessages(fstate.id, present.splice(0));
       }
 
       // whatever happened above, the markers move only over live connections

@@ -137,9 +137,10 @@ export async function runMigrationPass(ctx: EngineContext, input: PassInput): Pr
     const work = byWorkDesc(plans, pre);
     pc.emit({ kind: 'plan', phase: 'copy', folders: work.length, messages: pre.sourceMessages, bytes: pre.bytesToCopy });
     const results = new Map<FolderPlan, FolderPassResult>();
+    // a dry run stops at the plan and the pre-flight: no folder is created, nothing appended
     const outcome = await runFolders(
       pc,
-      work,
+      pc.options.dryRun ? [] : work,
       { parallel: pc.options.parallelFolders, writer: true, phase: 'copy' },
       async (plan, conns) => {
         const r = results.get(plan) ?? emptyFolderResult(plan);
@@ -152,6 +153,7 @@ export async function runMigrationPass(ctx: EngineContext, input: PassInput): Pr
     const failedFolders: PassResult['failedFolders'] = [];
     for (const plan of work) {
       const r = results.get(plan) ?? emptyFolderResult(plan);
+      if (pc.options.dryRun) r.sourceCount = pre.perFolder[plan.sourcePath]?.messages ?? 0;
       const o = outcome.get(plan);
       if (o?.error) {
         r.error = o.error;

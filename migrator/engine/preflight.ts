@@ -88,8 +88,8 @@ export async function preflight(
     try {
       const metas = await listMessages(src, '1:*', { withDate: false });
       let done = new Set<number>();
-      if (args.store) {
-        const st = await args.store.folder(args.migrationId, args.accountKey, plan.sourcePath, plan.destPath);
+      const st = args.store ? await args.store.findFolder(args.accountKey, plan.sourcePath) : null;
+      if (args.store && st && st.destPath === plan.destPath) {
         const validity = Number((src.mailbox as { uidValidity: bigint }).uidValidity);
         done = new Set(
           (await args.store.loadMessages(st.id))

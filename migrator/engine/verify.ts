@@ -67,10 +67,9 @@ export async function verifyFolder(
     const validity = Number((src.mailbox as { uidValidity: bigint }).uidValidity);
     const srcMetas = await listMessages(src, '1:*');
     out.sourceCount = srcMetas.length;
-    const st = await pc.store.folder(pc.migrationId, pc.accountKey, plan.sourcePath, plan.destPath);
-    const records = new Map(
-      (await pc.store.loadMessages(st.id)).filter((r) => r.sourceUidValidity === validity).map((r) => [r.sourceUid, r]),
-    );
+    const st = await pc.store.findFolder(pc.accountKey, plan.sourcePath);
+    const known = st && st.destPath === plan.destPath ? await pc.store.loadMessages(st.id) : [];
+    const records = new Map(known.filter((r) => r.sourceUidValidity === validity).map((r) => [r.sourceUid, r]));
 
     const srcHash = new Map<number, string>();
     const toHash = [];

@@ -3,7 +3,7 @@ import { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
 import { MigratorError } from '../errors';
 import type { Endpoint } from '../options';
-import { loginCredentials } from './credentials';
+import { invalidateToken, loginCredentials } from './credentials';
 
 /** imapflow logs through this adapter at debug level only, with our bindings. */
 function imapLogger(log: Logger): Record<'debug' | 'info' | 'warn' | 'error' | 'trace' | 'fatal', (o: unknown) => void> {
@@ -22,6 +22,17 @@ function imapLogger(log: Logger): Record<'debug' | 'info' | 'warn' | 'error' | '
 }
 
 export async function openImapFlow(ep: Endpoint, log: Logger, opts: { qresync?: boolean } = {}): Promise<ImapFlow> {
+  try {
+    return await openOnce(ep, log, opts);
+  } catch (err) {
+    // an XOAUTH2 token may have expired before its cache time: fetch a fresh one, once
+    if (!(err instanceof MigratorError && err.code === 'MIGRATOR_AUTH_FAILED' && ep.tokenCommand)) throw err;
+    invalidateToken(ep);
+    return openOnce(ep, log, opts);
+  }
+}
+
+async function openOnce(ep: Endpoint, log: Logger, opts: { qresync?: boolean }): Promise<ImapFlow> {
   const cred = await loginCredentials(ep);
   const auth = cred.accessToken
     ? { user: cred.authcid, accessToken: cred.accessToken }

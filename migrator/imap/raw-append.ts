@@ -9,7 +9,7 @@ import { createReadStream } from 'node:fs';
 import { MigratorError } from '../errors';
 import { RAW_SOCKET_TIMEOUT_MS } from '../limits';
 import type { Endpoint } from '../options';
-import { loginCredentials } from './credentials';
+import { invalidateToken, loginCredentials } from './credentials';
 import { expandUidSet } from './uidset';
 
 export interface AppendItem {
@@ -59,8 +59,18 @@ export class RawImapConnection {
 
   static async open(ep: Endpoint): Promise<RawImapConnection> {
     const c = new RawImapConnection(ep);
-    await c.connect();
-    return c;
+    try {
+      await c.connect();
+      return c;
+    } catch (err) {
+      c.socket?.destroy();
+      // an XOAUTH2 token may have expired before its cache time: fetch a fresh one, once
+      if (!(err instanceof MigratorError && err.code === 'MIGRATOR_AUTH_FAILED' && ep.tokenCommand)) throw err;
+      invalidateToken(ep);
+      const again = new RawImapConnection(ep);
+      await again.connect();
+      return again;
+    }
   }
 
   get usable(): boolean {

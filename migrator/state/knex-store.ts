@@ -43,6 +43,11 @@ export class KnexStateStore implements MigrationStateStore {
     return folderFromRow(row);
   }
 
+  async findFolder(accountKey: string, sourcePath: string): Promise<FolderState | null> {
+    const row = await this.knex('migration_folders').where({ account_key: accountKey, source_path: sourcePath }).first();
+    return row ? folderFromRow(row) : null;
+  }
+
   async updateFolder(id: number, patch: Partial<Omit<FolderState, 'id' | 'sourcePath'>>): Promise<void> {
     const u: Row = { updated_at: this.knex.fn.now() };
     if (patch.destPath !== undefined) u.dest_path = patch.destPath;

@@ -28,6 +28,8 @@ export interface MessageRecord {
 export interface MigrationStateStore {
   /** The folder's state, created empty on first use. */
   folder(migrationId: string, accountKey: string, sourcePath: string, destPath: string): Promise<FolderState>;
+  /** Read-only lookup (pre-flight, verification, dry runs): never creates or resets anything. */
+  findFolder(accountKey: string, sourcePath: string): Promise<FolderState | null>;
   updateFolder(id: number, patch: Partial<Omit<FolderState, 'id' | 'sourcePath'>>): Promise<void>;
   /** Every record of the folder in one query (linear; callers index it in memory). */
   loadMessages(folderId: number): Promise<MessageRecord[]>;

@@ -71,7 +71,24 @@ describe('migrator: delta passes and verification', () => {
 
     // nothing new: a second delta copies and changes nothing
     const idle = await runMigrationPass(ctx, { ...input, mode: 'delta' });
-    expect(idle.totals).toMatchObject({ copied: 0, flagsUpdated: 0, alreadyPresent: 0 });
+    expect(idle.totals).toMatchObject({ copied: 0, flagsUpdated: 0, alreadyPresent: 0, deleted: 0 });
+
+    // deletions at the source reach the destination only when asked for
+    await withClient(S.sourceEndpoint(user), async (c) => {
+      const lock = await c.getMailboxLock('Work');
+      try {
+        await c.messageDelete('1', { uid: true });
+      } finally {
+        lock.release();
+      }
+    });
+    const kept = await runMigrationPass(ctx, { ...input, mode: 'delta' });
+    expect(kept.totals.deleted).toBe(0);
+    const propagated = await runMigrationPass(ctx, { ...input, mode: 'delta', options: { propagateDeletions: true } });
+    expect(propagated.totals).toMatchObject({ deleted: 1, copied: 0 });
+    const work = await withClient(S.destEndpoint(dest), (c) => S.snapshot(c)).then((s) => s.get('Work')!);
+    expect(work).toHaveLength(1);
+    expect((await verifyMailbox(ctx, input)).verified).toBe(true);
   });
 
   it('a message expunged from the destination behind our back is reported missing', async () => {

@@ -35,6 +35,16 @@ describe('migrator: pre-flight, size cap, retry of failed messages', () => {
       store: st.store,
       options: { maxMessageBytes: 100 * 1024 },
     };
+    // a dry run plans and checks, and writes nothing
+    const before = await folderNames(S.destEndpoint(dest));
+    const dry = await runMigrationPass(ctx, {
+      ...input,
+      options: { ...input.options, exclude: [], dryRun: true, folderMap: { INBOX: 'Elsewhere' } },
+    });
+    expect(dry.totals.copied).toBe(0);
+    expect(dry.folders[0].sourceCount).toBe(5);
+    expect(await folderNames(S.destEndpoint(dest))).toEqual(before);
+
     const pre = await preflight(ctx, input);
     expect(pre.preflight.wontFit).toEqual([expect.objectContaining({ folder: 'INBOX', uid: 3, reason: 'larger than size cap 102400' })]);
     const pass = await runMigrationPass(ctx, input);
