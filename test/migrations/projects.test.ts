@@ -1,6 +1,7 @@
 import { createTestAccount, createTestTenant } from '../support/fixtures';
 import { testConfig } from '../support/env';
 import { runCli } from '../../control-plane/cli/main';
+import { processCutover } from '../../control-plane/migrations/processors/cutover';
 import { api, apiToken, auth, destinationCount, seedSource, source, startWorld, uniqSourceUser, waitFor, type World } from './support';
 
 /**
@@ -51,6 +52,12 @@ describe(`migration projects (${testConfig().db.client})`, () => {
     await api(w.app).put(`${base()}/${id}/cutover`).set(auth(engineer)).send({ at: second }).expect(200);
     await waitFor('second delayed job', async () => (await jobState(`migration.cutover:${id}:2:project:0`)) === 'delayed');
     expect(await jobState(`migration.cutover:${id}:1:project:0`)).toBe('absent');
+    // had the first job been due already and run anyway, it finds its generation stale and does nothing
+    const fakeJob = { id: 'stale', attemptsMade: 0, opts: { attempts: 1 } };
+    expect(await processCutover({ services: w.services }, { projectId: id, generation: 1 }, fakeJob)).toMatchObject({
+      status: 'skipped',
+      detail: { why: expect.stringMatching(/^stale/) },
+    });
     const job = await w.inspect.getJob(`migration.cutover_${id}_2_project_0`);
     expect(job!.timestamp + job!.opts.delay!).toBeGreaterThan(Date.parse(second) - 5_000);
 
