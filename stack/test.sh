@@ -114,7 +114,9 @@ run_jest() {
     # shellcheck source=/dev/null
     for f in "${files[@]}"; do . "$f"; done
     set +a
-    "$JEST" --json --outputFile="$STATE/jest-$name.json" "$@"
+    # --forceExit: a handle some test forgot to close (a socket, a timer) must not keep CI waiting
+    # until its time limit; hunt such leaks with `npm test -- --detectOpenHandles`.
+    "$JEST" --forceExit --json --outputFile="$STATE/jest-$name.json" "$@"
   )
 }
 
