@@ -62,7 +62,7 @@ describe(`the platform's Dovecot reads accounts from Postwerk's database (${test
       const raw = message('master login');
       expect((await appendAndReadBack(client, raw)).equals(raw)).toBe(true);
       const status = await client.status('INBOX', { messages: true });
-      expect(status.messages).toBe(1);
+      expect(status && status.messages).toBe(1);
     } finally {
       await client.logout();
     }
