@@ -43,7 +43,11 @@ export const BulkRowSchema = z.strictObject({
   address: z.string({ error: 'is required' }).min(1, 'is required'),
   display_name: z.preprocess(
     blankToUndefined,
-    z.string().max(MAX_DISPLAY_NAME, `must be at most ${MAX_DISPLAY_NAME} characters`).optional(),
+    z
+      .string()
+      .max(MAX_DISPLAY_NAME, `must be at most ${MAX_DISPLAY_NAME} characters`)
+      .regex(/^[^\x00-\x1f\x7f]*$/, 'must not contain control characters or line breaks')
+      .optional(),
   ),
   password: z.preprocess(blankToUndefined, z.string().optional()),
   allocation_bytes: z.preprocess(

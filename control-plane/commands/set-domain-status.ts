@@ -4,8 +4,8 @@ import { nowIso } from '../../platform/db';
 import { inTransaction } from '../../platform/db/transaction';
 import { notFound } from '../../platform/errors';
 import { presentDomain } from '../presenters';
-import { domainLoginAddresses, findDomain, updateDomain } from '../repositories/domains';
-import { authorize, kickUsers } from './support';
+import { findDomain, updateDomain } from '../repositories/domains';
+import { authorize, domainMask, kickUsers } from './support';
 
 /**
  * Suspending a domain closes the logins of all its accounts (mail_users: login_enabled = 0 when the
@@ -36,8 +36,7 @@ async function setDomainStatus(ctx: Ctx, tenantId: string, domainId: string, sta
       after,
     });
     if (status === 'suspended') {
-      const addresses = await domainLoginAddresses(trx, domainId);
-      afterCommit(() => kickUsers(ctx, addresses));
+      afterCommit(() => kickUsers(ctx, [domainMask(before.name)]));
     }
     return after;
   });

@@ -24,7 +24,8 @@ export async function loadTenant(q: Knex, ctx: Ctx, tenantId: string): Promise<T
 }
 
 /**
- * Disconnects the open IMAP sessions of these users, best effort, after the change has committed.
+ * Disconnects the open IMAP sessions of these users (addresses or masks such as `*@example.com`), best
+ * effort, after the change has committed.
  *
  * Why a failure here is only a warning: the change itself is already in the database, and Dovecot reads
  * mail_users on every login and delivery (auth_cache_size = 0), so no new login can use the old state
@@ -33,18 +34,21 @@ export async function loadTenant(q: Knex, ctx: Ctx, tenantId: string): Promise<T
  * names the users so that an operator can kick them by hand. Failing the request instead would tell
  * the caller the change did not happen when it did.
  */
-export async function kickUsers(services: Pick<Services, 'doveadm' | 'logger'>, addresses: string[]): Promise<void> {
-  for (const address of addresses) {
+export async function kickUsers(services: Pick<Services, 'doveadm' | 'logger'>, masks: string[]): Promise<void> {
+  for (const mask of masks) {
     try {
       // false (nobody connected) is fine: there was nothing to close
-      await services.doveadm.kick(address);
+      await services.doveadm.kick(mask);
     } catch (e) {
       services.logger.warn(
-        { user: address, err: (e as Error).message },
+        { user: mask, err: (e as Error).message },
         'could not kick the open IMAP sessions of a user; they end at their next command or logout',
       );
     }
   }
 }
+
+/** doveadm kick takes a user mask with wildcards: every session of a domain in one call. */
+export const domainMask = (domain: string): string => `*@${domain}`;
 
 export const newId = (): string => randomUUID();

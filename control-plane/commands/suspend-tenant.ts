@@ -3,8 +3,8 @@ import type { Ctx } from '../../platform/context';
 import { nowIso } from '../../platform/db';
 import { inTransaction } from '../../platform/db/transaction';
 import { presentTenant } from '../presenters';
-import { findTenant, tenantLoginAddresses, updateTenant } from '../repositories/tenants';
-import { authorize, kickUsers, loadTenant } from './support';
+import { findTenant, tenantDomainNames, updateTenant } from '../repositories/tenants';
+import { authorize, domainMask, kickUsers, loadTenant } from './support';
 
 /**
  * Suspending a tenant closes every mailbox of it at once: mail_users shows login_enabled = 0 for all its
@@ -34,8 +34,8 @@ async function setTenantStatus(ctx: Ctx, tenantId: string, status: 'active' | 's
       after,
     });
     if (status === 'suspended') {
-      const addresses = await tenantLoginAddresses(trx, tenantId);
-      afterCommit(() => kickUsers(ctx, addresses));
+      const masks = (await tenantDomainNames(trx, tenantId)).map(domainMask);
+      afterCommit(() => kickUsers(ctx, masks));
     }
     return after;
   });

@@ -30,8 +30,3 @@ export async function listDomains(
   if (filter.search) query.whereRaw(`name LIKE ? ESCAPE '\\'`, [filter.search]);
   return paginate<DomainRow & Record<string, unknown>>(query, { ...page, key: 'name' });
 }
-
-export async function domainLoginAddresses(q: Knex, domainId: string): Promise<string[]> {
-  const rows = await q('accounts').where({ domain_id: domainId }).whereNot({ status: 'deleting' }).select('address');
-  return rows.map((r: { address: string }) => r.address);
-}

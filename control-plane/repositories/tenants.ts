@@ -30,8 +30,8 @@ export async function listTenants(
   return paginate<TenantRow & Record<string, unknown>>(query, { ...page, key: 'slug' });
 }
 
-/** Addresses of the tenant's accounts that can have open sessions (for kicks after a suspension). */
-export async function tenantLoginAddresses(q: Knex, tenantId: string): Promise<string[]> {
-  const rows = await q('accounts').where({ tenant_id: tenantId }).whereNot({ status: 'deleting' }).select('address');
-  return rows.map((r: { address: string }) => r.address);
+/** Names of the tenant's domains (kicks after a suspension go by domain mask: one call per domain). */
+export async function tenantDomainNames(q: Knex, tenantId: string): Promise<string[]> {
+  const rows = await q('domains').where({ tenant_id: tenantId }).select('name');
+  return rows.map((r: { name: string }) => r.name);
 }

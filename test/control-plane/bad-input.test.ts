@@ -192,6 +192,19 @@ describe(`bad input (${testConfig().db.client})`, () => {
     );
   });
 
+  it('refuses control characters in display names (they end up in mail headers)', async () => {
+    await refused(
+      () =>
+        api(h.app)
+          .post(accounts())
+          .set(auth(admin))
+          .send({ address: `${uniq('cc')}@${domain}`, password: strongPassword(), displayName: 'Eve\r\nBcc: all@example.org' }),
+      400,
+      'validation_failed',
+      /displayName: must not contain control characters/,
+    );
+  });
+
   it('refuses unknown fields', async () => {
     await refused(
       () =>

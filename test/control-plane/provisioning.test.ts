@@ -97,6 +97,39 @@ describe(`provisioning into Dovecot (${config.db.client})`, () => {
     expect(await imapLogin(config, account.address, password)).toBe(true);
   });
 
+  it('suspending the domain or the whole tenant closes every mailbox of it at once (sessions kicked by domain)', async () => {
+    const { tenant, domain: d } = await makeTenant(h.operator);
+    const operator = await tokenFor(h.operator, 'operator');
+    const password = strongPassword();
+    const acc = (
+      await api(h.app)
+        .post(`/api/v1/tenants/${tenant.id}/accounts`)
+        .set(auth(operator))
+        .send({ address: `${uniq('ts')}@${d.name}`, password })
+        .expect(201)
+    ).body;
+    const open = new ImapFlow({
+      host: config.dovecot.imapHost,
+      port: config.dovecot.imapPort,
+      secure: false,
+      auth: { user: acc.address, pass: password },
+      logger: false,
+    });
+    open.on('error', () => undefined);
+    await open.connect();
+    const closed = new Promise<string>((resolve) => open.once('close', () => resolve('kicked')));
+    await api(h.app).post(`/api/v1/tenants/${tenant.id}/suspend`).set(auth(operator)).expect(200);
+    await expect(Promise.race([closed, new Promise((r) => setTimeout(() => r('still open'), 3000))])).resolves.toBe('kicked');
+    expect(await imapLogin(config, acc.address, password)).toBe(false);
+    await api(h.app).post(`/api/v1/tenants/${tenant.id}/resume`).set(auth(operator)).expect(200);
+    expect(await imapLogin(config, acc.address, password)).toBe(true);
+
+    await api(h.app).post(`/api/v1/tenants/${tenant.id}/domains/${d.id}/suspend`).set(auth(operator)).expect(200);
+    expect(await imapLogin(config, acc.address, password)).toBe(false);
+    await api(h.app).post(`/api/v1/tenants/${tenant.id}/domains/${d.id}/resume`).set(auth(operator)).expect(200);
+    expect(await imapLogin(config, acc.address, password)).toBe(true);
+  });
+
   it('after a password change only the new password works', async () => {
     const old = strongPassword();
     const account = await createAccount(uniq('pw'), old);

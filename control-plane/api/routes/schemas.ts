@@ -10,7 +10,11 @@ export const bytes = z
   .max(2 ** 50);
 export const address = z.string().min(3).max(320);
 export const password = z.string().min(1).max(200);
-export const displayName = z.string().max(MAX_DISPLAY_NAME);
+/** Display names end up in mail headers: no control characters (a line break would inject a header). */
+export const displayName = z
+  .string()
+  .max(MAX_DISPLAY_NAME)
+  .regex(/^[^\x00-\x1f\x7f]*$/, 'must not contain control characters or line breaks');
 /** Address prefix search; the list escapes LIKE wildcards itself. */
 export const search = z.string().min(1).max(320).optional();
 export const okResult = z.object({ ok: z.literal(true) });
