@@ -36,6 +36,7 @@ export interface CollectResult {
 export async function recordUsage(deps: QuotaDeps, actor: Actor, measured: MeasuredUsage[]): Promise<RaisedWarning[]> {
   if (!measured.length) return [];
   return inTransaction(deps.db, async ({ trx, afterCommit }) => {
+    await repo.takeWriteLock(trx);
     const at = nowIso();
     const webhookUrls = new Map<string, string | null>();
     const raised: RaisedWarning[] = [];
@@ -80,7 +81,7 @@ export async function recordUsage(deps: QuotaDeps, actor: Actor, measured: Measu
 export async function queueWebhooks(deps: Pick<QuotaDeps, 'queue' | 'logger'>, raised: RaisedWarning[]): Promise<void> {
   for (const w of raised.filter((r) => r.webhook)) {
     try {
-      await deps.queue.enqueue(webhookJob, { notificationId: w.notificationId });
+      await deps.queue.enqueue(webhookJob, { tenantId: w.tenantId, notificationId: w.notificationId });
     } catch (e) {
       // The notification row stays 'pending'; the next collection does not re-raise it, so say so loudly.
       deps.logger.error(

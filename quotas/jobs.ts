@@ -23,7 +23,9 @@ export const reconcileJob = defineJob({
 export const webhookJob = defineJob({
   queue: 'quotas',
   name: 'quota.webhook',
-  payload: z.strictObject({ notificationId: z.number().int().positive() }),
-  // one POST per notification, however often the enqueue is retried
-  jobId: (p) => `quota.webhook-${p.notificationId}`,
+  payload: z.strictObject({ tenantId: z.uuid(), notificationId: z.number().int().positive() }),
+  // One POST per notification, however often the enqueue is retried. Notification ids count per
+  // database, so the tenant id keeps them apart when one Redis outlives or serves another database
+  // (a restored database; the test run's SQLite and PostgreSQL passes share one Redis).
+  jobId: (p) => `quota.webhook-${p.tenantId}-${p.notificationId}`,
 });

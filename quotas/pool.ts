@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { AppError, notFound } from '../platform/errors';
+import { takeWriteLock } from './repository';
 
 /**
  * The pool invariant: the allocations of a tenant's accounts never add up to more than its pool.
@@ -9,8 +10,13 @@ import { AppError, notFound } from '../platform/errors';
  * allocations queue up behind each other, changes to different tenants run in parallel, and the sum
  * read under the lock cannot be changed by anyone else before commit. Row locks rather than
  * SERIALIZABLE because the conflict is known and narrow (one tenant row), so nothing has to be retried.
- * On SQLite the whole database has one writer; a transaction that read a stale snapshot cannot commit
- * (SQLITE_BUSY), and inTransaction (platform/db/transaction.ts) runs it again from the start.
+ * On SQLite the whole database has one writer. lockPool takes that write lock first (takeWriteLock):
+ * a transaction that reads first and writes later fails at its first write whenever another connection
+ * committed in between (its snapshot is stale, and SQLite does not wait then), and under a steady
+ * stream of writers its retries can keep losing; holding the lock from the first statement makes the
+ * others wait (busy_timeout) instead. Called after other reads in the same transaction, the lock
+ * write itself may meet a stale snapshot (SQLITE_BUSY), and inTransaction (platform/db/transaction.ts)
+ * runs the transaction again from the start.
  */
 export interface PoolState {
   tenantId: string;
@@ -20,6 +26,7 @@ export interface PoolState {
 }
 
 export async function lockPool(trx: Knex.Transaction, tenantId: string): Promise<PoolState> {
+  await takeWriteLock(trx);
   const q = trx('tenants').where({ id: tenantId }).first('id', 'pool_bytes');
   const tenant = await (trx.client.config.client === 'pg' ? q.forUpdate() : q);
   if (!tenant) throw notFound('tenant', tenantId);

@@ -116,6 +116,7 @@ async function reportDrift(deps: QuotaDeps, actor: Actor, drifted: AccountDrift[
     byTenant.set(t, [...(byTenant.get(t) ?? []), d]);
   }
   await inTransaction(deps.db, async ({ trx }) => {
+    await repo.takeWriteLock(trx);
     for (const [tenantId, accounts] of byTenant) {
       await appendAudit(trx, actor, {
         action: 'quota.reconciled',

@@ -66,6 +66,14 @@ function account(r: Record<string, unknown>): AccountAllocationRow {
   };
 }
 
+/**
+ * SQLite only (PostgreSQL locks rows instead): takes the database's write lock now, with a write that
+ * matches no row. Must come first in a transaction that reads and then writes; see pool.ts for why.
+ */
+export async function takeWriteLock(trx: Knex.Transaction): Promise<void> {
+  if (trx.client.config.client !== 'pg') await trx.raw('DELETE FROM quota_settings WHERE 0 = 1');
+}
+
 // ---------------------------------------------------------------- tenants and allocations
 
 export async function findTenant(q: Q, tenantId: string): Promise<TenantQuotaRow | null> {

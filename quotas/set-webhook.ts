@@ -31,6 +31,7 @@ export async function setWebhook(
   assertTenantAccess(ctx.actor, input.tenantId, 'tenant', input.tenantId);
   const url = input.url === null ? null : checkWebhookUrl(input.url);
   return inTransaction(ctx.db, async ({ trx }) => {
+    await repo.takeWriteLock(trx);
     if (!(await repo.findTenant(trx, input.tenantId))) throw notFound('tenant', input.tenantId);
     const before = await repo.webhookUrlOf(trx, input.tenantId);
     if (before !== url) {

@@ -22,11 +22,12 @@ export interface WebhookBody {
 
 export async function deliverWebhook(
   deps: Pick<Services, 'db' | 'logger'>,
-  notificationId: number,
+  job: { tenantId: string; notificationId: number },
   opts: { lastAttempt?: boolean } = {},
 ): Promise<JobOutcome> {
-  const n = await repo.findNotification(deps.db, notificationId);
-  if (!n) return { status: 'skipped', detail: 'notification gone' };
+  const n = await repo.findNotification(deps.db, job.notificationId);
+  // gone, or a job queued against another database
+  if (!n || n.tenant_id !== job.tenantId) return { status: 'skipped', detail: 'notification not found' };
   const url = await repo.webhookUrlOf(deps.db, n.tenant_id);
   if (!url) {
     await repo.markWebhook(deps.db, n.id, { status: 'none', error: 'no webhook configured any more' });

@@ -12,9 +12,7 @@ export function quotaJobHandlers(services: Services): JobHandler<any>[] {
   return [
     handler(collectUsageJob, async (p) => ({ status: 'done', detail: await collectUsage(services, p) })),
     handler(reconcileJob, async (p) => ({ status: 'done', detail: await reconcileUsage(services, p) })),
-    handler(webhookJob, (p, job) =>
-      deliverWebhook(services, p.notificationId, { lastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) }),
-    ),
+    handler(webhookJob, (p, job) => deliverWebhook(services, p, { lastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) })),
   ];
 }
 
