@@ -1,5 +1,5 @@
 import { parseBatchCsv } from './batch';
-import { readRetryList } from './migrate-command';
+import { readRetryLists } from './migrate-command';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,10 +29,23 @@ describe('--retry-failed', () => {
   it('reads the retry list of a single and of a batch report', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'retry-'));
     writeFileSync(path.join(dir, 'one.json'), JSON.stringify({ retry: { INBOX: [1, 2] } }));
-    writeFileSync(path.join(dir, 'many.json'), JSON.stringify({ accounts: [{ retry: { INBOX: [3] } }, { retry: { Work: [4] } }] }));
+    writeFileSync(
+      path.join(dir, 'many.json'),
+      JSON.stringify({
+        accounts: [
+          { account: { source: 'a@h:143' }, retry: { INBOX: [3] } },
+          { account: { source: 'b@h:143' }, retry: { INBOX: [4] } },
+        ],
+      }),
+    );
     writeFileSync(path.join(dir, 'bad.json'), JSON.stringify({ nope: 1 }));
-    expect(readRetryList(path.join(dir, 'one.json'))).toEqual({ INBOX: [1, 2] });
-    expect(readRetryList(path.join(dir, 'many.json'))).toEqual({ INBOX: [3], Work: [4] });
-    expect(() => readRetryList(path.join(dir, 'bad.json'))).toThrow(/not a migration report/);
+    expect(readRetryLists(path.join(dir, 'one.json'))).toEqual(new Map([['*', { INBOX: [1, 2] }]]));
+    expect(readRetryLists(path.join(dir, 'many.json'))).toEqual(
+      new Map([
+        ['a@h:143', { INBOX: [3] }],
+        ['b@h:143', { INBOX: [4] }],
+      ]),
+    );
+    expect(() => readRetryLists(path.join(dir, 'bad.json'))).toThrow(/not a migration report/);
   });
 });

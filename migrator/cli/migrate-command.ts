@@ -123,8 +123,6 @@ function optionsFor(o: CliOpts): MigrationOptionsInput {
       throw new MigratorError('MIGRATOR_INVALID_INPUT', `--folder-map: expected SOURCE=DESTINATION, got "${m}"`);
     folderMap[m.slice(0, i)] = m.slice(i + 1);
   }
-  let onlyUids: Record<string, number[]> | undefined;
-  if (o.retryFailed) onlyUids = readRetryList(o.retryFailed);
   const opts: MigrationOptionsInput = {
     include: o.include,
     exclude: o.exclude,
@@ -135,31 +133,48 @@ function optionsFor(o: CliOpts): MigrationOptionsInput {
     ...(o.parallelFolders ? { parallelFolders: o.parallelFolders } : {}),
     ...(o.maxConnections ? { maxConnectionsPerHost: o.maxConnections } : {}),
     ...(o.bytesPerSecond ? { bytesPerSecond: o.bytesPerSecond } : {}),
-    ...(onlyUids ? { onlyUids } : {}),
   };
   parseOptions(opts);
   return opts;
 }
 
-const retrySchema = z.object({ retry: z.record(z.string(), z.array(z.number().int().positive())) });
+const retrySchema = z.object({
+  account: z.object({ source: z.string() }).optional(),
+  retry: z.record(z.string(), z.array(z.number().int().positive())),
+});
 
-/** The retry list of a report (or of each account of a batch report). */
-export function readRetryList(file: string): Record<string, number[]> {
+/**
+ * The retry lists of a report: source account ("user@host:port") → folder → UIDs. A single-account
+ * report's list applies to whichever account is run (key "*").
+ */
+export function readRetryLists(file: string): Map<string, Record<string, number[]>> {
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
     throw new MigratorError('MIGRATOR_INVALID_INPUT', `--retry-failed: cannot read report ${file}: ${errorMessage(err)}`);
   }
-  const reports = Array.isArray((json as { accounts?: unknown }).accounts) ? (json as { accounts: unknown[] }).accounts : [json];
-  const out: Record<string, number[]> = {};
+  const batch = Array.isArray((json as { accounts?: unknown }).accounts);
+  const reports = batch ? (json as { accounts: unknown[] }).accounts : [json];
+  const out = new Map<string, Record<string, number[]>>();
   for (const r of reports) {
     const p = retrySchema.safeParse(r);
     if (!p.success)
       throw new MigratorError('MIGRATOR_INVALID_INPUT', `--retry-failed: ${file} is not a migration report (no "retry" list)`);
-    for (const [folder, uids] of Object.entries(p.data.retry)) out[folder] = [...(out[folder] ?? []), ...uids];
+    out.set(batch ? (p.data.account?.source ?? '') : '*', p.data.retry);
   }
   return out;
+}
+
+/** Options of one account: the retry list of that account when retrying. */
+function accountOptions(
+  options: MigrationOptionsInput,
+  retry: Map<string, Record<string, number[]>> | undefined,
+  source: EndpointInput,
+): MigrationOptionsInput {
+  if (!retry) return options;
+  const key = `${source.user}@${source.host}:${source.port}`;
+  return { ...options, onlyUids: retry.get('*') ?? retry.get(key) ?? {} };
 }
 
 async function migrateAccount(
@@ -273,6 +288,7 @@ export async function runMigrateCli(o: CliOpts, io: { out?: (s: string) => void;
   let closeStore: (() => Promise<void>) | undefined;
   try {
     const options = optionsFor(o);
+    const retry = o.retryFailed ? readRetryLists(o.retryFailed) : undefined;
     const jobs: Array<{ source: EndpointInput; destination: EndpointInput }> = [];
     if (o.batch) {
       for (const row of readBatchCsv(o.batch)) {
@@ -298,7 +314,17 @@ export async function runMigrateCli(o: CliOpts, io: { out?: (s: string) => void;
         const i = next++;
         const j = jobs[i];
         try {
-          reports[i] = await migrateAccount(o, log, st.store, j.source, j.destination, options, ac.signal, out, tty && jobs.length === 1);
+          reports[i] = await migrateAccount(
+            o,
+            log,
+            st.store,
+            j.source,
+            j.destination,
+            accountOptions(options, retry, j.source),
+            ac.signal,
+            out,
+            tty && jobs.length === 1,
+          );
         } catch (e) {
           if (e instanceof MigratorError && e.code === 'MIGRATOR_INVALID_INPUT') throw e;
           err(`${j.source.user}: ${errorMessage(e)}`);
