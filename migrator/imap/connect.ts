@@ -73,7 +73,7 @@ async function openOnce(ep: Endpoint, log: Logger, opts: { qresync?: boolean }):
 export async function closeQuietly(client: { logout(): Promise<void>; close(): void } | undefined): Promise<void> {
   if (!client) return;
   try {
-    await Promise.race([client.logout(), new Promise((r) => setTimeout(r, 500))]);
+    await Promise.race([client.logout(), new Promise((r) => setTimeout(r, 500).unref())]);
   } catch {
     // already gone
   }

@@ -309,7 +309,7 @@ export class RawImapConnection {
     } catch (err) {
       if (this.usable) {
         // the server answered (NO) before we finished: the command is over, report its answer
-        const t = await Promise.race([done, new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000))]);
+        const t = await Promise.race([done, new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000).unref())]);
         if (t && t.status !== 'OK') throw this.commandError('APPEND', t);
       }
       throw err;
@@ -325,7 +325,7 @@ export class RawImapConnection {
   async close(): Promise<void> {
     if (!this.closedError) {
       try {
-        await Promise.race([this.raw('LOGOUT', false), new Promise((r) => setTimeout(r, 500))]);
+        await Promise.race([this.raw('LOGOUT', false), new Promise((r) => setTimeout(r, 500).unref())]);
       } catch {
         // closing anyway
       }
