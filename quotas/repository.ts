@@ -111,8 +111,22 @@ export async function findAccounts(q: Q, tenantId: string, ids: string[]): Promi
   return rows.map(account);
 }
 
-export async function setAllocation(q: Q, accountId: string, bytes: number, now: string): Promise<void> {
-  await q('accounts').where({ id: accountId }).update({ allocation_bytes: bytes, updated_at: now });
+/** Several accounts' allocations in one statement (one round trip while the pool lock is held). */
+export async function setAllocations(q: Q, changes: Array<{ accountId: string; bytes: number }>, now: string): Promise<void> {
+  if (!changes.length) return;
+  const cases = changes.map(() => 'WHEN ? THEN CAST(? AS bigint)').join(' ');
+  await q('accounts')
+    .whereIn(
+      'id',
+      changes.map((c) => c.accountId),
+    )
+    .update({
+      allocation_bytes: q.raw(
+        `CASE id ${cases} END`,
+        changes.flatMap((c) => [c.accountId, c.bytes]),
+      ),
+      updated_at: now,
+    });
 }
 
 export async function findAccountByAddress(q: Q, address: string): Promise<AccountAllocationRow | null> {
