@@ -86,6 +86,15 @@ describe(`authorization of every route (${testConfig().db.client})`, () => {
     expect(allRoutes.length).toBeGreaterThan(30);
   });
 
+  it('documents every route in the OpenAPI document, with its permission', async () => {
+    const res = await api(h.app).get('/api/v1/openapi.json');
+    expect(res.status).toBe(200);
+    for (const def of allRoutes) {
+      const op = res.body.paths[def.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')]?.[def.method];
+      expect(op ? op['x-permission'] : `${def.method} ${def.path} missing`).toBe(def.permission);
+    }
+  });
+
   it.each(cases)('%s as %s', async (_name, who, def) => {
     const known = await objects();
     let unknownParam = false;
