@@ -10,7 +10,7 @@
 // stack (stack/stack.sh) for the other one.
 //   BENCH_SECONDS (default 20, the duration), BENCH_CLIENTS (default 50)
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -64,7 +64,10 @@ async function stackFor(client: Client): Promise<{ env: NodeJS.ProcessEnv; down?
   const stackEnv = parseEnvFile(readFileSync(path.join(home, 'stack.env'), 'utf8'));
   return {
     env: { ...env, ...stackEnv },
-    down: () => execFileSync('bash', [path.join(ROOT, 'stack/stack.sh'), 'down'], { env, stdio: ['ignore', 2, 2] }),
+    down: () => {
+      execFileSync('bash', [path.join(ROOT, 'stack/stack.sh'), 'down'], { env, stdio: ['ignore', 2, 2] });
+      rmSync(home, { recursive: true, force: true });
+    },
   };
 }
 
