@@ -3,7 +3,7 @@
 // Exit status: 0 only when verification finds nothing missing; 1 otherwise; 2 for bad input.
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import pino, { type Logger } from 'pino';
 import { z } from 'zod';
 import { MigratorError, errorMessage } from '../errors';
@@ -58,8 +58,8 @@ const positiveInt =
   (name: string) =>
   (v: string): number => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n <= 0)
-      throw new MigratorError('MIGRATOR_INVALID_INPUT', `${name}: expected a positive integer, got "${v}"`);
+    // commander's own error type: either runner (ours, or the postwerk binary) turns it into exit 2
+    if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${name}: expected a positive integer, got "${v}"`);
     return n;
   };
 
