@@ -98,7 +98,8 @@ export class DoveadmClient {
   }
 
   async authCacheFlush(user?: string): Promise<void> {
-    await this.call('authCacheFlush', user ? { user: [user] } : {});
+    // Always send `user` ([] = everyone): without it Dovecot 2.3.19's doveadm process dies on the request.
+    await this.call('authCacheFlush', { user: user ? [user] : [] });
   }
 
   async ping(): Promise<void> {

@@ -108,7 +108,11 @@ async function showTenant(tenantId) {
     }
   };
   const list = $('#notifications');
-  list.replaceChildren(...notes.items.map((n) => {
+  if (!notes.items.length) {
+    const li = document.createElement('li');
+    li.textContent = 'No notifications.';
+    list.replaceChildren(li);
+  } else list.replaceChildren(...notes.items.map((n) => {
     const li = document.createElement('li');
     li.textContent = `${(n.createdAt || '').slice(0, 16).replace('T', ' ')} ${n.message || n.kind || ''}`;
     return li;
