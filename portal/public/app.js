@@ -114,7 +114,7 @@ async function showTenant(tenantId) {
     list.replaceChildren(li);
   } else list.replaceChildren(...notes.items.map((n) => {
     const li = document.createElement('li');
-    li.textContent = `${(n.createdAt || '').slice(0, 16).replace('T', ' ')} ${n.message || n.kind || ''}`;
+    li.textContent = `${n.createdAt.slice(0, 16).replace('T', ' ')} ${n.address} crossed ${n.threshold} % of its allocation (${fmtBytes(n.usedBytes)} of ${fmtBytes(n.allocationBytes)})`;
     return li;
   }));
   show('tenant');
