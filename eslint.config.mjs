@@ -30,7 +30,13 @@ export default tseslint.config(
       '@typescript-eslint/no-require-imports': 'off',
     },
   },
-  { files: ['**/*.js', '**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly' } } },
+  {
+    files: ['**/*.js', '**/*.cjs'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly' },
+    },
+  },
   layer('platform', ['quotas', 'migrator', 'filters', 'backup', 'control-plane', 'portal']),
   layer('quotas', ['migrator', 'filters', 'backup', 'control-plane', 'portal']),
   layer('migrator', ['filters', 'backup', 'control-plane', 'portal']),

@@ -29,3 +29,7 @@ export const AUDIT_EXPORT_PAGE = 1000;
 export const PURGE_SWEEP_EVERY_MS = 3600_000;
 /** One sweep enqueues at most this many purges; the next sweep continues. */
 export const PURGE_SWEEP_BATCH = 500;
+
+/** Names shown in lists and headers: control characters and line breaks would forge lines there. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+export const NO_CONTROL_CHARACTERS = /^[^\x00-\x1f\x7f]*$/;

@@ -112,11 +112,16 @@ export async function verifyAuditChain(db: Db): Promise<ChainVerification> {
   const head = (await db('audit_head').where({ id: 1 }).first()) as { last_id: number; last_hash: string };
   const lastId = Number(head.last_id);
   for (;;) {
-    const rows = (await db('audit_log').where('id', '>=', expectedId).andWhere('id', '<=', lastId).orderBy('id').limit(VERIFY_PAGE)) as AuditRow[];
+    const rows = (await db('audit_log')
+      .where('id', '>=', expectedId)
+      .andWhere('id', '<=', lastId)
+      .orderBy('id')
+      .limit(VERIFY_PAGE)) as AuditRow[];
     for (const raw of rows) {
       const r = { ...raw, id: Number(raw.id) };
       if (r.id !== expectedId) problems.push({ id: expectedId, problem: `entries ${expectedId}..${r.id - 1} are missing` });
-      if (r.prev_hash !== prevHash) problems.push({ id: r.id, problem: 'does not follow the entry before it (previous entry deleted or edited)' });
+      if (r.prev_hash !== prevHash)
+        problems.push({ id: r.id, problem: 'does not follow the entry before it (previous entry deleted or edited)' });
       const { hash, ...rest } = r;
       if (entryHash(rest) !== hash) problems.push({ id: r.id, problem: 'content does not match its hash (entry edited)' });
       prevHash = hash;
@@ -126,7 +131,10 @@ export async function verifyAuditChain(db: Db): Promise<ChainVerification> {
     if (rows.length < VERIFY_PAGE) break;
   }
   if (lastId !== expectedId - 1 || head.last_hash !== prevHash) {
-    problems.push({ id: Number(head.last_id), problem: `the log ends at ${expectedId - 1} but its head records ${head.last_id} (entries removed at the end)` });
+    problems.push({
+      id: Number(head.last_id),
+      problem: `the log ends at ${expectedId - 1} but its head records ${head.last_id} (entries removed at the end)`,
+    });
   }
   return { ok: problems.length === 0, checked, problems };
 }

@@ -8,9 +8,7 @@ import { z } from 'zod';
  * production sets POSTWERK_DB_CLIENT=postgres and points the URLs at real servers.
  */
 const port = z.coerce.number().int().min(1).max(65535);
-const bool = z
-  .enum(['1', '0', 'true', 'false', 'yes', 'no'])
-  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+const bool = z.enum(['1', '0', 'true', 'false', 'yes', 'no']).transform((v) => v === '1' || v === 'true' || v === 'yes');
 
 const schema = z
   .object({
@@ -56,6 +54,8 @@ const schema = z
     /** bcrypt cost for account and staff passwords (Dovecot verifies them as BLF-CRYPT). */
     POSTWERK_PASSWORD_COST: z.coerce.number().int().min(4).max(15).default(10),
     POSTWERK_DELETE_GRACE_DAYS: z.coerce.number().min(0).max(3650).default(30),
+    /** Let tenant webhooks reach loopback/private addresses (tests, or a provider's internal receivers). */
+    POSTWERK_WEBHOOK_ALLOW_PRIVATE: bool.default(false),
   })
   .superRefine((env, ctx) => {
     if (env.POSTWERK_DB_CLIENT === 'postgres' && !env.POSTWERK_DATABASE_URL) {
@@ -72,9 +72,7 @@ export type Env = z.infer<typeof schema>;
 export interface Config {
   home: string;
   logLevel: Env['POSTWERK_LOG_LEVEL'];
-  db:
-    | { client: 'sqlite'; filename: string; poolMax: number }
-    | { client: 'postgres'; url: string; poolMax: number };
+  db: { client: 'sqlite'; filename: string; poolMax: number } | { client: 'postgres'; url: string; poolMax: number };
   redisUrl: string;
   dovecot: {
     imapHost: string;
@@ -95,6 +93,7 @@ export interface Config {
   secretKey: Buffer;
   passwordCost: number;
   deleteGraceDays: number;
+  webhookAllowPrivate: boolean;
 }
 
 export class ConfigError extends Error {
@@ -178,6 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKey: parseSecretKey(e.POSTWERK_SECRET_KEY, home),
     passwordCost: e.POSTWERK_PASSWORD_COST,
     deleteGraceDays: e.POSTWERK_DELETE_GRACE_DAYS,
+    webhookAllowPrivate: e.POSTWERK_WEBHOOK_ALLOW_PRIVATE,
   };
 }
 

@@ -57,8 +57,7 @@ export class AppError extends Error {
   }
 }
 
-export const notFound = (what: string, id?: string) =>
-  new AppError('not_found', id ? `${what} ${id} not found` : `${what} not found`);
+export const notFound = (what: string, id?: string) => new AppError('not_found', id ? `${what} ${id} not found` : `${what} not found`);
 export const conflict = (message: string, details?: unknown) => new AppError('conflict', message, details);
 export const invalid = (message: string, details?: unknown) => new AppError('validation_failed', message, details);
 export const forbidden = (message = 'not allowed') => new AppError('forbidden', message);

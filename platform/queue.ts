@@ -118,6 +118,7 @@ export function startWorker(opts: {
   prefix?: string;
 }): Worker {
   const byName = new Map(opts.handlers.map((h) => [h.job.name, h]));
+  const connection = createRedis(opts.redisUrl, { forWorker: true });
   const worker = new Worker(
     opts.queue,
     async (job) => {
@@ -131,7 +132,7 @@ export function startWorker(opts: {
       return outcome;
     },
     {
-      connection: createRedis(opts.redisUrl, { forWorker: true }),
+      connection,
       prefix: opts.prefix ?? 'postwerk',
       concurrency: opts.concurrency ?? 4,
     },
@@ -140,5 +141,7 @@ export function startWorker(opts: {
     opts.logger.warn({ jobId: job?.id, job: job?.name, attempt: job?.attemptsMade, err: err.message }, 'job failed');
   });
   worker.on('error', (err) => opts.logger.error({ err: err.message, queue: opts.queue }, 'worker error'));
+  // BullMQ leaves a connection it was given open: close ours with the worker.
+  worker.on('closed', () => connection.disconnect());
   return worker;
 }

@@ -1,5 +1,6 @@
 import type { Services } from '../platform/context';
 import type { JobOutcome } from '../platform/queue';
+import { assertPublicDestination } from '../platform/outbound';
 import { WEBHOOK_TIMEOUT_MS } from './limits';
 import * as repo from './repository';
 
@@ -21,7 +22,7 @@ export interface WebhookBody {
 }
 
 export async function deliverWebhook(
-  deps: Pick<Services, 'db' | 'logger'>,
+  deps: Pick<Services, 'db' | 'logger' | 'config'>,
   job: { tenantId: string; notificationId: number },
   opts: { lastAttempt?: boolean } = {},
 ): Promise<JobOutcome> {
@@ -46,6 +47,7 @@ export async function deliverWebhook(
   };
   let problem: string | null = null;
   try {
+    await assertPublicDestination(url, { allowPrivate: deps.config.webhookAllowPrivate });
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': 'Postwerk-Webhook/1', 'x-postwerk-event': n.event },

@@ -34,6 +34,8 @@ chmod 0755 "$STATE"
 export POSTWERK_HOME=$STATE
 # tests only: nothing here must survive a crash, and fsync dominates mail and database writes
 export POSTWERK_DOVECOT_FSYNC=never POSTWERK_PG_FSYNC=off POSTWERK_REDIS_PERSIST=no
+# tests point tenant webhooks at local receivers
+export POSTWERK_WEBHOOK_ALLOW_PRIVATE=true
 unset POSTWERK_DB_CLIENT POSTWERK_DATABASE_URL POSTWERK_REDIS_URL POSTWERK_DOVEADM_URL POSTWERK_RSPAMD_URL \
   POSTWERK_LDAP_URL
 

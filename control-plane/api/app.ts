@@ -24,22 +24,42 @@ function adapt(services: Services, def: RouteDef) {
   const method = def.method.toUpperCase();
   return async (req: Request, res: Response) => {
     const actor = def.permission === 'public' ? null : await authenticate(services.db, req);
-    if (def.permission !== 'public' && !actor) throw new AppError('unauthenticated', 'sign in or send an API token (Authorization: Bearer pwk_…)');
+    if (def.permission !== 'public' && !actor)
+      throw new AppError('unauthenticated', 'sign in or send an API token (Authorization: Bearer pwk_…)');
     if (actor && def.permission !== 'public' && def.permission !== 'authenticated') requirePermission(actor, def.permission);
 
     const params = def.params ? def.params.parse(req.params) : req.params;
     if (actor && typeof params === 'object' && params && 'tenantId' in params) {
-      assertTenantAccess(actor, String((params as { tenantId: string }).tenantId), 'tenant', String((params as { tenantId: string }).tenantId));
+      assertTenantAccess(
+        actor,
+        String((params as { tenantId: string }).tenantId),
+        'tenant',
+        String((params as { tenantId: string }).tenantId),
+      );
     }
     const query = (def.query ?? noQuery).parse({ ...(req.query as object) });
     const body = def.body ? def.body.parse(req.body ?? (def.acceptsCsv ? '' : {})) : undefined;
 
-    const ctx = { ...services, actor: actor ?? { kind: 'system' as const, id: 'anonymous', label: 'anonymous', role: 'support' as const, tenantId: null, ip: req.ip } };
+    const ctx = {
+      ...services,
+      actor: actor ?? {
+        kind: 'system' as const,
+        id: 'anonymous',
+        label: 'anonymous',
+        role: 'support' as const,
+        tenantId: null,
+        ip: req.ip,
+      },
+    };
 
     // Support staff acting on a tenant is audited even when they only look.
     if (actor?.role === 'support' && method === 'GET' && params && typeof params === 'object' && 'tenantId' in params) {
       await services.db.transaction((trx) =>
-        appendAudit(trx, actor, { action: 'support.viewed', tenantId: String((params as { tenantId: string }).tenantId), target: { type: 'route', id: `${method} ${req.path}` } }),
+        appendAudit(trx, actor, {
+          action: 'support.viewed',
+          tenantId: String((params as { tenantId: string }).tenantId),
+          target: { type: 'route', id: `${method} ${req.path}` },
+        }),
       );
     }
 
@@ -92,7 +112,9 @@ export function createApiApp(services: Services, opts: { routes?: RouteDef[]; po
         standardHeaders: 'draft-7',
         legacyHeaders: false,
         handler: (_req, res) => {
-          res.status(429).json(errorBody(new AppError('rate_limited', 'too many requests; slow down and retry after the time in the RateLimit header')));
+          res
+            .status(429)
+            .json(errorBody(new AppError('rate_limited', 'too many requests; slow down and retry after the time in the RateLimit header')));
         },
       }),
     );

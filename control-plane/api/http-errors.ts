@@ -16,7 +16,8 @@ export function toAppError(err: unknown): AppError {
   const e = err as { type?: string; status?: number; message?: string; limit?: number };
   if (e?.type === 'entity.parse.failed') return new AppError('malformed_json', `request body is not valid JSON: ${e.message}`);
   if (e?.type === 'entity.too.large') return new AppError('payload_too_large', `request body is larger than the limit of ${e.limit} bytes`);
-  if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported') return new AppError('validation_failed', e.message ?? 'unsupported encoding');
+  if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported')
+    return new AppError('validation_failed', e.message ?? 'unsupported encoding');
   return new AppError('internal', 'internal error', undefined, { cause: err });
 }
 

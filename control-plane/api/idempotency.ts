@@ -19,7 +19,14 @@ export async function reserveKey(db: Db, principal: string, key: string, request
   const cutoff = new Date(Date.now() - IDEMPOTENCY_TTL_MS).toISOString();
   await db('idempotency_keys').where({ principal, key }).andWhere('created_at', '<', cutoff).delete();
   try {
-    await db('idempotency_keys').insert({ principal, key, request_hash: requestHash, status: 0, response: '', created_at: new Date().toISOString() });
+    await db('idempotency_keys').insert({
+      principal,
+      key,
+      request_hash: requestHash,
+      status: 0,
+      response: '',
+      created_at: new Date().toISOString(),
+    });
     return { reserved: true };
   } catch (e) {
     if (!isUniqueViolation(e)) throw e;
@@ -34,7 +41,9 @@ export async function reserveKey(db: Db, principal: string, key: string, request
 }
 
 export async function completeKey(db: Db, principal: string, key: string, status: number, body: unknown): Promise<void> {
-  await db('idempotency_keys').where({ principal, key }).update({ status, response: JSON.stringify(body ?? null) });
+  await db('idempotency_keys')
+    .where({ principal, key })
+    .update({ status, response: JSON.stringify(body ?? null) });
 }
 
 export async function releaseKey(db: Db, principal: string, key: string): Promise<void> {

@@ -52,14 +52,19 @@ export function buildOpenApi(routes: RouteDef[], opts: { serverUrl: string }) {
         [status]:
           status === '204'
             ? { description: 'done' }
-            : { description: 'success', content: { 'application/json': { schema: def.response ? jsonSchema(def.response, 'output') : {} } } },
+            : {
+                description: 'success',
+                content: { 'application/json': { schema: def.response ? jsonSchema(def.response, 'output') : {} } },
+              },
         default: { description: 'error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
       },
     };
     if (def.body) {
       op.requestBody = {
         required: true,
-        content: def.acceptsCsv ? { 'text/csv': { schema: { type: 'string' } } } : { 'application/json': { schema: jsonSchema(def.body, 'input') } },
+        content: def.acceptsCsv
+          ? { 'text/csv': { schema: { type: 'string' } } }
+          : { 'application/json': { schema: jsonSchema(def.body, 'input') } },
       };
     }
     (paths[p] ??= {})[def.method] = op;

@@ -19,7 +19,9 @@ export interface RouteInput<P, Q, B> {
   http: { req: Request; res: Response };
 }
 
-export interface RouteDef<P = any, Q = any, B = any, R = any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+// The registry holds routes of every shape; each route's own types are checked where it is declared.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface RouteDef<P = any, Q = any, B = any, R = any> {
   method: Method;
   /** Express path under /api/v1, e.g. `/tenants/:tenantId/accounts`. */
   path: string;

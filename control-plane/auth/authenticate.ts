@@ -7,6 +7,8 @@ import { hashSecret, SESSION_COOKIE, TOKEN_PREFIX } from './tokens';
  * Resolves the actor of a request from `Authorization: Bearer pwk_…` (automation) or the portal's
  * session cookie. Returns null when neither is present or valid; the caller answers 401.
  */
+const TOKEN_USE_RESOLUTION_MS = 60_000;
+
 export function readCookie(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(';')) {
@@ -29,8 +31,14 @@ export async function authenticate(db: Db, req: Request): Promise<Actor | null> 
       .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', now))
       .first();
     if (!token) return null;
-    // last_used_at is for humans reviewing tokens: a failed update must not fail the request.
-    db('api_tokens').where({ id: token.id }).update({ last_used_at: now }).catch(() => undefined);
+    // last_used_at is for humans reviewing tokens: minute precision is plenty, and writing it on every
+    // request would make one busy token a hot row. A failed update must not fail the request.
+    if (!token.last_used_at || Date.parse(token.last_used_at) < Date.now() - TOKEN_USE_RESOLUTION_MS) {
+      db('api_tokens')
+        .where({ id: token.id })
+        .update({ last_used_at: now })
+        .catch(() => undefined);
+    }
     return { kind: 'token', id: token.id, label: `token:${token.name}`, role: token.role as Role, tenantId: token.tenant_id, ip };
   }
   const session = readCookie(req.get('cookie'), SESSION_COOKIE);

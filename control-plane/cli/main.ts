@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { AppError } from '../../platform/errors';
 import { ConfigError } from '../../platform/config';
 import { registerCliCommands } from './commands';
+import { isMigratorError } from '../../migrator/errors';
 
 /**
  * `postwerk`: the operator's command line. Every subcommand calls the same domain commands as the API,
@@ -31,6 +32,10 @@ export async function runCli(argv: string[]): Promise<number> {
       process.stderr.write(`postwerk: ${e.message}\n`);
       if (Array.isArray(e.details)) for (const d of e.details) process.stderr.write(`  ${JSON.stringify(d)}\n`);
       return e.status >= 500 ? 1 : 2;
+    }
+    if (isMigratorError(e)) {
+      process.stderr.write(`postwerk: ${e.message}\n`);
+      return isMigratorError(e, 'MIGRATOR_INVALID_INPUT') ? 2 : 1;
     }
     process.stderr.write(`postwerk: ${(e as Error).stack ?? String(e)}\n`);
     return 1;

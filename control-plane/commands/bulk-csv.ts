@@ -2,7 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { isAppError } from '../../platform/errors';
 import { passwordProblem } from '../../platform/passwords';
-import { MAX_BULK_ROWS, MAX_DISPLAY_NAME } from '../limits';
+import { MAX_BULK_ROWS, MAX_DISPLAY_NAME, NO_CONTROL_CHARACTERS } from '../limits';
 import { parseAddress, type ParsedAddress } from './addresses';
 import { passwordContext } from './create-account';
 
@@ -46,7 +46,7 @@ export const BulkRowSchema = z.strictObject({
     z
       .string()
       .max(MAX_DISPLAY_NAME, `must be at most ${MAX_DISPLAY_NAME} characters`)
-      .regex(/^[^\x00-\x1f\x7f]*$/, 'must not contain control characters or line breaks')
+      .regex(NO_CONTROL_CHARACTERS, 'must not contain control characters or line breaks')
       .optional(),
   ),
   password: z.preprocess(blankToUndefined, z.string().optional()),

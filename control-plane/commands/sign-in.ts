@@ -19,9 +19,21 @@ export async function signIn(services: Services, input: { email: string; passwor
     created_at: new Date(now).toISOString(),
     expires_at: new Date(now + SESSION_TTL_MS).toISOString(),
   });
-  return { secret, user: { id: user.id as string, email: user.email as string, name: user.name as string, role: user.role as string, tenantId: user.tenant_id as string | null } };
+  return {
+    secret,
+    user: {
+      id: user.id as string,
+      email: user.email as string,
+      name: user.name as string,
+      role: user.role as string,
+      tenantId: user.tenant_id as string | null,
+    },
+  };
 }
 
 export async function signOut(services: Services, secret: string): Promise<void> {
-  await services.db('sessions').where({ token_hash: hashSecret(secret) }).delete();
+  await services
+    .db('sessions')
+    .where({ token_hash: hashSecret(secret) })
+    .delete();
 }

@@ -31,7 +31,11 @@ export async function startApi(services: Services): Promise<http.Server> {
   const server = http.createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) =>
-      reject(e.code === 'EADDRINUSE' ? new Error(`API port ${services.config.api.port} on ${services.config.api.host} is already in use (set POSTWERK_API_PORT)`) : e),
+      reject(
+        e.code === 'EADDRINUSE'
+          ? new Error(`API port ${services.config.api.port} on ${services.config.api.host} is already in use (set POSTWERK_API_PORT)`)
+          : e,
+      ),
     );
     server.listen(services.config.api.port, services.config.api.host, resolve);
   });
@@ -42,7 +46,9 @@ export async function startWorkers(services: Services, queues?: QueueName[]): Pr
   const handlers = jobHandlers(services);
   const names = (queues ?? (Object.keys(handlers) as QueueName[])).filter((q) => handlers[q].length > 0);
   await ensureSchedules(services);
-  return names.map((queue) => startWorker({ redisUrl: services.config.redisUrl, queue, handlers: handlers[queue], logger: services.logger }));
+  return names.map((queue) =>
+    startWorker({ redisUrl: services.config.redisUrl, queue, handlers: handlers[queue], logger: services.logger }),
+  );
 }
 
 export async function prepareDatabase(services: Services): Promise<void> {

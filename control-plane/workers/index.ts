@@ -8,18 +8,20 @@ import { migrationJobHandlers } from '../migrations';
  * Every job handler of every module, by queue. A worker process runs the queues it is told to
  * (all by default), so queues can be split over machines. Modules add their handlers here.
  */
-export function jobHandlers(_services: Services): Record<QueueName, JobHandler<any>[]> { // eslint-disable-line @typescript-eslint/no-explicit-any
+// Handlers of different payload types share one list; each is typed where it is declared.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function jobHandlers(services: Services): Record<QueueName, JobHandler<any>[]> {
   return {
-    'control-plane': [...controlPlaneHandlers(_services)],
-    quotas: [...quotaJobHandlers(_services)],
-    migrations: [...migrationJobHandlers(_services)],
+    'control-plane': [...controlPlaneHandlers(services)],
+    quotas: [...quotaJobHandlers(services)],
+    migrations: [...migrationJobHandlers(services)],
     filters: [],
     backup: [],
   };
 }
 
 /** Recurring jobs (sweeps, usage collection); upserted at every worker start. */
-export async function ensureSchedules(_services: Services): Promise<void> {
-  await ensureQuotaSchedules(_services);
-  await ensureControlPlaneSchedules(_services);
+export async function ensureSchedules(services: Services): Promise<void> {
+  await ensureQuotaSchedules(services);
+  await ensureControlPlaneSchedules(services);
 }

@@ -29,7 +29,10 @@ export function createDb(config: Pick<Config, 'db'>): Db {
       pool: {
         min: 1,
         max: 1,
-        afterCreate(conn: { run: (sql: string, cb: (err: Error | null) => void) => void }, done: (err: Error | null, conn: unknown) => void) {
+        afterCreate(
+          conn: { run: (sql: string, cb: (err: Error | null) => void) => void },
+          done: (err: Error | null, conn: unknown) => void,
+        ) {
           // WAL lets Dovecot's auth process read the user view while Postwerk writes.
           const pragmas = [
             'PRAGMA journal_mode = WAL',

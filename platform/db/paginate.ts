@@ -14,7 +14,10 @@ export async function paginate<T extends Record<string, unknown>>(
   opts: { limit: number; cursor?: string | undefined; key?: string },
 ): Promise<Page<T>> {
   const key = opts.key ?? 'id';
-  const q = query.clone().orderBy(key).limit(opts.limit + 1);
+  const q = query
+    .clone()
+    .orderBy(key)
+    .limit(opts.limit + 1);
   if (opts.cursor) q.where(key, '>', Buffer.from(opts.cursor, 'base64url').toString('utf8'));
   const rows = (await q) as T[];
   const more = rows.length > opts.limit;

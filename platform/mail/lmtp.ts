@@ -32,11 +32,21 @@ export async function deliverLmtp(
     }));
     return { accepted: (info.accepted as string[]).map(String), rejected };
   } catch (e) {
-    const err = e as { code?: string; response?: string; responseCode?: number; rejected?: string[]; rejectedErrors?: Array<{ recipient?: string; response?: string; responseCode?: number }> };
+    const err = e as {
+      code?: string;
+      response?: string;
+      responseCode?: number;
+      rejected?: string[];
+      rejectedErrors?: Array<{ recipient?: string; response?: string; responseCode?: number }>;
+    };
     if (err.code === 'EENVELOPE' && err.rejectedErrors) {
       return {
         accepted: [],
-        rejected: err.rejectedErrors.map((r) => ({ recipient: String(r.recipient ?? ''), response: String(r.response ?? ''), code: r.responseCode })),
+        rejected: err.rejectedErrors.map((r) => ({
+          recipient: String(r.recipient ?? ''),
+          response: String(r.response ?? ''),
+          code: r.responseCode,
+        })),
       };
     }
     throw e;

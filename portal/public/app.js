@@ -8,7 +8,10 @@ function fmtBytes(n) {
   if (n == null) return '–';
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let i = 0;
-  while (Math.abs(n) >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+  while (Math.abs(n) >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
   return `${Number.isInteger(n) ? n : n.toFixed(1)} ${units[i]}`;
 }
 
@@ -70,7 +73,8 @@ async function showTenant(tenantId) {
   const used = pool.poolBytes ? Math.min(100, (100 * pool.allocatedBytes) / pool.poolBytes) : 0;
   $('#pool').innerHTML = '';
   const p = document.createElement('p');
-  p.textContent = `Pool ${fmtBytes(pool.poolBytes)}: ${fmtBytes(pool.allocatedBytes)} allocated, ${fmtBytes(pool.freeBytes)} free, ${fmtBytes(pool.usedBytes)} used by ${pool.accounts} accounts.` +
+  p.textContent =
+    `Pool ${fmtBytes(pool.poolBytes)}: ${fmtBytes(pool.allocatedBytes)} allocated, ${fmtBytes(pool.freeBytes)} free, ${fmtBytes(pool.usedBytes)} used by ${pool.accounts} accounts.` +
     (pool.forecast && pool.forecast.fullAt ? ` At the current rate the pool is full on ${pool.forecast.fullAt.slice(0, 10)}.` : '');
   const bar = document.createElement('div');
   bar.className = 'bar';
@@ -112,11 +116,14 @@ async function showTenant(tenantId) {
     const li = document.createElement('li');
     li.textContent = 'No notifications.';
     list.replaceChildren(li);
-  } else list.replaceChildren(...notes.items.map((n) => {
-    const li = document.createElement('li');
-    li.textContent = `${n.createdAt.slice(0, 16).replace('T', ' ')} ${n.address} crossed ${n.threshold} % of its allocation (${fmtBytes(n.usedBytes)} of ${fmtBytes(n.allocationBytes)})`;
-    return li;
-  }));
+  } else
+    list.replaceChildren(
+      ...notes.items.map((n) => {
+        const li = document.createElement('li');
+        li.textContent = `${n.createdAt.slice(0, 16).replace('T', ' ')} ${n.address} crossed ${n.threshold} % of its allocation (${fmtBytes(n.usedBytes)} of ${fmtBytes(n.allocationBytes)})`;
+        return li;
+      }),
+    );
   show('tenant');
 }
 

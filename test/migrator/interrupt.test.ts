@@ -44,7 +44,7 @@ function runCli(
   args: string[],
   env: NodeJS.ProcessEnv,
 ): { child: ReturnType<typeof spawn>; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'migrator/cli/run.ts', 'migrate', ...args], {
+  const child = spawn(process.execPath, ['bin/postwerk', 'migrate', ...args], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -29,14 +29,45 @@ describe(`database (${testConfig().db.client})`, () => {
       await db('tenants').insert({ id: t, slug: 'acme', name: 'Acme', created_at: now, updated_at: now });
       await db('domains').insert({ id: d, tenant_id: t, name: 'acme.test', created_at: now, updated_at: now });
       await db('accounts').insert({
-        id: a, tenant_id: t, domain_id: d, local_part: 'ann', address: 'ann@acme.test', password_hash: '{BLF-CRYPT}x',
-        allocation_bytes: 0, mail_path: `${t}/${a}`, created_at: now, updated_at: now,
+        id: a,
+        tenant_id: t,
+        domain_id: d,
+        local_part: 'ann',
+        address: 'ann@acme.test',
+        password_hash: '{BLF-CRYPT}x',
+        allocation_bytes: 0,
+        mail_path: `${t}/${a}`,
+        created_at: now,
+        updated_at: now,
       });
-      await db('aliases').insert({ id: randomUUID(), tenant_id: t, domain_id: d, address: 'info@acme.test', account_id: a, created_at: now });
+      await db('aliases').insert({
+        id: randomUUID(),
+        tenant_id: t,
+        domain_id: d,
+        address: 'info@acme.test',
+        account_id: a,
+        created_at: now,
+      });
       const rows = await db('mail_users').orderBy('lookup');
       expect(rows).toEqual([
-        { lookup: 'ann@acme.test', username: 'ann@acme.test', password: '{BLF-CRYPT}x', mail_path: `${t}/${a}`, quota_bytes: 1, login_enabled: 1, kind: 'account' },
-        { lookup: 'info@acme.test', username: 'ann@acme.test', password: '{BLF-CRYPT}x', mail_path: `${t}/${a}`, quota_bytes: 1, login_enabled: 0, kind: 'alias' },
+        {
+          lookup: 'ann@acme.test',
+          username: 'ann@acme.test',
+          password: '{BLF-CRYPT}x',
+          mail_path: `${t}/${a}`,
+          quota_bytes: 1,
+          login_enabled: 1,
+          kind: 'account',
+        },
+        {
+          lookup: 'info@acme.test',
+          username: 'ann@acme.test',
+          password: '{BLF-CRYPT}x',
+          mail_path: `${t}/${a}`,
+          quota_bytes: 1,
+          login_enabled: 0,
+          kind: 'alias',
+        },
       ]);
       await db('accounts').where({ id: a }).update({ status: 'suspended' });
       expect((await db('mail_users').where({ lookup: 'ann@acme.test' }).first()).login_enabled).toBe(0);

@@ -71,7 +71,9 @@ describe(`the platform's Dovecot reads accounts from Postwerk's database (${test
   it('refuses a wrong password and an unknown user', async () => {
     const account = await createTestAccount(db);
     await expect(connectPlatformImap(testConfig().dovecot, { user: account.address, password: 'wrong-password' })).rejects.toThrow();
-    await expect(connectPlatformImap(testConfig().dovecot, { user: `nobody-${account.address}`, password: account.password })).rejects.toThrow();
+    await expect(
+      connectPlatformImap(testConfig().dovecot, { user: `nobody-${account.address}`, password: account.password }),
+    ).rejects.toThrow();
   });
 
   it('delivers over LMTP and reports the quota through the doveadm API', async () => {
@@ -82,7 +84,11 @@ describe(`the platform's Dovecot reads accounts from Postwerk's database (${test
     const storage = quota.find((q) => q.type === 'STORAGE');
     expect(storage?.limit).toBe(5 * 1024 * 1024);
     expect(storage?.value).toBeGreaterThan(0);
-    const unknown = await deliverLmtp(testConfig().dovecot, { from: 'sender@example.test', to: [`nobody-${account.address}`] }, message('lmtp'));
+    const unknown = await deliverLmtp(
+      testConfig().dovecot,
+      { from: 'sender@example.test', to: [`nobody-${account.address}`] },
+      message('lmtp'),
+    );
     expect(unknown.rejected[0]?.response).toMatch(/^550 5\.1\.1/);
   });
 });

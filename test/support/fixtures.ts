@@ -39,7 +39,12 @@ export async function createTestTenant(db: Db, opts: { poolBytes?: number } = {}
 
 export async function createTestAccount(
   db: Db,
-  opts: { tenant?: { tenantId: string; domainId: string; domain: string }; localPart?: string; password?: string; quotaBytes?: number } = {},
+  opts: {
+    tenant?: { tenantId: string; domainId: string; domain: string };
+    localPart?: string;
+    password?: string;
+    quotaBytes?: number;
+  } = {},
 ): Promise<TestAccount> {
   const tenant = opts.tenant ?? (await createTestTenant(db));
   const now = new Date().toISOString();

@@ -18,7 +18,13 @@ export const authRoutes = [
     response: Me,
     async handler(ctx, { body, http }) {
       const { secret, user } = await signIn(ctx, body);
-      http.res.cookie(SESSION_COOKIE, secret, { httpOnly: true, sameSite: 'strict', secure: ctx.config.api.publicUrl.startsWith('https:'), maxAge: SESSION_TTL_MS, path: '/' });
+      http.res.cookie(SESSION_COOKIE, secret, {
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: ctx.config.api.publicUrl.startsWith('https:'),
+        maxAge: SESSION_TTL_MS,
+        path: '/',
+      });
       return { kind: 'staff', id: user.id, label: user.email, role: user.role, tenantId: user.tenantId };
     },
   }),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_DISPLAY_NAME } from '../../limits';
+import { MAX_DISPLAY_NAME, NO_CONTROL_CHARACTERS } from '../../limits';
 
 /** Schema pieces shared by the resource route modules. */
 export const tenantParams = z.strictObject({ tenantId: z.uuid() });
@@ -14,7 +14,7 @@ export const password = z.string().min(1).max(200);
 export const displayName = z
   .string()
   .max(MAX_DISPLAY_NAME)
-  .regex(/^[^\x00-\x1f\x7f]*$/, 'must not contain control characters or line breaks');
+  .regex(NO_CONTROL_CHARACTERS, 'must not contain control characters or line breaks');
 /** Address prefix search; the list escapes LIKE wildcards itself. */
 export const search = z.string().min(1).max(320).optional();
 export const okResult = z.object({ ok: z.literal(true) });

@@ -54,7 +54,8 @@ export function sourceEndpoint(services: Services, project: ProjectRow, account:
     : {};
   switch (project.auth_method) {
     case 'password':
-      if (!account.source_password_sealed) throw new MigratorError('MIGRATOR_INVALID_INPUT', `account ${account.source_user} has no source password`);
+      if (!account.source_password_sealed)
+        throw new MigratorError('MIGRATOR_INVALID_INPUT', `account ${account.source_user} has no source password`);
       return { ...base, password: box.open(account.source_password_sealed, accountSecretContext(account.id)) };
     case 'master':
       return {
@@ -248,5 +249,8 @@ export function describeError(err: unknown): string {
 export function isPermanent(err: unknown): boolean {
   // an AppError here is ours: a sealed secret that does not open (key changed), bad stored input
   if (isAppError(err)) return true;
-  return isMigratorError(err) && ['MIGRATOR_AUTH_FAILED', 'MIGRATOR_PREFLIGHT_FAILED', 'MIGRATOR_INVALID_INPUT', 'MIGRATOR_STATE'].includes(err.code);
+  return (
+    isMigratorError(err) &&
+    ['MIGRATOR_AUTH_FAILED', 'MIGRATOR_PREFLIGHT_FAILED', 'MIGRATOR_INVALID_INPUT', 'MIGRATOR_STATE'].includes(err.code)
+  );
 }

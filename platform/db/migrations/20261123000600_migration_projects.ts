@@ -49,7 +49,8 @@ export async function up(knex: Knex): Promise<void> {
     t.string('project_id', 36).notNullable().references('id').inTable('migration_projects').onDelete('CASCADE');
     t.string('tenant_id', 36).notNullable();
     t.string('source_user', 320).notNullable();
-    t.string('account_id', 36).notNullable().references('id').inTable('accounts');
+    // Purging an account (after its deletion grace period) removes its migration rows; the audit log keeps the trail.
+    t.string('account_id', 36).notNullable().references('id').inTable('accounts').onDelete('CASCADE');
     t.string('destination_address', 320).notNullable();
     t.text('source_password_sealed').nullable(); // auth_method password: sealed per account
     // pending | prestaging | synced | cutting-over | verified | live | failed | rolled-back
