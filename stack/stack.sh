@@ -6,6 +6,8 @@
 #   stack/stack.sh down   [service...]   stop what this state dir started (by pidfile)
 #   stack/stack.sh status [service...]   does each service answer on its port? (exit 1 if one does not)
 #   stack/stack.sh env                   print $POSTWERK_HOME/stack.env
+#   stack/stack.sh home                  print the state folder (default ./.postwerk, or under
+#                                        /var/lib/postwerk when the packaged users cannot reach the repo)
 #
 # services: redis dovecot source-imap clamd rspamd postgres slapd
 # Variables, ports and files: stack/README.md. Must run as root for `up` (Dovecot switches to the mail
@@ -35,8 +37,14 @@ port_of_local_url() {
 : "${POSTWERK_LDAP_PORT:=$(port_of_local_url "${POSTWERK_LDAP_URL:-}")}"
 : "${POSTWERK_PG_PORT:=$(port_of_local_url "${POSTWERK_DATABASE_URL:-}")}"
 
-: "${POSTWERK_HOME:=./.postwerk}"
-: "${POSTWERK_CACHE:=$REPO_DIR/.stack-cache}"
+# Defaults beside the repository, unless the packaged users cannot reach it there (a clone under a
+# 0700 home or temp folder): then under /var/lib/postwerk, one folder per repository path.
+if [[ -z ${POSTWERK_HOME:-} ]]; then
+  if others_can_enter "$REPO_DIR"; then POSTWERK_HOME=$REPO_DIR/.postwerk; else POSTWERK_HOME=$(shared_state_dir state); fi
+fi
+if [[ -z ${POSTWERK_CACHE:-} ]]; then
+  if others_can_enter "$REPO_DIR"; then POSTWERK_CACHE=$REPO_DIR/.stack-cache; else POSTWERK_CACHE=$(shared_state_dir cache); fi
+fi
 : "${POSTWERK_IMAP_PORT:=10143}"
 : "${POSTWERK_LMTP_PORT:=10024}"
 : "${POSTWERK_DOVEADM_PORT:=10245}"
@@ -260,8 +268,9 @@ main() {
     down | stop) cmd_down "$@" ;;
     status) cmd_status "$@" ;;
     env) cmd_env ;;
+    home) echo "$POSTWERK_HOME" ;;
     *)
-      echo "usage: $0 up|down|status [service...] | env    (services: ${ALL_SERVICES[*]})" >&2
+      echo "usage: $0 up|down|status [service...] | env | home    (services: ${ALL_SERVICES[*]})" >&2
       exit 2
       ;;
   esac

@@ -1,7 +1,7 @@
 // `npm start`: the whole platform on one machine. Starts the real stack (stack/stack.sh) with its state
 // in ./.postwerk (POSTWERK_HOME), migrates the database, seeds the demo tenant, runs the API with the
 // portal and every queue worker in this process, and prints where to go. Ctrl-C stops everything it started.
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseEnvFile } from '../../platform/config';
@@ -19,7 +19,11 @@ function stack(home: string, ...args: string[]): void {
 }
 
 async function main() {
-  const home = path.resolve(process.env.POSTWERK_HOME ?? path.join(ROOT, '.postwerk'));
+  // The stack decides the default state folder (./.postwerk, or /var/lib/postwerk/… when the servers'
+  // packaged users cannot reach the repository); asking it keeps that rule in one place.
+  const home = path.resolve(
+    process.env.POSTWERK_HOME ?? execFileSync('bash', [path.join(ROOT, 'stack/stack.sh'), 'home'], { encoding: 'utf8' }).trim(),
+  );
   stack(home, 'up');
   const stackEnv = parseEnvFile(fs.readFileSync(path.join(home, 'stack.env'), 'utf8'));
   // What the stack says where its servers listen wins over defaults; explicit settings of the caller win over both.

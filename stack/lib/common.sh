@@ -163,4 +163,22 @@ mkdir_owned() {
 }
 
 # random_secret: 32 hex characters.
+# others_can_enter DIR: true when an unprivileged user could reach DIR (every parent searchable).
+# The servers drop to packaged users (dovecot, _rspamd, postgres, openldap, mail uid 5000), so their
+# state must not sit below a 0700 folder such as a home directory (Debian 12) or a `mktemp -d`.
+others_can_enter() {
+  local dir
+  dir=$(realpath -m "$1")
+  while [[ ! -e $dir ]]; do dir=$(dirname "$dir"); done
+  runuser -u nobody -- test -x "$dir" 2>/dev/null
+}
+
+# shared_state_dir NAME: a folder for NAME outside the repository, reachable by the packaged users;
+# one per repository path, so two checkouts do not share state.
+shared_state_dir() {
+  local tag
+  tag=$(printf '%s' "$REPO_DIR" | sha256sum | cut -c1-10)
+  echo "/var/lib/postwerk/$1-$tag"
+}
+
 random_secret() { od -An -N16 -tx1 /dev/urandom | tr -d ' \n'; }
