@@ -6,14 +6,14 @@ import { api, createToken, startApi } from './support';
 /**
  * 50 clients issue random reassignments of one tenant's accounts through the API for a while;
  * afterwards the pool is not oversubscribed and every accepted change is in the audit log, in the
- * order the database applied them. The issue asks for 20 s; the suite runs 5 s by default to stay
- * fast (QUOTA_CONCURRENCY_SECONDS=20 for the full run; bench/quotas.ts measures the same load).
+ * order the database applied them, for 20 s as the issue asks (QUOTA_CONCURRENCY_SECONDS shortens it
+ * while working on this file; bench/quotas.ts measures the same load).
  * Two API instances with a database connection pool each serve the clients, as two API processes
  * would: on SQLite that makes the writers really compete for the database (BUSY and retry), not only
  * queue on one in-process connection.
  */
 const CLIENTS = 50;
-const SECONDS = Number(process.env.QUOTA_CONCURRENCY_SECONDS ?? 5);
+const SECONDS = Number(process.env.QUOTA_CONCURRENCY_SECONDS ?? 20);
 const MiB = 1024 ** 2;
 const POOL = 100 * MiB;
 const ACCOUNTS = 10;
