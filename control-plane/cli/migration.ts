@@ -1,11 +1,7 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import pino from 'pino';
-import { cliActor } from '../../platform/actor';
-import { loadConfig } from '../../platform/config';
-import { withActor, type Ctx } from '../../platform/context';
 import { invalid } from '../../platform/errors';
-import { createServices } from '../services';
+import { output, withCtx, type OutputOptions } from './runtime';
 import {
   addMigrationAccounts,
   createMigrationProject,
@@ -32,23 +28,6 @@ import type { CreateProjectInput } from '../migrations/schemas';
  * a token command) come from files or stdin, never from argv where `ps` and shell history would show
  * them. <tenant> is an id or slug, <project> an id or name.
  */
-async function withMigrationCtx<T>(fn: (ctx: Ctx) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const logger = pino({ name: 'postwerk-cli', level: config.logLevel === 'info' ? 'warn' : config.logLevel }, pino.destination(2));
-  const services = createServices(config, { logger });
-  try {
-    return await fn(withActor(services, cliActor()));
-  } finally {
-    await services.close();
-  }
-}
-
-interface Out {
-  json?: boolean;
-}
-function print(o: Out, value: unknown, human: () => string[]): void {
-  process.stdout.write(`${o.json ? JSON.stringify(value, null, 2) : human().join('\n')}\n`);
-}
 
 /** Longest secret accepted from a file; anything longer is the wrong file. */
 const MAX_SECRET_FILE = 4096;
@@ -116,7 +95,7 @@ export function registerMigrationCommands(program: Command): void {
     .action(
       (
         tenant: string,
-        o: Out & {
+        o: OutputOptions & {
           name: string;
           host: string;
           port: number;
@@ -134,7 +113,7 @@ export function registerMigrationCommands(program: Command): void {
           catchupIntervalSeconds?: number;
         },
       ) =>
-        withMigrationCtx(async (ctx) => {
+        withCtx(async (ctx) => {
           let auth: CreateProjectInput['auth'];
           if (o.auth === 'master') {
             if (!o.authUser || !o.passwordFile) throw invalid('--auth master needs --auth-user and --password-file');
@@ -161,7 +140,7 @@ export function registerMigrationCommands(program: Command): void {
             catchupIntervalSeconds: o.catchupIntervalSeconds,
             accountsCsv: readTextFile(o.csv, '--csv'),
           });
-          print(o, p, () => [projectLine(p)]);
+          output(o, p, () => [projectLine(p)]);
         }),
     );
 
@@ -170,23 +149,23 @@ export function registerMigrationCommands(program: Command): void {
     .option('--limit <n>', 'page size', number('--limit'), 100)
     .option('--cursor <cursor>', 'next page')
     .option('--json', 'JSON output')
-    .action((tenant: string, o: Out & { limit: number; cursor?: string }) =>
-      withMigrationCtx(async (ctx) => {
+    .action((tenant: string, o: OutputOptions & { limit: number; cursor?: string }) =>
+      withCtx(async (ctx) => {
         const { tenantId } = await resolveProjectRef(ctx, tenant);
         const page = await listMigrationProjects(ctx, tenantId, { limit: o.limit, cursor: o.cursor });
-        print(o, page, () => [...page.items.map(projectLine), ...(page.nextCursor ? [`(more: --cursor ${page.nextCursor})`] : [])]);
+        output(o, page, () => [...page.items.map(projectLine), ...(page.nextCursor ? [`(more: --cursor ${page.nextCursor})`] : [])]);
       }),
     );
 
   m.command('show <tenant> <project>')
     .description('a project and the progress of each account')
     .option('--json', 'JSON output')
-    .action((tenant: string, project: string, o: Out) =>
-      withMigrationCtx(async (ctx) => {
+    .action((tenant: string, project: string, o: OutputOptions) =>
+      withCtx(async (ctx) => {
         const ref = await resolveProjectRef(ctx, tenant, project);
         const p = await getMigrationProject(ctx, ref.tenantId, ref.projectId);
         const accounts = await listMigrationAccounts(ctx, ref.tenantId, ref.projectId, { limit: 500 });
-        print(o, { project: p, accounts: accounts.items }, () => [projectLine(p), ...accounts.items.map((a) => `  ${accountLine(a)}`)]);
+        output(o, { project: p, accounts: accounts.items }, () => [projectLine(p), ...accounts.items.map((a) => `  ${accountLine(a)}`)]);
       }),
     );
 
@@ -194,11 +173,11 @@ export function registerMigrationCommands(program: Command): void {
     .description('add accounts from a CSV (all or nothing)')
     .requiredOption('--csv <file>', 'the accounts CSV')
     .option('--json', 'JSON output')
-    .action((tenant: string, project: string, o: Out & { csv: string }) =>
-      withMigrationCtx(async (ctx) => {
+    .action((tenant: string, project: string, o: OutputOptions & { csv: string }) =>
+      withCtx(async (ctx) => {
         const ref = await resolveProjectRef(ctx, tenant, project);
         const added = await addMigrationAccounts(ctx, ref.tenantId, ref.projectId, readTextFile(o.csv, '--csv'));
-        print(o, added, () => added.map(accountLine));
+        output(o, added, () => added.map(accountLine));
       }),
     );
 
@@ -210,11 +189,11 @@ export function registerMigrationCommands(program: Command): void {
       .description(what)
       .option('--account <id>', 'only this account (repeatable)', collect)
       .option('--json', 'JSON output')
-      .action((tenant: string, project: string, o: Out & { account?: string[] }) =>
-        withMigrationCtx(async (ctx) => {
+      .action((tenant: string, project: string, o: OutputOptions & { account?: string[] }) =>
+        withCtx(async (ctx) => {
           const ref = await resolveProjectRef(ctx, tenant, project);
           const r = await fn(ctx, ref.tenantId, ref.projectId, o.account);
-          print(o, r, () => startLines(r));
+          output(o, r, () => startLines(r));
         }),
       );
   }
@@ -225,22 +204,22 @@ export function registerMigrationCommands(program: Command): void {
     .description('run delta passes every N minutes until stopped or cut over')
     .requiredOption('--every <minutes>', 'interval in minutes', number('--every'))
     .option('--json', 'JSON output')
-    .action((tenant: string, project: string, o: Out & { every: number }) =>
-      withMigrationCtx(async (ctx) => {
+    .action((tenant: string, project: string, o: OutputOptions & { every: number }) =>
+      withCtx(async (ctx) => {
         const ref = await resolveProjectRef(ctx, tenant, project);
         const p = await startDeltaSchedule(ctx, ref.tenantId, ref.projectId, { intervalMinutes: o.every });
-        print(o, p, () => [projectLine(p)]);
+        output(o, p, () => [projectLine(p)]);
       }),
     );
   delta
     .command('stop <tenant> <project>')
     .description('stop delta passes')
     .option('--json', 'JSON output')
-    .action((tenant: string, project: string, o: Out) =>
-      withMigrationCtx(async (ctx) => {
+    .action((tenant: string, project: string, o: OutputOptions) =>
+      withCtx(async (ctx) => {
         const ref = await resolveProjectRef(ctx, tenant, project);
         const p = await stopDeltaSchedule(ctx, ref.tenantId, ref.projectId);
-        print(o, p, () => [projectLine(p)]);
+        output(o, p, () => [projectLine(p)]);
       }),
     );
 
@@ -249,11 +228,11 @@ export function registerMigrationCommands(program: Command): void {
     .requiredOption('--at <time>', 'ISO-8601 with a zone, e.g. 2026-12-01T22:00:00+01:00')
     .option('--catchup-window-hours <h>', 'catch-up passes after the switch, for this long', number('--catchup-window-hours'))
     .option('--json', 'JSON output')
-    .action((tenant: string, project: string, o: Out & { at: string; catchupWindowHours?: number }) =>
-      withMigrationCtx(async (ctx) => {
+    .action((tenant: string, project: string, o: OutputOptions & { at: string; catchupWindowHours?: number }) =>
+      withCtx(async (ctx) => {
         const ref = await resolveProjectRef(ctx, tenant, project);
         const p = await scheduleCutover(ctx, ref.tenantId, ref.projectId, { at: o.at, catchupWindowHours: o.catchupWindowHours });
-        print(o, p, () => [projectLine(p)]);
+        output(o, p, () => [projectLine(p)]);
       }),
     );
 
@@ -261,20 +240,20 @@ export function registerMigrationCommands(program: Command): void {
     .description('roll back before the switch: cancel the cut-over, stop deltas; inbound mail stays with the source')
     .option('--reason <text>', 'why (kept in the audit log)')
     .option('--json', 'JSON output')
-    .action((tenant: string, project: string, o: Out & { reason?: string }) =>
-      withMigrationCtx(async (ctx) => {
+    .action((tenant: string, project: string, o: OutputOptions & { reason?: string }) =>
+      withCtx(async (ctx) => {
         const ref = await resolveProjectRef(ctx, tenant, project);
         const p = await rollbackProject(ctx, ref.tenantId, ref.projectId, { reason: o.reason });
-        print(o, p, () => [projectLine(p)]);
+        output(o, p, () => [projectLine(p)]);
       }),
     );
 
   m.command('report <tenant> <project> <account>')
     .description("an account's verification report and last pass report (JSON)")
     .action((tenant: string, project: string, account: string) =>
-      withMigrationCtx(async (ctx) => {
+      withCtx(async (ctx) => {
         const ref = await resolveProjectRef(ctx, tenant, project);
-        print({ json: true }, await getMigrationAccountReport(ctx, ref.tenantId, ref.projectId, account), () => []);
+        output({ json: true }, await getMigrationAccountReport(ctx, ref.tenantId, ref.projectId, account), () => []);
       }),
     );
 
@@ -284,15 +263,15 @@ export function registerMigrationCommands(program: Command): void {
     .option('--limit <n>', 'page size', number('--limit'), 200)
     .option('--cursor <cursor>', 'next page')
     .option('--json', 'JSON output')
-    .action((tenant: string, project: string, o: Out & { account?: string; limit: number; cursor?: string }) =>
-      withMigrationCtx(async (ctx) => {
+    .action((tenant: string, project: string, o: OutputOptions & { account?: string; limit: number; cursor?: string }) =>
+      withCtx(async (ctx) => {
         const ref = await resolveProjectRef(ctx, tenant, project);
         const page = await listMigrationEvents(ctx, ref.tenantId, ref.projectId, {
           accountId: o.account,
           limit: o.limit,
           cursor: o.cursor,
         });
-        print(o, page, () => [
+        output(o, page, () => [
           ...page.items.map((e) => `${e.at}\t${e.kind}\t${e.accountId ?? '-'}\t${e.message}`),
           ...(page.nextCursor ? [`(more: --cursor ${page.nextCursor})`] : []),
         ]);

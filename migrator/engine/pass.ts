@@ -23,7 +23,7 @@ import { ByteThrottle, type PassContext, type ProgressEvent } from './context';
 import { type FolderPassResult, emptyFolderResult, syncFolder } from './folder-sync';
 import { planAccount } from './plan';
 import { type PreflightReport, preflight as runPreflightChecks } from './preflight';
-import { type FolderVerification, verifyFolder } from './verify';
+import { type FolderVerification, emptyFolderVerification, verifyFolder } from './verify';
 import { runFolders } from './workers';
 
 export interface EngineContext {
@@ -204,21 +204,7 @@ export async function verifyMailbox(
     const folders: FolderVerification[] = work.map((plan) => {
       const o = outcome.get(plan);
       if (o?.value) return o.value;
-      return {
-        sourcePath: plan.sourcePath,
-        sourceName: plan.sourceName,
-        destPath: plan.destPath,
-        sourceCount: 0,
-        destCount: 0,
-        matched: 0,
-        skipped: [],
-        missingCount: 0,
-        missing: [],
-        flagMismatches: [],
-        dateMismatches: [],
-        hashListDigest: '',
-        error: o?.error ?? 'not verified',
-      };
+      return emptyFolderVerification(plan, o?.error ?? 'not verified');
     });
     const report = buildVerificationReport(
       { source: endpointKey(pc.source), destination: endpointKey(pc.destination) },

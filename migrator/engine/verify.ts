@@ -41,14 +41,9 @@ export function hashListDigest(hashes: readonly string[]): string {
     .digest('hex');
 }
 
-export async function verifyFolder(
-  pc: PassContext,
-  plan: FolderPlan,
-  conns: { src: ImapFlow; dst: ImapFlow },
-  opts: { rehashSource: boolean },
-): Promise<FolderVerification> {
-  const { src, dst } = conns;
-  const out: FolderVerification = {
+/** A folder's verification before anything was counted (also what a folder that could not be read reports). */
+export function emptyFolderVerification(plan: FolderPlan, error?: string): FolderVerification {
+  return {
     sourcePath: plan.sourcePath,
     sourceName: plan.sourceName,
     destPath: plan.destPath,
@@ -61,7 +56,18 @@ export async function verifyFolder(
     flagMismatches: [],
     dateMismatches: [],
     hashListDigest: '',
+    ...(error !== undefined ? { error } : {}),
   };
+}
+
+export async function verifyFolder(
+  pc: PassContext,
+  plan: FolderPlan,
+  conns: { src: ImapFlow; dst: ImapFlow },
+  opts: { rehashSource: boolean },
+): Promise<FolderVerification> {
+  const { src, dst } = conns;
+  const out = emptyFolderVerification(plan);
   const srcLock = await src.getMailboxLock(plan.sourcePath, { readOnly: true });
   try {
     const validity = Number((src.mailbox as { uidValidity: bigint }).uidValidity);
