@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { deliverLmtp } from '../../platform/mail/lmtp';
+import { connectPlatformImap, masterLogin } from '../../platform/mail/imap';
 import { purgeAccount } from '../../control-plane/commands/purge-account';
 import { testConfig, uniq } from '../support/env';
 import { api, auth, imapLogin, makeTenant, startHarness, strongPassword, tokenFor, type Harness } from './harness';
@@ -189,6 +190,22 @@ describe(`provisioning into Dovecot (${config.db.client})`, () => {
     expect(del.body.status).toBe('deleting');
     expect(Date.parse(del.body.deleteAfter) - Date.now()).toBeGreaterThan((config.deleteGraceDays - 1) * 86400_000);
     expect(await imapLogin(config, account.address, password)).toBe(false);
+
+    // no new mail while it is being deleted, but the platform's workers still open the mailbox
+    const refused = await deliverLmtp(
+      config.dovecot,
+      { from: 'sender@example.org', to: [account.address] },
+      message(account.address, 'too late'),
+    );
+    expect(refused.accepted).toEqual([]);
+    expect(refused.rejected[0]?.response).toMatch(/^550 5\.1\.1/);
+    const master = await connectPlatformImap(config.dovecot, masterLogin(config.dovecot, account.address));
+    try {
+      const status = await master.status('INBOX', { messages: true });
+      expect(status && status.messages).toBe(1);
+    } finally {
+      await master.logout();
+    }
 
     // the address stays taken during the grace period, for every tenant
     const other = await makeTenant(h.operator);

@@ -58,6 +58,7 @@ describe(`database (${testConfig().db.client})`, () => {
           quota_bytes: 1,
           login_enabled: 1,
           kind: 'account',
+          deliverable: 1,
         },
         {
           lookup: 'info@acme.test',
@@ -67,6 +68,7 @@ describe(`database (${testConfig().db.client})`, () => {
           quota_bytes: 1,
           login_enabled: 0,
           kind: 'alias',
+          deliverable: 1,
         },
       ]);
       await db('accounts').where({ id: a }).update({ status: 'suspended' });

@@ -147,19 +147,22 @@ export async function up(knex: Knex): Promise<void> {
   });
   await knex('audit_head').insert({ id: 1, last_id: 0, last_hash: '0'.repeat(64) });
 
-  // Dovecot's user and password lookups read this view (stack/conf dovecot-sql.conf.ext).
+  // Dovecot's user and password lookups read this view (stack/conf/dovecot/sql.conf.ext).
   // quota_bytes is never 0: Dovecot reads 0 as "unlimited", and no mailbox may escape the tenant's pool.
+  // deliverable: LMTP takes no new mail for an account being deleted (550 5.1.1, as for an unknown
+  // user), while the master user still opens its mailbox during the grace period (restore, export).
   await knex.raw(`
     CREATE VIEW mail_users AS
     SELECT a.address AS lookup, a.address AS username, a.password_hash AS password, a.mail_path AS mail_path,
            CASE WHEN a.allocation_bytes < 1 THEN 1 ELSE a.allocation_bytes END AS quota_bytes,
            CASE WHEN a.status = 'active' AND t.status = 'active' AND d.status <> 'suspended' THEN 1 ELSE 0 END AS login_enabled,
-           'account' AS kind
+           'account' AS kind,
+           CASE WHEN a.status = 'deleting' THEN 0 ELSE 1 END AS deliverable
       FROM accounts a JOIN tenants t ON t.id = a.tenant_id JOIN domains d ON d.id = a.domain_id
     UNION ALL
     SELECT al.address, a.address, a.password_hash, a.mail_path,
            CASE WHEN a.allocation_bytes < 1 THEN 1 ELSE a.allocation_bytes END,
-           0, 'alias'
+           0, 'alias', 1
       FROM aliases al JOIN accounts a ON a.id = al.account_id
      WHERE a.status <> 'deleting'
   `);
