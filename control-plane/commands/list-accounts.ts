@@ -2,9 +2,8 @@ import type { Ctx } from '../../platform/context';
 import { notFound } from '../../platform/errors';
 import { presentAccount } from '../presenters';
 import { findAccount, findAccountByAddress, listAccounts as listRows } from '../repositories/accounts';
-import { findDomainByName } from '../repositories/domains';
-import { likePrefix, normalizeDomain, parseAddress } from './addresses';
-import { authorize, loadTenant } from './support';
+import { likePrefix, parseAddress } from './addresses';
+import { authorize, domainFilter, loadTenant } from './support';
 
 export interface ListAccountsInput {
   status?: 'active' | 'suspended' | 'deleting' | undefined;
@@ -19,12 +18,7 @@ export interface ListAccountsInput {
 export async function listAccounts(ctx: Ctx, tenantId: string, input: ListAccountsInput) {
   authorize(ctx, 'account.read', tenantId);
   await loadTenant(ctx.db, ctx, tenantId);
-  let domainId: string | undefined;
-  if (input.domain) {
-    const d = await findDomainByName(ctx.db, normalizeDomain(input.domain));
-    // a foreign or unknown domain simply matches nothing
-    domainId = d && d.tenant_id === tenantId ? d.id : '00000000-0000-0000-0000-000000000000';
-  }
+  const domainId = await domainFilter(ctx, tenantId, input.domain);
   const page = await listRows(
     ctx.db,
     tenantId,

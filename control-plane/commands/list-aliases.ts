@@ -3,9 +3,8 @@ import { notFound } from '../../platform/errors';
 import { presentAlias } from '../presenters';
 import { findAccountByAddress } from '../repositories/accounts';
 import { findAlias, listAliases as listRows } from '../repositories/aliases';
-import { findDomainByName } from '../repositories/domains';
-import { likePrefix, normalizeDomain, parseAddress } from './addresses';
-import { authorize, loadTenant } from './support';
+import { likePrefix, parseAddress } from './addresses';
+import { authorize, domainFilter, loadTenant } from './support';
 
 export async function listAliases(
   ctx: Ctx,
@@ -20,11 +19,7 @@ export async function listAliases(
 ) {
   authorize(ctx, 'alias.read', tenantId);
   await loadTenant(ctx.db, ctx, tenantId);
-  let domainId: string | undefined;
-  if (input.domain) {
-    const d = await findDomainByName(ctx.db, normalizeDomain(input.domain));
-    domainId = d && d.tenant_id === tenantId ? d.id : '00000000-0000-0000-0000-000000000000';
-  }
+  const domainId = await domainFilter(ctx, tenantId, input.domain);
   const page = await listRows(
     ctx.db,
     tenantId,

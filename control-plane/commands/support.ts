@@ -5,6 +5,8 @@ import type { Ctx, Services } from '../../platform/context';
 import { notFound } from '../../platform/errors';
 import { requirePermission, type Permission } from '../auth/permissions';
 import { findTenant } from '../repositories/tenants';
+import { findDomainByName } from '../repositories/domains';
+import { normalizeDomain } from './addresses';
 import type { TenantRow } from '../repositories/rows';
 
 /**
@@ -52,3 +54,13 @@ export async function kickUsers(services: Pick<Services, 'doveadm' | 'logger'>, 
 export const domainMask = (domain: string): string => `*@${domain}`;
 
 export const newId = (): string => randomUUID();
+
+/** An id no row has: a list filtered by it matches nothing. */
+const NO_ROW = '00000000-0000-0000-0000-000000000000';
+
+/** The domain id a list filters by: a foreign or unknown domain simply matches nothing. */
+export async function domainFilter(ctx: Ctx, tenantId: string, domain: string | undefined): Promise<string | undefined> {
+  if (!domain) return undefined;
+  const d = await findDomainByName(ctx.db, normalizeDomain(domain));
+  return d && d.tenant_id === tenantId ? d.id : NO_ROW;
+}
