@@ -5,28 +5,9 @@ import * as S from './support';
 
 jest.setTimeout(60_000);
 
-async function withClient<T>(
-  ep: Parameters<typeof S.connect>[0],
-  fn: (c: Awaited<ReturnType<typeof S.connect>>) => Promise<T>,
-): Promise<T> {
-  const c = await S.connect(ep);
-  try {
-    return await fn(c);
-  } finally {
-    await c.logout();
-  }
-}
-
 describe('migrator: delta passes and verification', () => {
   // the platform's own database as state store (SQLite or PostgreSQL, as the stack runs)
-  let st: Awaited<ReturnType<typeof S.platformStateStore>>;
-  beforeAll(async () => {
-    st = await S.platformStateStore();
-  });
-  afterAll(async () => {
-    await st.close();
-    await S.releaseDb();
-  });
+  const state = S.useStateStore();
 
   it('a delta pass after new mail and flag changes copies only those', async () => {
     const user = S.uniqUser('delta');
@@ -35,14 +16,14 @@ describe('migrator: delta passes and verification', () => {
       { folder: ['INBOX'], raw: S.textMessage('two'), flags: ['\\Seen'], date: new Date('2022-01-02T00:00:00Z') },
       { folder: ['Work'], raw: S.textMessage('three'), flags: [], date: new Date('2022-01-03T00:00:00Z') },
     ];
-    await withClient(S.sourceEndpoint(user), (c) => S.loadCorpus(c, corpus));
+    await S.withClient(S.sourceEndpoint(user), (c) => S.loadCorpus(c, corpus));
     const dest = await S.createDestinationAccount();
     const ctx = { logger: S.silentLogger, migrationId: `delta-${user}` };
-    const input = { source: S.sourceEndpoint(user, { master: true }), destination: S.destEndpoint(dest), store: st.store };
+    const input = { source: S.sourceEndpoint(user, { master: true }), destination: S.destEndpoint(dest), store: state().store };
     const full = await runMigrationPass(ctx, input);
     expect(full.totals.copied).toBe(3);
 
-    await withClient(S.sourceEndpoint(user), async (c) => {
+    await S.withClient(S.sourceEndpoint(user), async (c) => {
       await c.append('INBOX', S.textMessage('four (new)'), ['$New'], new Date('2022-02-01T00:00:00Z'));
       await c.append('Work', S.textMessage('five (new)'), [], new Date('2022-02-02T00:00:00Z'));
       const lock = await c.getMailboxLock('INBOX');
@@ -65,7 +46,7 @@ describe('migrator: delta passes and verification', () => {
     const report = await verifyMailbox(ctx, input);
     expect(report.verified).toBe(true);
     expect(report.totals.flagMismatches).toBe(0);
-    const inbox = await withClient(S.destEndpoint(dest), (c) => S.snapshot(c)).then((s) => s.get('INBOX')!);
+    const inbox = await S.withClient(S.destEndpoint(dest), (c) => S.snapshot(c)).then((s) => s.get('INBOX')!);
     expect(inbox).toHaveLength(3);
     expect(inbox.map((m) => [...m.flags].sort().join(',')).sort()).toEqual(['$New', '', ['\\Flagged', 'Todo'].sort().join(',')].sort());
 
@@ -74,7 +55,7 @@ describe('migrator: delta passes and verification', () => {
     expect(idle.totals).toMatchObject({ copied: 0, flagsUpdated: 0, alreadyPresent: 0, deleted: 0 });
 
     // deletions at the source reach the destination only when asked for
-    await withClient(S.sourceEndpoint(user), async (c) => {
+    await S.withClient(S.sourceEndpoint(user), async (c) => {
       const lock = await c.getMailboxLock('Work');
       try {
         await c.messageDelete('1', { uid: true });
@@ -86,7 +67,7 @@ describe('migrator: delta passes and verification', () => {
     expect(kept.totals.deleted).toBe(0);
     const propagated = await runMigrationPass(ctx, { ...input, mode: 'delta', options: { propagateDeletions: true } });
     expect(propagated.totals).toMatchObject({ deleted: 1, copied: 0 });
-    const work = await withClient(S.destEndpoint(dest), (c) => S.snapshot(c)).then((s) => s.get('Work')!);
+    const work = await S.withClient(S.destEndpoint(dest), (c) => S.snapshot(c)).then((s) => s.get('Work')!);
     expect(work).toHaveLength(1);
     expect((await verifyMailbox(ctx, input)).verified).toBe(true);
   });
@@ -99,14 +80,14 @@ describe('migrator: delta passes and verification', () => {
       flags: [],
       date: new Date('2023-03-0' + i + 'T00:00:00Z'),
     }));
-    await withClient(S.sourceEndpoint(user), (c) => S.loadCorpus(c, corpus));
+    await S.withClient(S.sourceEndpoint(user), (c) => S.loadCorpus(c, corpus));
     const dest = await S.createDestinationAccount();
     const ctx = { logger: S.silentLogger, migrationId: `gone-${user}` };
-    const input = { source: S.sourceEndpoint(user, { master: true }), destination: S.destEndpoint(dest), store: st.store };
+    const input = { source: S.sourceEndpoint(user, { master: true }), destination: S.destEndpoint(dest), store: state().store };
     await runMigrationPass(ctx, input);
     expect((await verifyMailbox(ctx, input)).verified).toBe(true);
 
-    await withClient(S.destEndpoint(dest), async (c) => {
+    await S.withClient(S.destEndpoint(dest), async (c) => {
       const lock = await c.getMailboxLock('INBOX');
       try {
         await c.messageDelete('2', { uid: true });

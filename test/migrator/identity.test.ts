@@ -5,27 +5,8 @@ import * as S from './support';
 
 jest.setTimeout(60_000);
 
-async function withClient<T>(
-  ep: Parameters<typeof S.connect>[0],
-  fn: (c: Awaited<ReturnType<typeof S.connect>>) => Promise<T>,
-): Promise<T> {
-  const c = await S.connect(ep);
-  try {
-    return await fn(c);
-  } finally {
-    await c.logout();
-  }
-}
-
 describe('migrator: identity by content hash', () => {
-  let st: Awaited<ReturnType<typeof S.platformStateStore>>;
-  beforeAll(async () => {
-    st = await S.platformStateStore();
-  });
-  afterAll(async () => {
-    await st.close();
-    await S.releaseDb();
-  });
+  const state = S.useStateStore();
 
   it('recognises messages an earlier tool put on the destination, and never duplicates them', async () => {
     const user = S.uniqUser('pre');
@@ -35,21 +16,21 @@ describe('migrator: identity by content hash', () => {
       flags: i % 2 ? ['\\Seen'] : [],
       date: new Date(`2021-0${i + 1}-01T00:00:00Z`),
     }));
-    await withClient(S.sourceEndpoint(user), (c) => S.loadCorpus(c, msgs));
+    await S.withClient(S.sourceEndpoint(user), (c) => S.loadCorpus(c, msgs));
     const dest = await S.createDestinationAccount();
     // an earlier tool copied three of them (without flags)
-    await withClient(S.destEndpoint(dest), async (c) => {
+    await S.withClient(S.destEndpoint(dest), async (c) => {
       await c.mailboxCreate('Work');
       for (const m of msgs.slice(0, 3)) await c.append('Work', m.raw, [], m.date);
     });
     const ctx = { logger: S.silentLogger, migrationId: `pre-${user}` };
-    const input = { source: S.sourceEndpoint(user, { master: true }), destination: S.destEndpoint(dest), store: st.store };
+    const input = { source: S.sourceEndpoint(user, { master: true }), destination: S.destEndpoint(dest), store: state().store };
     const pass = await runMigrationPass(ctx, input);
     expect(pass.totals).toMatchObject({ copied: 3, alreadyPresent: 3, failed: 0 });
     const report = await verifyMailbox(ctx, input);
     expect(report.verified).toBe(true);
     expect(report.totals.flagMismatches).toBe(0); // flags of recognised messages were synced
-    const snap = await withClient(S.destEndpoint(dest), (c) => S.snapshot(c));
+    const snap = await S.withClient(S.destEndpoint(dest), (c) => S.snapshot(c));
     expect(snap.get('Work')).toHaveLength(6);
     expect(S.duplicates(snap)).toEqual([]);
   });
@@ -62,14 +43,14 @@ describe('migrator: identity by content hash', () => {
       flags: [],
       date: new Date('2020-05-05T00:00:00Z'),
     }));
-    await withClient(S.sourceEndpoint(user), (c) => S.loadCorpus(c, msgs));
+    await S.withClient(S.sourceEndpoint(user), (c) => S.loadCorpus(c, msgs));
     const dest = await S.createDestinationAccount();
     const ctx = { logger: S.silentLogger, migrationId: `uidv-${user}` };
-    const input = { source: S.sourceEndpoint(user, { master: true }), destination: S.destEndpoint(dest), store: st.store };
+    const input = { source: S.sourceEndpoint(user, { master: true }), destination: S.destEndpoint(dest), store: state().store };
     expect((await runMigrationPass(ctx, input)).totals.copied).toBe(5);
 
     // the source folder is rebuilt: same messages, new UIDVALIDITY, one more message
-    const before = await withClient(S.sourceEndpoint(user), async (c) => {
+    const before = await S.withClient(S.sourceEndpoint(user), async (c) => {
       const v = ((await c.status('Work', { uidValidity: true })) as { uidValidity?: bigint }).uidValidity;
       await c.mailboxDelete('Work');
       await new Promise((r) => setTimeout(r, 1100));
@@ -79,7 +60,7 @@ describe('migrator: identity by content hash', () => {
       ]);
       return v;
     });
-    const after = await withClient(
+    const after = await S.withClient(
       S.sourceEndpoint(user),
       async (c) => ((await c.status('Work', { uidValidity: true })) as { uidValidity?: bigint }).uidValidity,
     );
@@ -88,7 +69,7 @@ describe('migrator: identity by content hash', () => {
     const again = await runMigrationPass(ctx, input);
     expect(again.totals).toMatchObject({ copied: 1, alreadyPresent: 5, failed: 0 });
     expect((await verifyMailbox(ctx, input)).verified).toBe(true);
-    const snap = await withClient(S.destEndpoint(dest), (c) => S.snapshot(c));
+    const snap = await S.withClient(S.destEndpoint(dest), (c) => S.snapshot(c));
     expect(snap.get('Work')).toHaveLength(6);
     expect(S.duplicates(snap)).toEqual([]);
     // and the state now speaks the new UIDVALIDITY: a third pass does nothing

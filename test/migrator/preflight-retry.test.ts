@@ -15,14 +15,7 @@ async function folderNames(ep: Parameters<typeof S.connect>[0]): Promise<string[
 }
 
 describe('migrator: pre-flight, size cap, retry of failed messages', () => {
-  let st: Awaited<ReturnType<typeof S.platformStateStore>>;
-  beforeAll(async () => {
-    st = await S.platformStateStore();
-  });
-  afterAll(async () => {
-    await st.close();
-    await S.releaseDb();
-  });
+  const state = S.useStateStore();
 
   it('a size cap skips and reports large messages; verification counts them as skipped, not missing', async () => {
     const user = S.uniqUser('cap');
@@ -32,7 +25,7 @@ describe('migrator: pre-flight, size cap, retry of failed messages', () => {
     const input = {
       source: S.sourceEndpoint(user, { master: true }),
       destination: S.destEndpoint(dest),
-      store: st.store,
+      store: state().store,
       options: { maxMessageBytes: 100 * 1024 },
     };
     // a dry run plans and checks, and writes nothing
@@ -62,7 +55,7 @@ describe('migrator: pre-flight, size cap, retry of failed messages', () => {
       await S.bulkLoad(S.sourceEndpoint(user), 'Work', 20, () => 20_000);
       const dest = await S.createDestinationAccount(300 * 1024);
       const ctx = { logger: S.silentLogger, migrationId: `quota-${user}` };
-      const input = { source: S.sourceEndpoint(user, { master: true }), destination: S.destEndpoint(dest), store: st.store };
+      const input = { source: S.sourceEndpoint(user, { master: true }), destination: S.destEndpoint(dest), store: state().store };
       const before = await folderNames(S.destEndpoint(dest));
 
       const err = await runMigrationPass(ctx, input).catch((e: unknown) => e);

@@ -304,6 +304,35 @@ export async function platformStateStore(): Promise<{
   return { store: new KnexStateStore(db), close: () => db.destroy() };
 }
 
+/** Opens an IMAP connection for the length of `fn` and logs out afterwards, also when `fn` throws. */
+export async function withClient<T>(ep: EndpointInput, fn: (c: ImapFlow) => Promise<T>): Promise<T> {
+  const c = await connect(ep);
+  try {
+    return await fn(c);
+  } finally {
+    await c.logout();
+  }
+}
+
+/**
+ * Registers beforeAll/afterAll hooks that open the platform state store for the file's tests and
+ * close it (and the shared test DB) afterwards; call it inside a describe block.
+ */
+export function useStateStore(): () => Awaited<ReturnType<typeof platformStateStore>> {
+  let st: Awaited<ReturnType<typeof platformStateStore>> | undefined;
+  beforeAll(async () => {
+    st = await platformStateStore();
+  });
+  afterAll(async () => {
+    await st?.close();
+    await releaseDb();
+  });
+  return () => {
+    if (!st) throw new Error('state store used outside the tests of its describe block');
+    return st;
+  };
+}
+
 /** Sets a destination account's quota in the system of record (platform stack only). */
 export async function setDestinationQuota(address: string, bytes: number): Promise<void> {
   const { testDb } = await import('../support/env');
