@@ -1,5 +1,5 @@
 // Lint: typescript-eslint's recommended rules, plus the architecture's dependency directions:
-// platform ← quotas ← migrator/filters/backup ← control-plane ← portal. A module never imports one
+// platform ← tenancy ← quotas ← migrator/filters/backup ← control-plane ← portal. A module never imports one
 // beside it or above it; only control-plane (the composition root) knows every part.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -12,7 +12,7 @@ const layer = (folder, forbidden) => ({
       {
         patterns: forbidden.map((f) => ({
           group: [`**/${f}/*`, `**/${f}`],
-          message: `${folder}/ may not import ${f}/ (dependencies point platform ← quotas ← migrator/filters/backup ← control-plane ← portal)`,
+          message: `${folder}/ may not import ${f}/ (dependencies point platform ← tenancy ← quotas ← migrator/filters/backup ← control-plane ← portal)`,
         })),
       },
     ],
@@ -37,7 +37,8 @@ export default tseslint.config(
       globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly' },
     },
   },
-  layer('platform', ['quotas', 'migrator', 'filters', 'backup', 'control-plane', 'portal']),
+  layer('platform', ['tenancy', 'quotas', 'migrator', 'filters', 'backup', 'control-plane', 'portal']),
+  layer('tenancy', ['quotas', 'migrator', 'filters', 'backup', 'control-plane', 'portal']),
   layer('quotas', ['migrator', 'filters', 'backup', 'control-plane', 'portal']),
   layer('migrator', ['filters', 'backup', 'control-plane', 'portal']),
   layer('filters', ['migrator', 'backup', 'control-plane', 'portal']),

@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
 import type { Ctx } from '../../platform/context';
 import { AppError, notFound } from '../../platform/errors';
-import { findAccount } from '../repositories/accounts';
-import type { AccountRow } from '../repositories/rows';
+import { findAccount } from '../../tenancy/repositories/accounts';
+import type { AccountRow } from '../../tenancy/repositories/rows';
 
 /** Loads an account of the tenant for a change, refusing accounts in their deletion grace period. */
 export async function loadChangeableAccount(trx: Knex, _ctx: Ctx, tenantId: string, accountId: string): Promise<AccountRow> {

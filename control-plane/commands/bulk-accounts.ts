@@ -6,7 +6,7 @@ import { AppError, isAppError } from '../../platform/errors';
 import { hashPassword } from '../../platform/passwords';
 import { MAX_BULK_ERRORS_REPORTED } from '../limits';
 import { presentAccount } from '../presenters';
-import { accountsByAddresses, findAccount, updateAccount } from '../repositories/accounts';
+import { accountsByAddresses, findAccount, updateAccount } from '../../tenancy/repositories/accounts';
 import { parseBulkCsv, type BulkColumn, type RowError } from './bulk-csv';
 import { provisionAccount, tenantDomain } from './create-account';
 import { authorize, kickUsers, loadTenant } from './support';

@@ -5,7 +5,7 @@ import { inTransaction } from '../../platform/db/transaction';
 import { notFound } from '../../platform/errors';
 import { assertStrongPassword, hashPassword } from '../../platform/passwords';
 import { presentAccount } from '../presenters';
-import { findAccount, updateAccount } from '../repositories/accounts';
+import { findAccount, updateAccount } from '../../tenancy/repositories/accounts';
 import { passwordContext } from './create-account';
 import { loadChangeableAccount } from './account-lifecycle';
 import { authorize, kickUsers } from './support';

@@ -8,10 +8,10 @@ import { invalid } from '../../platform/errors';
 import { assertStrongPassword, hashPassword } from '../../platform/passwords';
 import { assertPoolCovers } from '../../quotas/pool';
 import { presentAccount } from '../presenters';
-import { claimAddress } from '../repositories/addresses';
-import { insertAccount } from '../repositories/accounts';
-import { findDomainByName } from '../repositories/domains';
-import type { AccountRow, DomainRow, TenantRow } from '../repositories/rows';
+import { claimAddress } from '../../tenancy/repositories/addresses';
+import { insertAccount } from '../../tenancy/repositories/accounts';
+import { findDomainByName } from '../../tenancy/repositories/domains';
+import type { AccountRow, DomainRow, TenantRow } from '../../tenancy/repositories/rows';
 import { parseAddress, type ParsedAddress } from './addresses';
 import { authorize, loadTenant, newId } from './support';
 

@@ -6,8 +6,8 @@ import { inTransaction } from '../../platform/db/transaction';
 import { invalid } from '../../platform/errors';
 import { hashSecret, newSecret, TOKEN_PREFIX } from '../auth/tokens';
 import { presentToken } from '../presenters';
-import { insertToken } from '../repositories/staff';
-import type { TokenRow } from '../repositories/rows';
+import { insertToken } from '../../tenancy/repositories/staff';
+import type { TokenRow } from '../../tenancy/repositories/rows';
 import { authorize, newId } from './support';
 import { checkRoleGrant } from './staff-roles';
 

@@ -4,8 +4,8 @@ import { isUniqueViolation, nowIso } from '../../platform/db';
 import { inTransaction } from '../../platform/db/transaction';
 import { conflict } from '../../platform/errors';
 import { presentDomain } from '../presenters';
-import { findDomainByName, insertDomain } from '../repositories/domains';
-import type { DomainRow } from '../repositories/rows';
+import { findDomainByName, insertDomain } from '../../tenancy/repositories/domains';
+import type { DomainRow } from '../../tenancy/repositories/rows';
 import { normalizeDomain } from './addresses';
 import { authorize, loadTenant, newId } from './support';
 

@@ -6,8 +6,8 @@ import { inTransaction } from '../../platform/db/transaction';
 import { conflict } from '../../platform/errors';
 import { assertStrongPassword, hashPassword } from '../../platform/passwords';
 import { presentStaff } from '../presenters';
-import { findStaffByEmail, insertStaff } from '../repositories/staff';
-import type { StaffRow } from '../repositories/rows';
+import { findStaffByEmail, insertStaff } from '../../tenancy/repositories/staff';
+import type { StaffRow } from '../../tenancy/repositories/rows';
 import { authorize, newId } from './support';
 import { checkRoleGrant } from './staff-roles';
 

@@ -4,8 +4,8 @@ import { isUniqueViolation, nowIso } from '../../platform/db';
 import { inTransaction } from '../../platform/db/transaction';
 import { conflict, invalid } from '../../platform/errors';
 import { presentTenant } from '../presenters';
-import { findTenantBySlug, insertTenant } from '../repositories/tenants';
-import type { TenantRow } from '../repositories/rows';
+import { findTenantBySlug, insertTenant } from '../../tenancy/repositories/tenants';
+import type { TenantRow } from '../../tenancy/repositories/rows';
 import { authorize, newId } from './support';
 
 export interface CreateTenantInput {

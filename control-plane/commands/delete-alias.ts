@@ -3,8 +3,8 @@ import type { Ctx } from '../../platform/context';
 import { inTransaction } from '../../platform/db/transaction';
 import { notFound } from '../../platform/errors';
 import { presentAlias } from '../presenters';
-import { releaseAddress } from '../repositories/addresses';
-import { deleteAlias as deleteRow, findAlias } from '../repositories/aliases';
+import { releaseAddress } from '../../tenancy/repositories/addresses';
+import { deleteAlias as deleteRow, findAlias } from '../../tenancy/repositories/aliases';
 import { authorize } from './support';
 
 /** Removes an alias; mail to it is refused (550 unknown user) from the next delivery on. */

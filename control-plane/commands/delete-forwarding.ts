@@ -3,7 +3,7 @@ import type { Ctx } from '../../platform/context';
 import { inTransaction } from '../../platform/db/transaction';
 import { notFound } from '../../platform/errors';
 import { presentForwarding } from '../presenters';
-import { deleteForwarding as deleteRow, findForwarding } from '../repositories/aliases';
+import { deleteForwarding as deleteRow, findForwarding } from '../../tenancy/repositories/aliases';
 import { authorize } from './support';
 
 export async function deleteForwarding(ctx: Ctx, tenantId: string, forwardingId: string) {

@@ -4,7 +4,7 @@ import { nowIso } from '../../platform/db';
 import { inTransaction } from '../../platform/db/transaction';
 import { notFound } from '../../platform/errors';
 import { presentStaff } from '../presenters';
-import { deleteSessionsOf, findStaff, updateStaff } from '../repositories/staff';
+import { deleteSessionsOf, findStaff, updateStaff } from '../../tenancy/repositories/staff';
 import { authorize } from './support';
 
 /** Disables a staff user and ends their portal sessions at once. */

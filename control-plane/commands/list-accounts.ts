@@ -1,7 +1,7 @@
 import type { Ctx } from '../../platform/context';
 import { notFound } from '../../platform/errors';
 import { presentAccount } from '../presenters';
-import { findAccount, findAccountByAddress, listAccounts as listRows } from '../repositories/accounts';
+import { findAccount, findAccountByAddress, listAccounts as listRows } from '../../tenancy/repositories/accounts';
 import { likePrefix, parseAddress } from './addresses';
 import { authorize, domainFilter, loadTenant } from './support';
 

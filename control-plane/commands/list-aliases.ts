@@ -1,8 +1,8 @@
 import type { Ctx } from '../../platform/context';
 import { notFound } from '../../platform/errors';
 import { presentAlias } from '../presenters';
-import { findAccountByAddress } from '../repositories/accounts';
-import { findAlias, listAliases as listRows } from '../repositories/aliases';
+import { findAccountByAddress } from '../../tenancy/repositories/accounts';
+import { findAlias, listAliases as listRows } from '../../tenancy/repositories/aliases';
 import { likePrefix, parseAddress } from './addresses';
 import { authorize, domainFilter, loadTenant } from './support';
 

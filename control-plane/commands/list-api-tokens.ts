@@ -1,6 +1,6 @@
 import type { Ctx } from '../../platform/context';
 import { presentToken } from '../presenters';
-import { listTokens } from '../repositories/staff';
+import { listTokens } from '../../tenancy/repositories/staff';
 import { authorize } from './support';
 
 export async function listApiTokens(

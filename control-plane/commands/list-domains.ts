@@ -1,7 +1,7 @@
 import type { Ctx } from '../../platform/context';
 import { notFound } from '../../platform/errors';
 import { presentDomain } from '../presenters';
-import { findDomain, findDomainByName, listDomains as listRows } from '../repositories/domains';
+import { findDomain, findDomainByName, listDomains as listRows } from '../../tenancy/repositories/domains';
 import { likePrefix, normalizeDomain } from './addresses';
 import { authorize, loadTenant } from './support';
 

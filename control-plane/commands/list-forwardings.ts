@@ -1,8 +1,8 @@
 import type { Ctx } from '../../platform/context';
 import { notFound } from '../../platform/errors';
 import { presentForwarding } from '../presenters';
-import { findAccount } from '../repositories/accounts';
-import { forwardingsOfAccount } from '../repositories/aliases';
+import { findAccount } from '../../tenancy/repositories/accounts';
+import { forwardingsOfAccount } from '../../tenancy/repositories/aliases';
 import { authorize } from './support';
 
 export async function listForwardings(ctx: Ctx, tenantId: string, accountId: string) {

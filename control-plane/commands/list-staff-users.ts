@@ -1,6 +1,6 @@
 import type { Ctx } from '../../platform/context';
 import { presentStaff } from '../presenters';
-import { listStaff } from '../repositories/staff';
+import { listStaff } from '../../tenancy/repositories/staff';
 import { authorize } from './support';
 
 /** Staff users; a tenant admin sees only its own tenant's. */

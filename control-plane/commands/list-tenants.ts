@@ -1,7 +1,7 @@
 import type { Ctx } from '../../platform/context';
 import { notFound } from '../../platform/errors';
 import { presentTenant } from '../presenters';
-import { findTenant, findTenantBySlug, listTenants as listRows } from '../repositories/tenants';
+import { findTenant, findTenantBySlug, listTenants as listRows } from '../../tenancy/repositories/tenants';
 import { likePrefix } from './addresses';
 import { authorize, loadTenant } from './support';
 

@@ -8,7 +8,7 @@ import type { JobOutcome } from '../../platform/queue';
 import { PURGE_SWEEP_BATCH } from '../limits';
 import { purgeAccountJob } from '../jobs/definitions';
 import { presentAccount } from '../presenters';
-import { accountsDueForPurge, deleteAccountRow, findAccountById } from '../repositories/accounts';
+import { accountsDueForPurge, deleteAccountRow, findAccountById } from '../../tenancy/repositories/accounts';
 
 /**
  * Deletion, step two (a job on queue control-plane): removes the mailbox and then the account row,

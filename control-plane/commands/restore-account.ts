@@ -5,7 +5,7 @@ import { inTransaction } from '../../platform/db/transaction';
 import { AppError, notFound } from '../../platform/errors';
 import { purgeAccountJob } from '../jobs/definitions';
 import { presentAccount } from '../presenters';
-import { findAccount, updateAccount } from '../repositories/accounts';
+import { findAccount, updateAccount } from '../../tenancy/repositories/accounts';
 import { authorize } from './support';
 
 /**

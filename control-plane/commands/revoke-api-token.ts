@@ -4,7 +4,7 @@ import { nowIso } from '../../platform/db';
 import { inTransaction } from '../../platform/db/transaction';
 import { notFound } from '../../platform/errors';
 import { presentToken } from '../presenters';
-import { findToken, updateToken } from '../repositories/staff';
+import { findToken, updateToken } from '../../tenancy/repositories/staff';
 import { authorize } from './support';
 
 export async function revokeApiToken(ctx: Ctx, tokenId: string) {

@@ -4,7 +4,7 @@ import { nowIso } from '../../platform/db';
 import { inTransaction } from '../../platform/db/transaction';
 import { notFound } from '../../platform/errors';
 import { presentDomain } from '../presenters';
-import { findDomain, updateDomain } from '../repositories/domains';
+import { findDomain, updateDomain } from '../../tenancy/repositories/domains';
 import { authorize, domainMask, kickUsers } from './support';
 
 /**

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { ROLES, type Role } from '../../platform/actor';
 import type { Ctx } from '../../platform/context';
 import { forbidden, invalid, notFound } from '../../platform/errors';
-import { findTenant } from '../repositories/tenants';
+import { findTenant } from '../../tenancy/repositories/tenants';
 
 /**
  * Which role may be given with which tenant, for staff users and API tokens alike:

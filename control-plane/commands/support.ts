@@ -4,10 +4,10 @@ import { assertTenantAccess } from '../../platform/actor';
 import type { Ctx, Services } from '../../platform/context';
 import { notFound } from '../../platform/errors';
 import { requirePermission, type Permission } from '../auth/permissions';
-import { findTenant } from '../repositories/tenants';
-import { findDomainByName } from '../repositories/domains';
+import { findTenant } from '../../tenancy/repositories/tenants';
+import { findDomainByName } from '../../tenancy/repositories/domains';
 import { normalizeDomain } from './addresses';
-import type { TenantRow } from '../repositories/rows';
+import type { TenantRow } from '../../tenancy/repositories/rows';
 
 /**
  * Helpers every command shares. Commands check their permission themselves as well as the route does,

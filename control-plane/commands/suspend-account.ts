@@ -3,7 +3,7 @@ import type { Ctx } from '../../platform/context';
 import { nowIso } from '../../platform/db';
 import { inTransaction } from '../../platform/db/transaction';
 import { presentAccount } from '../presenters';
-import { findAccount, updateAccount } from '../repositories/accounts';
+import { findAccount, updateAccount } from '../../tenancy/repositories/accounts';
 import { loadChangeableAccount } from './account-lifecycle';
 import { authorize, kickUsers } from './support';
 

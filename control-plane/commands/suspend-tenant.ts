@@ -3,7 +3,7 @@ import type { Ctx } from '../../platform/context';
 import { nowIso } from '../../platform/db';
 import { inTransaction } from '../../platform/db/transaction';
 import { presentTenant } from '../presenters';
-import { findTenant, tenantDomainNames, updateTenant } from '../repositories/tenants';
+import { findTenant, tenantDomainNames, updateTenant } from '../../tenancy/repositories/tenants';
 import { authorize, domainMask, kickUsers, loadTenant } from './support';
 
 /**

@@ -3,7 +3,7 @@ import type { Ctx } from '../../platform/context';
 import { nowIso } from '../../platform/db';
 import { inTransaction } from '../../platform/db/transaction';
 import { presentAccount } from '../presenters';
-import { findAccount, updateAccount as updateRow } from '../repositories/accounts';
+import { findAccount, updateAccount as updateRow } from '../../tenancy/repositories/accounts';
 import { loadChangeableAccount } from './account-lifecycle';
 import { authorize } from './support';
 

@@ -4,7 +4,7 @@ import { nowIso } from '../../platform/db';
 import { inTransaction } from '../../platform/db/transaction';
 import { invalid } from '../../platform/errors';
 import { presentTenant } from '../presenters';
-import { findTenant, updateTenant as updateRow } from '../repositories/tenants';
+import { findTenant, updateTenant as updateRow } from '../../tenancy/repositories/tenants';
 import { authorize, loadTenant } from './support';
 
 /** Name and default allocation of new accounts. The pool itself is the quotas module's (tenant.pool.update). */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AuditRow } from '../../platform/audit';
 import { displayDomain } from '../commands/addresses';
-import type { AccountRow, AliasRow, DomainRow, ForwardingRow, StaffRow, TenantRow, TokenRow } from '../repositories/rows';
+import type { AccountRow, AliasRow, DomainRow, ForwardingRow, StaffRow, TenantRow, TokenRow } from '../../tenancy/repositories/rows';
 
 /**
  * What the API, the CLI's --json output and the audit log's snapshots show of each resource. Rows are

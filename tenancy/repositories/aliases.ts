@@ -53,3 +53,7 @@ export async function deleteForwarding(q: Knex, id: string): Promise<void> {
 export async function forwardingsOfAccount(q: Knex, accountId: string): Promise<ForwardingRow[]> {
   return q<ForwardingRow>('forwardings').where({ account_id: accountId }).orderBy('target_address');
 }
+
+export async function findAliasById(q: Knex, id: string): Promise<AliasRow | undefined> {
+  return q<AliasRow>('aliases').where({ id }).first();
+}

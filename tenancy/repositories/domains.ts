@@ -30,3 +30,7 @@ export async function listDomains(
   if (filter.search) query.whereRaw(`name LIKE ? ESCAPE '\\'`, [filter.search]);
   return paginate<DomainRow & Record<string, unknown>>(query, { ...page, key: 'name' });
 }
+
+export async function findDomainById(q: Knex, id: string): Promise<DomainRow | undefined> {
+  return q<DomainRow>('domains').where({ id }).first();
+}
