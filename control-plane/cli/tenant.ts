@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import { formatBytes } from '../../quotas/pool';
-import { createTenant } from '../commands/create-tenant';
-import { createDomain } from '../commands/create-domain';
-import { listDomains, resolveDomain } from '../commands/list-domains';
-import { listTenants, resolveTenant } from '../commands/list-tenants';
-import { resumeDomain, suspendDomain } from '../commands/set-domain-status';
-import { resumeTenant, suspendTenant } from '../commands/suspend-tenant';
-import type { Domain, Tenant } from '../presenters';
+import { formatBytes } from '../../quotas/shared/pool';
+import { createTenant } from '../../tenancy/use-cases/create-tenant';
+import { createDomain } from '../../tenancy/use-cases/create-domain';
+import { listDomains, resolveDomain } from '../../tenancy/use-cases/list-domains';
+import { listTenants, resolveTenant } from '../../tenancy/use-cases/list-tenants';
+import { resumeDomain, suspendDomain } from '../../tenancy/use-cases/set-domain-status';
+import { resumeTenant, suspendTenant } from '../../tenancy/use-cases/suspend-tenant';
+import type { Domain, Tenant } from '../../tenancy/presenters';
 import type { z } from 'zod';
 import { intOption, output, parseBytes, withCtx, type OutputOptions } from './runtime';
 

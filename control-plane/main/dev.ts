@@ -5,7 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseEnvFile } from '../../platform/config';
-import { seedDemo } from '../commands/seed-demo';
+import { seedDemo } from './seed-demo';
 import { createServices, loadConfigOrExit, onShutdown, prepareDatabase, startApi, startWorkers } from './run';
 
 const ROOT = path.resolve(__dirname, '../..');

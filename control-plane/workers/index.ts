@@ -1,7 +1,7 @@
 import type { JobHandler, QueueName } from '../../platform/queue';
 import type { Services } from '../services';
-import { ensureQuotaSchedules, quotaJobHandlers } from './quotas';
-import { controlPlaneHandlers, ensureControlPlaneSchedules } from '../jobs/handlers';
+import { ensureQuotaSchedules, quotaJobHandlers } from '../../quotas/processors/index';
+import { controlPlaneHandlers, ensureControlPlaneSchedules } from '../../tenancy/processors/index';
 import { migrationJobHandlers } from '../migrations';
 
 /**

@@ -1,15 +1,15 @@
 import { z } from 'zod';
-import { bulkUpsertAccounts } from '../../commands/bulk-accounts';
-import { changeAccountPassword } from '../../commands/change-account-password';
-import { createAccount } from '../../commands/create-account';
-import { deleteAccount } from '../../commands/delete-account';
-import { getAccount, listAccounts } from '../../commands/list-accounts';
-import { renameAccount } from '../../commands/rename-account';
-import { restoreAccount } from '../../commands/restore-account';
-import { resumeAccount, suspendAccount } from '../../commands/suspend-account';
-import { updateAccount } from '../../commands/update-account';
-import { BULK_BODY_LIMIT } from '../../limits';
-import { Account } from '../../presenters';
+import { bulkUpsertAccounts } from '../../../quotas/use-cases/bulk-upsert-accounts';
+import { changeAccountPassword } from '../../../tenancy/use-cases/change-account-password';
+import { createAccount } from '../../../quotas/use-cases/create-account';
+import { deleteAccount } from '../../../tenancy/use-cases/delete-account';
+import { getAccount, listAccounts } from '../../../tenancy/use-cases/list-accounts';
+import { renameAccount } from '../../../tenancy/use-cases/rename-account';
+import { restoreAccount } from '../../../tenancy/use-cases/restore-account';
+import { resumeAccount, suspendAccount } from '../../../tenancy/use-cases/suspend-account';
+import { updateAccount } from '../../../tenancy/use-cases/update-account';
+import { BULK_BODY_LIMIT } from '../../../tenancy/limits';
+import { Account } from '../../../tenancy/presenters';
 import { pageOf, pageQuery, route } from '../route';
 import { address, bytes, displayName, password, search, tenantParams } from './schemas';
 

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { createAlias } from '../../commands/create-alias';
-import { createForwarding } from '../../commands/create-forwarding';
-import { deleteAlias } from '../../commands/delete-alias';
-import { deleteForwarding } from '../../commands/delete-forwarding';
-import { getAlias, listAliases } from '../../commands/list-aliases';
-import { listForwardings } from '../../commands/list-forwardings';
-import { Alias, Forwarding } from '../../presenters';
+import { createAlias } from '../../../tenancy/use-cases/create-alias';
+import { createForwarding } from '../../../tenancy/use-cases/create-forwarding';
+import { deleteAlias } from '../../../tenancy/use-cases/delete-alias';
+import { deleteForwarding } from '../../../tenancy/use-cases/delete-forwarding';
+import { getAlias, listAliases } from '../../../tenancy/use-cases/list-aliases';
+import { listForwardings } from '../../../tenancy/use-cases/list-forwardings';
+import { Alias, Forwarding } from '../../../tenancy/presenters';
 import { pageOf, pageQuery, route } from '../route';
 import { address, search, tenantParams } from './schemas';
 

@@ -1,6 +1,13 @@
 import { z } from 'zod';
-import { AUDIT_CSV_COLUMNS, auditCsvLine, auditNdjsonLine, iterateAudit, listAudit, verifyAudit } from '../../commands/audit-log';
-import { AuditEntry } from '../../presenters';
+import {
+  AUDIT_CSV_COLUMNS,
+  auditCsvLine,
+  auditNdjsonLine,
+  iterateAudit,
+  listAudit,
+  verifyAudit,
+} from '../../../tenancy/use-cases/audit-log';
+import { AuditEntry } from '../../../tenancy/presenters';
 import { pageOf, pageQuery, route } from '../route';
 
 const time = z.iso.datetime({ offset: true }).transform((s) => new Date(s).toISOString());

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { route } from '../route';
-import { signIn, signOut } from '../../commands/sign-in';
+import { signIn, signOut } from '../../../tenancy/use-cases/sign-in';
 import { readCookie } from '../../auth/authenticate';
-import { SESSION_COOKIE, SESSION_TTL_MS } from '../../auth/tokens';
+import { SESSION_COOKIE, SESSION_TTL_MS } from '../../../tenancy/shared/tokens';
 
 const SignInBody = z.strictObject({ email: z.email().max(320), password: z.string().min(1).max(200) });
 const Me = z.object({ kind: z.string(), id: z.string(), label: z.string(), role: z.string(), tenantId: z.string().nullable() });

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { createDomain } from '../../commands/create-domain';
-import { getDomain, listDomains } from '../../commands/list-domains';
-import { resumeDomain, suspendDomain } from '../../commands/set-domain-status';
-import { Domain } from '../../presenters';
+import { createDomain } from '../../../tenancy/use-cases/create-domain';
+import { getDomain, listDomains } from '../../../tenancy/use-cases/list-domains';
+import { resumeDomain, suspendDomain } from '../../../tenancy/use-cases/set-domain-status';
+import { Domain } from '../../../tenancy/presenters';
 import { pageOf, pageQuery, route } from '../route';
 import { search, tenantParams } from './schemas';
 

@@ -1,16 +1,16 @@
 import { z } from 'zod';
 import { route, pageQuery, pageOf, uuidParam } from '../route';
 import { MAX_BYTES, MAX_CHANGES_PER_REASSIGNMENT, MAX_WEBHOOK_URL_LENGTH } from '../../../quotas/limits';
-import { getPool } from '../../../quotas/get-pool';
-import { listAllocations } from '../../../quotas/list-allocations';
-import { reassignAllocations } from '../../../quotas/reassign-allocations';
-import { changePool } from '../../../quotas/change-pool';
-import { usageHistory } from '../../../quotas/usage-history';
-import { tenantForecast } from '../../../quotas/forecast';
-import { listNotifications } from '../../../quotas/list-notifications';
-import { setWebhook } from '../../../quotas/set-webhook';
-import { reconcileUsage } from '../../../quotas/reconcile';
-import { collectUsage } from '../../../quotas/collect-usage';
+import { getPool } from '../../../quotas/use-cases/get-pool';
+import { listAllocations } from '../../../quotas/use-cases/list-allocations';
+import { reassignAllocations } from '../../../quotas/use-cases/reassign-allocations';
+import { changePool } from '../../../quotas/use-cases/change-pool';
+import { usageHistory } from '../../../quotas/use-cases/usage-history';
+import { tenantForecast } from '../../../quotas/shared/forecast';
+import { listNotifications } from '../../../quotas/use-cases/list-notifications';
+import { setWebhook } from '../../../quotas/use-cases/set-webhook';
+import { reconcileUsage } from '../../../quotas/use-cases/reconcile-usage';
+import { collectUsage } from '../../../quotas/use-cases/collect-usage';
 
 /**
  * Quotas API: a tenant's pool and its accounts' allocations and usage, reassignment, pool changes,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_DISPLAY_NAME, NO_CONTROL_CHARACTERS } from '../../limits';
+import { MAX_DISPLAY_NAME, NO_CONTROL_CHARACTERS } from '../../../tenancy/limits';
 
 /** Schema pieces shared by the resource route modules. */
 export const tenantParams = z.strictObject({ tenantId: z.uuid() });

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { ROLES } from '../../../platform/actor';
-import { createApiToken } from '../../commands/create-api-token';
-import { createStaffUser } from '../../commands/create-staff-user';
-import { disableStaffUser } from '../../commands/disable-staff-user';
-import { listApiTokens } from '../../commands/list-api-tokens';
-import { listStaffUsers } from '../../commands/list-staff-users';
-import { revokeApiToken } from '../../commands/revoke-api-token';
-import { Staff, Token } from '../../presenters';
+import { createApiToken } from '../../../tenancy/use-cases/create-api-token';
+import { createStaffUser } from '../../../tenancy/use-cases/create-staff-user';
+import { disableStaffUser } from '../../../tenancy/use-cases/disable-staff-user';
+import { listApiTokens } from '../../../tenancy/use-cases/list-api-tokens';
+import { listStaffUsers } from '../../../tenancy/use-cases/list-staff-users';
+import { revokeApiToken } from '../../../tenancy/use-cases/revoke-api-token';
+import { Staff, Token } from '../../../tenancy/presenters';
 import { pageOf, pageQuery, route } from '../route';
 import { password } from './schemas';
 

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { createTenant } from '../../commands/create-tenant';
-import { getTenant, listTenants } from '../../commands/list-tenants';
-import { resumeTenant, suspendTenant } from '../../commands/suspend-tenant';
-import { updateTenant } from '../../commands/update-tenant';
-import { Tenant } from '../../presenters';
+import { createTenant } from '../../../tenancy/use-cases/create-tenant';
+import { getTenant, listTenants } from '../../../tenancy/use-cases/list-tenants';
+import { resumeTenant, suspendTenant } from '../../../tenancy/use-cases/suspend-tenant';
+import { updateTenant } from '../../../tenancy/use-cases/update-tenant';
+import { Tenant } from '../../../tenancy/presenters';
 import { pageOf, pageQuery, route } from '../route';
 import { bytes, search, tenantParams } from './schemas';
 

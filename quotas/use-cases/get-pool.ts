@@ -1,0 +1,41 @@
+import type { Ctx } from '../../platform/context';
+import { assertTenantAccess } from '../../platform/actor';
+import { notFound } from '../../platform/errors';
+import { tenantForecast, type Forecast } from '../shared/forecast';
+import * as repo from '../repositories/usage';
+
+/** A tenant's pool at a glance: size, allocated, used (last collection), free to allocate, and its forecast. */
+export interface PoolSummary {
+  tenantId: string;
+  poolBytes: number;
+  defaultAllocationBytes: number;
+  allocatedBytes: number;
+  /** pool minus allocations: what can still be given to accounts */
+  freeBytes: number;
+  usedBytes: number;
+  usedMessages: number;
+  accounts: number;
+  collectedAt: string | null;
+  forecast: Forecast;
+}
+
+export async function getPool(ctx: Pick<Ctx, 'db' | 'actor'>, tenantId: string): Promise<PoolSummary> {
+  assertTenantAccess(ctx.actor, tenantId, 'tenant', tenantId);
+  const tenant = await repo.findTenant(ctx.db, tenantId);
+  if (!tenant) throw notFound('tenant', tenantId);
+  const totals = await repo.allocationTotals(ctx.db, tenantId);
+  const usage = await repo.tenantUsage(ctx.db, tenantId);
+  const { pool } = await tenantForecast(ctx, tenantId);
+  return {
+    tenantId,
+    poolBytes: tenant.pool_bytes,
+    defaultAllocationBytes: tenant.default_allocation_bytes,
+    allocatedBytes: totals.allocatedBytes,
+    freeBytes: tenant.pool_bytes - totals.allocatedBytes,
+    usedBytes: usage.usedBytes,
+    usedMessages: usage.usedMessages,
+    accounts: totals.accounts,
+    collectedAt: usage.collectedAt,
+    forecast: { bytesPerDay: pool.bytesPerDay, fullAt: pool.fullAt, samples: pool.samples },
+  };
+}

@@ -1,0 +1,47 @@
+import type { Ctx } from '../../platform/context';
+import { notFound } from '../../platform/errors';
+import { presentAccount } from '../presenters';
+import { findAccount, findAccountByAddress, listAccounts as listRows } from '../repositories/accounts';
+import { likePrefix, parseAddress } from '../shared/addresses';
+import { authorize, domainFilter, loadTenant } from '../shared/support';
+
+export interface ListAccountsInput {
+  status?: 'active' | 'suspended' | 'deleting' | undefined;
+  /** a domain name of the tenant (Unicode or ASCII) */
+  domain?: string | undefined;
+  /** address prefix */
+  search?: string | undefined;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+export async function listAccounts(ctx: Ctx, tenantId: string, input: ListAccountsInput) {
+  authorize(ctx, 'account.read', tenantId);
+  await loadTenant(ctx.db, ctx, tenantId);
+  const domainId = await domainFilter(ctx, tenantId, input.domain);
+  const page = await listRows(
+    ctx.db,
+    tenantId,
+    { status: input.status, domainId, search: input.search ? likePrefix(input.search) : undefined },
+    input,
+  );
+  return { items: page.items.map(presentAccount), nextCursor: page.nextCursor };
+}
+
+export async function getAccount(ctx: Ctx, tenantId: string, accountId: string) {
+  authorize(ctx, 'account.read', tenantId);
+  const row = await findAccount(ctx.db, tenantId, accountId);
+  if (!row) throw notFound('account', accountId);
+  return presentAccount(row);
+}
+
+/** For the CLI: an account named by id or address; the tenant comes with it. */
+export async function resolveAccount(ctx: Ctx, idOrAddress: string) {
+  authorize(ctx, 'account.read');
+  const row = idOrAddress.includes('@')
+    ? await findAccountByAddress(ctx.db, parseAddress(idOrAddress).address)
+    : await ctx.db('accounts').where({ id: idOrAddress }).first();
+  if (!row) throw notFound('account', idOrAddress);
+  await loadTenant(ctx.db, ctx, row.tenant_id);
+  return presentAccount(row);
+}
