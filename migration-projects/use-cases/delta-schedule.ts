@@ -1,10 +1,10 @@
-import type { Ctx } from '../../../platform/context';
-import { appendAudit } from '../../../platform/audit';
-import { inTransaction } from '../../../platform/db/transaction';
-import { conflict } from '../../../platform/errors';
+import type { Ctx } from '../../platform/context';
+import { appendAudit } from '../../platform/audit';
+import { inTransaction } from '../../platform/db/transaction';
+import { conflict } from '../../platform/errors';
 import { deltaJob, deltaSchedulerId } from '../jobs';
 import { presentProject, type ProjectView } from '../presenters';
-import { updateProject } from '../repository';
+import { updateProject } from '../repositories/migration-projects';
 import { deltaScheduleSchema } from '../schemas';
 import { loadProject } from './common';
 

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { paginate, type Page } from '../../platform/db/paginate';
 import { nowIso } from '../../platform/db';
-import { ACCOUNT_LEASE_MS } from './limits';
+import { ACCOUNT_LEASE_MS } from '../limits';
 
 /**
  * The SQL of migration projects: commands and processors go through these functions, never through
@@ -38,7 +38,7 @@ export interface ProjectRow {
   updated_at: string;
 }
 
-export interface AccountRow {
+export interface MigrationAccountRow {
   id: string;
   project_id: string;
   tenant_id: string;
@@ -85,8 +85,8 @@ function projectFromRow(r: Record<string, unknown>): ProjectRow {
   };
 }
 
-function accountFromRow(r: Record<string, unknown>): AccountRow {
-  const a = r as unknown as AccountRow;
+function accountFromRow(r: Record<string, unknown>): MigrationAccountRow {
+  const a = r as unknown as MigrationAccountRow;
   return {
     ...a,
     generation: num(r.generation),
@@ -158,17 +158,17 @@ export async function statusCounts(q: Q, projectIds: string[]): Promise<Map<stri
 
 // ---------------------------------------------------------------- accounts
 
-export async function insertAccounts(q: Q, rows: AccountRow[]): Promise<void> {
+export async function insertAccounts(q: Q, rows: MigrationAccountRow[]): Promise<void> {
   // chunks keep SQLite under its bound-variable limit (999 on old builds; ~30 columns per row)
   for (let i = 0; i < rows.length; i += 25) await q('migration_accounts').insert(rows.slice(i, i + 25));
 }
 
-export async function findAccount(q: Q, projectId: string, id: string): Promise<AccountRow | null> {
+export async function findAccount(q: Q, projectId: string, id: string): Promise<MigrationAccountRow | null> {
   const r = await q('migration_accounts').where({ project_id: projectId, id }).first();
   return r ? accountFromRow(r) : null;
 }
 
-export async function getAccount(q: Q, id: string): Promise<AccountRow | null> {
+export async function getAccount(q: Q, id: string): Promise<MigrationAccountRow | null> {
   const r = await q('migration_accounts').where({ id }).first();
   return r ? accountFromRow(r) : null;
 }
@@ -177,14 +177,14 @@ export async function accountsOf(
   q: Q,
   projectId: string,
   opts: { statuses?: AccountStatus[]; ids?: string[] } = {},
-): Promise<AccountRow[]> {
+): Promise<MigrationAccountRow[]> {
   const query = q('migration_accounts').where({ project_id: projectId }).orderBy('id');
   if (opts.statuses) query.whereIn('status', opts.statuses);
   if (opts.ids) query.whereIn('id', opts.ids);
   return ((await query) as Record<string, unknown>[]).map(accountFromRow);
 }
 
-export async function listAccounts(q: Q, projectId: string, page: { limit: number; cursor?: string }): Promise<Page<AccountRow>> {
+export async function listAccounts(q: Q, projectId: string, page: { limit: number; cursor?: string }): Promise<Page<MigrationAccountRow>> {
   const p = await paginate<Record<string, unknown>>(q('migration_accounts').where({ project_id: projectId }), { ...page, key: 'id' });
   return { items: p.items.map(accountFromRow), nextCursor: p.nextCursor };
 }
@@ -196,7 +196,7 @@ export async function listAccounts(q: Q, projectId: string, page: { limit: numbe
 export async function updateAccount(
   q: Q,
   id: string,
-  patch: Partial<AccountRow>,
+  patch: Partial<MigrationAccountRow>,
   whereStatus?: AccountStatus[],
   whereGeneration?: number,
 ): Promise<number> {
@@ -210,7 +210,7 @@ export async function updateAccounts(
   q: Q,
   projectId: string,
   whereStatus: AccountStatus[],
-  patch: Partial<AccountRow>,
+  patch: Partial<MigrationAccountRow>,
   ids?: string[],
 ): Promise<number> {
   const query = q('migration_accounts').where({ project_id: projectId }).whereIn('status', whereStatus);
@@ -360,7 +360,7 @@ export async function listEvents(
 export async function recordPass(
   q: Q,
   id: string,
-  patch: Partial<AccountRow>,
+  patch: Partial<MigrationAccountRow>,
   add: { passes: number; copied: number; bytesCopied: number },
 ): Promise<void> {
   await q('migration_accounts')

@@ -1,5 +1,5 @@
-import type { Services } from '../../../platform/context';
-import { handler, type JobHandler } from '../../../platform/queue';
+import type { Services } from '../../platform/context';
+import { handler, type JobHandler } from '../../platform/queue';
 import { catchupJob, cutoverJob, deltaJob, prestageJob } from '../jobs';
 import type { MigrationHooks } from './engine';
 import { processCatchup } from './catchup';

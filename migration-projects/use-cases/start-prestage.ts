@@ -1,9 +1,9 @@
-import type { Ctx } from '../../../platform/context';
-import { appendAudit } from '../../../platform/audit';
-import { inTransaction } from '../../../platform/db/transaction';
-import { conflict } from '../../../platform/errors';
+import type { Ctx } from '../../platform/context';
+import { appendAudit } from '../../platform/audit';
+import { inTransaction } from '../../platform/db/transaction';
+import { conflict } from '../../platform/errors';
 import { prestageJob } from '../jobs';
-import { accountsOf, bumpGenerations, updateAccounts, type AccountStatus } from '../repository';
+import { accountsOf, bumpGenerations, updateAccounts, type AccountStatus } from '../repositories/migration-projects';
 import { loadProject } from './common';
 
 export interface StartResult {

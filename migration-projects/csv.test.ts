@@ -1,4 +1,4 @@
-import { isAppError } from '../../platform/errors';
+import { isAppError } from '../platform/errors';
 import { parseAccountsCsv, type CsvRowError } from './csv';
 
 function problems(fn: () => unknown): CsvRowError[] {

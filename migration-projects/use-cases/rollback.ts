@@ -1,10 +1,10 @@
-import type { Ctx } from '../../../platform/context';
-import { appendAudit } from '../../../platform/audit';
-import { inTransaction } from '../../../platform/db/transaction';
-import { conflict } from '../../../platform/errors';
+import type { Ctx } from '../../platform/context';
+import { appendAudit } from '../../platform/audit';
+import { inTransaction } from '../../platform/db/transaction';
+import { conflict } from '../../platform/errors';
 import { deltaSchedulerId } from '../jobs';
 import { presentProject, type ProjectView } from '../presenters';
-import { accountsOf, bumpGenerations, updateAccounts, updateProject } from '../repository';
+import { accountsOf, bumpGenerations, updateAccounts, updateProject } from '../repositories/migration-projects';
 import { rollbackSchema } from '../schemas';
 import { cutoverProjectJobId } from './schedule-cutover';
 import { listSome, loadProject } from './common';

@@ -1,9 +1,9 @@
-import type { Logger } from '../../../platform/logger';
-import type { Services } from '../../../platform/context';
-import { masterLogin } from '../../../platform/mail/imap';
-import { createSecretBox } from '../../../platform/secrets';
-import { nowIso } from '../../../platform/db';
-import { isAppError } from '../../../platform/errors';
+import type { Logger } from '../../platform/logger';
+import type { Services } from '../../platform/context';
+import { masterLogin } from '../../platform/mail/imap';
+import { createSecretBox } from '../../platform/secrets';
+import { nowIso } from '../../platform/db';
+import { isAppError } from '../../platform/errors';
 import {
   buildReport,
   isMigratorError,
@@ -15,9 +15,9 @@ import {
   type PassResult,
   type ProgressEvent,
   type VerificationReport,
-} from '../../../migrator';
+} from '../../migrator';
 import { PROGRESS_EVENT_MS, PROGRESS_FLUSH_MS } from '../limits';
-import { addEvent, recordPass, updateAccount, writeProgress, type AccountRow, type ProjectRow } from '../repository';
+import { addEvent, recordPass, updateAccount, writeProgress, type MigrationAccountRow, type ProjectRow } from '../repositories/migration-projects';
 
 /**
  * The adapter between migration projects and the engine (migrator/): builds both endpoints from a
@@ -26,7 +26,7 @@ import { addEvent, recordPass, updateAccount, writeProgress, type AccountRow, ty
  */
 export interface MigrationHooks {
   /** Runs between the final delta and the verification of a cut-over (tests make the check fail here). */
-  beforeVerify?(account: AccountRow): Promise<void>;
+  beforeVerify?(account: MigrationAccountRow): Promise<void>;
 }
 
 export interface MigrationDeps {
@@ -40,7 +40,7 @@ export const accountSecretContext = (accountId: string) => `migration_accounts:$
 /** `'…'` quoting for the one value put into a token command. */
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-export function sourceEndpoint(services: Services, project: ProjectRow, account: AccountRow): EndpointInput {
+export function sourceEndpoint(services: Services, project: ProjectRow, account: MigrationAccountRow): EndpointInput {
   const box = createSecretBox(services.config.secretKey);
   const base = {
     host: project.source_host,
@@ -71,7 +71,7 @@ export function sourceEndpoint(services: Services, project: ProjectRow, account:
 }
 
 /** The platform's own Dovecot, through the master user: no account password needed. */
-export function destinationEndpoint(services: Services, account: AccountRow): EndpointInput {
+export function destinationEndpoint(services: Services, account: MigrationAccountRow): EndpointInput {
   const d = services.config.dovecot;
   const login = masterLogin(d, account.destination_address);
   return { host: d.imapHost, port: d.imapPort, security: d.imapTls ? 'tls' : 'plain', user: login.user, password: login.password };
@@ -88,7 +88,7 @@ class ProgressRecorder {
 
   constructor(
     private readonly services: Services,
-    private readonly account: AccountRow,
+    private readonly account: MigrationAccountRow,
     private readonly owner: string,
     private readonly log: Logger,
   ) {}
@@ -139,7 +139,7 @@ export type PassMode = 'full' | 'delta';
 export async function runAccountPass(
   deps: MigrationDeps,
   project: ProjectRow,
-  account: AccountRow,
+  account: MigrationAccountRow,
   mode: PassMode,
   owner: string,
 ): Promise<PassResult> {
@@ -205,7 +205,7 @@ export async function runAccountPass(
 }
 
 /** Reads the destination back and matches every source message; stores the report on the account. */
-export async function verifyAccount(deps: MigrationDeps, project: ProjectRow, account: AccountRow): Promise<VerificationReport> {
+export async function verifyAccount(deps: MigrationDeps, project: ProjectRow, account: MigrationAccountRow): Promise<VerificationReport> {
   const { services } = deps;
   const log = services.logger.child({ migrationId: project.id, tenantId: project.tenant_id, accountId: account.account_id });
   const report = await verifyMailbox(

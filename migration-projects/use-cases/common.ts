@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
-import type { Ctx } from '../../../platform/context';
-import { assertTenantAccess } from '../../../platform/actor';
-import { notFound } from '../../../platform/errors';
-import { requirePermission, type Permission } from '../../../platform/permissions';
-import { findProject, type ProjectRow } from '../repository';
+import type { Ctx } from '../../platform/context';
+import { assertTenantAccess } from '../../platform/actor';
+import { notFound } from '../../platform/errors';
+import { requirePermission, type Permission } from '../../platform/permissions';
+import { findProject, type ProjectRow } from '../repositories/migration-projects';
 
 /** Authorizes the actor and loads the tenant's project; another tenant's project is "not found". */
 export async function loadProject(

@@ -1,7 +1,7 @@
 import { createTestAccount, createTestTenant } from '../support/fixtures';
 import { testConfig } from '../support/env';
 import { runCli } from '../../control-plane/cli/main';
-import { processCutover } from '../../control-plane/migrations/processors/cutover';
+import { processCutover } from '../../migration-projects/processors/cutover';
 import { api, apiToken, auth, destinationCount, seedSource, source, startWorld, uniqSourceUser, waitFor, type World } from './support';
 
 /**

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { nowIso } from '../../../platform/db';
-import { createSecretBox } from '../../../platform/secrets';
-import type { Config } from '../../../platform/config';
+import { nowIso } from '../../platform/db';
+import { createSecretBox } from '../../platform/secrets';
+import type { Config } from '../../platform/config';
 import { csvError, parseAccountsCsv, type CsvRowError } from '../csv';
-import { accountsInOtherProjects, tenantAccountsByAddress, type AccountRow, type ProjectRow } from '../repository';
+import { accountsInOtherProjects, tenantAccountsByAddress, type MigrationAccountRow, type ProjectRow } from '../repositories/migration-projects';
 import { accountSecretContext } from '../processors/engine';
 
 /**
@@ -18,7 +18,7 @@ export async function accountRowsFromCsv(
   project: Pick<ProjectRow, 'id' | 'tenant_id' | 'auth_method'>,
   csv: string,
   existing: { sourceUsers: Set<string>; accountIds: Set<string> } = { sourceUsers: new Set(), accountIds: new Set() },
-): Promise<AccountRow[]> {
+): Promise<MigrationAccountRow[]> {
   const rows = parseAccountsCsv(csv, { requirePassword: project.auth_method === 'password' });
   const accounts = await tenantAccountsByAddress(
     trx,

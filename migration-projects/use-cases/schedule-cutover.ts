@@ -1,11 +1,11 @@
-import type { Ctx } from '../../../platform/context';
-import { appendAudit } from '../../../platform/audit';
-import { inTransaction } from '../../../platform/db/transaction';
-import { conflict, invalid } from '../../../platform/errors';
+import type { Ctx } from '../../platform/context';
+import { appendAudit } from '../../platform/audit';
+import { inTransaction } from '../../platform/db/transaction';
+import { conflict, invalid } from '../../platform/errors';
 import { cutoverJob } from '../jobs';
 import { CUTOVER_MAX_AHEAD_MS, CUTOVER_PAST_TOLERANCE_MS } from '../limits';
 import { presentProject, type ProjectView } from '../presenters';
-import { updateProject } from '../repository';
+import { updateProject } from '../repositories/migration-projects';
 import { cutoverSchema } from '../schemas';
 import { loadProject } from './common';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineJob } from '../../platform/queue';
+import { defineJob } from '../platform/queue';
 
 /**
  * The jobs of migration projects, all on queue `migrations`. Every id is deterministic and carries a

@@ -1,4 +1,4 @@
-import type { AccountRow, EventRow, ProjectRow } from './repository';
+import type { MigrationAccountRow, EventRow, ProjectRow } from './repositories/migration-projects';
 
 /**
  * What the API and the CLI show. Sealed credentials never leave the repository layer: these views
@@ -35,7 +35,7 @@ export function presentProject(p: ProjectRow, counts: Record<string, number> = {
 }
 export type ProjectView = ReturnType<typeof presentProject>;
 
-export function presentAccount(a: AccountRow) {
+export function presentAccount(a: MigrationAccountRow) {
   return {
     id: a.id,
     projectId: a.project_id,

@@ -1,11 +1,11 @@
-import type { Ctx } from '../../../platform/context';
-import { assertTenantAccess } from '../../../platform/actor';
-import { notFound } from '../../../platform/errors';
-import type { Page } from '../../../platform/db/paginate';
-import { requirePermission } from '../../../platform/permissions';
-import type { MigrationReport, VerificationReport } from '../../../migrator';
+import type { Ctx } from '../../platform/context';
+import { assertTenantAccess } from '../../platform/actor';
+import { notFound } from '../../platform/errors';
+import type { Page } from '../../platform/db/paginate';
+import { requirePermission } from '../../platform/permissions';
+import type { MigrationReport, VerificationReport } from '../../migrator';
 import { presentAccount, presentEvent, presentProject, type AccountView, type ProjectView } from '../presenters';
-import { findAccount, listAccounts, listEvents, listProjects, resolveProjectId, resolveTenantId, statusCounts } from '../repository';
+import { findAccount, listAccounts, listEvents, listProjects, resolveProjectId, resolveTenantId, statusCounts } from '../repositories/migration-projects';
 import { loadProject } from './common';
 
 /** Read side of migration projects: lists, progress per account, reports, history. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { migrationOptionsSchema } from '../../migrator';
+import { migrationOptionsSchema } from '../migrator';
 import { CSV_MAX_ROWS, MAX_CATCHUP_WINDOW_MS, MAX_DELTA_INTERVAL_MS, MIN_CATCHUP_INTERVAL_MS, MIN_DELTA_INTERVAL_MS } from './limits';
 
 /**

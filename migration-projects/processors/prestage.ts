@@ -1,6 +1,6 @@
-import type { JobOutcome } from '../../../platform/queue';
+import type { JobOutcome } from '../../platform/queue';
 import { prestageJob } from '../jobs';
-import { addEvent, claimLease, findProject, getAccount, releaseLease, updateAccount } from '../repository';
+import { addEvent, claimLease, findProject, getAccount, releaseLease, updateAccount } from '../repositories/migration-projects';
 import { describeError, isPermanent, runAccountPass, type MigrationDeps } from './engine';
 import { done, isLastAttempt, skipped, type JobInfo } from './common';
 

@@ -13,7 +13,7 @@ import { connectPlatformImap, masterLogin } from '../../platform/mail/imap';
 import { createApiApp } from '../../control-plane/api/app';
 import { hashSecret, newSecret, TOKEN_PREFIX } from '../../tenancy/shared/tokens';
 import { migrationRoutes } from '../../control-plane/api/routes/migrations';
-import { migrationJobHandlers, type MigrationHooks } from '../../control-plane/migrations';
+import { migrationJobHandlers, type MigrationHooks } from '../../migration-projects';
 import { testConfig, testDb, uniq } from '../support/env';
 
 /**

@@ -1,6 +1,6 @@
-import type { JobOutcome } from '../../../platform/queue';
+import type { JobOutcome } from '../../platform/queue';
 import { deltaJob } from '../jobs';
-import { accountsOf, claimLease, findProject, getAccount, releaseLease } from '../repository';
+import { accountsOf, claimLease, findProject, getAccount, releaseLease } from '../repositories/migration-projects';
 import { describeError, runAccountPass, type MigrationDeps } from './engine';
 import { done, skipped, type JobInfo } from './common';
 

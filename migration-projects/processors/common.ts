@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import type { JobOutcome } from '../../../platform/queue';
+import type { JobOutcome } from '../../platform/queue';
 
 /** What a processor needs of a BullMQ job; tests that call processors directly pass a literal. */
 export type JobInfo = Pick<Job, 'id' | 'attemptsMade' | 'opts'>;

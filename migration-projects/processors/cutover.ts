@@ -1,8 +1,8 @@
-import { systemActor } from '../../../platform/actor';
-import { appendAudit } from '../../../platform/audit';
-import { nowIso } from '../../../platform/db';
-import { inTransaction } from '../../../platform/db/transaction';
-import type { JobOutcome } from '../../../platform/queue';
+import { systemActor } from '../../platform/actor';
+import { appendAudit } from '../../platform/audit';
+import { nowIso } from '../../platform/db';
+import { inTransaction } from '../../platform/db/transaction';
+import type { JobOutcome } from '../../platform/queue';
 import { catchupJob, cutoverJob, deltaSchedulerId } from '../jobs';
 import { CUTOVER_BUSY_RETRY_MS, CUTOVER_MAX_BUSY_WAITS, REASON_MISSING_LISTED } from '../limits';
 import {
@@ -16,9 +16,9 @@ import {
   updateAccount,
   updateAccounts,
   updateProject,
-  type AccountRow,
+  type MigrationAccountRow,
   type ProjectRow,
-} from '../repository';
+} from '../repositories/migration-projects';
 import { describeError, isPermanent, runAccountPass, verificationFailure, verifyAccount, type MigrationDeps } from './engine';
 import { done, isLastAttempt, skipped, type JobInfo } from './common';
 
@@ -144,7 +144,7 @@ async function cutoverAccount(
 async function switchAccount(
   deps: MigrationDeps,
   project: ProjectRow,
-  account: AccountRow,
+  account: MigrationAccountRow,
   manifestDigest: string,
   totals: unknown,
 ): Promise<boolean> {
@@ -196,7 +196,7 @@ async function switchAccount(
 async function failAccount(
   deps: MigrationDeps,
   project: ProjectRow,
-  account: AccountRow,
+  account: MigrationAccountRow,
   reason: string,
   extra: Record<string, unknown> = {},
 ): Promise<void> {

@@ -1,9 +1,9 @@
-import type { Ctx } from '../../../platform/context';
-import { appendAudit } from '../../../platform/audit';
-import { inTransaction } from '../../../platform/db/transaction';
-import { conflict } from '../../../platform/errors';
+import type { Ctx } from '../../platform/context';
+import { appendAudit } from '../../platform/audit';
+import { inTransaction } from '../../platform/db/transaction';
+import { conflict } from '../../platform/errors';
 import { presentAccount, type AccountView } from '../presenters';
-import { accountsOf, insertAccounts, setInboundRoute } from '../repository';
+import { accountsOf, insertAccounts, setInboundRoute } from '../repositories/migration-projects';
 import { accountRowsFromCsv } from './account-rows';
 import { loadProject } from './common';
 

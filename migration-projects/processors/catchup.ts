@@ -1,6 +1,6 @@
-import type { JobOutcome } from '../../../platform/queue';
+import type { JobOutcome } from '../../platform/queue';
 import { catchupJob } from '../jobs';
-import { addEvent, claimLease, findProject, getAccount, releaseLease } from '../repository';
+import { addEvent, claimLease, findProject, getAccount, releaseLease } from '../repositories/migration-projects';
 import { describeError, runAccountPass, type MigrationDeps } from './engine';
 import { done, skipped, type JobInfo } from './common';
 

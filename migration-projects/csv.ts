@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse/sync';
-import { AppError } from '../../platform/errors';
+import { AppError } from '../platform/errors';
 import { CSV_MAX_ERRORS_LISTED, CSV_MAX_ROWS } from './limits';
 import { csvRowSchema, type CsvRow } from './schemas';
 

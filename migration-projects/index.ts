@@ -1,10 +1,10 @@
 // Migration projects of the control plane: commands (API and CLI call these), job handlers (workers).
-export { createMigrationProject } from './commands/create-project';
-export { addMigrationAccounts } from './commands/add-accounts';
-export { startPrestage, retryFailedAccounts, type StartResult } from './commands/start-prestage';
-export { startDeltaSchedule, stopDeltaSchedule } from './commands/delta-schedule';
-export { scheduleCutover } from './commands/schedule-cutover';
-export { rollbackProject } from './commands/rollback';
+export { createMigrationProject } from './use-cases/create-project';
+export { addMigrationAccounts } from './use-cases/add-accounts';
+export { startPrestage, retryFailedAccounts, type StartResult } from './use-cases/start-prestage';
+export { startDeltaSchedule, stopDeltaSchedule } from './use-cases/delta-schedule';
+export { scheduleCutover } from './use-cases/schedule-cutover';
+export { rollbackProject } from './use-cases/rollback';
 export {
   listMigrationProjects,
   getMigrationProject,
@@ -13,7 +13,7 @@ export {
   listMigrationEvents,
   resolveProjectRef,
   type AccountReport,
-} from './commands/queries';
+} from './use-cases/queries';
 export { migrationJobHandlers } from './processors/handlers';
 export type { MigrationHooks } from './processors/engine';
 export type { ProjectView, AccountView } from './presenters';
