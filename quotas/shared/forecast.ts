@@ -1,8 +1,5 @@
-import type { Ctx } from '../../platform/context';
-import { assertTenantAccess } from '../../platform/actor';
-import { notFound } from '../../platform/errors';
-import { FORECAST_MAX_SAMPLES, FORECAST_MIN_SPAN_MS, FORECAST_WINDOW_DAYS } from '../limits';
-import * as repo from '../repositories/usage';
+import { z } from 'zod';
+import { FORECAST_MIN_SPAN_MS } from '../limits';
 
 /**
  * When will an account (or the tenant's pool) be full at the current rate?
@@ -47,16 +44,17 @@ export function leastSquaresSlope(points: Point[]): number | null {
   return den === 0 ? null : num / den;
 }
 
-export interface Forecast {
+export const Forecast = z.object({
   /** growth in bytes per day over the window (may be negative), null when unknown */
-  bytesPerDay: number | null;
+  bytesPerDay: z.number().nullable(),
   /** ISO date-time at which usage reaches the capacity, null when not growing or unknown */
-  fullAt: string | null;
+  fullAt: z.string().nullable(),
   /** samples the line was fitted through */
-  samples: number;
-}
+  samples: z.number(),
+});
+export type Forecast = z.infer<typeof Forecast>;
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 
 /** Forecast from a rate (bytes per ms), the current usage at time `at`, and the capacity. */
 export function forecastFromRate(rate: number | null, usedBytes: number, at: number, capacity: number, samples: number): Forecast {
@@ -80,52 +78,4 @@ export function forecastSeries(points: Point[], capacity: number): Forecast {
   const last = points.at(-1);
   if (!last) return { bytesPerDay: null, fullAt: null, samples: 0 };
   return forecastFromRate(seriesRate(points), last.y, last.t, capacity, points.length);
-}
-
-export interface TenantForecast {
-  tenantId: string;
-  windowDays: number;
-  pool: Forecast & { poolBytes: number; usedBytes: number };
-  accounts: Array<Forecast & { accountId: string; address: string; allocationBytes: number; usedBytes: number }>;
-}
-
-/** Forecasts of a tenant's pool and of each of its accounts with samples. */
-export async function tenantForecast(ctx: Pick<Ctx, 'db' | 'actor'>, tenantId: string, now = Date.now()): Promise<TenantForecast> {
-  assertTenantAccess(ctx.actor, tenantId, 'tenant', tenantId);
-  const tenant = await repo.findTenant(ctx.db, tenantId);
-  if (!tenant) throw notFound('tenant', tenantId);
-  const since = new Date(now - FORECAST_WINDOW_DAYS * DAY_MS).toISOString();
-  const samples = await repo.samplesSince(ctx.db, tenantId, since, FORECAST_MAX_SAMPLES * 20);
-  const series = new Map<string, Point[]>();
-  for (const s of samples) {
-    const list = series.get(s.account_id) ?? [];
-    list.push({ t: Date.parse(s.at), y: s.used_bytes });
-    series.set(s.account_id, list);
-  }
-  const accounts = await repo.findAccounts(ctx.db, tenantId, [...series.keys()]);
-  const usage = await repo.tenantUsage(ctx.db, tenantId);
-  let poolRate: number | null = null;
-  let lastAt = 0;
-  const out: TenantForecast['accounts'] = [];
-  for (const a of accounts.sort((x, y) => (x.address < y.address ? -1 : 1))) {
-    const points = series.get(a.id)!.slice(-FORECAST_MAX_SAMPLES);
-    const rate = seriesRate(points);
-    if (rate !== null) poolRate = (poolRate ?? 0) + rate;
-    const last = points.at(-1)!;
-    lastAt = Math.max(lastAt, last.t);
-    out.push({
-      accountId: a.id,
-      address: a.address,
-      allocationBytes: a.allocation_bytes,
-      usedBytes: last.y,
-      ...forecastFromRate(rate, last.y, last.t, a.allocation_bytes, points.length),
-    });
-  }
-  const pool = forecastFromRate(poolRate, usage.usedBytes, lastAt || now, tenant.pool_bytes, samples.length);
-  return {
-    tenantId,
-    windowDays: FORECAST_WINDOW_DAYS,
-    pool: { ...pool, poolBytes: tenant.pool_bytes, usedBytes: usage.usedBytes },
-    accounts: out,
-  };
 }

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { z } from 'zod';
 import { AppError, notFound } from '../../platform/errors';
 import { takeWriteLock } from '../repositories/usage';
 
@@ -18,12 +19,8 @@ import { takeWriteLock } from '../repositories/usage';
  * write itself may meet a stale snapshot (SQLITE_BUSY), and inTransaction (platform/db/transaction.ts)
  * runs the transaction again from the start.
  */
-export interface PoolState {
-  tenantId: string;
-  poolBytes: number;
-  allocatedBytes: number;
-  freeBytes: number;
-}
+export const PoolState = z.object({ tenantId: z.string(), poolBytes: z.number(), allocatedBytes: z.number(), freeBytes: z.number() });
+export type PoolState = z.infer<typeof PoolState>;
 
 export async function lockPool(trx: Knex.Transaction, tenantId: string): Promise<PoolState> {
   await takeWriteLock(trx);

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { appendAudit } from '../../platform/audit';
 import type { Ctx } from '../../platform/context';
 import { nowIso } from '../../platform/db';
@@ -12,12 +13,18 @@ import { provisionAccount, tenantDomain } from '../../tenancy/shared/provision-a
 import { assertPoolCovers } from '../shared/pool';
 import { authorize, kickUsers, loadTenant } from '../../tenancy/shared/support';
 
-export interface BulkResult {
-  created: number;
-  updated: number;
-  unchanged: number;
-  rows: Array<{ row: number; address: string; accountId: string; result: 'created' | 'updated' | 'unchanged' }>;
-}
+/** The request body is the CSV text itself (its rows: tenancy/shared/bulk-csv.ts). */
+export const bulkUpsertAccountsInput = z.string();
+
+export const BulkResult = z.object({
+  created: z.number(),
+  updated: z.number(),
+  unchanged: z.number(),
+  rows: z.array(
+    z.object({ row: z.number(), address: z.string(), accountId: z.string(), result: z.enum(['created', 'updated', 'unchanged']) }),
+  ),
+});
+export type BulkResult = z.infer<typeof BulkResult>;
 
 const rejected = (errors: RowError[]) =>
   new AppError('unprocessable', `${errors.length} row error${errors.length === 1 ? '' : 's'}: nothing was imported`, {

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Ctx } from '../../platform/context';
 import { assertTenantAccess } from '../../platform/actor';
 import { appendAudit } from '../../platform/audit';
@@ -5,7 +6,8 @@ import { nowIso } from '../../platform/db';
 import { inTransaction } from '../../platform/db/transaction';
 import { AppError, invalid } from '../../platform/errors';
 import { MAX_BYTES } from '../limits';
-import { lockPool, formatBytes, type PoolState } from '../shared/pool';
+import { lockPool, formatBytes, PoolState } from '../shared/pool';
+import { bytes } from '../shared/schemas';
 import * as repo from '../repositories/usage';
 
 /**
@@ -15,17 +17,11 @@ import * as repo from '../repositories/usage';
  * "allocations ≤ pool" is never broken, not even for a moment. Runs under lockPool, like every
  * allocation change, so a racing reassignment sees either the old or the new pool, never a mix.
  */
-export interface ChangePoolInput {
-  tenantId: string;
-  poolBytes: number;
-  defaultAllocationBytes?: number | undefined;
-}
+export const changePoolInput = z.strictObject({ tenantId: z.uuid(), poolBytes: bytes, defaultAllocationBytes: bytes.optional() });
+export type ChangePoolInput = z.infer<typeof changePoolInput>;
 
-export interface ChangePoolResult {
-  pool: PoolState;
-  defaultAllocationBytes: number;
-  changed: boolean;
-}
+export const ChangePoolResult = z.object({ pool: PoolState, defaultAllocationBytes: z.number(), changed: z.boolean() });
+export type ChangePoolResult = z.infer<typeof ChangePoolResult>;
 
 export async function changePool(ctx: Ctx, input: ChangePoolInput): Promise<ChangePoolResult> {
   assertTenantAccess(ctx.actor, input.tenantId, 'tenant', input.tenantId);

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Services } from '../../platform/context';
 import { systemActor, type Actor } from '../../platform/actor';
 import { inTransaction } from '../../platform/db/transaction';
@@ -22,12 +23,11 @@ export interface MeasuredUsage {
   usedMessages: number;
 }
 
-export interface CollectResult {
-  accounts: number;
-  failed: Array<{ accountId: string; address: string; error: string }>;
-  warnings: number;
-  pruned: number;
-}
+/** Accounts whose figures could not be read (collection and reconciliation report them alike). */
+export const FailedAccounts = z.array(z.object({ accountId: z.string(), address: z.string(), error: z.string() }));
+
+export const CollectResult = z.object({ accounts: z.number(), failed: FailedAccounts, warnings: z.number(), pruned: z.number() });
+export type CollectResult = z.infer<typeof CollectResult>;
 
 /**
  * Stores measured figures (latest + sample) and raises warnings, in one transaction; webhooks are

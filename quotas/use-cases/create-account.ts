@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Ctx } from '../../platform/context';
 import { inTransaction } from '../../platform/db/transaction';
 import { assertStrongPassword, hashPassword } from '../../platform/passwords';
@@ -5,16 +6,18 @@ import { assertPoolCovers } from '../shared/pool';
 import { presentAccount } from '../../tenancy/presenters';
 import { parseAddress } from '../../tenancy/shared/addresses';
 import { passwordContext, provisionAccount, tenantDomain } from '../../tenancy/shared/provision-account';
+import { address, bytes, displayName, password } from '../../tenancy/shared/schemas';
 import { authorize, loadTenant } from '../../tenancy/shared/support';
 
-export interface CreateAccountInput {
-  address: string;
-  password: string;
-  displayName?: string | undefined;
+export const createAccountInput = z.strictObject({
+  address,
+  password,
+  displayName: displayName.optional(),
   /** default: the tenant's default_allocation_bytes */
-  allocationBytes?: number | undefined;
-  status?: 'active' | 'suspended' | undefined;
-}
+  allocationBytes: bytes.optional(),
+  status: z.enum(['active', 'suspended']).optional(),
+});
+export type CreateAccountInput = z.infer<typeof createAccountInput>;
 
 /**
  * Creates a mailbox. Dovecot sees it on the next lookup (mail_users view, no auth cache): the account

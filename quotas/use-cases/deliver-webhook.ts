@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Services } from '../../platform/context';
 import type { JobOutcome } from '../../platform/queue';
 import { assertPublicDestination } from '../../platform/outbound';
@@ -9,17 +10,18 @@ import * as repo from '../repositories/usage';
  * non-2xx answer throws, and BullMQ retries with the platform's exponential backoff; each attempt is
  * counted on the notification row, which the portal shows with its status.
  */
-export interface WebhookBody {
-  id: number;
-  event: string;
-  tenantId: string;
-  accountId: string | null;
-  address: string;
-  threshold: number;
-  usedBytes: number;
-  allocationBytes: number;
-  createdAt: string;
-}
+export const WebhookBody = z.object({
+  id: z.number(),
+  event: z.string(),
+  tenantId: z.string(),
+  accountId: z.string().nullable(),
+  address: z.string(),
+  threshold: z.number(),
+  usedBytes: z.number(),
+  allocationBytes: z.number(),
+  createdAt: z.string(),
+});
+export type WebhookBody = z.infer<typeof WebhookBody>;
 
 export async function deliverWebhook(
   deps: Pick<Services, 'db' | 'logger' | 'config'>,

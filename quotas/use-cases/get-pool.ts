@@ -1,23 +1,26 @@
+import { z } from 'zod';
 import type { Ctx } from '../../platform/context';
 import { assertTenantAccess } from '../../platform/actor';
 import { notFound } from '../../platform/errors';
-import { tenantForecast, type Forecast } from '../shared/forecast';
+import { Forecast } from '../shared/forecast';
+import { tenantForecast } from './tenant-forecast';
 import * as repo from '../repositories/usage';
 
 /** A tenant's pool at a glance: size, allocated, used (last collection), free to allocate, and its forecast. */
-export interface PoolSummary {
-  tenantId: string;
-  poolBytes: number;
-  defaultAllocationBytes: number;
-  allocatedBytes: number;
+export const PoolSummary = z.object({
+  tenantId: z.string(),
+  poolBytes: z.number(),
+  defaultAllocationBytes: z.number(),
+  allocatedBytes: z.number(),
   /** pool minus allocations: what can still be given to accounts */
-  freeBytes: number;
-  usedBytes: number;
-  usedMessages: number;
-  accounts: number;
-  collectedAt: string | null;
-  forecast: Forecast;
-}
+  freeBytes: z.number(),
+  usedBytes: z.number(),
+  usedMessages: z.number(),
+  accounts: z.number(),
+  collectedAt: z.string().nullable(),
+  forecast: Forecast,
+});
+export type PoolSummary = z.infer<typeof PoolSummary>;
 
 export async function getPool(ctx: Pick<Ctx, 'db' | 'actor'>, tenantId: string): Promise<PoolSummary> {
   assertTenantAccess(ctx.actor, tenantId, 'tenant', tenantId);

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Ctx } from '../../platform/context';
 import { assertTenantAccess } from '../../platform/actor';
 import type { Page } from '../../platform/db/paginate';
@@ -5,18 +6,19 @@ import { notFound } from '../../platform/errors';
 import * as repo from '../repositories/usage';
 
 /** The tenant's accounts with allocation and recorded usage, paged by address. */
-export interface AllocationItem {
-  accountId: string;
-  address: string;
-  status: string;
-  allocationBytes: number;
-  usedBytes: number | null;
-  usedMessages: number | null;
+export const AllocationItem = z.object({
+  accountId: z.string(),
+  address: z.string(),
+  status: z.string(),
+  allocationBytes: z.number(),
+  usedBytes: z.number().nullable(),
+  usedMessages: z.number().nullable(),
   /** usage in percent of the allocation, one decimal */
-  percent: number | null;
-  collectedAt: string | null;
-  warningLevel: number;
-}
+  percent: z.number().nullable(),
+  collectedAt: z.string().nullable(),
+  warningLevel: z.number(),
+});
+export type AllocationItem = z.infer<typeof AllocationItem>;
 
 export async function listAllocations(
   ctx: Pick<Ctx, 'db' | 'actor'>,

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Services } from '../../platform/context';
 import { MAX_FORWARD_HOPS, MAY_ACCEPT_LIVE_TIMEOUT_MS } from '../limits';
 import { readUsage, withTimeout } from '../shared/dovecot-usage';
@@ -25,26 +26,29 @@ import * as repo from '../repositories/usage';
  *
  * Not found is a value: an unknown address answers `{accept: false, reason: 'unknown_address'}`.
  */
-export type MayAcceptReason = 'ok' | 'unknown_address' | 'over_quota';
+export const MayAcceptReason = z.enum(['ok', 'unknown_address', 'over_quota']);
+export type MayAcceptReason = z.infer<typeof MayAcceptReason>;
 
-export interface StoringAccount {
-  accountId: string;
-  tenantId: string;
-  address: string;
-  allocationBytes: number;
-  usedBytes: number;
-  freeBytes: number;
-  source: 'dovecot' | 'recorded';
-}
+export const StoringAccount = z.object({
+  accountId: z.string(),
+  tenantId: z.string(),
+  address: z.string(),
+  allocationBytes: z.number(),
+  usedBytes: z.number(),
+  freeBytes: z.number(),
+  source: z.enum(['dovecot', 'recorded']),
+});
+export type StoringAccount = z.infer<typeof StoringAccount>;
 
-export interface MayAcceptAnswer {
-  accept: boolean;
-  reason: MayAcceptReason;
+export const MayAcceptAnswer = z.object({
+  accept: z.boolean(),
+  reason: MayAcceptReason,
   /** the accounts that would store the message, with their figures */
-  accounts: StoringAccount[];
+  accounts: z.array(StoringAccount),
   /** the first account without room, when refused */
-  full?: StoringAccount;
-}
+  full: StoringAccount.optional(),
+});
+export type MayAcceptAnswer = z.infer<typeof MayAcceptAnswer>;
 
 export type MayAcceptDeps = Pick<Services, 'db' | 'doveadm' | 'logger'>;
 

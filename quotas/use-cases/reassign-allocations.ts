@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Ctx } from '../../platform/context';
 import { assertTenantAccess } from '../../platform/actor';
 import { appendAudit } from '../../platform/audit';
@@ -6,7 +7,8 @@ import { inTransaction } from '../../platform/db/transaction';
 import { AppError, invalid, notFound, conflict } from '../../platform/errors';
 import { can } from '../../platform/permissions';
 import { LIVE_USAGE_TIMEOUT_MS, DOVEADM_CONCURRENCY, USAGE_FRESH_MS, MAX_BYTES, MAX_CHANGES_PER_REASSIGNMENT } from '../limits';
-import { lockPool, formatBytes, type PoolState } from '../shared/pool';
+import { lockPool, formatBytes, PoolState } from '../shared/pool';
+import { bytes } from '../shared/schemas';
 import { mapSettled, readUsage, withTimeout } from '../shared/dovecot-usage';
 import { evaluateWarnings, warningLevel, type RaisedWarning } from '../shared/warnings';
 import { queueWebhooks } from './collect-usage';
@@ -33,20 +35,34 @@ import * as repo from '../repositories/usage';
  * Idempotent: allocations are absolute values, so the same request twice leaves the same state (the
  * second answers `changed: false` and writes no audit entry); the API also honours Idempotency-Key.
  */
-export interface ReassignInput {
-  tenantId: string;
-  changes: Array<{ accountId: string; allocationBytes: number }>;
-  force?: boolean | undefined;
-}
+export const reassignAllocationsInput = z.strictObject({
+  tenantId: z.uuid(),
+  changes: z
+    .array(z.strictObject({ accountId: z.uuid(), allocationBytes: bytes }))
+    .min(1)
+    .max(MAX_CHANGES_PER_REASSIGNMENT),
+  /** operators only (quota.force): allow allocations below current usage */
+  force: z.boolean().optional(),
+});
+export type ReassignInput = z.infer<typeof reassignAllocationsInput>;
 
-export interface ReassignResult {
-  tenantId: string;
-  changed: boolean;
-  changes: Array<{ accountId: string; address: string; beforeBytes: number; afterBytes: number; usedBytes: number | null }>;
-  forcedBelowUsage: string[];
-  pool: PoolState;
-  auditId: number | null;
-}
+export const ReassignResult = z.object({
+  tenantId: z.string(),
+  changed: z.boolean(),
+  changes: z.array(
+    z.object({
+      accountId: z.string(),
+      address: z.string(),
+      beforeBytes: z.number(),
+      afterBytes: z.number(),
+      usedBytes: z.number().nullable(),
+    }),
+  ),
+  forcedBelowUsage: z.array(z.string()),
+  pool: PoolState,
+  auditId: z.number().nullable(),
+});
+export type ReassignResult = z.infer<typeof ReassignResult>;
 
 function validate(input: ReassignInput): void {
   if (!input.changes.length) throw invalid('changes: name at least one account');

@@ -1,9 +1,10 @@
+import { z } from 'zod';
 import { systemActor, type Actor } from '../../platform/actor';
 import { appendAudit } from '../../platform/audit';
 import { inTransaction } from '../../platform/db/transaction';
 import { COLLECT_BATCH, DOVEADM_CONCURRENCY } from '../limits';
 import { mapSettled, readUsage } from '../shared/dovecot-usage';
-import { recordUsage, type MeasuredUsage, type QuotaDeps } from './collect-usage';
+import { FailedAccounts, recordUsage, type MeasuredUsage, type QuotaDeps } from './collect-usage';
 import * as repo from '../repositories/usage';
 
 /**
@@ -21,23 +22,21 @@ import * as repo from '../repositories/usage';
  * Each tenant with drift gets one audit entry `quota.reconciled` listing the accounts and the numbers;
  * the job's result carries the same report.
  */
-export interface AccountDrift {
-  accountId: string;
-  address: string;
-  recordedBytes: number | null;
-  recordedMessages: number | null;
-  dovecotBytes: number;
-  recountBytes: number;
-  recountMessages: number;
-  recordDriftBytes: number;
-  counterDriftBytes: number;
-}
+export const AccountDrift = z.object({
+  accountId: z.string(),
+  address: z.string(),
+  recordedBytes: z.number().nullable(),
+  recordedMessages: z.number().nullable(),
+  dovecotBytes: z.number(),
+  recountBytes: z.number(),
+  recountMessages: z.number(),
+  recordDriftBytes: z.number(),
+  counterDriftBytes: z.number(),
+});
+export type AccountDrift = z.infer<typeof AccountDrift>;
 
-export interface ReconcileResult {
-  checked: number;
-  drifted: AccountDrift[];
-  failed: Array<{ accountId: string; address: string; error: string }>;
-}
+export const ReconcileResult = z.object({ checked: z.number(), drifted: z.array(AccountDrift), failed: FailedAccounts });
+export type ReconcileResult = z.infer<typeof ReconcileResult>;
 
 interface Measured {
   account: repo.AccountAllocationRow;

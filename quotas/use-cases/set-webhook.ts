@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Ctx } from '../../platform/context';
 import { assertTenantAccess } from '../../platform/actor';
 import { appendAudit } from '../../platform/audit';
@@ -24,10 +25,19 @@ export function checkWebhookUrl(url: string): string {
   return u.toString();
 }
 
-export async function setWebhook(
-  ctx: Ctx,
-  input: { tenantId: string; url: string | null },
-): Promise<{ tenantId: string; url: string | null }> {
+export const setWebhookInput = z.strictObject({
+  tenantId: z.uuid(),
+  url: z
+    .url({ protocol: /^https?$/ })
+    .max(MAX_WEBHOOK_URL_LENGTH)
+    .nullable(),
+});
+export type SetWebhookInput = z.infer<typeof setWebhookInput>;
+
+export const Webhook = z.object({ tenantId: z.string(), url: z.string().nullable() });
+export type Webhook = z.infer<typeof Webhook>;
+
+export async function setWebhook(ctx: Ctx, input: SetWebhookInput): Promise<Webhook> {
   assertTenantAccess(ctx.actor, input.tenantId, 'tenant', input.tenantId);
   const url = input.url === null ? null : checkWebhookUrl(input.url);
   return inTransaction(ctx.db, async ({ trx }) => {

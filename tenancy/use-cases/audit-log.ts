@@ -1,10 +1,27 @@
+import { z } from 'zod';
 import type { AuditRow } from '../../platform/audit';
+import { pageQuery } from '../../platform/db/paginate';
 import { verifyAuditChain } from '../../platform/audit';
 import type { Ctx } from '../../platform/context';
 import { AUDIT_EXPORT_PAGE } from '../limits';
 import { presentAudit } from '../presenters';
-import { auditPage, type AuditFilter } from '../repositories/audit';
+import { auditPage } from '../repositories/audit';
 import { authorize } from '../shared/support';
+
+const time = z.iso.datetime({ offset: true }).transform((s) => new Date(s).toISOString());
+export const auditFilterInput = z.strictObject({
+  tenantId: z.uuid().optional(),
+  actor: z.string().min(1).max(320).optional(),
+  /** an action, or a prefix ending in `.` or `.*` */
+  action: z.string().min(1).max(80).optional(),
+  /** time range [from, to) */
+  from: time.optional(),
+  to: time.optional(),
+});
+export type AuditFilter = z.infer<typeof auditFilterInput>;
+export const listAuditInput = pageQuery.extend(auditFilterInput.shape);
+export type ListAuditInput = z.infer<typeof listAuditInput>;
+export const exportAuditInput = auditFilterInput.extend({ format: z.enum(['ndjson', 'csv']).default('ndjson') });
 
 /**
  * Reading the audit log. A tenant-scoped actor sees only its tenant's entries whatever filter it asks
@@ -15,7 +32,7 @@ function scoped(ctx: Ctx, filter: AuditFilter): AuditFilter {
 }
 
 /** Cursor = the last id seen, as text (ids are gap-free and in time order). */
-export async function listAudit(ctx: Ctx, input: AuditFilter & { limit: number; cursor?: string | undefined }) {
+export async function listAudit(ctx: Ctx, input: ListAuditInput) {
   authorize(ctx, 'audit.read');
   const after = input.cursor ? Number(Buffer.from(input.cursor, 'base64url').toString('utf8')) || 0 : 0;
   const rows = await auditPage(ctx.db, scoped(ctx, input), after, input.limit + 1);

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { appendAudit } from '../../platform/audit';
 import type { Ctx } from '../../platform/context';
 import { nowIso } from '../../platform/db';
@@ -8,6 +9,7 @@ import { presentAccount } from '../presenters';
 import { findAccount, updateAccount } from '../repositories/accounts';
 import { passwordContext } from '../shared/provision-account';
 import { loadChangeableAccount } from '../shared/account-lifecycle';
+import { password } from '../shared/schemas';
 import { authorize, kickUsers } from '../shared/support';
 
 /**
@@ -15,7 +17,10 @@ import { authorize, kickUsers } from '../shared/support';
  * sessions opened with the old password are kicked after commit. The audit entry records that the
  * password changed, never a hash.
  */
-export async function changeAccountPassword(ctx: Ctx, tenantId: string, accountId: string, input: { password: string }) {
+export const changeAccountPasswordInput = z.strictObject({ password });
+export type ChangeAccountPasswordInput = z.infer<typeof changeAccountPasswordInput>;
+
+export async function changeAccountPassword(ctx: Ctx, tenantId: string, accountId: string, input: ChangeAccountPasswordInput) {
   authorize(ctx, 'account.password', tenantId);
   const current = await findAccount(ctx.db, tenantId, accountId);
   if (!current) throw notFound('account', accountId);

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { appendAudit } from '../../platform/audit';
 import type { Ctx } from '../../platform/context';
 import { nowIso } from '../../platform/db';
@@ -9,6 +10,7 @@ import type { AliasRow } from '../repositories/rows';
 import { parseAddress } from '../shared/addresses';
 import { loadChangeableAccount } from '../shared/account-lifecycle';
 import { tenantDomain } from '../shared/provision-account';
+import { address } from '../shared/schemas';
 import { authorize, loadTenant, newId } from '../shared/support';
 
 /**
@@ -16,7 +18,10 @@ import { authorize, loadTenant, newId } from '../shared/support';
  * account (mail_users, kind 'alias'), at once. An alias is not a login name. Its address shares the
  * one platform-wide namespace with accounts, so it can equal neither an account nor another alias.
  */
-export async function createAlias(ctx: Ctx, tenantId: string, input: { address: string; accountId: string }) {
+export const createAliasInput = z.strictObject({ address, accountId: z.uuid() });
+export type CreateAliasInput = z.infer<typeof createAliasInput>;
+
+export async function createAlias(ctx: Ctx, tenantId: string, input: CreateAliasInput) {
   authorize(ctx, 'alias.write', tenantId);
   const parsed = parseAddress(input.address);
   return inTransaction(ctx.db, async ({ trx }) => {

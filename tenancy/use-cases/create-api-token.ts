@@ -1,4 +1,5 @@
-import type { Role } from '../../platform/actor';
+import { z } from 'zod';
+import { ROLES } from '../../platform/actor';
 import { appendAudit } from '../../platform/audit';
 import type { Ctx } from '../../platform/context';
 import { nowIso } from '../../platform/db';
@@ -15,12 +16,13 @@ import { checkRoleGrant } from '../shared/staff-roles';
 const SHOWN_PREFIX_LENGTH = 12;
 const DAY_MS = 24 * 3600 * 1000;
 
-export interface CreateTokenInput {
-  name: string;
-  role: Role;
-  tenantId?: string | null | undefined;
-  expiresInDays?: number | undefined;
-}
+export const createApiTokenInput = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  role: z.enum(ROLES),
+  tenantId: z.uuid().nullable().optional(),
+  expiresInDays: z.number().int().min(1).max(3650).optional(),
+});
+export type CreateTokenInput = z.infer<typeof createApiTokenInput>;
 
 /**
  * An API token for automation, scoped to a role and (for tenant_admin) a tenant. The secret is returned

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { appendAudit } from '../../platform/audit';
 import type { Ctx } from '../../platform/context';
 import { isUniqueViolation, nowIso } from '../../platform/db';
@@ -7,6 +8,7 @@ import { presentDomain } from '../presenters';
 import { findDomainByName, insertDomain } from '../repositories/domains';
 import type { DomainRow } from '../repositories/rows';
 import { normalizeDomain } from '../shared/addresses';
+import { domainName } from '../shared/schemas';
 import { authorize, loadTenant, newId } from '../shared/support';
 
 /**
@@ -14,7 +16,10 @@ import { authorize, loadTenant, newId } from '../shared/support';
  * refused with 409 saying so (the name is what the caller sent, so this reveals nothing it did not know
  * beyond "someone has it", which DNS already tells).
  */
-export async function createDomain(ctx: Ctx, tenantId: string, input: { name: string; status?: 'verified' | 'active' | undefined }) {
+export const createDomainInput = z.strictObject({ name: domainName, status: z.enum(['verified', 'active']).optional() });
+export type CreateDomainInput = z.infer<typeof createDomainInput>;
+
+export async function createDomain(ctx: Ctx, tenantId: string, input: CreateDomainInput) {
   authorize(ctx, 'domain.write', tenantId);
   const name = normalizeDomain(input.name, 'name');
   const now = nowIso();

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { appendAudit } from '../../platform/audit';
 import type { Ctx } from '../../platform/context';
 import { nowIso } from '../../platform/db';
@@ -8,6 +9,7 @@ import { findForwardingByTarget, insertForwarding } from '../repositories/aliase
 import type { ForwardingRow } from '../repositories/rows';
 import { parseAddress } from '../shared/addresses';
 import { loadChangeableAccount } from '../shared/account-lifecycle';
+import { address } from '../shared/schemas';
 import { authorize, newId } from '../shared/support';
 
 /** Most forwarding targets an account may have: each is a copy of every message sent out again. */
@@ -18,12 +20,10 @@ export const MAX_FORWARDINGS_PER_ACCOUNT = 10;
  * keepCopy false, only sent on). This records the rule in the system of record; the delivery side
  * (filters) applies it.
  */
-export async function createForwarding(
-  ctx: Ctx,
-  tenantId: string,
-  accountId: string,
-  input: { targetAddress: string; keepCopy?: boolean | undefined },
-) {
+export const createForwardingInput = z.strictObject({ targetAddress: address, keepCopy: z.boolean().optional() });
+export type CreateForwardingInput = z.infer<typeof createForwardingInput>;
+
+export async function createForwarding(ctx: Ctx, tenantId: string, accountId: string, input: CreateForwardingInput) {
   authorize(ctx, 'alias.write', tenantId);
   const target = parseAddress(input.targetAddress, 'targetAddress');
   return inTransaction(ctx.db, async ({ trx }) => {

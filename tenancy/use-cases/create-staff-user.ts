@@ -1,4 +1,5 @@
-import type { Role } from '../../platform/actor';
+import { z } from 'zod';
+import { ROLES } from '../../platform/actor';
 import { appendAudit } from '../../platform/audit';
 import type { Ctx } from '../../platform/context';
 import { isUniqueViolation, nowIso } from '../../platform/db';
@@ -8,16 +9,18 @@ import { assertStrongPassword, hashPassword } from '../../platform/passwords';
 import { presentStaff } from '../presenters';
 import { findStaffByEmail, insertStaff } from '../repositories/staff';
 import type { StaffRow } from '../repositories/rows';
+import { password } from '../shared/schemas';
 import { authorize, newId } from '../shared/support';
 import { checkRoleGrant } from '../shared/staff-roles';
 
-export interface CreateStaffInput {
-  email: string;
-  name?: string | undefined;
-  password: string;
-  role: Role;
-  tenantId?: string | null | undefined;
-}
+export const createStaffUserInput = z.strictObject({
+  email: z.email().max(320),
+  name: z.string().max(200).optional(),
+  password,
+  role: z.enum(ROLES),
+  tenantId: z.uuid().nullable().optional(),
+});
+export type CreateStaffInput = z.infer<typeof createStaffUserInput>;
 
 /** A person who signs in to the portal (operator, tenant admin, migration engineer, support). */
 export async function createStaffUser(ctx: Ctx, input: CreateStaffInput) {

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { appendAudit } from '../../platform/audit';
 import type { Ctx } from '../../platform/context';
 import { isUniqueViolation, nowIso } from '../../platform/db';
@@ -6,14 +7,16 @@ import { conflict, invalid } from '../../platform/errors';
 import { presentTenant } from '../presenters';
 import { findTenantBySlug, insertTenant } from '../repositories/tenants';
 import type { TenantRow } from '../repositories/rows';
+import { bytes } from '../shared/schemas';
 import { authorize, newId } from '../shared/support';
 
-export interface CreateTenantInput {
-  slug: string;
-  name: string;
-  poolBytes?: number | undefined;
-  defaultAllocationBytes?: number | undefined;
-}
+export const createTenantInput = z.strictObject({
+  slug: z.string().min(1).max(63),
+  name: z.string().trim().min(1).max(200),
+  poolBytes: bytes.optional(),
+  defaultAllocationBytes: bytes.optional(),
+});
+export type CreateTenantInput = z.infer<typeof createTenantInput>;
 
 /** Slugs appear in URLs and CLI arguments: DNS-label rules, lower-case. */
 export const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;

@@ -1,19 +1,21 @@
+import { z } from 'zod';
+import { pageQuery } from '../../platform/db/paginate';
 import type { Ctx } from '../../platform/context';
 import { notFound } from '../../platform/errors';
 import { presentAccount } from '../presenters';
 import { findAccount, findAccountByAddress, listAccounts as listRows } from '../repositories/accounts';
 import { likePrefix, parseAddress } from '../shared/addresses';
+import { domainName, search } from '../shared/schemas';
 import { authorize, domainFilter, loadTenant } from '../shared/support';
 
-export interface ListAccountsInput {
-  status?: 'active' | 'suspended' | 'deleting' | undefined;
+export const listAccountsInput = pageQuery.extend({
+  status: z.enum(['active', 'suspended', 'deleting']).optional(),
   /** a domain name of the tenant (Unicode or ASCII) */
-  domain?: string | undefined;
+  domain: domainName.optional(),
   /** address prefix */
-  search?: string | undefined;
-  limit: number;
-  cursor?: string | undefined;
-}
+  search,
+});
+export type ListAccountsInput = z.infer<typeof listAccountsInput>;
 
 export async function listAccounts(ctx: Ctx, tenantId: string, input: ListAccountsInput) {
   authorize(ctx, 'account.read', tenantId);

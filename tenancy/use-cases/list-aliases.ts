@@ -1,22 +1,18 @@
+import { z } from 'zod';
+import { pageQuery } from '../../platform/db/paginate';
 import type { Ctx } from '../../platform/context';
 import { notFound } from '../../platform/errors';
 import { presentAlias } from '../presenters';
 import { findAccountByAddress } from '../repositories/accounts';
 import { findAlias, listAliases as listRows } from '../repositories/aliases';
 import { likePrefix, parseAddress } from '../shared/addresses';
+import { domainName, search } from '../shared/schemas';
 import { authorize, domainFilter, loadTenant } from '../shared/support';
 
-export async function listAliases(
-  ctx: Ctx,
-  tenantId: string,
-  input: {
-    accountId?: string | undefined;
-    domain?: string | undefined;
-    search?: string | undefined;
-    limit: number;
-    cursor?: string | undefined;
-  },
-) {
+export const listAliasesInput = pageQuery.extend({ accountId: z.uuid().optional(), domain: domainName.optional(), search });
+export type ListAliasesInput = z.infer<typeof listAliasesInput>;
+
+export async function listAliases(ctx: Ctx, tenantId: string, input: ListAliasesInput) {
   authorize(ctx, 'alias.read', tenantId);
   await loadTenant(ctx.db, ctx, tenantId);
   const domainId = await domainFilter(ctx, tenantId, input.domain);

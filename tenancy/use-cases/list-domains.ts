@@ -1,15 +1,17 @@
+import { z } from 'zod';
+import { pageQuery } from '../../platform/db/paginate';
 import type { Ctx } from '../../platform/context';
 import { notFound } from '../../platform/errors';
 import { presentDomain } from '../presenters';
 import { findDomain, findDomainByName, listDomains as listRows } from '../repositories/domains';
 import { likePrefix, normalizeDomain } from '../shared/addresses';
+import { search } from '../shared/schemas';
 import { authorize, loadTenant } from '../shared/support';
 
-export async function listDomains(
-  ctx: Ctx,
-  tenantId: string,
-  input: { status?: string | undefined; search?: string | undefined; limit: number; cursor?: string | undefined },
-) {
+export const listDomainsInput = pageQuery.extend({ status: z.enum(['verified', 'active', 'suspended']).optional(), search });
+export type ListDomainsInput = z.infer<typeof listDomainsInput>;
+
+export async function listDomains(ctx: Ctx, tenantId: string, input: ListDomainsInput) {
   authorize(ctx, 'domain.read', tenantId);
   await loadTenant(ctx.db, ctx, tenantId);
   const page = await listRows(

@@ -1,15 +1,18 @@
+import { z } from 'zod';
+import { pageQuery } from '../../platform/db/paginate';
 import type { Ctx } from '../../platform/context';
 import { notFound } from '../../platform/errors';
 import { presentTenant } from '../presenters';
 import { findTenant, findTenantBySlug, listTenants as listRows } from '../repositories/tenants';
 import { likePrefix } from '../shared/addresses';
+import { search } from '../shared/schemas';
 import { authorize, loadTenant } from '../shared/support';
 
 /** Tenants the actor may see: all for platform staff, only its own for a tenant-scoped actor. */
-export async function listTenants(
-  ctx: Ctx,
-  input: { status?: string | undefined; search?: string | undefined; limit: number; cursor?: string | undefined },
-) {
+export const listTenantsInput = pageQuery.extend({ status: z.enum(['active', 'suspended']).optional(), search });
+export type ListTenantsInput = z.infer<typeof listTenantsInput>;
+
+export async function listTenants(ctx: Ctx, input: ListTenantsInput) {
   authorize(ctx, 'tenant.read');
   const page = await listRows(
     ctx.db,

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { appendAudit } from '../../platform/audit';
 import type { Ctx } from '../../platform/context';
 import { nowIso } from '../../platform/db';
@@ -8,6 +9,7 @@ import { moveAddress } from '../repositories/addresses';
 import { parseAddress } from '../shared/addresses';
 import { loadChangeableAccount } from '../shared/account-lifecycle';
 import { tenantDomain } from '../shared/provision-account';
+import { address } from '../shared/schemas';
 import { authorize, kickUsers, loadTenant } from '../shared/support';
 
 /**
@@ -15,7 +17,10 @@ import { authorize, kickUsers, loadTenant } from '../shared/support';
  * folder follows the account id), so mail and folders are kept; the old address is free afterwards
  * (make it an alias to keep receiving on it). Sessions logged in under the old name are kicked.
  */
-export async function renameAccount(ctx: Ctx, tenantId: string, accountId: string, input: { address: string }) {
+export const renameAccountInput = z.strictObject({ address });
+export type RenameAccountInput = z.infer<typeof renameAccountInput>;
+
+export async function renameAccount(ctx: Ctx, tenantId: string, accountId: string, input: RenameAccountInput) {
   authorize(ctx, 'account.write', tenantId);
   const parsed = parseAddress(input.address);
   return inTransaction(ctx.db, async ({ trx, afterCommit }) => {

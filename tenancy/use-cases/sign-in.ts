@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import type { Services } from '../../platform/context';
 import { AppError } from '../../platform/errors';
 import { verifyPassword } from '../../platform/passwords';
 import { hashSecret, newSecret, SESSION_TTL_MS } from '../shared/tokens';
 
 /** Portal sign-in of a staff user: checks the password and opens a session; returns the session secret. */
-export async function signIn(services: Services, input: { email: string; password: string }) {
+export const signInInput = z.strictObject({ email: z.email().max(320), password: z.string().min(1).max(200) });
+export type SignInInput = z.infer<typeof signInInput>;
+
+export async function signIn(services: Services, input: SignInInput) {
   const user = await services.db('staff_users').where({ email: input.email.toLowerCase(), status: 'active' }).first();
   // Same answer for an unknown user and a wrong password: no probing for who has an account.
   const ok = user ? await verifyPassword(input.password, user.password_hash) : false;

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { appendAudit } from '../../platform/audit';
 import type { Ctx } from '../../platform/context';
 import { nowIso } from '../../platform/db';
@@ -5,14 +6,17 @@ import { inTransaction } from '../../platform/db/transaction';
 import { invalid } from '../../platform/errors';
 import { presentTenant } from '../presenters';
 import { findTenant, updateTenant as updateRow } from '../repositories/tenants';
+import { bytes } from '../shared/schemas';
 import { authorize, loadTenant } from '../shared/support';
 
 /** Name and default allocation of new accounts. The pool itself is the quotas module's (tenant.pool.update). */
-export async function updateTenant(
-  ctx: Ctx,
-  tenantId: string,
-  input: { name?: string | undefined; defaultAllocationBytes?: number | undefined },
-) {
+export const updateTenantInput = z.strictObject({
+  name: z.string().trim().min(1).max(200).optional(),
+  defaultAllocationBytes: bytes.optional(),
+});
+export type UpdateTenantInput = z.infer<typeof updateTenantInput>;
+
+export async function updateTenant(ctx: Ctx, tenantId: string, input: UpdateTenantInput) {
   authorize(ctx, 'tenant.update', tenantId);
   return inTransaction(ctx.db, async ({ trx }) => {
     const before = await loadTenant(trx, ctx, tenantId);
