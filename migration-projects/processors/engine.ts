@@ -17,7 +17,14 @@ import {
   type VerificationReport,
 } from '../../migrator';
 import { PROGRESS_EVENT_MS, PROGRESS_FLUSH_MS } from '../limits';
-import { addEvent, recordPass, updateAccount, writeProgress, type MigrationAccountRow, type ProjectRow } from '../repositories/migration-projects';
+import {
+  addEvent,
+  recordPass,
+  updateAccount,
+  writeProgress,
+  type MigrationAccountRow,
+  type ProjectRow,
+} from '../repositories/migration-projects';
 
 /**
  * The adapter between migration projects and the engine (migrator/): builds both endpoints from a
@@ -247,10 +254,8 @@ export function describeError(err: unknown): string {
 
 /** Engine errors that another attempt will not fix (bad credentials, destination too small, bad options). */
 export function isPermanent(err: unknown): boolean {
-  // an AppError here is ours: a sealed secret that does not open (key changed), bad stored input
-  if (isAppError(err)) return true;
-  return (
-    isMigratorError(err) &&
-    ['MIGRATOR_AUTH_FAILED', 'MIGRATOR_PREFLIGHT_FAILED', 'MIGRATOR_INVALID_INPUT', 'MIGRATOR_STATE'].includes(err.code)
-  );
+  if (isMigratorError(err))
+    return ['MIGRATOR_AUTH_FAILED', 'MIGRATOR_PREFLIGHT_FAILED', 'MIGRATOR_INVALID_INPUT', 'MIGRATOR_STATE'].includes(err.code);
+  // any other AppError here is ours: a sealed secret that does not open (key changed), bad stored input
+  return isAppError(err);
 }

@@ -4,7 +4,12 @@ import { nowIso } from '../../platform/db';
 import { createSecretBox } from '../../platform/secrets';
 import type { Config } from '../../platform/config';
 import { csvError, parseAccountsCsv, type CsvRowError } from '../csv';
-import { accountsInOtherProjects, tenantAccountsByAddress, type MigrationAccountRow, type ProjectRow } from '../repositories/migration-projects';
+import {
+  accountsInOtherProjects,
+  tenantAccountsByAddress,
+  type MigrationAccountRow,
+  type ProjectRow,
+} from '../repositories/migration-projects';
 import { accountSecretContext } from '../processors/engine';
 
 /**

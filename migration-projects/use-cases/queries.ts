@@ -5,7 +5,15 @@ import type { Page } from '../../platform/db/paginate';
 import { requirePermission } from '../../platform/permissions';
 import type { MigrationReport, VerificationReport } from '../../migrator';
 import { presentAccount, presentEvent, presentProject, type AccountView, type ProjectView } from '../presenters';
-import { findAccount, listAccounts, listEvents, listProjects, resolveProjectId, resolveTenantId, statusCounts } from '../repositories/migration-projects';
+import {
+  findAccount,
+  listAccounts,
+  listEvents,
+  listProjects,
+  resolveProjectId,
+  resolveTenantId,
+  statusCounts,
+} from '../repositories/migration-projects';
 import { loadProject } from './common';
 
 /** Read side of migration projects: lists, progress per account, reports, history. */
