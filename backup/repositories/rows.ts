@@ -51,6 +51,7 @@ export interface BackupMessageRow {
   sent_at: string | null;
   first_seen: string;
   gone_at: string | null;
+  close_reason: 'expunged' | 'flags' | 'folder' | null;
 }
 
 export interface BackupPassRow {

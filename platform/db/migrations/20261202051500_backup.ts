@@ -68,6 +68,8 @@ export async function up(knex: Knex): Promise<void> {
     t.string('sent_at', 32).nullable();
     t.string('first_seen', 32).notNullable();
     t.string('gone_at', 32).nullable();
+    /** why the interval closed: expunged (or moved away), flags (a new interval follows), folder (the folder went) */
+    t.string('close_reason', 8).nullable();
     t.index(['folder_id', 'uid'], 'backup_messages_folder_uid_idx');
     t.index(['account_id', 'gone_at'], 'backup_messages_account_gone_idx');
     t.index(['tenant_id', 'first_seen'], 'backup_messages_tenant_seen_idx');
