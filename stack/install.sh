@@ -88,5 +88,12 @@ install_npm() {
   touch node_modules/.package-lock.json
 }
 
+# build: the TypeScript sources compiled ahead into build/ (stack/build.js), rebuilt when a source is
+# newer, so that no process compiles at start
+build_js() {
+  run_logged /tmp/postwerk-build.log node stack/build.js
+}
+
 install_debs
 install_npm
+build_js

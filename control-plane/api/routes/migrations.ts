@@ -16,7 +16,7 @@ import {
   startDeltaSchedule,
   startPrestage,
   stopDeltaSchedule,
-} from '../../migrations';
+} from '../../../migration-projects';
 
 /**
  * Migration projects: tenant admins of the tenant read, migration engineers and operators write.
