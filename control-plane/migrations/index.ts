@@ -5,6 +5,7 @@ export { startPrestage, retryFailedAccounts, type StartResult } from './commands
 export { startDeltaSchedule, stopDeltaSchedule } from './commands/delta-schedule';
 export { scheduleCutover } from './commands/schedule-cutover';
 export { rollbackProject } from './commands/rollback';
+export { testSourceConnection, testSourceConnectionInput } from './commands/test-connection';
 export {
   listMigrationProjects,
   getMigrationProject,
