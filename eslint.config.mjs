@@ -20,7 +20,7 @@ const layer = (folder, forbidden) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.postwerk*/**', '.stack-cache/**', 'coverage/**', 'dist/**', 'portal/public/**'] },
+  { ignores: ['node_modules/**', '.postwerk*/**', '.stack-cache/**', 'coverage/**', 'dist/**', 'portal/dist/**', 'portal/src/api/schema.d.ts', 'test-artifacts/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

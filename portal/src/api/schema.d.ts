@@ -4,3688 +4,3847 @@
  */
 
 export interface paths {
-  '/auth/session': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/auth/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign in (portal): opens a session cookie */
+        post: operations["postAuthSession"];
+        /** Sign out */
+        delete: operations["deleteAuthSession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Sign in (portal): opens a session cookie */
-    post: operations['postAuthSession'];
-    /** Sign out */
-    delete: operations['deleteAuthSession'];
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/auth/me': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/auth/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who am I */
+        get: operations["getAuthMe"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Who am I */
-    get: operations['getAuthMe'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/tenants/{tenantId}/quota': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/tenants/{tenantId}/quota": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's storage pool: size, allocated, used, free to allocate, forecast */
+        get: operations["getTenantsTenantIdQuota"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The tenant's storage pool: size, allocated, used, free to allocate, forecast */
-    get: operations['getTenantsTenantIdQuota'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/tenants/{tenantId}/quota/accounts': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/tenants/{tenantId}/quota/accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's accounts with allocation and usage (paged by address) */
+        get: operations["getTenantsTenantIdQuotaAccounts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The tenant's accounts with allocation and usage (paged by address) */
-    get: operations['getTenantsTenantIdQuotaAccounts'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/tenants/{tenantId}/quota/reassignments': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/tenants/{tenantId}/quota/reassignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set new allocations for one or many accounts, all or nothing */
+        post: operations["postTenantsTenantIdQuotaReassignments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Set new allocations for one or many accounts, all or nothing */
-    post: operations['postTenantsTenantIdQuotaReassignments'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/tenants/{tenantId}/quota/pool': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/tenants/{tenantId}/quota/pool": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Change the tenant's pool (operators); never below the allocated sum */
+        put: operations["putTenantsTenantIdQuotaPool"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    /** Change the tenant's pool (operators); never below the allocated sum */
-    put: operations['putTenantsTenantIdQuotaPool'];
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/tenants/{tenantId}/quota/accounts/{accountId}/usage': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/tenants/{tenantId}/quota/accounts/{accountId}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An account's usage history (oldest first, paged) */
+        get: operations["getTenantsTenantIdQuotaAccountsAccountIdUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** An account's usage history (oldest first, paged) */
-    get: operations['getTenantsTenantIdQuotaAccountsAccountIdUsage'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/tenants/{tenantId}/quota/forecast': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/tenants/{tenantId}/quota/forecast": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** When the pool and each account will be full at the current rate */
+        get: operations["getTenantsTenantIdQuotaForecast"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** When the pool and each account will be full at the current rate */
-    get: operations['getTenantsTenantIdQuotaForecast'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/tenants/{tenantId}/quota/notifications': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/tenants/{tenantId}/quota/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Quota notifications (warnings at 80, 95 and 100 %), newest first */
+        get: operations["getTenantsTenantIdQuotaNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Quota notifications (warnings at 80, 95 and 100 %), newest first */
-    get: operations['getTenantsTenantIdQuotaNotifications'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/tenants/{tenantId}/quota/webhook': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/tenants/{tenantId}/quota/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set (or with null remove) the webhook that receives quota notifications */
+        put: operations["putTenantsTenantIdQuotaWebhook"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    /** Set (or with null remove) the webhook that receives quota notifications */
-    put: operations['putTenantsTenantIdQuotaWebhook'];
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/tenants/{tenantId}/quota/collect': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/tenants/{tenantId}/quota/collect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Collect the tenant's usage from the mail server now (operators) */
+        post: operations["postTenantsTenantIdQuotaCollect"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Collect the tenant's usage from the mail server now (operators) */
-    post: operations['postTenantsTenantIdQuotaCollect'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/tenants/{tenantId}/quota/reconcile': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/tenants/{tenantId}/quota/reconcile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Recount the tenant's usage in the mail server and repair drift (operators) */
+        post: operations["postTenantsTenantIdQuotaReconcile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Recount the tenant's usage in the mail server and repair drift (operators) */
-    post: operations['postTenantsTenantIdQuotaReconcile'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/tenants': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/tenants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List tenants (a tenant admin sees its own) */
+        get: operations["getTenants"];
+        put?: never;
+        /** Create a tenant */
+        post: operations["postTenants"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** List tenants (a tenant admin sees its own) */
-    get: operations['getTenants'];
-    put?: never;
-    /** Create a tenant */
-    post: operations['postTenants'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/tenants/{tenantId}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/tenants/{tenantId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Show a tenant */
+        get: operations["getTenantsTenantId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a tenant's name or default allocation */
+        patch: operations["patchTenantsTenantId"];
+        trace?: never;
     };
-    /** Show a tenant */
-    get: operations['getTenantsTenantId'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    /** Change a tenant's name or default allocation */
-    patch: operations['patchTenantsTenantId'];
-    trace?: never;
-  };
-  '/tenants/{tenantId}/suspend': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/tenants/{tenantId}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Suspend a tenant: every mailbox of it closes for logins at once */
+        post: operations["postTenantsTenantIdSuspend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Suspend a tenant: every mailbox of it closes for logins at once */
-    post: operations['postTenantsTenantIdSuspend'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/tenants/{tenantId}/resume': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/tenants/{tenantId}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume a suspended tenant */
+        post: operations["postTenantsTenantIdResume"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Resume a suspended tenant */
-    post: operations['postTenantsTenantIdResume'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/tenants/{tenantId}/domains': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/tenants/{tenantId}/domains": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a tenant's domains */
+        get: operations["getTenantsTenantIdDomains"];
+        put?: never;
+        /** Add a domain (unique platform-wide; IDNA names are stored in ASCII) */
+        post: operations["postTenantsTenantIdDomains"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** List a tenant's domains */
-    get: operations['getTenantsTenantIdDomains'];
-    put?: never;
-    /** Add a domain (unique platform-wide; IDNA names are stored in ASCII) */
-    post: operations['postTenantsTenantIdDomains'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/tenants/{tenantId}/domains/{domainId}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/tenants/{tenantId}/domains/{domainId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Show a domain */
+        get: operations["getTenantsTenantIdDomainsDomainId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Show a domain */
-    get: operations['getTenantsTenantIdDomainsDomainId'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/tenants/{tenantId}/domains/{domainId}/suspend': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/tenants/{tenantId}/domains/{domainId}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Suspend a domain: its accounts cannot log in (operators) */
+        post: operations["postTenantsTenantIdDomainsDomainIdSuspend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Suspend a domain: its accounts cannot log in (operators) */
-    post: operations['postTenantsTenantIdDomainsDomainIdSuspend'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/tenants/{tenantId}/domains/{domainId}/resume': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/tenants/{tenantId}/domains/{domainId}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume a suspended domain (operators) */
+        post: operations["postTenantsTenantIdDomainsDomainIdResume"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Resume a suspended domain (operators) */
-    post: operations['postTenantsTenantIdDomainsDomainIdResume'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/tenants/{tenantId}/accounts': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/tenants/{tenantId}/accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a tenant's accounts (filter by status, domain, address prefix) */
+        get: operations["getTenantsTenantIdAccounts"];
+        put?: never;
+        /** Create an account (a mailbox Dovecot serves at once) */
+        post: operations["postTenantsTenantIdAccounts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** List a tenant's accounts (filter by status, domain, address prefix) */
-    get: operations['getTenantsTenantIdAccounts'];
-    put?: never;
-    /** Create an account (a mailbox Dovecot serves at once) */
-    post: operations['postTenantsTenantIdAccounts'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/tenants/{tenantId}/accounts/bulk': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/tenants/{tenantId}/accounts/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create or update accounts from CSV (address,display_name,password,allocation_bytes,status), all or nothing */
+        post: operations["postTenantsTenantIdAccountsBulk"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Create or update accounts from CSV (address,display_name,password,allocation_bytes,status), all or nothing */
-    post: operations['postTenantsTenantIdAccountsBulk'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/tenants/{tenantId}/accounts/{accountId}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/tenants/{tenantId}/accounts/{accountId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Show an account */
+        get: operations["getTenantsTenantIdAccountsAccountId"];
+        put?: never;
+        post?: never;
+        /** Delete an account: closed at once, mailbox purged after the grace period */
+        delete: operations["deleteTenantsTenantIdAccountsAccountId"];
+        options?: never;
+        head?: never;
+        /** Change an account's display name */
+        patch: operations["patchTenantsTenantIdAccountsAccountId"];
+        trace?: never;
     };
-    /** Show an account */
-    get: operations['getTenantsTenantIdAccountsAccountId'];
-    put?: never;
-    post?: never;
-    /** Delete an account: closed at once, mailbox purged after the grace period */
-    delete: operations['deleteTenantsTenantIdAccountsAccountId'];
-    options?: never;
-    head?: never;
-    /** Change an account's display name */
-    patch: operations['patchTenantsTenantIdAccountsAccountId'];
-    trace?: never;
-  };
-  '/tenants/{tenantId}/accounts/{accountId}/suspend': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/tenants/{tenantId}/accounts/{accountId}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Suspend an account: logins are refused at once, open sessions are closed */
+        post: operations["postTenantsTenantIdAccountsAccountIdSuspend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Suspend an account: logins are refused at once, open sessions are closed */
-    post: operations['postTenantsTenantIdAccountsAccountIdSuspend'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/tenants/{tenantId}/accounts/{accountId}/resume': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/tenants/{tenantId}/accounts/{accountId}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume a suspended account */
+        post: operations["postTenantsTenantIdAccountsAccountIdResume"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Resume a suspended account */
-    post: operations['postTenantsTenantIdAccountsAccountIdResume'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/tenants/{tenantId}/accounts/{accountId}/password': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/tenants/{tenantId}/accounts/{accountId}/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set a new password (sessions with the old one are closed) */
+        post: operations["postTenantsTenantIdAccountsAccountIdPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Set a new password (sessions with the old one are closed) */
-    post: operations['postTenantsTenantIdAccountsAccountIdPassword'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/tenants/{tenantId}/accounts/{accountId}/rename': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/tenants/{tenantId}/accounts/{accountId}/rename": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Give an account a new address; the mailbox is kept */
+        post: operations["postTenantsTenantIdAccountsAccountIdRename"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Give an account a new address; the mailbox is kept */
-    post: operations['postTenantsTenantIdAccountsAccountIdRename'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/tenants/{tenantId}/accounts/{accountId}/restore': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/tenants/{tenantId}/accounts/{accountId}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a deletion within the grace period */
+        post: operations["postTenantsTenantIdAccountsAccountIdRestore"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Cancel a deletion within the grace period */
-    post: operations['postTenantsTenantIdAccountsAccountIdRestore'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/tenants/{tenantId}/aliases': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/tenants/{tenantId}/aliases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a tenant's aliases */
+        get: operations["getTenantsTenantIdAliases"];
+        put?: never;
+        /** Add an alias delivering into an account's mailbox */
+        post: operations["postTenantsTenantIdAliases"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** List a tenant's aliases */
-    get: operations['getTenantsTenantIdAliases'];
-    put?: never;
-    /** Add an alias delivering into an account's mailbox */
-    post: operations['postTenantsTenantIdAliases'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/tenants/{tenantId}/aliases/{aliasId}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/tenants/{tenantId}/aliases/{aliasId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Show an alias */
+        get: operations["getTenantsTenantIdAliasesAliasId"];
+        put?: never;
+        post?: never;
+        /** Remove an alias */
+        delete: operations["deleteTenantsTenantIdAliasesAliasId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Show an alias */
-    get: operations['getTenantsTenantIdAliasesAliasId'];
-    put?: never;
-    post?: never;
-    /** Remove an alias */
-    delete: operations['deleteTenantsTenantIdAliasesAliasId'];
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/tenants/{tenantId}/accounts/{accountId}/forwardings': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/tenants/{tenantId}/accounts/{accountId}/forwardings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List an account's forwarding addresses */
+        get: operations["getTenantsTenantIdAccountsAccountIdForwardings"];
+        put?: never;
+        /** Add a forwarding address to an account */
+        post: operations["postTenantsTenantIdAccountsAccountIdForwardings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** List an account's forwarding addresses */
-    get: operations['getTenantsTenantIdAccountsAccountIdForwardings'];
-    put?: never;
-    /** Add a forwarding address to an account */
-    post: operations['postTenantsTenantIdAccountsAccountIdForwardings'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/tenants/{tenantId}/forwardings/{forwardingId}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/tenants/{tenantId}/forwardings/{forwardingId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a forwarding address */
+        delete: operations["deleteTenantsTenantIdForwardingsForwardingId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    post?: never;
-    /** Remove a forwarding address */
-    delete: operations['deleteTenantsTenantIdForwardingsForwardingId'];
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/staff': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/staff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List staff users (a tenant admin sees its tenant) */
+        get: operations["getStaff"];
+        put?: never;
+        /** Create a staff user (portal sign-in) */
+        post: operations["postStaff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** List staff users (a tenant admin sees its tenant) */
-    get: operations['getStaff'];
-    put?: never;
-    /** Create a staff user (portal sign-in) */
-    post: operations['postStaff'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/staff/{staffId}/disable': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/staff/{staffId}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Disable a staff user and end their sessions */
+        post: operations["postStaffStaffIdDisable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Disable a staff user and end their sessions */
-    post: operations['postStaffStaffIdDisable'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/tokens': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List API tokens (never their secrets) */
+        get: operations["getTokens"];
+        put?: never;
+        /** Create an API token; the secret is in this answer only (no Idempotency-Key: it would have to keep the secret) */
+        post: operations["postTokens"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** List API tokens (never their secrets) */
-    get: operations['getTokens'];
-    put?: never;
-    /** Create an API token; the secret is in this answer only (no Idempotency-Key: it would have to keep the secret) */
-    post: operations['postTokens'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/tokens/{tokenId}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/tokens/{tokenId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke an API token */
+        delete: operations["deleteTokensTokenId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    post?: never;
-    /** Revoke an API token */
-    delete: operations['deleteTokensTokenId'];
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/audit': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Audit log, oldest first (filter by tenant, actor, action or action prefix `account.`, time range [from, to)) */
+        get: operations["getAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Audit log, oldest first (filter by tenant, actor, action or action prefix `account.`, time range [from, to)) */
-    get: operations['getAudit'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/audit/export': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export the audit log as NDJSON (default) or CSV, streamed */
+        get: operations["getAuditExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Export the audit log as NDJSON (default) or CSV, streamed */
-    get: operations['getAuditExport'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/audit/verify': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/audit/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Verify the hash chain of the whole audit log */
+        get: operations["getAuditVerify"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Verify the hash chain of the whole audit log */
-    get: operations['getAuditVerify'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/tenants/{tenantId}/migrations': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/tenants/{tenantId}/migrations/test-connection": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Test the source server: log in as one account with the project’s credentials and list its folders (nothing stored) */
+        post: operations["postTenantsTenantIdMigrationsTestConnection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** List the tenant’s migration projects with account counts per status */
-    get: operations['getTenantsTenantIdMigrations'];
-    put?: never;
-    /** Create a migration project (source server, credentials, accounts CSV) */
-    post: operations['postTenantsTenantIdMigrations'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/tenants/{tenantId}/migrations/{projectId}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/tenants/{tenantId}/migrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the tenant’s migration projects with account counts per status */
+        get: operations["getTenantsTenantIdMigrations"];
+        put?: never;
+        /** Create a migration project (source server, credentials, accounts CSV) */
+        post: operations["postTenantsTenantIdMigrations"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Show a migration project */
-    get: operations['getTenantsTenantIdMigrationsProjectId'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/tenants/{tenantId}/migrations/{projectId}/accounts': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/tenants/{tenantId}/migrations/{projectId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Show a migration project */
+        get: operations["getTenantsTenantIdMigrationsProjectId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Progress per account */
-    get: operations['getTenantsTenantIdMigrationsProjectIdAccounts'];
-    put?: never;
-    /** Add accounts to a project (CSV: source_user,destination_address[,source_password]) */
-    post: operations['postTenantsTenantIdMigrationsProjectIdAccounts'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/tenants/{tenantId}/migrations/{projectId}/accounts/{accountId}/report': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/tenants/{tenantId}/migrations/{projectId}/accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Progress per account */
+        get: operations["getTenantsTenantIdMigrationsProjectIdAccounts"];
+        put?: never;
+        /** Add accounts to a project (CSV: source_user,destination_address[,source_password]) */
+        post: operations["postTenantsTenantIdMigrationsProjectIdAccounts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The account’s verification report and last pass report (JSON) */
-    get: operations['getTenantsTenantIdMigrationsProjectIdAccountsAccountIdReport'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/tenants/{tenantId}/migrations/{projectId}/events': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/tenants/{tenantId}/migrations/{projectId}/accounts/{accountId}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account’s verification report and last pass report (JSON) */
+        get: operations["getTenantsTenantIdMigrationsProjectIdAccountsAccountIdReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** History of the project (passes, progress, cut-over), optionally of one account */
-    get: operations['getTenantsTenantIdMigrationsProjectIdEvents'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/tenants/{tenantId}/migrations/{projectId}/prestage': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/tenants/{tenantId}/migrations/{projectId}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** History of the project (passes, progress, cut-over), optionally of one account */
+        get: operations["getTenantsTenantIdMigrationsProjectIdEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Start the pre-stage (a full pass) of pending accounts */
-    post: operations['postTenantsTenantIdMigrationsProjectIdPrestage'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/tenants/{tenantId}/migrations/{projectId}/retry': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/tenants/{tenantId}/migrations/{projectId}/prestage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start the pre-stage (a full pass) of pending accounts */
+        post: operations["postTenantsTenantIdMigrationsProjectIdPrestage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Retry failed accounts (a full pass copies what is missing) */
-    post: operations['postTenantsTenantIdMigrationsProjectIdRetry'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/tenants/{tenantId}/migrations/{projectId}/delta-schedule': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/tenants/{tenantId}/migrations/{projectId}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Retry failed accounts (a full pass copies what is missing) */
+        post: operations["postTenantsTenantIdMigrationsProjectIdRetry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    /** Start (or change) delta passes every N minutes */
-    put: operations['putTenantsTenantIdMigrationsProjectIdDeltaSchedule'];
-    post?: never;
-    /** Stop delta passes */
-    delete: operations['deleteTenantsTenantIdMigrationsProjectIdDeltaSchedule'];
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/tenants/{tenantId}/migrations/{projectId}/cutover': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/tenants/{tenantId}/migrations/{projectId}/delta-schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Start (or change) delta passes every N minutes */
+        put: operations["putTenantsTenantIdMigrationsProjectIdDeltaSchedule"];
+        post?: never;
+        /** Stop delta passes */
+        delete: operations["deleteTenantsTenantIdMigrationsProjectIdDeltaSchedule"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    /** Schedule the cut-over, or move an already scheduled one */
-    put: operations['putTenantsTenantIdMigrationsProjectIdCutover'];
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/tenants/{tenantId}/migrations/{projectId}/rollback': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/tenants/{tenantId}/migrations/{projectId}/cutover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Schedule the cut-over, or move an already scheduled one */
+        put: operations["putTenantsTenantIdMigrationsProjectIdCutover"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Roll back before the switch: cancel the cut-over, stop deltas, inbound mail stays with the source */
-    post: operations['postTenantsTenantIdMigrationsProjectIdRollback'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
+    "/tenants/{tenantId}/migrations/{projectId}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Roll back before the switch: cancel the cut-over, stop deltas, inbound mail stays with the source */
+        post: operations["postTenantsTenantIdMigrationsProjectIdRollback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/system/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Platform health: the readiness checks, each queue’s job counts and its latest failed jobs */
+        get: operations["getSystemHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
-  schemas: {
-    Error: {
-      error: {
-        code: string;
-        message: string;
-        details: unknown;
-      };
+    schemas: {
+        Error: {
+            error: {
+                code: string;
+                message: string;
+                details: unknown;
+            };
+        };
     };
-  };
-  responses: never;
-  parameters: never;
-  requestBodies: never;
-  headers: never;
-  pathItems: never;
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
 }
 export type $defs = Record<string, never>;
 export interface operations {
-  postAuthSession: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          /** Format: email */
-          email: string;
-          password: string;
+    postAuthSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-      };
-    };
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            kind: string;
-            id: string;
-            label: string;
-            role: string;
-            tenantId: string | null;
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  deleteAuthSession: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description done */
-      204: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  getAuthMe: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            kind: string;
-            id: string;
-            label: string;
-            role: string;
-            tenantId: string | null;
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  getTenantsTenantIdQuota: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        tenantId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            tenantId: string;
-            poolBytes: number;
-            defaultAllocationBytes: number;
-            allocatedBytes: number;
-            freeBytes: number;
-            usedBytes: number;
-            usedMessages: number;
-            accounts: number;
-            collectedAt: string | null;
-            forecast: {
-              bytesPerDay: number | null;
-              fullAt: string | null;
-              samples: number;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email: string;
+                    password: string;
+                };
             };
-          };
         };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  getTenantsTenantIdQuotaAccounts: {
-    parameters: {
-      query?: {
-        limit?: number;
-        cursor?: string;
-      };
-      header?: never;
-      path: {
-        tenantId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            items: {
-              accountId: string;
-              address: string;
-              status: string;
-              allocationBytes: number;
-              usedBytes: number | null;
-              usedMessages: number | null;
-              percent: number | null;
-              collectedAt: string | null;
-              warningLevel: number;
-            }[];
-            nextCursor: string | null;
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  postTenantsTenantIdQuotaReassignments: {
-    parameters: {
-      query?: never;
-      header?: {
-        'Idempotency-Key'?: string;
-      };
-      path: {
-        tenantId: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          changes: {
-            /** Format: uuid */
-            accountId: string;
-            allocationBytes: number;
-          }[];
-          force?: boolean;
-        };
-      };
-    };
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            tenantId: string;
-            changed: boolean;
-            changes: {
-              accountId: string;
-              address: string;
-              beforeBytes: number;
-              afterBytes: number;
-              usedBytes: number | null;
-            }[];
-            forcedBelowUsage: string[];
-            pool: {
-              tenantId: string;
-              poolBytes: number;
-              allocatedBytes: number;
-              freeBytes: number;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        kind: string;
+                        id: string;
+                        label: string;
+                        role: string;
+                        tenantId: string | null;
+                    };
+                };
             };
-            auditId: number | null;
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  putTenantsTenantIdQuotaPool: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        tenantId: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          poolBytes: number;
-          defaultAllocationBytes?: number;
-        };
-      };
-    };
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            pool: {
-              tenantId: string;
-              poolBytes: number;
-              allocatedBytes: number;
-              freeBytes: number;
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
-            defaultAllocationBytes: number;
-            changed: boolean;
-          };
         };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
     };
-  };
-  getTenantsTenantIdQuotaAccountsAccountIdUsage: {
-    parameters: {
-      query?: {
-        limit?: number;
-        cursor?: string;
-        since?: string;
-        until?: string;
-      };
-      header?: never;
-      path: {
-        tenantId: string;
-        accountId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    deleteAuthSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': {
-            items: {
-              at: string;
-              usedBytes: number;
-              usedMessages: number;
-            }[];
-            nextCursor: string | null;
-            accountId: string;
-            address: string;
-            allocationBytes: number;
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  getTenantsTenantIdQuotaForecast: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        tenantId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            tenantId: string;
-            windowDays: number;
-            pool: {
-              bytesPerDay: number | null;
-              fullAt: string | null;
-              samples: number;
-              poolBytes: number;
-              usedBytes: number;
+        requestBody?: never;
+        responses: {
+            /** @description done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
-            accounts: {
-              bytesPerDay: number | null;
-              fullAt: string | null;
-              samples: number;
-              accountId: string;
-              address: string;
-              allocationBytes: number;
-              usedBytes: number;
-            }[];
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  getTenantsTenantIdQuotaNotifications: {
-    parameters: {
-      query?: {
-        limit?: number;
-        cursor?: string;
-        accountId?: string;
-      };
-      header?: never;
-      path: {
-        tenantId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            items: {
-              id: number;
-              event: string;
-              accountId: string | null;
-              address: string;
-              threshold: number;
-              usedBytes: number;
-              allocationBytes: number;
-              createdAt: string;
-              webhookStatus: string;
-            }[];
-            nextCursor: string | null;
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  putTenantsTenantIdQuotaWebhook: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        tenantId: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          url: string | null;
-        };
-      };
-    };
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            tenantId: string;
-            url: string | null;
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  postTenantsTenantIdQuotaCollect: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        tenantId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            accounts: number;
-            failed: {
-              [key: string]: unknown;
-            }[];
-            warnings: number;
-            pruned: number;
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  postTenantsTenantIdQuotaReconcile: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        tenantId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            checked: number;
-            drifted: {
-              [key: string]: unknown;
-            }[];
-            failed: {
-              accountId: string;
-              address: string;
-              error: string;
-            }[];
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  getTenants: {
-    parameters: {
-      query?: {
-        limit?: number;
-        cursor?: string;
-        status?: 'active' | 'suspended';
-        search?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            items: {
-              id: string;
-              slug: string;
-              name: string;
-              /** @enum {string} */
-              status: 'active' | 'suspended';
-              poolBytes: number;
-              defaultAllocationBytes: number;
-              createdAt: string;
-              updatedAt: string;
-            }[];
-            nextCursor: string | null;
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  postTenants: {
-    parameters: {
-      query?: never;
-      header?: {
-        'Idempotency-Key'?: string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          slug: string;
-          name: string;
-          poolBytes?: number;
-          defaultAllocationBytes?: number;
-        };
-      };
-    };
-    responses: {
-      /** @description success */
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            id: string;
-            slug: string;
-            name: string;
-            /** @enum {string} */
-            status: 'active' | 'suspended';
-            poolBytes: number;
-            defaultAllocationBytes: number;
-            createdAt: string;
-            updatedAt: string;
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  getTenantsTenantId: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        tenantId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            id: string;
-            slug: string;
-            name: string;
-            /** @enum {string} */
-            status: 'active' | 'suspended';
-            poolBytes: number;
-            defaultAllocationBytes: number;
-            createdAt: string;
-            updatedAt: string;
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  patchTenantsTenantId: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        tenantId: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          name?: string;
-          defaultAllocationBytes?: number;
-        };
-      };
-    };
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            id: string;
-            slug: string;
-            name: string;
-            /** @enum {string} */
-            status: 'active' | 'suspended';
-            poolBytes: number;
-            defaultAllocationBytes: number;
-            createdAt: string;
-            updatedAt: string;
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  postTenantsTenantIdSuspend: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        tenantId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            id: string;
-            slug: string;
-            name: string;
-            /** @enum {string} */
-            status: 'active' | 'suspended';
-            poolBytes: number;
-            defaultAllocationBytes: number;
-            createdAt: string;
-            updatedAt: string;
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  postTenantsTenantIdResume: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        tenantId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            id: string;
-            slug: string;
-            name: string;
-            /** @enum {string} */
-            status: 'active' | 'suspended';
-            poolBytes: number;
-            defaultAllocationBytes: number;
-            createdAt: string;
-            updatedAt: string;
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  getTenantsTenantIdDomains: {
-    parameters: {
-      query?: {
-        limit?: number;
-        cursor?: string;
-        status?: 'verified' | 'active' | 'suspended';
-        search?: string;
-      };
-      header?: never;
-      path: {
-        tenantId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            items: {
-              id: string;
-              tenantId: string;
-              name: string;
-              unicodeName: string;
-              /** @enum {string} */
-              status: 'verified' | 'active' | 'suspended';
-              createdAt: string;
-              updatedAt: string;
-            }[];
-            nextCursor: string | null;
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  postTenantsTenantIdDomains: {
-    parameters: {
-      query?: never;
-      header?: {
-        'Idempotency-Key'?: string;
-      };
-      path: {
-        tenantId: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          name: string;
-          /** @enum {string} */
-          status?: 'verified' | 'active';
-        };
-      };
-    };
-    responses: {
-      /** @description success */
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            id: string;
-            tenantId: string;
-            name: string;
-            unicodeName: string;
-            /** @enum {string} */
-            status: 'verified' | 'active' | 'suspended';
-            createdAt: string;
-            updatedAt: string;
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  getTenantsTenantIdDomainsDomainId: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        tenantId: string;
-        domainId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            id: string;
-            tenantId: string;
-            name: string;
-            unicodeName: string;
-            /** @enum {string} */
-            status: 'verified' | 'active' | 'suspended';
-            createdAt: string;
-            updatedAt: string;
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  postTenantsTenantIdDomainsDomainIdSuspend: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        tenantId: string;
-        domainId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            id: string;
-            tenantId: string;
-            name: string;
-            unicodeName: string;
-            /** @enum {string} */
-            status: 'verified' | 'active' | 'suspended';
-            createdAt: string;
-            updatedAt: string;
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  postTenantsTenantIdDomainsDomainIdResume: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        tenantId: string;
-        domainId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            id: string;
-            tenantId: string;
-            name: string;
-            unicodeName: string;
-            /** @enum {string} */
-            status: 'verified' | 'active' | 'suspended';
-            createdAt: string;
-            updatedAt: string;
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  getTenantsTenantIdAccounts: {
-    parameters: {
-      query?: {
-        limit?: number;
-        cursor?: string;
-        status?: 'active' | 'suspended' | 'deleting';
-        domain?: string;
-        search?: string;
-      };
-      header?: never;
-      path: {
-        tenantId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            items: {
-              id: string;
-              tenantId: string;
-              domainId: string;
-              address: string;
-              displayName: string;
-              /** @enum {string} */
-              status: 'active' | 'suspended' | 'deleting';
-              allocationBytes: number;
-              deleteAfter: string | null;
-              createdAt: string;
-              updatedAt: string;
-            }[];
-            nextCursor: string | null;
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  postTenantsTenantIdAccounts: {
-    parameters: {
-      query?: never;
-      header?: {
-        'Idempotency-Key'?: string;
-      };
-      path: {
-        tenantId: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          address: string;
-          password: string;
-          displayName?: string;
-          allocationBytes?: number;
-          /** @enum {string} */
-          status?: 'active' | 'suspended';
-        };
-      };
-    };
-    responses: {
-      /** @description success */
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            id: string;
-            tenantId: string;
-            domainId: string;
-            address: string;
-            displayName: string;
-            /** @enum {string} */
-            status: 'active' | 'suspended' | 'deleting';
-            allocationBytes: number;
-            deleteAfter: string | null;
-            createdAt: string;
-            updatedAt: string;
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  postTenantsTenantIdAccountsBulk: {
-    parameters: {
-      query?: never;
-      header?: {
-        'Idempotency-Key'?: string;
-      };
-      path: {
-        tenantId: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'text/csv': string;
-      };
-    };
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            created: number;
-            updated: number;
-            unchanged: number;
-            rows: {
-              row: number;
-              address: string;
-              accountId: string;
-              /** @enum {string} */
-              result: 'created' | 'updated' | 'unchanged';
-            }[];
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  getTenantsTenantIdAccountsAccountId: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        tenantId: string;
-        accountId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            id: string;
-            tenantId: string;
-            domainId: string;
-            address: string;
-            displayName: string;
-            /** @enum {string} */
-            status: 'active' | 'suspended' | 'deleting';
-            allocationBytes: number;
-            deleteAfter: string | null;
-            createdAt: string;
-            updatedAt: string;
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  deleteTenantsTenantIdAccountsAccountId: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        tenantId: string;
-        accountId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description success */
-      202: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            id: string;
-            tenantId: string;
-            domainId: string;
-            address: string;
-            displayName: string;
-            /** @enum {string} */
-            status: 'active' | 'suspended' | 'deleting';
-            allocationBytes: number;
-            deleteAfter: string | null;
-            createdAt: string;
-            updatedAt: string;
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  patchTenantsTenantIdAccountsAccountId: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        tenantId: string;
-        accountId: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          displayName: string;
-        };
-      };
-    };
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            id: string;
-            tenantId: string;
-            domainId: string;
-            address: string;
-            displayName: string;
-            /** @enum {string} */
-            status: 'active' | 'suspended' | 'deleting';
-            allocationBytes: number;
-            deleteAfter: string | null;
-            createdAt: string;
-            updatedAt: string;
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  postTenantsTenantIdAccountsAccountIdSuspend: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        tenantId: string;
-        accountId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            id: string;
-            tenantId: string;
-            domainId: string;
-            address: string;
-            displayName: string;
-            /** @enum {string} */
-            status: 'active' | 'suspended' | 'deleting';
-            allocationBytes: number;
-            deleteAfter: string | null;
-            createdAt: string;
-            updatedAt: string;
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  postTenantsTenantIdAccountsAccountIdResume: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        tenantId: string;
-        accountId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            id: string;
-            tenantId: string;
-            domainId: string;
-            address: string;
-            displayName: string;
-            /** @enum {string} */
-            status: 'active' | 'suspended' | 'deleting';
-            allocationBytes: number;
-            deleteAfter: string | null;
-            createdAt: string;
-            updatedAt: string;
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  postTenantsTenantIdAccountsAccountIdPassword: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        tenantId: string;
-        accountId: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          password: string;
-        };
-      };
-    };
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            id: string;
-            tenantId: string;
-            domainId: string;
-            address: string;
-            displayName: string;
-            /** @enum {string} */
-            status: 'active' | 'suspended' | 'deleting';
-            allocationBytes: number;
-            deleteAfter: string | null;
-            createdAt: string;
-            updatedAt: string;
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  postTenantsTenantIdAccountsAccountIdRename: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        tenantId: string;
-        accountId: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          address: string;
-        };
-      };
-    };
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            id: string;
-            tenantId: string;
-            domainId: string;
-            address: string;
-            displayName: string;
-            /** @enum {string} */
-            status: 'active' | 'suspended' | 'deleting';
-            allocationBytes: number;
-            deleteAfter: string | null;
-            createdAt: string;
-            updatedAt: string;
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  postTenantsTenantIdAccountsAccountIdRestore: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        tenantId: string;
-        accountId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            id: string;
-            tenantId: string;
-            domainId: string;
-            address: string;
-            displayName: string;
-            /** @enum {string} */
-            status: 'active' | 'suspended' | 'deleting';
-            allocationBytes: number;
-            deleteAfter: string | null;
-            createdAt: string;
-            updatedAt: string;
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  getTenantsTenantIdAliases: {
-    parameters: {
-      query?: {
-        limit?: number;
-        cursor?: string;
-        accountId?: string;
-        domain?: string;
-        search?: string;
-      };
-      header?: never;
-      path: {
-        tenantId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            items: {
-              id: string;
-              tenantId: string;
-              address: string;
-              accountId: string;
-              accountAddress?: string;
-              createdAt: string;
-            }[];
-            nextCursor: string | null;
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  postTenantsTenantIdAliases: {
-    parameters: {
-      query?: never;
-      header?: {
-        'Idempotency-Key'?: string;
-      };
-      path: {
-        tenantId: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          address: string;
-          /** Format: uuid */
-          accountId: string;
-        };
-      };
-    };
-    responses: {
-      /** @description success */
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            id: string;
-            tenantId: string;
-            address: string;
-            accountId: string;
-            accountAddress?: string;
-            createdAt: string;
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  getTenantsTenantIdAliasesAliasId: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        tenantId: string;
-        aliasId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            id: string;
-            tenantId: string;
-            address: string;
-            accountId: string;
-            accountAddress?: string;
-            createdAt: string;
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  deleteTenantsTenantIdAliasesAliasId: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        tenantId: string;
-        aliasId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description done */
-      204: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  getTenantsTenantIdAccountsAccountIdForwardings: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        tenantId: string;
-        accountId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            items: {
-              id: string;
-              tenantId: string;
-              accountId: string;
-              targetAddress: string;
-              keepCopy: boolean;
-              createdAt: string;
-            }[];
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  postTenantsTenantIdAccountsAccountIdForwardings: {
-    parameters: {
-      query?: never;
-      header?: {
-        'Idempotency-Key'?: string;
-      };
-      path: {
-        tenantId: string;
-        accountId: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          targetAddress: string;
-          keepCopy?: boolean;
-        };
-      };
-    };
-    responses: {
-      /** @description success */
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            id: string;
-            tenantId: string;
-            accountId: string;
-            targetAddress: string;
-            keepCopy: boolean;
-            createdAt: string;
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  deleteTenantsTenantIdForwardingsForwardingId: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        tenantId: string;
-        forwardingId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description done */
-      204: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  getStaff: {
-    parameters: {
-      query?: {
-        limit?: number;
-        cursor?: string;
-        tenantId?: string;
-        role?: 'operator' | 'tenant_admin' | 'migration_engineer' | 'support';
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            items: {
-              id: string;
-              email: string;
-              name: string;
-              role: string;
-              tenantId: string | null;
-              /** @enum {string} */
-              status: 'active' | 'disabled';
-              createdAt: string;
-              updatedAt: string;
-            }[];
-            nextCursor: string | null;
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  postStaff: {
-    parameters: {
-      query?: never;
-      header?: {
-        'Idempotency-Key'?: string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          /** Format: email */
-          email: string;
-          name?: string;
-          password: string;
-          /** @enum {string} */
-          role: 'operator' | 'tenant_admin' | 'migration_engineer' | 'support';
-          tenantId?: string | null;
-        };
-      };
-    };
-    responses: {
-      /** @description success */
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            id: string;
-            email: string;
-            name: string;
-            role: string;
-            tenantId: string | null;
-            /** @enum {string} */
-            status: 'active' | 'disabled';
-            createdAt: string;
-            updatedAt: string;
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  postStaffStaffIdDisable: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        staffId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            id: string;
-            email: string;
-            name: string;
-            role: string;
-            tenantId: string | null;
-            /** @enum {string} */
-            status: 'active' | 'disabled';
-            createdAt: string;
-            updatedAt: string;
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  getTokens: {
-    parameters: {
-      query?: {
-        limit?: number;
-        cursor?: string;
-        tenantId?: string;
-        includeRevoked?: '0' | '1' | 'true' | 'false';
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            items: {
-              id: string;
-              name: string;
-              prefix: string;
-              role: string;
-              tenantId: string | null;
-              createdBy: string | null;
-              createdAt: string;
-              expiresAt: string | null;
-              lastUsedAt: string | null;
-              revokedAt: string | null;
-            }[];
-            nextCursor: string | null;
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  postTokens: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          name: string;
-          /** @enum {string} */
-          role: 'operator' | 'tenant_admin' | 'migration_engineer' | 'support';
-          tenantId?: string | null;
-          expiresInDays?: number;
-        };
-      };
-    };
-    responses: {
-      /** @description success */
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            token: {
-              id: string;
-              name: string;
-              prefix: string;
-              role: string;
-              tenantId: string | null;
-              createdBy: string | null;
-              createdAt: string;
-              expiresAt: string | null;
-              lastUsedAt: string | null;
-              revokedAt: string | null;
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
-            secret: string;
-          };
         };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
     };
-  };
-  deleteTokensTokenId: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        tokenId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    getAuthMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': {
-            id: string;
-            name: string;
-            prefix: string;
-            role: string;
-            tenantId: string | null;
-            createdBy: string | null;
-            createdAt: string;
-            expiresAt: string | null;
-            lastUsedAt: string | null;
-            revokedAt: string | null;
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  getAudit: {
-    parameters: {
-      query?: {
-        limit?: number;
-        cursor?: string;
-        tenantId?: string;
-        actor?: string;
-        action?: string;
-        from?: string;
-        to?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            items: {
-              id: number;
-              at: string;
-              actor: {
-                type: string;
-                id: string | null;
-                role: string | null;
-              };
-              tenantId: string | null;
-              action: string;
-              target: {
-                type: string;
-                id: string;
-              } | null;
-              before: unknown;
-              after: unknown;
-              ip: string | null;
-              hash: string;
-              prevHash: string;
-            }[];
-            nextCursor: string | null;
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  getAuditExport: {
-    parameters: {
-      query?: {
-        tenantId?: string;
-        actor?: string;
-        action?: string;
-        from?: string;
-        to?: string;
-        format?: 'ndjson' | 'csv';
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': unknown;
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  getAuditVerify: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            ok: boolean;
-            checked: number;
-            problems: {
-              id: number;
-              problem: string;
-            }[];
-          };
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  getTenantsTenantIdMigrations: {
-    parameters: {
-      query?: {
-        limit?: number;
-        cursor?: string;
-      };
-      header?: never;
-      path: {
-        tenantId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': unknown;
-        };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  postTenantsTenantIdMigrations: {
-    parameters: {
-      query?: never;
-      header?: {
-        'Idempotency-Key'?: string;
-      };
-      path: {
-        tenantId: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          name: string;
-          source: {
-            host: string;
-            port: number;
-            /** @enum {string} */
-            security: 'tls' | 'starttls' | 'plain';
-            /** @default false */
-            insecure?: boolean;
-          };
-          auth:
-            | {
-                /** @constant */
-                method: 'password';
-              }
-            | {
-                /** @constant */
-                method: 'master';
-                user: string;
-                password: string;
-                /**
-                 * @default sasl
-                 * @enum {string}
-                 */
-                style?: 'sasl' | 'separator';
-                /** @default * */
-                separator?: string;
-              }
-            | {
-                /** @constant */
-                method: 'xoauth2';
-                tokenCommand: string;
-              };
-          /** @default {} */
-          options?: {
-            /** @default [] */
-            include?: string[];
-            /** @default [] */
-            exclude?: string[];
-            /** @default {} */
-            folderMap?: {
-              [key: string]: string;
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        kind: string;
+                        id: string;
+                        label: string;
+                        role: string;
+                        tenantId: string | null;
+                    };
+                };
             };
-            /** @default false */
-            includeGmailVirtual?: boolean;
-            maxMessageBytes?: number;
-            /** @default false */
-            propagateDeletions?: boolean;
-            /** @default true */
-            syncFlags?: boolean;
-            /** @default 4 */
-            parallelFolders?: number;
-            /** @default 8 */
-            maxConnectionsPerHost?: number;
-            bytesPerSecond?: number;
-            /** @default true */
-            multiappend?: boolean;
-            /** @default true */
-            failOnQuota?: boolean;
-          };
-          catchupWindowHours?: number;
-          catchupIntervalSeconds?: number;
-          accountsCsv: string;
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
-      };
     };
-    responses: {
-      /** @description success */
-      201: {
-        headers: {
-          [name: string]: unknown;
+    getTenantsTenantIdQuota: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': unknown;
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tenantId: string;
+                        poolBytes: number;
+                        defaultAllocationBytes: number;
+                        allocatedBytes: number;
+                        freeBytes: number;
+                        usedBytes: number;
+                        usedMessages: number;
+                        accounts: number;
+                        collectedAt: string | null;
+                        forecast: {
+                            bytesPerDay: number | null;
+                            fullAt: string | null;
+                            samples: number;
+                        };
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
     };
-  };
-  getTenantsTenantIdMigrationsProjectId: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        tenantId: string;
-        projectId: string;
-      };
-      cookie?: never;
+    getTenantsTenantIdQuotaAccounts: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            accountId: string;
+                            address: string;
+                            status: string;
+                            allocationBytes: number;
+                            usedBytes: number | null;
+                            usedMessages: number | null;
+                            percent: number | null;
+                            collectedAt: string | null;
+                            warningLevel: number;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    postTenantsTenantIdQuotaReassignments: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': unknown;
+        requestBody: {
+            content: {
+                "application/json": {
+                    changes: {
+                        /** Format: uuid */
+                        accountId: string;
+                        allocationBytes: number;
+                    }[];
+                    force?: boolean;
+                };
+            };
         };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tenantId: string;
+                        changed: boolean;
+                        changes: {
+                            accountId: string;
+                            address: string;
+                            beforeBytes: number;
+                            afterBytes: number;
+                            usedBytes: number | null;
+                        }[];
+                        forcedBelowUsage: string[];
+                        pool: {
+                            tenantId: string;
+                            poolBytes: number;
+                            allocatedBytes: number;
+                            freeBytes: number;
+                        };
+                        auditId: number | null;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
     };
-  };
-  getTenantsTenantIdMigrationsProjectIdAccounts: {
-    parameters: {
-      query?: {
-        limit?: number;
-        cursor?: string;
-      };
-      header?: never;
-      path: {
-        tenantId: string;
-        projectId: string;
-      };
-      cookie?: never;
+    putTenantsTenantIdQuotaPool: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    poolBytes: number;
+                    defaultAllocationBytes?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        pool: {
+                            tenantId: string;
+                            poolBytes: number;
+                            allocatedBytes: number;
+                            freeBytes: number;
+                        };
+                        defaultAllocationBytes: number;
+                        changed: boolean;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    getTenantsTenantIdQuotaAccountsAccountIdUsage: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                since?: string;
+                until?: string;
+            };
+            header?: never;
+            path: {
+                tenantId: string;
+                accountId: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': unknown;
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            at: string;
+                            usedBytes: number;
+                            usedMessages: number;
+                        }[];
+                        nextCursor: string | null;
+                        accountId: string;
+                        address: string;
+                        allocationBytes: number;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
     };
-  };
-  postTenantsTenantIdMigrationsProjectIdAccounts: {
-    parameters: {
-      query?: never;
-      header?: {
-        'Idempotency-Key'?: string;
-      };
-      path: {
-        tenantId: string;
-        projectId: string;
-      };
-      cookie?: never;
+    getTenantsTenantIdQuotaForecast: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tenantId: string;
+                        windowDays: number;
+                        pool: {
+                            bytesPerDay: number | null;
+                            fullAt: string | null;
+                            samples: number;
+                            poolBytes: number;
+                            usedBytes: number;
+                        };
+                        accounts: {
+                            bytesPerDay: number | null;
+                            fullAt: string | null;
+                            samples: number;
+                            accountId: string;
+                            address: string;
+                            allocationBytes: number;
+                            usedBytes: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
     };
-    requestBody: {
-      content: {
-        'text/csv': string;
-      };
+    getTenantsTenantIdQuotaNotifications: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                accountId?: string;
+            };
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: number;
+                            event: string;
+                            accountId: string | null;
+                            address: string;
+                            threshold: number;
+                            usedBytes: number;
+                            allocationBytes: number;
+                            createdAt: string;
+                            webhookStatus: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
     };
-    responses: {
-      /** @description success */
-      201: {
-        headers: {
-          [name: string]: unknown;
+    putTenantsTenantIdQuotaWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': unknown;
+        requestBody: {
+            content: {
+                "application/json": {
+                    url: string | null;
+                };
+            };
         };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tenantId: string;
+                        url: string | null;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
     };
-  };
-  getTenantsTenantIdMigrationsProjectIdAccountsAccountIdReport: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        tenantId: string;
-        projectId: string;
-        accountId: string;
-      };
-      cookie?: never;
+    postTenantsTenantIdQuotaCollect: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        accounts: number;
+                        failed: {
+                            [key: string]: unknown;
+                        }[];
+                        warnings: number;
+                        pruned: number;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    postTenantsTenantIdQuotaReconcile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': unknown;
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        checked: number;
+                        drifted: {
+                            [key: string]: unknown;
+                        }[];
+                        failed: {
+                            accountId: string;
+                            address: string;
+                            error: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
     };
-  };
-  getTenantsTenantIdMigrationsProjectIdEvents: {
-    parameters: {
-      query?: {
-        limit?: number;
-        cursor?: string;
-        accountId?: string;
-      };
-      header?: never;
-      path: {
-        tenantId: string;
-        projectId: string;
-      };
-      cookie?: never;
+    getTenants: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                status?: "active" | "suspended";
+                search?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            slug: string;
+                            name: string;
+                            /** @enum {string} */
+                            status: "active" | "suspended";
+                            poolBytes: number;
+                            defaultAllocationBytes: number;
+                            createdAt: string;
+                            updatedAt: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    postTenants: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': unknown;
+        requestBody: {
+            content: {
+                "application/json": {
+                    slug: string;
+                    name: string;
+                    poolBytes?: number;
+                    defaultAllocationBytes?: number;
+                };
+            };
         };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
+        responses: {
+            /** @description success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        slug: string;
+                        name: string;
+                        /** @enum {string} */
+                        status: "active" | "suspended";
+                        poolBytes: number;
+                        defaultAllocationBytes: number;
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
     };
-  };
-  postTenantsTenantIdMigrationsProjectIdPrestage: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        tenantId: string;
-        projectId: string;
-      };
-      cookie?: never;
+    getTenantsTenantId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        slug: string;
+                        name: string;
+                        /** @enum {string} */
+                        status: "active" | "suspended";
+                        poolBytes: number;
+                        defaultAllocationBytes: number;
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
     };
-    requestBody: {
-      content: {
-        'application/json': {
-          accountIds?: string[];
+    patchTenantsTenantId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
         };
-      };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    defaultAllocationBytes?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        slug: string;
+                        name: string;
+                        /** @enum {string} */
+                        status: "active" | "suspended";
+                        poolBytes: number;
+                        defaultAllocationBytes: number;
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
     };
-    responses: {
-      /** @description success */
-      202: {
-        headers: {
-          [name: string]: unknown;
+    postTenantsTenantIdSuspend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': unknown;
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        slug: string;
+                        name: string;
+                        /** @enum {string} */
+                        status: "active" | "suspended";
+                        poolBytes: number;
+                        defaultAllocationBytes: number;
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
     };
-  };
-  postTenantsTenantIdMigrationsProjectIdRetry: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        tenantId: string;
-        projectId: string;
-      };
-      cookie?: never;
+    postTenantsTenantIdResume: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        slug: string;
+                        name: string;
+                        /** @enum {string} */
+                        status: "active" | "suspended";
+                        poolBytes: number;
+                        defaultAllocationBytes: number;
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
     };
-    requestBody: {
-      content: {
-        'application/json': {
-          accountIds?: string[];
+    getTenantsTenantIdDomains: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                status?: "verified" | "active" | "suspended";
+                search?: string;
+            };
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
         };
-      };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            tenantId: string;
+                            name: string;
+                            unicodeName: string;
+                            /** @enum {string} */
+                            status: "verified" | "active" | "suspended";
+                            createdAt: string;
+                            updatedAt: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
     };
-    responses: {
-      /** @description success */
-      202: {
-        headers: {
-          [name: string]: unknown;
+    postTenantsTenantIdDomains: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': unknown;
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /** @enum {string} */
+                    status?: "verified" | "active";
+                };
+            };
         };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
+        responses: {
+            /** @description success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        tenantId: string;
+                        name: string;
+                        unicodeName: string;
+                        /** @enum {string} */
+                        status: "verified" | "active" | "suspended";
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
     };
-  };
-  putTenantsTenantIdMigrationsProjectIdDeltaSchedule: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        tenantId: string;
-        projectId: string;
-      };
-      cookie?: never;
+    getTenantsTenantIdDomainsDomainId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+                domainId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        tenantId: string;
+                        name: string;
+                        unicodeName: string;
+                        /** @enum {string} */
+                        status: "verified" | "active" | "suspended";
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
     };
-    requestBody: {
-      content: {
-        'application/json': {
-          intervalMinutes: number;
+    postTenantsTenantIdDomainsDomainIdSuspend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+                domainId: string;
+            };
+            cookie?: never;
         };
-      };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        tenantId: string;
+                        name: string;
+                        unicodeName: string;
+                        /** @enum {string} */
+                        status: "verified" | "active" | "suspended";
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
     };
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    postTenantsTenantIdDomainsDomainIdResume: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+                domainId: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': unknown;
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        tenantId: string;
+                        name: string;
+                        unicodeName: string;
+                        /** @enum {string} */
+                        status: "verified" | "active" | "suspended";
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
     };
-  };
-  deleteTenantsTenantIdMigrationsProjectIdDeltaSchedule: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        tenantId: string;
-        projectId: string;
-      };
-      cookie?: never;
+    getTenantsTenantIdAccounts: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                status?: "active" | "suspended" | "deleting";
+                domain?: string;
+                search?: string;
+            };
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            tenantId: string;
+                            domainId: string;
+                            address: string;
+                            displayName: string;
+                            /** @enum {string} */
+                            status: "active" | "suspended" | "deleting";
+                            allocationBytes: number;
+                            deleteAfter: string | null;
+                            createdAt: string;
+                            updatedAt: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    postTenantsTenantIdAccounts: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': unknown;
+        requestBody: {
+            content: {
+                "application/json": {
+                    address: string;
+                    password: string;
+                    displayName?: string;
+                    allocationBytes?: number;
+                    /** @enum {string} */
+                    status?: "active" | "suspended";
+                };
+            };
         };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
+        responses: {
+            /** @description success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        tenantId: string;
+                        domainId: string;
+                        address: string;
+                        displayName: string;
+                        /** @enum {string} */
+                        status: "active" | "suspended" | "deleting";
+                        allocationBytes: number;
+                        deleteAfter: string | null;
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
     };
-  };
-  putTenantsTenantIdMigrationsProjectIdCutover: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        tenantId: string;
-        projectId: string;
-      };
-      cookie?: never;
+    postTenantsTenantIdAccountsBulk: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        created: number;
+                        updated: number;
+                        unchanged: number;
+                        rows: {
+                            row: number;
+                            address: string;
+                            accountId: string;
+                            /** @enum {string} */
+                            result: "created" | "updated" | "unchanged";
+                        }[];
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
     };
-    requestBody: {
-      content: {
-        'application/json': {
-          /** Format: date-time */
-          at: string;
-          catchupWindowHours?: number;
+    getTenantsTenantIdAccountsAccountId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+                accountId: string;
+            };
+            cookie?: never;
         };
-      };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        tenantId: string;
+                        domainId: string;
+                        address: string;
+                        displayName: string;
+                        /** @enum {string} */
+                        status: "active" | "suspended" | "deleting";
+                        allocationBytes: number;
+                        deleteAfter: string | null;
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
     };
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    deleteTenantsTenantIdAccountsAccountId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+                accountId: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': unknown;
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        tenantId: string;
+                        domainId: string;
+                        address: string;
+                        displayName: string;
+                        /** @enum {string} */
+                        status: "active" | "suspended" | "deleting";
+                        allocationBytes: number;
+                        deleteAfter: string | null;
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
     };
-  };
-  postTenantsTenantIdMigrationsProjectIdRollback: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        tenantId: string;
-        projectId: string;
-      };
-      cookie?: never;
+    patchTenantsTenantIdAccountsAccountId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    displayName: string;
+                };
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        tenantId: string;
+                        domainId: string;
+                        address: string;
+                        displayName: string;
+                        /** @enum {string} */
+                        status: "active" | "suspended" | "deleting";
+                        allocationBytes: number;
+                        deleteAfter: string | null;
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
     };
-    requestBody: {
-      content: {
-        'application/json': {
-          reason?: string;
+    postTenantsTenantIdAccountsAccountIdSuspend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+                accountId: string;
+            };
+            cookie?: never;
         };
-      };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        tenantId: string;
+                        domainId: string;
+                        address: string;
+                        displayName: string;
+                        /** @enum {string} */
+                        status: "active" | "suspended" | "deleting";
+                        allocationBytes: number;
+                        deleteAfter: string | null;
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
     };
-    responses: {
-      /** @description success */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    postTenantsTenantIdAccountsAccountIdResume: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+                accountId: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': unknown;
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        tenantId: string;
+                        domainId: string;
+                        address: string;
+                        displayName: string;
+                        /** @enum {string} */
+                        status: "active" | "suspended" | "deleting";
+                        allocationBytes: number;
+                        deleteAfter: string | null;
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
-      };
-      /** @description error */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
     };
-  };
+    postTenantsTenantIdAccountsAccountIdPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        tenantId: string;
+                        domainId: string;
+                        address: string;
+                        displayName: string;
+                        /** @enum {string} */
+                        status: "active" | "suspended" | "deleting";
+                        allocationBytes: number;
+                        deleteAfter: string | null;
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postTenantsTenantIdAccountsAccountIdRename: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    address: string;
+                };
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        tenantId: string;
+                        domainId: string;
+                        address: string;
+                        displayName: string;
+                        /** @enum {string} */
+                        status: "active" | "suspended" | "deleting";
+                        allocationBytes: number;
+                        deleteAfter: string | null;
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postTenantsTenantIdAccountsAccountIdRestore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        tenantId: string;
+                        domainId: string;
+                        address: string;
+                        displayName: string;
+                        /** @enum {string} */
+                        status: "active" | "suspended" | "deleting";
+                        allocationBytes: number;
+                        deleteAfter: string | null;
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTenantsTenantIdAliases: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                accountId?: string;
+                domain?: string;
+                search?: string;
+            };
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            tenantId: string;
+                            address: string;
+                            accountId: string;
+                            accountAddress?: string;
+                            createdAt: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postTenantsTenantIdAliases: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    address: string;
+                    /** Format: uuid */
+                    accountId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        tenantId: string;
+                        address: string;
+                        accountId: string;
+                        accountAddress?: string;
+                        createdAt: string;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTenantsTenantIdAliasesAliasId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+                aliasId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        tenantId: string;
+                        address: string;
+                        accountId: string;
+                        accountAddress?: string;
+                        createdAt: string;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteTenantsTenantIdAliasesAliasId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+                aliasId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTenantsTenantIdAccountsAccountIdForwardings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            tenantId: string;
+                            accountId: string;
+                            targetAddress: string;
+                            keepCopy: boolean;
+                            createdAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postTenantsTenantIdAccountsAccountIdForwardings: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                tenantId: string;
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    targetAddress: string;
+                    keepCopy?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        tenantId: string;
+                        accountId: string;
+                        targetAddress: string;
+                        keepCopy: boolean;
+                        createdAt: string;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteTenantsTenantIdForwardingsForwardingId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+                forwardingId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getStaff: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                tenantId?: string;
+                role?: "operator" | "tenant_admin" | "migration_engineer" | "support";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            email: string;
+                            name: string;
+                            role: string;
+                            tenantId: string | null;
+                            /** @enum {string} */
+                            status: "active" | "disabled";
+                            createdAt: string;
+                            updatedAt: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postStaff: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email: string;
+                    name?: string;
+                    password: string;
+                    /** @enum {string} */
+                    role: "operator" | "tenant_admin" | "migration_engineer" | "support";
+                    tenantId?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        email: string;
+                        name: string;
+                        role: string;
+                        tenantId: string | null;
+                        /** @enum {string} */
+                        status: "active" | "disabled";
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postStaffStaffIdDisable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                staffId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        email: string;
+                        name: string;
+                        role: string;
+                        tenantId: string | null;
+                        /** @enum {string} */
+                        status: "active" | "disabled";
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTokens: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                tenantId?: string;
+                includeRevoked?: "0" | "1" | "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            name: string;
+                            prefix: string;
+                            role: string;
+                            tenantId: string | null;
+                            createdBy: string | null;
+                            createdAt: string;
+                            expiresAt: string | null;
+                            lastUsedAt: string | null;
+                            revokedAt: string | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postTokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /** @enum {string} */
+                    role: "operator" | "tenant_admin" | "migration_engineer" | "support";
+                    tenantId?: string | null;
+                    expiresInDays?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        token: {
+                            id: string;
+                            name: string;
+                            prefix: string;
+                            role: string;
+                            tenantId: string | null;
+                            createdBy: string | null;
+                            createdAt: string;
+                            expiresAt: string | null;
+                            lastUsedAt: string | null;
+                            revokedAt: string | null;
+                        };
+                        secret: string;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteTokensTokenId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tokenId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        prefix: string;
+                        role: string;
+                        tenantId: string | null;
+                        createdBy: string | null;
+                        createdAt: string;
+                        expiresAt: string | null;
+                        lastUsedAt: string | null;
+                        revokedAt: string | null;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAudit: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                tenantId?: string;
+                actor?: string;
+                action?: string;
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: number;
+                            at: string;
+                            actor: {
+                                type: string;
+                                id: string | null;
+                                role: string | null;
+                            };
+                            tenantId: string | null;
+                            action: string;
+                            target: {
+                                type: string;
+                                id: string;
+                            } | null;
+                            before: unknown;
+                            after: unknown;
+                            ip: string | null;
+                            hash: string;
+                            prevHash: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAuditExport: {
+        parameters: {
+            query?: {
+                tenantId?: string;
+                actor?: string;
+                action?: string;
+                from?: string;
+                to?: string;
+                format?: "ndjson" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAuditVerify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ok: boolean;
+                        checked: number;
+                        problems: {
+                            id: number;
+                            problem: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postTenantsTenantIdMigrationsTestConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    source: {
+                        host: string;
+                        port: number;
+                        /** @enum {string} */
+                        security: "tls" | "starttls" | "plain";
+                        /** @default false */
+                        insecure?: boolean;
+                    };
+                    auth: {
+                        /** @constant */
+                        method: "password";
+                    } | {
+                        /** @constant */
+                        method: "master";
+                        user: string;
+                        password: string;
+                        /**
+                         * @default sasl
+                         * @enum {string}
+                         */
+                        style?: "sasl" | "separator";
+                        /** @default * */
+                        separator?: string;
+                    } | {
+                        /** @constant */
+                        method: "xoauth2";
+                        tokenCommand: string;
+                    };
+                    sourceUser: string;
+                    sourcePassword?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ok: boolean;
+                        ms: number;
+                        error: string | null;
+                        folders: number | null;
+                        capabilities: string[];
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTenantsTenantIdMigrations: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postTenantsTenantIdMigrations: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    source: {
+                        host: string;
+                        port: number;
+                        /** @enum {string} */
+                        security: "tls" | "starttls" | "plain";
+                        /** @default false */
+                        insecure?: boolean;
+                    };
+                    auth: {
+                        /** @constant */
+                        method: "password";
+                    } | {
+                        /** @constant */
+                        method: "master";
+                        user: string;
+                        password: string;
+                        /**
+                         * @default sasl
+                         * @enum {string}
+                         */
+                        style?: "sasl" | "separator";
+                        /** @default * */
+                        separator?: string;
+                    } | {
+                        /** @constant */
+                        method: "xoauth2";
+                        tokenCommand: string;
+                    };
+                    /** @default {} */
+                    options?: {
+                        /** @default [] */
+                        include?: string[];
+                        /** @default [] */
+                        exclude?: string[];
+                        /** @default {} */
+                        folderMap?: {
+                            [key: string]: string;
+                        };
+                        /** @default false */
+                        includeGmailVirtual?: boolean;
+                        maxMessageBytes?: number;
+                        /** @default false */
+                        propagateDeletions?: boolean;
+                        /** @default true */
+                        syncFlags?: boolean;
+                        /** @default 4 */
+                        parallelFolders?: number;
+                        /** @default 8 */
+                        maxConnectionsPerHost?: number;
+                        bytesPerSecond?: number;
+                        /** @default true */
+                        multiappend?: boolean;
+                        /** @default true */
+                        failOnQuota?: boolean;
+                    };
+                    catchupWindowHours?: number;
+                    catchupIntervalSeconds?: number;
+                    accountsCsv: string;
+                };
+            };
+        };
+        responses: {
+            /** @description success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTenantsTenantIdMigrationsProjectId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTenantsTenantIdMigrationsProjectIdAccounts: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                tenantId: string;
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postTenantsTenantIdMigrationsProjectIdAccounts: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                tenantId: string;
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTenantsTenantIdMigrationsProjectIdAccountsAccountIdReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+                projectId: string;
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTenantsTenantIdMigrationsProjectIdEvents: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                accountId?: string;
+            };
+            header?: never;
+            path: {
+                tenantId: string;
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postTenantsTenantIdMigrationsProjectIdPrestage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    accountIds?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postTenantsTenantIdMigrationsProjectIdRetry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    accountIds?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putTenantsTenantIdMigrationsProjectIdDeltaSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    intervalMinutes: number;
+                };
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteTenantsTenantIdMigrationsProjectIdDeltaSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putTenantsTenantIdMigrationsProjectIdCutover: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: date-time */
+                    at: string;
+                    catchupWindowHours?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postTenantsTenantIdMigrationsProjectIdRollback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSystemHealth: {
+        parameters: {
+            query?: {
+                failedLimit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ok: boolean;
+                        checks: {
+                            name: string;
+                            ok: boolean;
+                            ms: number;
+                            error?: string;
+                        }[];
+                        queues: {
+                            queue: string;
+                            counts: {
+                                waiting: number;
+                                active: number;
+                                delayed: number;
+                                failed: number;
+                                completed: number;
+                            };
+                            failed: {
+                                id: string;
+                                name: string;
+                                failedReason: string;
+                                attemptsMade: number;
+                                finishedAt: string | null;
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
 }
