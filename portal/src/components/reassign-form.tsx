@@ -1,7 +1,7 @@
 // Reassignment in one form: rows of account and new allocation, a "move N MiB from A to B" helper
 // that fills them, and the free pool recomputed as the numbers change. A refusal is explained with
 // the API's numbers (what the change needs, what is free, the pool) next to what caused it.
-import { useState } from 'preact/hooks';
+import { useId, useState } from 'preact/hooks';
 import { api, call, type ApiError } from '../api/client';
 import { useI18n } from '../i18n';
 import { useAction } from '../live';
@@ -32,6 +32,7 @@ export function ReassignForm(props: { tenantId: string; pool: PoolNumbers; accou
   const byId = new Map(usable.map((a) => [a.accountId, a]));
   const [rows, setRows] = useState<Row[]>([{ accountId: '', mib: '' }]);
   const [move, setMove] = useState({ from: '', to: '', mib: '100' });
+  const uid = useId();
 
   const changes = rows
     .filter((r) => r.accountId && r.mib.trim() !== '' && byId.has(r.accountId))
@@ -75,9 +76,9 @@ export function ReassignForm(props: { tenantId: string; pool: PoolNumbers; accou
       <fieldset class="move">
         <legend>{t('moveFrom')} … {t('moveTo')} …</legend>
         <div class="grid-inline">
-          <label>
-            {t('moveFrom')}
-            <select name="moveFrom" value={move.from} onChange={(e) => setMove({ ...move, from: e.currentTarget.value })}>
+          <div>
+            <label for={`${uid}-from`}>{t('moveFrom')}</label>
+            <select id={`${uid}-from`} name="moveFrom" value={move.from} onChange={(e) => setMove({ ...move, from: e.currentTarget.value })}>
               <option value="">–</option>
               {usable.map((a) => (
                 <option key={a.accountId} value={a.accountId}>
@@ -85,10 +86,10 @@ export function ReassignForm(props: { tenantId: string; pool: PoolNumbers; accou
                 </option>
               ))}
             </select>
-          </label>
-          <label>
-            {t('moveTo')}
-            <select name="moveTo" value={move.to} onChange={(e) => setMove({ ...move, to: e.currentTarget.value })}>
+          </div>
+          <div>
+            <label for={`${uid}-to`}>{t('moveTo')}</label>
+            <select id={`${uid}-to`} name="moveTo" value={move.to} onChange={(e) => setMove({ ...move, to: e.currentTarget.value })}>
               <option value="">–</option>
               {usable.map((a) => (
                 <option key={a.accountId} value={a.accountId}>
@@ -96,11 +97,11 @@ export function ReassignForm(props: { tenantId: string; pool: PoolNumbers; accou
                 </option>
               ))}
             </select>
-          </label>
-          <label>
-            {t('amountMiB')}
-            <input name="moveMiB" inputMode="decimal" value={move.mib} onInput={(e) => setMove({ ...move, mib: e.currentTarget.value })} />
-          </label>
+          </div>
+          <div>
+            <label for={`${uid}-mib`}>{t('amountMiB')}</label>
+            <input id={`${uid}-mib`} name="moveMiB" inputMode="decimal" value={move.mib} onInput={(e) => setMove({ ...move, mib: e.currentTarget.value })} />
+          </div>
           <button type="button" class="secondary" onClick={fillMove} disabled={!move.from || !move.to || move.from === move.to}>
             {t('fillRows')}
           </button>

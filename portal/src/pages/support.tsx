@@ -27,9 +27,9 @@ export function SupportPage() {
       <Loaded res={tenants}>
         {(list) => (
           <div class="grid">
-            <label>
-              {t('tenant')}
-              <select value={tenantId} onChange={(e) => setSearch({ tenant: e.currentTarget.value })}>
+            <div>
+              <label for="support-tenant">{t('tenant')}</label>
+              <select id="support-tenant" value={tenantId} onChange={(e) => setSearch({ tenant: e.currentTarget.value })}>
                 <option value="">–</option>
                 {list.map((tn) => (
                   <option key={tn.id} value={tn.id}>
@@ -37,11 +37,11 @@ export function SupportPage() {
                   </option>
                 ))}
               </select>
-            </label>
-            <label>
-              {t('searchAccounts')}
-              <input type="search" value={q} disabled={!tenantId} onInput={(e) => setSearch({ tenant: tenantId, q: e.currentTarget.value })} />
-            </label>
+            </div>
+            <div>
+              <label for="support-q">{t('searchAccounts')}</label>
+              <input id="support-q" type="search" value={q} disabled={!tenantId} onInput={(e) => setSearch({ tenant: tenantId, q: e.currentTarget.value })} />
+            </div>
           </div>
         )}
       </Loaded>

@@ -59,10 +59,10 @@ export function AccountsPage({ params }: { params: { tenantId: string } }) {
             <>
               <search>
                 <form role="search" onSubmit={(e) => e.preventDefault()}>
-                  <label>
-                    {t('searchAccounts')}
-                    <input type="search" name="q" value={q} onInput={(e) => setQuery({ q: e.currentTarget.value, page: null })} />
-                  </label>
+                  <div>
+                    <label for="accounts-q">{t('searchAccounts')}</label>
+                    <input id="accounts-q" type="search" name="q" value={q} onInput={(e) => setQuery({ q: e.currentTarget.value, page: null })} />
+                  </div>
                 </form>
               </search>
               <div class="table-wrap">
