@@ -99,7 +99,7 @@ describe(`portal: migration engineer (${testConfig().db.client})`, () => {
     const at = Date.now() + 6_000;
     const wall = wallIn(zone, at);
     await page.getByLabel('Time zone').selectOption(zone);
-    await page.getByLabel('Date').fill(wall.date);
+    await page.getByLabel('Date', { exact: true }).fill(wall.date);
     await page.getByLabel('Time', { exact: true }).fill(wall.time);
     await page.getByRole('button', { name: 'Schedule the cut-over' }).click();
     await page.getByTestId('cutover-state').filter({ hasText: '(Europe/Berlin)' }).waitFor();

@@ -57,7 +57,7 @@ export function ProjectList({ params }: { params: { tenantId: string } }) {
           </h1>
           {canWrite && (
             <p>
-              <Link href={`/t/${tenantId}/migrations/new`} role="button">
+              <Link href={`/t/${tenantId}/migrations/new`}>
                 {t('newProject')}
               </Link>
             </p>
