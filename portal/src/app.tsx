@@ -5,7 +5,8 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { Link, Redirect, Route, Switch, useLocation } from 'wouter-preact';
 import { api, call, onUnauthenticated } from './api/client';
 import { I18nContext, LANGS, makeI18n, pickLang, useI18n, type Lang } from './i18n';
-import { homeFor, menuFor, SessionContext, type Me } from './session';
+import { homeFor, menuFor, SessionContext, useSession, type Me, type Role } from './session';
+import type { ComponentChildren, JSX } from 'preact';
 import { Loading } from './components/ui';
 import { NotFound } from './pages/not-found';
 import { SignIn } from './pages/sign-in';
@@ -165,20 +166,35 @@ function SignedIn({ me, onSignedOut }: { me: Me; onSignedOut(): void }) {
           <Route path="/t/:tenantId/aliases" component={AliasesPage} />
           <Route path="/t/:tenantId/import" component={ImportPage} />
           <Route path="/t/:tenantId/notifications" component={NotificationsPage} />
-          <Route path="/t/:tenantId/access" component={AccessPage} />
+          <Route path="/t/:tenantId/access" component={only(['operator', 'tenant_admin'], AccessPage)} />
           <Route path="/migrations" component={MigrationsHome} />
           <Route path="/t/:tenantId/migrations" component={ProjectList} />
-          <Route path="/t/:tenantId/migrations/new" component={NewProject} />
+          <Route path="/t/:tenantId/migrations/new" component={only(['operator', 'migration_engineer'], NewProject)} />
           <Route path="/t/:tenantId/migrations/:projectId" component={ProjectPage} />
-          <Route path="/operator/tenants" component={TenantsPage} />
-          <Route path="/operator/health" component={HealthPage} />
-          <Route path="/audit" component={AuditPage} />
-          <Route path="/support" component={SupportPage} />
+          <Route path="/operator/tenants" component={only(['operator'], TenantsPage)} />
+          <Route path="/operator/health" component={only(['operator', 'support'], HealthPage)} />
+          <Route path="/audit" component={only(['operator', 'tenant_admin', 'support'], AuditPage)} />
+          <Route path="/support" component={only(['operator', 'support'], SupportPage)} />
           <Route component={NotFound} />
         </Switch>
       </main>
     </SessionContext.Provider>
   );
+}
+
+/**
+ * A page for some roles only: others get the not-found page, as the API would refuse its data. (The
+ * API decides; this keeps the portal from showing a page of errors.)
+ */
+const guarded = new Map<unknown, unknown>();
+function only<P>(roles: Role[], Page: (props: P) => ComponentChildren): (props: P) => ComponentChildren {
+  const key = `${roles.join(',')}:${Page.name}`;
+  if (!guarded.has(key))
+    guarded.set(key, (props: P) => {
+      const { me } = useSession();
+      return roles.includes(me.role) ? <Page {...(props as P & JSX.IntrinsicAttributes)} /> : <NotFound />;
+    });
+  return guarded.get(key) as (props: P) => ComponentChildren;
 }
 
 /** After signing in: the page the person first asked for (only a path of this site), else the role's start page. */
