@@ -1,5 +1,5 @@
 // Lint: typescript-eslint's recommended rules, plus the architecture's dependency directions:
-// platform ← tenancy ← quotas ← migrator/filters/backup ← control-plane ← portal. A module never imports one
+// platform ← tenancy ← quotas ← migrator/filters/backup ← migration-projects ← control-plane ← portal. A module never imports one
 // beside it or above it; only control-plane (the composition root) knows every part.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -20,7 +20,19 @@ const layer = (folder, forbidden) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.postwerk*/**', '.stack-cache/**', 'coverage/**', 'dist/**', 'portal/dist/**', 'portal/src/api/schema.d.ts', 'test-artifacts/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      '.postwerk*/**',
+      '.stack-cache/**',
+      'coverage/**',
+      'dist/**',
+      'build/**',
+      'portal/dist/**',
+      'portal/src/api/schema.d.ts',
+      'test-artifacts/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -40,8 +52,10 @@ export default tseslint.config(
   layer('platform', ['tenancy', 'quotas', 'migrator', 'filters', 'backup', 'control-plane', 'portal']),
   layer('tenancy', ['quotas', 'migrator', 'filters', 'backup', 'control-plane', 'portal']),
   layer('quotas', ['migrator', 'filters', 'backup', 'control-plane', 'portal']),
-  layer('migrator', ['filters', 'backup', 'control-plane', 'portal']),
-  layer('filters', ['migrator', 'backup', 'control-plane', 'portal']),
-  layer('backup', ['migrator', 'filters', 'control-plane', 'portal']),
+  layer('migrator', ['filters', 'backup', 'migration-projects', 'control-plane', 'portal']),
+  layer('filters', ['migrator', 'backup', 'migration-projects', 'control-plane', 'portal']),
+  layer('backup', ['migrator', 'filters', 'migration-projects', 'control-plane', 'portal']),
+  // migration projects run the migrator for tenants: above migrator/, below the composition root
+  layer('migration-projects', ['filters', 'backup', 'control-plane', 'portal']),
   layer('control-plane', ['portal']),
 );

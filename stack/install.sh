@@ -104,6 +104,13 @@ build_portal() {
   run_logged /tmp/postwerk-portal-build.log node_modules/.bin/vite build --config portal/vite.config.mts
 }
 
+# build: the TypeScript sources compiled ahead into build/ (stack/build.js), rebuilt when a source is
+# newer, so that no process compiles at start
+build_js() {
+  run_logged /tmp/postwerk-build.log node stack/build.js
+}
+
 install_debs
 install_npm
 build_portal
+build_js

@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import type { Actor, Role } from '../../platform/actor';
 import type { Db } from '../../platform/db';
-import { hashSecret, SESSION_COOKIE, TOKEN_PREFIX } from './tokens';
+import { hashSecret, SESSION_COOKIE, TOKEN_PREFIX } from '../../tenancy/shared/tokens';
 
 /**
  * Resolves the actor of a request from `Authorization: Bearer pwk_…` (automation) or the portal's

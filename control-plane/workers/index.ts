@@ -1,8 +1,8 @@
 import type { JobHandler, QueueName } from '../../platform/queue';
 import type { Services } from '../services';
-import { ensureQuotaSchedules, quotaJobHandlers } from './quotas';
-import { controlPlaneHandlers, ensureControlPlaneSchedules } from '../jobs/handlers';
-import { migrationJobHandlers } from '../migrations';
+import { ensureQuotaSchedules, quotaJobHandlers } from '../../quotas/processors/index';
+import { controlPlaneHandlers, ensureControlPlaneSchedules } from '../../tenancy/processors/index';
+import { migrationJobHandlers } from '../../migration-projects';
 
 /**
  * Every job handler of every module, by queue. A worker process runs the queues it is told to

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { z } from 'zod';
 
 /**
  * Keyset pagination: lists are ordered by a unique, sortable column (the id, or `created_at|id`), and
@@ -8,6 +9,12 @@ export interface Page<T> {
   items: T[];
   nextCursor: string | null;
 }
+
+/** The page part of every list's input: how many, and the cursor of the previous page. */
+export const pageQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(500).optional(),
+});
 
 export async function paginate<T extends Record<string, unknown>>(
   query: Knex.QueryBuilder,

@@ -1,6 +1,6 @@
 import { createTestAccount, createTestTenant } from '../support/fixtures';
 import { testConfig } from '../support/env';
-import { destinationCount, seedSource, source, uniqSourceUser } from '../migrations/support';
+import { destinationCount, seedSource, source, uniqSourceUser } from '../migration-projects/support';
 import { makeStaff, newPage, screenshot, seriousA11yViolations, signIn, startPortalWorld, type PortalWorld } from './support';
 
 /**

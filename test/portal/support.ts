@@ -11,9 +11,9 @@ import { silentLogger } from '../../platform/logger';
 import { DoveadmClient } from '../../platform/mail/doveadm';
 import { createRedis, JobQueue, startWorker } from '../../platform/queue';
 import { createApiApp } from '../../control-plane/api/app';
-import { createStaffUser } from '../../control-plane/commands/create-staff-user';
+import { createStaffUser } from '../../tenancy/use-cases/create-staff-user';
 import { PORTAL_DIR } from '../../control-plane/main/run';
-import { migrationJobHandlers } from '../../control-plane/migrations';
+import { migrationJobHandlers } from '../../migration-projects';
 import { testConfig, testDb, uniq } from '../support/env';
 
 /**

@@ -1,8 +1,8 @@
 import { systemActor } from '../../platform/actor';
 import { withActor } from '../../platform/context';
-import { createAccount } from '../../control-plane/commands/create-account';
-import { createDomain } from '../../control-plane/commands/create-domain';
-import { createTenant } from '../../control-plane/commands/create-tenant';
+import { createAccount } from '../../quotas/use-cases/create-account';
+import { createDomain } from '../../tenancy/use-cases/create-domain';
+import { createTenant } from '../../tenancy/use-cases/create-tenant';
 import { testConfig, uniq } from '../support/env';
 import { makeStaff, newPage, screenshot, seriousA11yViolations, signIn, startPortalWorld, waitFor, type PortalWorld } from './support';
 

@@ -18,7 +18,7 @@ import {
   stopDeltaSchedule,
   testSourceConnection,
   testSourceConnectionInput,
-} from '../../migrations';
+} from '../../../migration-projects';
 
 /**
  * Migration projects: tenant admins of the tenant read, migration engineers and operators write.

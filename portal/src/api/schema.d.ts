@@ -1418,7 +1418,9 @@ export interface operations {
                     "application/json": {
                         accounts: number;
                         failed: {
-                            [key: string]: unknown;
+                            accountId: string;
+                            address: string;
+                            error: string;
                         }[];
                         warnings: number;
                         pruned: number;
@@ -1456,7 +1458,15 @@ export interface operations {
                     "application/json": {
                         checked: number;
                         drifted: {
-                            [key: string]: unknown;
+                            accountId: string;
+                            address: string;
+                            recordedBytes: number | null;
+                            recordedMessages: number | null;
+                            dovecotBytes: number;
+                            recountBytes: number;
+                            recountMessages: number;
+                            recordDriftBytes: number;
+                            counterDriftBytes: number;
                         }[];
                         failed: {
                             accountId: string;
