@@ -11,7 +11,7 @@ import { requirePermission } from '../auth/permissions';
 import { errorBody, errorHandler } from './http-errors';
 import { completeKey, releaseKey, reserveKey } from './idempotency';
 import { buildOpenApi } from './openapi';
-import { portalRouter } from './portal';
+import { portalRouter } from './serve-portal';
 import type { RouteDef } from './route';
 import { allRoutes } from './routes';
 

@@ -55,7 +55,13 @@ export async function testSourceConnection(ctx: Ctx, tenantId: string, raw: Test
   try {
     client = await openImapFlow(endpoint, ctx.logger);
     const folders = await client.list();
-    return { ok: true, ms: Date.now() - started, error: null, folders: folders.length, capabilities: [...client.capabilities.keys()].sort() };
+    return {
+      ok: true,
+      ms: Date.now() - started,
+      error: null,
+      folders: folders.length,
+      capabilities: [...client.capabilities.keys()].sort(),
+    };
   } catch (e) {
     if (!isMigratorError(e)) throw e;
     return { ok: false, ms: Date.now() - started, error: e.message, folders: null, capabilities: [] };

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 
 const HOME = process.env.POSTWERK_HOME ?? path.resolve(__dirname, '../../.postwerk');
-const URL_BASE = process.env.POSTWERK_PUBLIC_URL ?? `http://${process.env.POSTWERK_API_HOST ?? '127.0.0.1'}:${process.env.POSTWERK_API_PORT ?? '8080'}`;
+const URL_BASE =
+  process.env.POSTWERK_PUBLIC_URL ?? `http://${process.env.POSTWERK_API_HOST ?? '127.0.0.1'}:${process.env.POSTWERK_API_PORT ?? '8080'}`;
 const OUT = path.resolve(__dirname, '../screenshots');
 const CHROMIUM = process.env.POSTWERK_CHROMIUM ?? '/usr/bin/chromium';
 

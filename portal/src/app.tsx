@@ -52,7 +52,13 @@ export function App() {
 
   return (
     <I18nContext.Provider value={i18n}>
-      {me === undefined ? <Loading /> : me === null ? <SignedOut onSignedIn={setMe} /> : <SignedIn me={me} onSignedOut={() => setMe(null)} />}
+      {me === undefined ? (
+        <Loading />
+      ) : me === null ? (
+        <SignedOut onSignedIn={setMe} />
+      ) : (
+        <SignedIn me={me} onSignedOut={() => setMe(null)} />
+      )}
     </I18nContext.Provider>
   );
 }

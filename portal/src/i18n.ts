@@ -77,7 +77,10 @@ const M = {
   apply: ['Apply', 'Übernehmen'],
   reassigned: ['Allocations changed.', 'Zuteilungen geändert.'],
   refused: ['Refused', 'Abgelehnt'],
-  needsMore: ['Needs {need} more; free: {free}; pool: {pool}; allocated: {allocated}', 'Benötigt {need} mehr; frei: {free}; Pool: {pool}; zugeteilt: {allocated}'],
+  needsMore: [
+    'Needs {need} more; free: {free}; pool: {pool}; allocated: {allocated}',
+    'Benötigt {need} mehr; frei: {free}; Pool: {pool}; zugeteilt: {allocated}',
+  ],
   moveFrom: ['Move from', 'Verschieben von'],
   moveTo: ['to', 'nach'],
   amountMiB: ['Amount (MiB)', 'Menge (MiB)'],
@@ -97,7 +100,10 @@ const M = {
   resume: ['Resume', 'Entsperren'],
   restore: ['Restore', 'Wiederherstellen'],
   deleteAfter: ['Deleted; the mailbox is purged after {date}', 'Gelöscht; das Postfach wird nach dem {date} endgültig entfernt'],
-  confirmDelete: ['Delete {address}? It can be restored until the grace period ends.', '{address} löschen? Bis zum Ende der Frist kann es wiederhergestellt werden.'],
+  confirmDelete: [
+    'Delete {address}? It can be restored until the grace period ends.',
+    '{address} löschen? Bis zum Ende der Frist kann es wiederhergestellt werden.',
+  ],
   status_active: ['active', 'aktiv'],
   status_suspended: ['suspended', 'gesperrt'],
   status_deleting: ['deleted', 'gelöscht'],
@@ -117,7 +123,10 @@ const M = {
   csvFile: ['CSV file', 'CSV-Datei'],
   csvText: ['CSV', 'CSV'],
   importNow: ['Import', 'Importieren'],
-  imported: ['{created} created, {updated} updated, {unchanged} unchanged.', '{created} angelegt, {updated} geändert, {unchanged} unverändert.'],
+  imported: [
+    '{created} created, {updated} updated, {unchanged} unchanged.',
+    '{created} angelegt, {updated} geändert, {unchanged} unverändert.',
+  ],
   rowErrors: ['Row errors', 'Fehler in Zeilen'],
   line: ['Line', 'Zeile'],
   column: ['Column', 'Spalte'],
@@ -158,11 +167,20 @@ const M = {
   styleSasl: ['SASL authorization identity', 'SASL-Autorisierungsidentität'],
   styleSeparator: ['user*admin (Dovecot)', 'user*admin (Dovecot)'],
   timeZone: ['Time zone', 'Zeitzone'],
-  accountsCsv: ['Account pairs (CSV: source_user,destination_address[,source_password])', 'Postfachpaare (CSV: source_user,destination_address[,source_password])'],
+  accountsCsv: [
+    'Account pairs (CSV: source_user,destination_address[,source_password])',
+    'Postfachpaare (CSV: source_user,destination_address[,source_password])',
+  ],
   testConnection: ['Test connection', 'Verbindung testen'],
-  connectionOk: ['Connected and logged in as {user}: {folders} folders ({ms} ms).', 'Verbunden und angemeldet als {user}: {folders} Ordner ({ms} ms).'],
+  connectionOk: [
+    'Connected and logged in as {user}: {folders} folders ({ms} ms).',
+    'Verbunden und angemeldet als {user}: {folders} Ordner ({ms} ms).',
+  ],
   connectionFailed: ['Connection test failed: {error}', 'Verbindungstest fehlgeschlagen: {error}'],
-  csvFirstRowNeeded: ['Enter at least one account pair first: the test logs in as its source user.', 'Bitte zuerst ein Postfachpaar eintragen: der Test meldet sich als dessen Quellbenutzer an.'],
+  csvFirstRowNeeded: [
+    'Enter at least one account pair first: the test logs in as its source user.',
+    'Bitte zuerst ein Postfachpaar eintragen: der Test meldet sich als dessen Quellbenutzer an.',
+  ],
   createProject: ['Create project', 'Projekt anlegen'],
   accounts: ['Accounts', 'Postfächer'],
   prestage: ['Start pre-stage', 'Vorab-Kopie starten'],
@@ -245,7 +263,10 @@ const M = {
   tenant: ['Tenant', 'Mandant'],
   loadMore: ['Load more', 'Mehr laden'],
   supportHome: ['Support', 'Support'],
-  supportHelp: ['Pick a tenant to see its accounts and their audit trail.', 'Wählen Sie einen Mandanten, um seine Postfächer und deren Audit-Verlauf zu sehen.'],
+  supportHelp: [
+    'Pick a tenant to see its accounts and their audit trail.',
+    'Wählen Sie einen Mandanten, um seine Postfächer und deren Audit-Verlauf zu sehen.',
+  ],
   auditTrail: ['Audit trail', 'Audit-Verlauf'],
 } as const satisfies Record<string, readonly [string, string]>;
 

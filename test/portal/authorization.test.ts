@@ -119,7 +119,10 @@ describe(`portal: authorization (${testConfig().db.client})`, () => {
     await page.waitForURL(/action=staff\./);
     await page.getByTestId('audit-table').getByRole('cell', { name: 'staff.created' }).first().waitFor();
     await page.getByRole('button', { name: 'Verify the chain' }).click();
-    await page.getByTestId('chain').filter({ hasText: /Chain (intact|broken)/ }).waitFor();
+    await page
+      .getByTestId('chain')
+      .filter({ hasText: /Chain (intact|broken)/ })
+      .waitFor();
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
     expect(download.suggestedFilename()).toBe('postwerk-audit.csv');
     expect(await seriousA11yViolations(page)).toEqual([]);

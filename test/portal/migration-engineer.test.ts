@@ -69,7 +69,10 @@ describe(`portal: migration engineer (${testConfig().db.client})`, () => {
     await page.getByTestId('connection-result').filter({ hasText: 'Connection test failed' }).waitFor();
     await page.getByLabel('Admin password').fill(source.masterPassword());
     await page.getByRole('button', { name: 'Test connection' }).click();
-    await page.getByTestId('connection-result').filter({ hasText: `logged in as ${srcUser}` }).waitFor();
+    await page
+      .getByTestId('connection-result')
+      .filter({ hasText: `logged in as ${srcUser}` })
+      .waitFor();
 
     // a CSV row error is listed by line, and nothing is created
     await csv.fill(`source_user,destination_address\n${srcUser},${dest.address}\n${srcUser}-2,not-an-address\n`);

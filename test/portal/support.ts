@@ -133,7 +133,9 @@ export interface AxeViolation {
 }
 
 /** axe-core's WCAG 2 A/AA rules on the page as it is; returns the serious and critical violations. */
-export async function seriousA11yViolations(page: Page): Promise<Array<{ id: string; impact: string | null; help: string; targets: string[] }>> {
+export async function seriousA11yViolations(
+  page: Page,
+): Promise<Array<{ id: string; impact: string | null; help: string; targets: string[] }>> {
   // evaluated through the debugging protocol: the portal's CSP (rightly) refuses inline scripts
   if (!(await page.evaluate('typeof axe !== "undefined"'))) await page.evaluate(AXE);
   // a string, evaluated in the page (this file is compiled without the DOM's types)

@@ -38,11 +38,16 @@ export function ReassignForm(props: { tenantId: string; pool: PoolNumbers; accou
     .filter((r) => r.accountId && r.mib.trim() !== '' && byId.has(r.accountId))
     .map((r) => ({ accountId: r.accountId, allocationBytes: Math.round(Number(r.mib.replace(',', '.')) * MiB) }));
   const valid = changes.length > 0 && changes.every((c) => Number.isFinite(c.allocationBytes) && c.allocationBytes > 0);
-  const delta = changes.reduce((s, c) => s + (Number.isFinite(c.allocationBytes) ? c.allocationBytes - byId.get(c.accountId)!.allocationBytes : 0), 0);
+  const delta = changes.reduce(
+    (s, c) => s + (Number.isFinite(c.allocationBytes) ? c.allocationBytes - byId.get(c.accountId)!.allocationBytes : 0),
+    0,
+  );
   const freeAfter = props.pool.freeBytes - delta;
 
   const apply = useAction(async () => {
-    const r = await call(api.POST('/tenants/{tenantId}/quota/reassignments', { params: { path: { tenantId: props.tenantId } }, body: { changes } }));
+    const r = await call(
+      api.POST('/tenants/{tenantId}/quota/reassignments', { params: { path: { tenantId: props.tenantId } }, body: { changes } }),
+    );
     setRows([{ accountId: '', mib: '' }]);
     props.onDone();
     return r;
@@ -74,11 +79,18 @@ export function ReassignForm(props: { tenantId: string; pool: PoolNumbers; accou
       <h2 id="reassign-h">{t('reassign')}</h2>
       <p>{t('reassignHelp')}</p>
       <fieldset class="move">
-        <legend>{t('moveFrom')} … {t('moveTo')} …</legend>
+        <legend>
+          {t('moveFrom')} … {t('moveTo')} …
+        </legend>
         <div class="grid-inline">
           <div>
             <label for={`${uid}-from`}>{t('moveFrom')}</label>
-            <select id={`${uid}-from`} name="moveFrom" value={move.from} onChange={(e) => setMove({ ...move, from: e.currentTarget.value })}>
+            <select
+              id={`${uid}-from`}
+              name="moveFrom"
+              value={move.from}
+              onChange={(e) => setMove({ ...move, from: e.currentTarget.value })}
+            >
               <option value="">–</option>
               {usable.map((a) => (
                 <option key={a.accountId} value={a.accountId}>
@@ -100,7 +112,13 @@ export function ReassignForm(props: { tenantId: string; pool: PoolNumbers; accou
           </div>
           <div>
             <label for={`${uid}-mib`}>{t('amountMiB')}</label>
-            <input id={`${uid}-mib`} name="moveMiB" inputMode="decimal" value={move.mib} onInput={(e) => setMove({ ...move, mib: e.currentTarget.value })} />
+            <input
+              id={`${uid}-mib`}
+              name="moveMiB"
+              inputMode="decimal"
+              value={move.mib}
+              onInput={(e) => setMove({ ...move, mib: e.currentTarget.value })}
+            />
           </div>
           <button type="button" class="secondary" onClick={fillMove} disabled={!move.from || !move.to || move.from === move.to}>
             {t('fillRows')}
@@ -117,7 +135,13 @@ export function ReassignForm(props: { tenantId: string; pool: PoolNumbers; accou
           <div class="grid-inline row" key={i}>
             <Field label={t('account')} name={`changes.${i}.accountId`} error={apply.error}>
               {(p) => (
-                <select {...p} value={r.accountId} onChange={(e) => set(i, { accountId: e.currentTarget.value, mib: r.mib || toMiB(byId.get(e.currentTarget.value)?.allocationBytes ?? 0) })}>
+                <select
+                  {...p}
+                  value={r.accountId}
+                  onChange={(e) =>
+                    set(i, { accountId: e.currentTarget.value, mib: r.mib || toMiB(byId.get(e.currentTarget.value)?.allocationBytes ?? 0) })
+                  }
+                >
                   <option value="">–</option>
                   {usable.map((a) => (
                     <option key={a.accountId} value={a.accountId}>
@@ -145,7 +169,10 @@ export function ReassignForm(props: { tenantId: string; pool: PoolNumbers; accou
           {freeAfter < 0 && <> — {t('overBy', { bytes: bytes(-freeAfter) })}</>}
         </p>
         {apply.error?.code === 'pool_exceeded' && <PoolRefusal error={apply.error} />}
-        <FormError error={apply.error?.code === 'pool_exceeded' || apply.error?.code === 'below_usage' ? undefined : apply.error} fields={['changes']} />
+        <FormError
+          error={apply.error?.code === 'pool_exceeded' || apply.error?.code === 'below_usage' ? undefined : apply.error}
+          fields={['changes']}
+        />
         {apply.result && !apply.error && <Notice>{t('reassigned')}</Notice>}
         <button type="submit" disabled={!valid || apply.pending} aria-busy={apply.pending}>
           {t('apply')}

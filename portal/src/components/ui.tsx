@@ -28,7 +28,12 @@ export function Field({ label, name, error, also = [], hint, children }: FieldPr
   return (
     <div class="field">
       <label for={id}>{label}</label>
-      {children({ id, name, ...(mine ? { 'aria-invalid': 'true' as const } : {}), ...(describedBy ? { 'aria-describedby': describedBy } : {}) })}
+      {children({
+        id,
+        name,
+        ...(mine ? { 'aria-invalid': 'true' as const } : {}),
+        ...(describedBy ? { 'aria-describedby': describedBy } : {}),
+      })}
       {hint && (
         <small id={`${id}-hint`} class="hint">
           {hint}

@@ -51,8 +51,7 @@ export function UsageChart({ series, title }: { series: Series[]; title: string 
     <figure class="chart">
       <div ref={box} aria-hidden="true" />
       <figcaption>
-        {title}:{' '}
-        {withData.map((s) => `${s.label} ${bytes(last(s).bytes)} (${date(last(s).at)})`).join('; ')}
+        {title}: {withData.map((s) => `${s.label} ${bytes(last(s).bytes)} (${date(last(s).at)})`).join('; ')}
       </figcaption>
     </figure>
   );

@@ -16,7 +16,13 @@ export function SupportPage() {
   const accounts = useResource(
     async () =>
       tenantId
-        ? (await call(api.GET('/tenants/{tenantId}/accounts', { params: { path: { tenantId }, query: { limit: 50, ...(q ? { search: q } : {}) } } }))).items
+        ? (
+            await call(
+              api.GET('/tenants/{tenantId}/accounts', {
+                params: { path: { tenantId }, query: { limit: 50, ...(q ? { search: q } : {}) } },
+              }),
+            )
+          ).items
         : [],
     [tenantId, q],
   );
@@ -40,7 +46,13 @@ export function SupportPage() {
             </div>
             <div>
               <label for="support-q">{t('searchAccounts')}</label>
-              <input id="support-q" type="search" value={q} disabled={!tenantId} onInput={(e) => setSearch({ tenant: tenantId, q: e.currentTarget.value })} />
+              <input
+                id="support-q"
+                type="search"
+                value={q}
+                disabled={!tenantId}
+                onInput={(e) => setSearch({ tenant: tenantId, q: e.currentTarget.value })}
+              />
             </div>
           </div>
         )}

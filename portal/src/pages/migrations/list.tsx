@@ -43,7 +43,10 @@ export function ProjectList({ params }: { params: { tenantId: string } }) {
   useTitle(t('projects'));
   const tenant = useResource(() => call(api.GET('/tenants/{tenantId}', { params: { path: { tenantId } } })), [tenantId]);
   const projects = useResource(
-    async () => (await call(api.GET('/tenants/{tenantId}/migrations', { params: { path: { tenantId }, query: { limit: 200 } } }))) as unknown as Page<ProjectView>,
+    async () =>
+      (await call(
+        api.GET('/tenants/{tenantId}/migrations', { params: { path: { tenantId }, query: { limit: 200 } } }),
+      )) as unknown as Page<ProjectView>,
     [tenantId],
     { everyMs: 10_000 },
   );
@@ -57,9 +60,7 @@ export function ProjectList({ params }: { params: { tenantId: string } }) {
           </h1>
           {canWrite && (
             <p>
-              <Link href={`/t/${tenantId}/migrations/new`}>
-                {t('newProject')}
-              </Link>
+              <Link href={`/t/${tenantId}/migrations/new`}>{t('newProject')}</Link>
             </p>
           )}
           <Loaded res={projects}>

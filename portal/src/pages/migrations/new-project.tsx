@@ -11,7 +11,10 @@ type Security = 'tls' | 'starttls' | 'plain';
 
 /** The first data row of the accounts CSV (header skipped): the account "test connection" logs in as. */
 export function firstCsvRow(csv: string): { user: string; password?: string } | null {
-  const lines = csv.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const lines = csv
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
   const header = lines[0]?.split(',').map((h) => h.trim().toLowerCase()) ?? [];
   const row = lines[1]?.split(',').map((c) => c.trim());
   if (!row) return null;
@@ -40,7 +43,9 @@ export function NewProject({ params }: { params: { tenantId: string } }) {
   const set = (patch: Partial<typeof f>) => setF({ ...f, ...patch });
   const source = () => ({ host: f.host.trim(), port: Number(f.port), security: f.security, insecure: f.insecure });
   const auth = () =>
-    f.method === 'master' ? { method: 'master' as const, user: f.user, password: f.password, style: f.style } : { method: 'password' as const };
+    f.method === 'master'
+      ? { method: 'master' as const, user: f.user, password: f.password, style: f.style }
+      : { method: 'password' as const };
 
   const test = useAction(async () => {
     const row = firstCsvRow(f.csv);
@@ -98,16 +103,24 @@ export function NewProject({ params }: { params: { tenantId: string } }) {
             </Field>
           </div>
           <label>
-            <input type="checkbox" name="insecure" checked={f.insecure} onChange={(e) => set({ insecure: e.currentTarget.checked })} /> {t('insecure')}
+            <input type="checkbox" name="insecure" checked={f.insecure} onChange={(e) => set({ insecure: e.currentTarget.checked })} />{' '}
+            {t('insecure')}
           </label>
         </fieldset>
         <fieldset>
           <legend>{t('authMethod')}</legend>
           <label>
-            <input type="radio" name="method" value="master" checked={f.method === 'master'} onChange={() => set({ method: 'master' })} /> {t('authMaster')}
+            <input type="radio" name="method" value="master" checked={f.method === 'master'} onChange={() => set({ method: 'master' })} />{' '}
+            {t('authMaster')}
           </label>
           <label>
-            <input type="radio" name="method" value="password" checked={f.method === 'password'} onChange={() => set({ method: 'password' })} />{' '}
+            <input
+              type="radio"
+              name="method"
+              value="password"
+              checked={f.method === 'password'}
+              onChange={() => set({ method: 'password' })}
+            />{' '}
             {t('authPassword')}
           </label>
           {f.method === 'master' && (
@@ -117,7 +130,14 @@ export function NewProject({ params }: { params: { tenantId: string } }) {
               </Field>
               <Field label={t('masterPassword')} name="auth.password" error={err}>
                 {(p) => (
-                  <input {...p} type="password" required autoComplete="new-password" value={f.password} onInput={(e) => set({ password: e.currentTarget.value })} />
+                  <input
+                    {...p}
+                    type="password"
+                    required
+                    autoComplete="new-password"
+                    value={f.password}
+                    onInput={(e) => set({ password: e.currentTarget.value })}
+                  />
                 )}
               </Field>
               <Field label={t('masterStyle')} name="auth.style" error={err}>
@@ -133,7 +153,11 @@ export function NewProject({ params }: { params: { tenantId: string } }) {
         </fieldset>
         <label>
           {t('csvFile')}
-          <input type="file" accept=".csv,text/csv" onChange={async (e) => set({ csv: (await e.currentTarget.files?.[0]?.text()) ?? f.csv })} />
+          <input
+            type="file"
+            accept=".csv,text/csv"
+            onChange={async (e) => set({ csv: (await e.currentTarget.files?.[0]?.text()) ?? f.csv })}
+          />
         </label>
         <Field label={t('accountsCsv')} name="accountsCsv" error={err}>
           {(p) => <textarea {...p} rows={6} spellcheck={false} value={f.csv} onInput={(e) => set({ csv: e.currentTarget.value })} />}

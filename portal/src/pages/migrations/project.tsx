@@ -76,7 +76,12 @@ export function ProjectPage({ params }: { params: { tenantId: string; projectId:
           </p>
           {canWrite && (
             <div class="actions">
-              <button type="button" onClick={() => void start.go('prestage')} aria-busy={start.pending} disabled={!p.accounts.byStatus.pending}>
+              <button
+                type="button"
+                onClick={() => void start.go('prestage')}
+                aria-busy={start.pending}
+                disabled={!p.accounts.byStatus.pending}
+              >
                 {t('prestage')}
               </button>
               <button type="button" class="secondary" onClick={() => void start.go('retry')} disabled={!p.accounts.byStatus.failed}>
@@ -85,9 +90,7 @@ export function ProjectPage({ params }: { params: { tenantId: string; projectId:
             </div>
           )}
           <FormError error={start.error} />
-          <Loaded res={accounts}>
-            {(a) => <Progress items={a.items} onReport={(id) => setSearch({ report: id })} />}
-          </Loaded>
+          <Loaded res={accounts}>{(a) => <Progress items={a.items} onReport={(id) => setSearch({ report: id })} />}</Loaded>
           {reportFor && <Report tenantId={tenantId} projectId={projectId} accountId={reportFor} />}
           <div class="grid">
             <DeltaSchedule project={p} canWrite={canWrite} onDone={reloadAll} />
@@ -200,7 +203,12 @@ function DeltaSchedule({ project, canWrite, onDone }: { project: ProjectView; ca
   const path = { tenantId: project.tenantId, projectId: project.id };
   const [minutes, setMinutes] = useState(String(project.deltaIntervalMinutes ?? 60));
   const save = useAction(async () => {
-    await call(api.PUT('/tenants/{tenantId}/migrations/{projectId}/delta-schedule', { params: { path }, body: { intervalMinutes: Number(minutes) } }));
+    await call(
+      api.PUT('/tenants/{tenantId}/migrations/{projectId}/delta-schedule', {
+        params: { path },
+        body: { intervalMinutes: Number(minutes) },
+      }),
+    );
     await onDone();
   });
   const stop = useAction(async () => {
@@ -210,9 +218,7 @@ function DeltaSchedule({ project, canWrite, onDone }: { project: ProjectView; ca
   return (
     <section class="card" aria-labelledby="delta-h">
       <h2 id="delta-h">{t('deltaSchedule')}</h2>
-      <p data-testid="delta-state">
-        {project.deltaIntervalMinutes ? t('deltaOn', { n: project.deltaIntervalMinutes }) : t('deltaOff')}
-      </p>
+      <p data-testid="delta-state">{project.deltaIntervalMinutes ? t('deltaOn', { n: project.deltaIntervalMinutes }) : t('deltaOff')}</p>
       {canWrite && (
         <form
           onSubmit={(e) => {
@@ -248,12 +254,16 @@ function Cutover({ project, canWrite, onDone }: { project: ProjectView; canWrite
     localStorage.setItem(zoneKey(project.id), z);
     setZoneState(z);
   };
-  const initial = project.cutoverAt ? isoToZoned(project.cutoverAt, zone) : isoToZoned(new Date(Date.now() + 86_400_000).toISOString(), zone);
+  const initial = project.cutoverAt
+    ? isoToZoned(project.cutoverAt, zone)
+    : isoToZoned(new Date(Date.now() + 86_400_000).toISOString(), zone);
   const [day, setDay] = useState(initial.date);
   const [time, setTime] = useState(initial.time.slice(0, 5));
   const [reason, setReason] = useState('');
   const schedule = useAction(async () => {
-    await call(api.PUT('/tenants/{tenantId}/migrations/{projectId}/cutover', { params: { path }, body: { at: zonedToIso(day, time, zone) } }));
+    await call(
+      api.PUT('/tenants/{tenantId}/migrations/{projectId}/cutover', { params: { path }, body: { at: zonedToIso(day, time, zone) } }),
+    );
     await onDone();
     return true;
   });
@@ -327,12 +337,36 @@ function Cutover({ project, canWrite, onDone }: { project: ProjectView; canWrite
 
 /** The CSV of a verification report: one line per folder, then one per missing message. */
 export function reportCsv(r: AccountReport): string {
-  const head = ['source_user', 'destination', 'folder', 'dest_folder', 'source_count', 'dest_count', 'matched', 'missing', 'missing_uid', 'message_id', 'subject', 'date', 'size'];
+  const head = [
+    'source_user',
+    'destination',
+    'folder',
+    'dest_folder',
+    'source_count',
+    'dest_count',
+    'matched',
+    'missing',
+    'missing_uid',
+    'message_id',
+    'subject',
+    'date',
+    'size',
+  ];
   const lines = [head.join(',')];
   for (const f of r.verification?.folders ?? []) {
-    const base = [r.account.sourceUser, r.account.destinationAddress, f.sourcePath, f.destPath, f.sourceCount, f.destCount, f.matched, f.missingCount];
+    const base = [
+      r.account.sourceUser,
+      r.account.destinationAddress,
+      f.sourcePath,
+      f.destPath,
+      f.sourceCount,
+      f.destCount,
+      f.matched,
+      f.missingCount,
+    ];
     lines.push([...base, '', '', '', '', ''].map(csvField).join(','));
-    for (const m of f.missing) lines.push([...base, m.uid, m.messageId ?? '', m.subject ?? '', m.date ?? '', m.size].map(csvField).join(','));
+    for (const m of f.missing)
+      lines.push([...base, m.uid, m.messageId ?? '', m.subject ?? '', m.date ?? '', m.size].map(csvField).join(','));
   }
   return lines.join('\r\n') + '\r\n';
 }
@@ -342,7 +376,9 @@ function Report({ tenantId, projectId, accountId }: { tenantId: string; projectI
   const report = useResource(
     async () =>
       (await call(
-        api.GET('/tenants/{tenantId}/migrations/{projectId}/accounts/{accountId}/report', { params: { path: { tenantId, projectId, accountId } } }),
+        api.GET('/tenants/{tenantId}/migrations/{projectId}/accounts/{accountId}/report', {
+          params: { path: { tenantId, projectId, accountId } },
+        }),
       )) as unknown as AccountReport,
     [tenantId, projectId, accountId],
     { everyMs: 5_000 },
@@ -366,7 +402,11 @@ function Report({ tenantId, projectId, accountId }: { tenantId: string; projectI
                     {v.verified ? t('verifiedYes') : t('verifiedNo')} ({date(v.finishedAt)}) <code>{v.manifestDigest.slice(0, 16)}…</code>
                   </p>
                   <div class="actions">
-                    <button type="button" class="secondary" onClick={() => download(`${name}.json`, 'application/json', JSON.stringify(r, null, 2))}>
+                    <button
+                      type="button"
+                      class="secondary"
+                      onClick={() => download(`${name}.json`, 'application/json', JSON.stringify(r, null, 2))}
+                    >
                       {t('downloadJson')}
                     </button>
                     <button type="button" class="secondary" onClick={() => download(`${name}.csv`, 'text/csv', reportCsv(r))}>

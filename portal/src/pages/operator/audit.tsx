@@ -63,7 +63,9 @@ export function AuditPage() {
         <div class="grid">
           {!me.tenantId && (
             <Field label={t('tenant')} name="tenantId" error={load.error}>
-              {(p) => <input {...p} value={draft.tenantId ?? ''} onInput={(e) => setDraft({ ...draft, tenantId: e.currentTarget.value })} />}
+              {(p) => (
+                <input {...p} value={draft.tenantId ?? ''} onInput={(e) => setDraft({ ...draft, tenantId: e.currentTarget.value })} />
+              )}
             </Field>
           )}
           <Field label={t('actor')} name="actor" error={load.error}>
@@ -75,10 +77,24 @@ export function AuditPage() {
         </div>
         <div class="grid">
           <Field label={t('from')} name="from" error={load.error}>
-            {(p) => <input {...p} type="datetime-local" value={draft.from ?? ''} onInput={(e) => setDraft({ ...draft, from: e.currentTarget.value })} />}
+            {(p) => (
+              <input
+                {...p}
+                type="datetime-local"
+                value={draft.from ?? ''}
+                onInput={(e) => setDraft({ ...draft, from: e.currentTarget.value })}
+              />
+            )}
           </Field>
           <Field label={t('to')} name="to" error={load.error}>
-            {(p) => <input {...p} type="datetime-local" value={draft.to ?? ''} onInput={(e) => setDraft({ ...draft, to: e.currentTarget.value })} />}
+            {(p) => (
+              <input
+                {...p}
+                type="datetime-local"
+                value={draft.to ?? ''}
+                onInput={(e) => setDraft({ ...draft, to: e.currentTarget.value })}
+              />
+            )}
           </Field>
         </div>
         <FormError error={load.error} fields={[...FILTERS]} />

@@ -46,7 +46,9 @@ export function TenantsPage() {
                     </td>
                     <td class="usage">
                       <PoolBar used={pool.usedBytes} allocated={pool.allocatedBytes} pool={pool.poolBytes} />
-                      <small>{t('poolBar', { used: bytes(pool.usedBytes), allocated: bytes(pool.allocatedBytes), pool: bytes(pool.poolBytes) })}</small>
+                      <small>
+                        {t('poolBar', { used: bytes(pool.usedBytes), allocated: bytes(pool.allocatedBytes), pool: bytes(pool.poolBytes) })}
+                      </small>
                     </td>
                     <td class="num">{bytes(pool.freeBytes)}</td>
                     <td>
@@ -68,7 +70,9 @@ function PoolForm({ tenantId, poolBytes, onDone }: { tenantId: string; poolBytes
   const { t } = useI18n();
   const [gib, setGib] = useState(String(Math.round((poolBytes / GiB) * 100) / 100));
   const save = useAction(async () => {
-    const r = await call(api.PUT('/tenants/{tenantId}/quota/pool', { params: { path: { tenantId } }, body: { poolBytes: Math.round(Number(gib) * GiB) } }));
+    const r = await call(
+      api.PUT('/tenants/{tenantId}/quota/pool', { params: { path: { tenantId } }, body: { poolBytes: Math.round(Number(gib) * GiB) } }),
+    );
     onDone();
     return r;
   });
@@ -98,7 +102,12 @@ function CreateTenant({ onDone }: { onDone(): void }) {
   const create = useAction(async () => {
     const r = await call(
       api.POST('/tenants', {
-        body: { slug: f.slug, name: f.name, poolBytes: Math.round(Number(f.gib) * GiB), defaultAllocationBytes: Math.round(Number(f.mib) * MiB) },
+        body: {
+          slug: f.slug,
+          name: f.name,
+          poolBytes: Math.round(Number(f.gib) * GiB),
+          defaultAllocationBytes: Math.round(Number(f.mib) * MiB),
+        },
       }),
     );
     setF(empty);

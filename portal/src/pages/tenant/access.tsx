@@ -192,7 +192,14 @@ function Staff({ tenantId }: { tenantId: string }) {
         <div class="grid">
           <Field label={t('password')} name="password" error={create.error}>
             {(p) => (
-              <input {...p} type="password" autoComplete="new-password" required value={f.password} onInput={(e) => setF({ ...f, password: e.currentTarget.value })} />
+              <input
+                {...p}
+                type="password"
+                autoComplete="new-password"
+                required
+                value={f.password}
+                onInput={(e) => setF({ ...f, password: e.currentTarget.value })}
+              />
             )}
           </Field>
           <Field label={t('role')} name="role" error={create.error}>

@@ -14,9 +14,13 @@ export function AccountPage({ params }: { params: { tenantId: string; accountId:
   const path = { tenantId, accountId };
   const { me } = useSession();
   const writable = me.role === 'operator' || me.role === 'tenant_admin';
-  const account = useResource(() => call(api.GET('/tenants/{tenantId}/accounts/{accountId}', { params: { path } })), [tenantId, accountId], {
-    everyMs: 15_000,
-  });
+  const account = useResource(
+    () => call(api.GET('/tenants/{tenantId}/accounts/{accountId}', { params: { path } })),
+    [tenantId, accountId],
+    {
+      everyMs: 15_000,
+    },
+  );
   const usage = useResource(
     () => call(api.GET('/tenants/{tenantId}/quota/accounts/{accountId}/usage', { params: { path, query: { limit: 500 } } })),
     [tenantId, accountId],
@@ -90,7 +94,12 @@ export function AccountPage({ params }: { params: { tenantId: string; accountId:
           <section class="card" aria-labelledby="usage-h">
             <h2 id="usage-h">{t('usage')}</h2>
             <Loaded res={usage}>
-              {(h) => <UsageChart title={t('usage')} series={[{ label: a.address, points: h.items.map((i) => ({ at: i.at, bytes: i.usedBytes })) }]} />}
+              {(h) => (
+                <UsageChart
+                  title={t('usage')}
+                  series={[{ label: a.address, points: h.items.map((i) => ({ at: i.at, bytes: i.usedBytes })) }]}
+                />
+              )}
             </Loaded>
           </section>
           <Forwardings tenantId={tenantId} accountId={accountId} writable={writable} />
@@ -174,7 +183,9 @@ function Password({ tenantId, accountId }: { tenantId: string; accountId: string
   const { t } = useI18n();
   const [password, setPassword] = useState('');
   const change = useAction(async () => {
-    await call(api.POST('/tenants/{tenantId}/accounts/{accountId}/password', { params: { path: { tenantId, accountId } }, body: { password } }));
+    await call(
+      api.POST('/tenants/{tenantId}/accounts/{accountId}/password', { params: { path: { tenantId, accountId } }, body: { password } }),
+    );
     setPassword('');
     return true;
   });
@@ -188,7 +199,16 @@ function Password({ tenantId, accountId }: { tenantId: string; accountId: string
         }}
       >
         <Field label={t('password')} name="password" error={change.error}>
-          {(p) => <input {...p} type="password" autoComplete="new-password" required value={password} onInput={(e) => setPassword(e.currentTarget.value)} />}
+          {(p) => (
+            <input
+              {...p}
+              type="password"
+              autoComplete="new-password"
+              required
+              value={password}
+              onInput={(e) => setPassword(e.currentTarget.value)}
+            />
+          )}
         </Field>
         <FormError error={change.error} fields={['password']} />
         {change.result && <Notice>{t('passwordChanged')}</Notice>}

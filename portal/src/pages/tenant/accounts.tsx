@@ -34,8 +34,9 @@ export function AccountsPage({ params }: { params: { tenantId: string } }) {
   const setQuery = (patch: Record<string, string | null>) =>
     setSearch((prev) => {
       const n = new URLSearchParams(prev);
-      for (const [k, v] of Object.entries(patch)) if (v === null || v === '') n.delete(k);
-      else n.set(k, v);
+      for (const [k, v] of Object.entries(patch))
+        if (v === null || v === '') n.delete(k);
+        else n.set(k, v);
       return n;
     });
   const onSort = (col: string) => {
@@ -61,7 +62,13 @@ export function AccountsPage({ params }: { params: { tenantId: string } }) {
                 <form role="search" onSubmit={(e) => e.preventDefault()}>
                   <div>
                     <label for="accounts-q">{t('searchAccounts')}</label>
-                    <input id="accounts-q" type="search" name="q" value={q} onInput={(e) => setQuery({ q: e.currentTarget.value, page: null })} />
+                    <input
+                      id="accounts-q"
+                      type="search"
+                      name="q"
+                      value={q}
+                      onInput={(e) => setQuery({ q: e.currentTarget.value, page: null })}
+                    />
                   </div>
                 </form>
               </search>
@@ -143,7 +150,9 @@ function CreateAccount({ tenantId, onDone }: { tenantId: string; onDone(): void 
       >
         <div class="grid">
           <Field label={t('address')} name="address" error={create.error}>
-            {(p) => <input {...p} type="email" required value={f.address} onInput={(e) => setF({ ...f, address: e.currentTarget.value })} />}
+            {(p) => (
+              <input {...p} type="email" required value={f.address} onInput={(e) => setF({ ...f, address: e.currentTarget.value })} />
+            )}
           </Field>
           <Field label={t('displayName')} name="displayName" error={create.error}>
             {(p) => <input {...p} value={f.displayName} onInput={(e) => setF({ ...f, displayName: e.currentTarget.value })} />}
@@ -152,7 +161,14 @@ function CreateAccount({ tenantId, onDone }: { tenantId: string; onDone(): void 
         <div class="grid">
           <Field label={t('password')} name="password" error={create.error}>
             {(p) => (
-              <input {...p} type="password" autoComplete="new-password" required value={f.password} onInput={(e) => setF({ ...f, password: e.currentTarget.value })} />
+              <input
+                {...p}
+                type="password"
+                autoComplete="new-password"
+                required
+                value={f.password}
+                onInput={(e) => setF({ ...f, password: e.currentTarget.value })}
+              />
             )}
           </Field>
           <Field label={t('allocationMiB')} name="allocationBytes" error={create.error}>

@@ -11,7 +11,8 @@ export function AliasesPage({ params }: { params: { tenantId: string } }) {
   const { tenantId } = params;
   useTitle(t('navAliases'));
   const aliases = useResource(
-    () => allPages((cursor) => call(api.GET('/tenants/{tenantId}/aliases', { params: { path: { tenantId }, query: { limit: 500, cursor } } }))),
+    () =>
+      allPages((cursor) => call(api.GET('/tenants/{tenantId}/aliases', { params: { path: { tenantId }, query: { limit: 500, cursor } } }))),
     [tenantId],
   );
   const accounts = useResource(() => loadAllocations(tenantId), [tenantId]);

@@ -6,7 +6,9 @@ export const loadPool = (tenantId: string) => call(api.GET('/tenants/{tenantId}/
 
 /** Every account with its allocation and usage (the quota list pages by address; the portal sorts and searches). */
 export const loadAllocations = (tenantId: string) =>
-  allPages((cursor) => call(api.GET('/tenants/{tenantId}/quota/accounts', { params: { path: { tenantId }, query: { limit: 500, cursor } } })));
+  allPages((cursor) =>
+    call(api.GET('/tenants/{tenantId}/quota/accounts', { params: { path: { tenantId }, query: { limit: 500, cursor } } })),
+  );
 
 export type Allocation = Awaited<ReturnType<typeof loadAllocations>>[number];
 export type Pool = Awaited<ReturnType<typeof loadPool>>;

@@ -39,7 +39,9 @@ export function ImportPage({ params }: { params: { tenantId: string } }) {
         </Field>
         <RowErrors error={run.error} />
         {rowErrorsOf(run.error).length === 0 && <FormError error={run.error} fields={['csv']} />}
-        {run.result && <Notice>{t('imported', { created: run.result.created, updated: run.result.updated, unchanged: run.result.unchanged })}</Notice>}
+        {run.result && (
+          <Notice>{t('imported', { created: run.result.created, updated: run.result.updated, unchanged: run.result.unchanged })}</Notice>
+        )}
         <button type="submit" aria-busy={run.pending}>
           {t('importNow')}
         </button>

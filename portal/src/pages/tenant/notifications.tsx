@@ -61,7 +61,12 @@ function Webhook({ tenantId }: { tenantId: string }) {
   const [url, setUrl] = useState('');
   useEffect(() => setUrl(''), [tenantId]);
   const save = useAction(() =>
-    call(api.PUT('/tenants/{tenantId}/quota/webhook', { params: { path: { tenantId } }, body: { url: url.trim() === '' ? null : url.trim() } })),
+    call(
+      api.PUT('/tenants/{tenantId}/quota/webhook', {
+        params: { path: { tenantId } },
+        body: { url: url.trim() === '' ? null : url.trim() },
+      }),
+    ),
   );
   return (
     <form
