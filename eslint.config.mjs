@@ -51,7 +51,19 @@ const knexOnlyInRepositories = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.postwerk*/**', '.stack-cache/**', 'coverage/**', 'dist/**', 'build/**', 'portal/public/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      '.postwerk*/**',
+      '.stack-cache/**',
+      'coverage/**',
+      'dist/**',
+      'build/**',
+      'portal/dist/**',
+      'portal/src/api/schema.d.ts',
+      'test-artifacts/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
