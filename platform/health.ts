@@ -2,6 +2,7 @@ import net from 'node:net';
 import type { Redis } from 'ioredis';
 import type { Config } from './config';
 import type { Db } from './db';
+import { withTimeout } from './timeout';
 import { DoveadmClient } from './mail/doveadm';
 import { QUEUE_NAMES, type JobQueue, type QueueHealth } from './queue';
 
@@ -19,16 +20,6 @@ export interface CheckResult {
 }
 
 export type Check = { name: string; run: () => Promise<void> };
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    p,
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 /** Opens a TCP connection, optionally writes `send`, and resolves once the reply matches `expect`. */
 export function probeTcp(host: string, port: number, expect: RegExp, send?: Buffer | string): Promise<void> {

@@ -1,4 +1,5 @@
 import { Queue, Worker, type Job, type JobsOptions } from 'bullmq';
+import { AppError } from './errors';
 import IORedis, { type Redis } from 'ioredis';
 import type { z } from 'zod';
 import type { Logger } from './logger';
@@ -39,6 +40,9 @@ export interface JobHandler<P> {
   job: JobDefinition<P>;
   handle(payload: P, job: Job): Promise<JobOutcome>;
 }
+
+/** Whether this run is the job's last attempt (a processor then records a final failure, not a retry). */
+export const isLastAttempt = (job: Pick<Job, 'attemptsMade' | 'opts'>): boolean => (job.attemptsMade ?? 0) + 1 >= (job.opts?.attempts ?? 1);
 
 export function handler<P>(job: JobDefinition<P>, handle: (payload: P, job: Job) => Promise<JobOutcome>): JobHandler<P> {
   return { job, handle };
@@ -157,7 +161,7 @@ export function startWorker(opts: {
     opts.queue,
     async (job) => {
       const h = byName.get(job.name);
-      if (!h) throw new Error(`no handler for job ${job.name} on queue ${opts.queue}`);
+      if (!h) throw new AppError('internal', `no handler for job ${job.name} on queue ${opts.queue}`);
       const payload = h.job.payload.parse(job.data);
       const log = opts.logger.child({ jobId: job.id, job: job.name });
       const started = Date.now();

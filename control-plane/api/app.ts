@@ -3,7 +3,7 @@ import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import type { Services } from '../services';
 import { appendAudit } from '../../platform/audit';
-import { assertTenantAccess } from '../../platform/actor';
+import { anonymousActor, assertTenantAccess } from '../../platform/actor';
 import { AppError } from '../../platform/errors';
 import { platformChecks, runChecks } from '../../platform/health';
 import { authenticate } from '../auth/authenticate';
@@ -42,14 +42,7 @@ function adapt(services: Services, def: RouteDef) {
 
     const ctx = {
       ...services,
-      actor: actor ?? {
-        kind: 'system' as const,
-        id: 'anonymous',
-        label: 'anonymous',
-        role: 'support' as const,
-        tenantId: null,
-        ip: req.ip,
-      },
+      actor: actor ?? anonymousActor(req.ip),
     };
 
     // Support staff acting on a tenant is audited even when they only look.

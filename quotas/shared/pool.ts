@@ -1,6 +1,7 @@
 import type { Trx } from '../../platform/db';
 import { z } from 'zod';
 import { AppError, notFound } from '../../platform/errors';
+import { formatBytes } from '../../platform/format';
 import { lockTenantPool } from '../../tenancy/repositories/allocations';
 import { takeWriteLock } from '../repositories/usage';
 
@@ -29,17 +30,6 @@ export async function lockPool(trx: Trx, tenantId: string): Promise<PoolState> {
   if (!pool) throw notFound('tenant', tenantId);
   return { tenantId, ...pool, freeBytes: pool.poolBytes - pool.allocatedBytes };
 }
-
-export const formatBytes = (n: number): string => {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = 0;
-  while (Math.abs(v) >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[i]}`;
-};
 
 /** Throws pool_exceeded, with the numbers, when `extraBytes` more would not fit in the tenant's pool. */
 export async function assertPoolCovers(trx: Trx, tenantId: string, extraBytes: number): Promise<PoolState> {

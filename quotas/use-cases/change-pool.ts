@@ -6,7 +6,8 @@ import { nowIso } from '../../platform/db';
 import { inTransaction } from '../../platform/db/transaction';
 import { AppError, invalid } from '../../platform/errors';
 import { MAX_BYTES } from '../limits';
-import { lockPool, formatBytes, PoolState } from '../shared/pool';
+import { lockPool, PoolState } from '../shared/pool';
+import { formatBytes } from '../../platform/format';
 import { bytes } from '../shared/schemas';
 import * as allocations from '../../tenancy/repositories/allocations';
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Services } from '../../platform/context';
 import { MAX_FORWARD_HOPS, MAY_ACCEPT_LIVE_TIMEOUT_MS } from '../limits';
-import { readUsage, withTimeout } from '../shared/dovecot-usage';
+import { withTimeout } from '../../platform/timeout';
+import { readUsage } from '../shared/dovecot-usage';
 import * as allocations from '../../tenancy/repositories/allocations';
 import * as repo from '../repositories/usage';
 
