@@ -20,7 +20,7 @@ const layer = (folder, forbidden) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.postwerk*/**', '.stack-cache/**', 'coverage/**', 'dist/**', 'build/**', 'portal/public/**'] },
+  { ignores: ['node_modules/**', '.postwerk*/**', '.stack-cache/**', 'coverage/**', 'dist/**', 'build/**', 'build.*/**', 'portal/public/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
