@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseEnvFile } from '../../platform/config';
 import { REPO_ROOT } from '../../platform/paths';
-import { seedDemo } from '../commands/seed-demo';
+import { seedDemo } from './seed-demo';
 import { createServices, loadConfigOrExit, onShutdown, prepareDatabase, startApi, startWorkers } from './run';
 
 // the repository, whether this runs from the sources or from the compiled build/

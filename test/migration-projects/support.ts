@@ -11,7 +11,7 @@ import { silentLogger } from '../../platform/logger';
 import { DoveadmClient } from '../../platform/mail/doveadm';
 import { connectPlatformImap, masterLogin } from '../../platform/mail/imap';
 import { createApiApp } from '../../control-plane/api/app';
-import { hashSecret, newSecret, TOKEN_PREFIX } from '../../control-plane/auth/tokens';
+import { hashSecret, newSecret, TOKEN_PREFIX } from '../../tenancy/shared/tokens';
 import { migrationRoutes } from '../../control-plane/api/routes/migrations';
 import { migrationJobHandlers, type MigrationHooks } from '../../migration-projects';
 import { testConfig, testDb, uniq } from '../support/env';
