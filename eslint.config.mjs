@@ -59,6 +59,7 @@ export default tseslint.config(
       'coverage/**',
       'dist/**',
       'build/**',
+      'build.*/**',
       'portal/dist/**',
       'portal/src/api/schema.d.ts',
       'test-artifacts/**',

@@ -21,6 +21,10 @@ export const PROGRESS_EVENT_MS = 30_000;
  */
 export const ACCOUNT_LEASE_MS = 10 * 60_000;
 
+/** A running pass renews its lease this often, whatever it is doing (a long listing or hashing phase
+ * writes no progress): four renewals per lease period, so one slow database write does not lose it. */
+export const LEASE_RENEW_MS = ACCOUNT_LEASE_MS / 4;
+
 /** Delta passes more often than this only load the old server; fewer than daily leave a big final delta. */
 export const MIN_DELTA_INTERVAL_MS = 60_000;
 export const MAX_DELTA_INTERVAL_MS = 24 * 3600_000;

@@ -23,6 +23,11 @@ export const projectOptionsSchema = migrationOptionsSchema
     multiappend: true,
     failOnQuota: true,
   })
+  .extend({
+    /** The engineer accepts that messages skipped by policy (size cap, APPENDLIMIT) stay behind: the
+     * cut-over then switches an account that is "verified except N skipped". Off: it refuses. */
+    acceptSkipped: z.boolean().default(false),
+  })
   .strict();
 export type ProjectOptions = z.input<typeof projectOptionsSchema>;
 

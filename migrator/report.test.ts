@@ -16,6 +16,8 @@ function folder(over: Partial<FolderVerification>): FolderVerification {
     skipped: [],
     missingCount: 0,
     missing: [],
+    duplicates: [],
+    sizeMismatches: [],
     flagMismatches: [],
     dateMismatches: [],
     hashListDigest: hashListDigest([sha('a'), sha('b')]),

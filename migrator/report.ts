@@ -6,9 +6,20 @@ import type { FolderPassResult } from './engine/folder-sync';
 import type { PreflightReport } from './engine/preflight';
 import type { FolderVerification } from './engine/verify';
 
+/**
+ * What verification concluded, worst first: a folder could not be verified; no folder was selected
+ * (a mistyped --include); messages are missing; the destination holds duplicates or a message it
+ * stores with other bytes than it reports; messages were skipped by policy (size cap, APPENDLIMIT)
+ * and nothing else is wrong; verified.
+ */
+export type VerificationOutcome =
+  'errors' | 'nothing-selected' | 'missing' | 'duplicates' | 'altered' | 'verified-except-skipped' | 'verified';
+
 export interface VerificationReport {
   account: { source: string; destination: string };
+  /** Only when outcome is 'verified': every source message is on the destination, nothing skipped. */
   verified: boolean;
+  outcome: VerificationOutcome;
   manifestDigest: string;
   folders: FolderVerification[];
   totals: {
@@ -17,6 +28,8 @@ export interface VerificationReport {
     matched: number;
     skipped: number;
     missing: number;
+    duplicates: number;
+    sizeMismatches: number;
     flagMismatches: number;
     dateMismatches: number;
   };
@@ -71,19 +84,45 @@ export function buildVerificationReport(
   folders: FolderVerification[],
   startedAt: Date,
 ): VerificationReport {
-  const totals = { sourceCount: 0, destCount: 0, matched: 0, skipped: 0, missing: 0, flagMismatches: 0, dateMismatches: 0 };
+  const totals = {
+    sourceCount: 0,
+    destCount: 0,
+    matched: 0,
+    skipped: 0,
+    missing: 0,
+    duplicates: 0,
+    sizeMismatches: 0,
+    flagMismatches: 0,
+    dateMismatches: 0,
+  };
   for (const f of folders) {
     totals.sourceCount += f.sourceCount;
     totals.destCount += f.destCount;
     totals.matched += f.matched;
     totals.skipped += f.skipped.length;
     totals.missing += f.missingCount;
+    totals.duplicates += f.duplicates.length;
+    totals.sizeMismatches += f.sizeMismatches.filter((m) => m.side === 'destination').length;
     totals.flagMismatches += f.flagMismatches.length;
     totals.dateMismatches += f.dateMismatches.length;
   }
+  const outcome: VerificationOutcome = folders.some((f) => f.error)
+    ? 'errors'
+    : !folders.length
+      ? 'nothing-selected'
+      : totals.missing
+        ? 'missing'
+        : totals.duplicates
+          ? 'duplicates'
+          : totals.sizeMismatches
+            ? 'altered'
+            : totals.skipped
+              ? 'verified-except-skipped'
+              : 'verified';
   return {
     account,
-    verified: totals.missing === 0 && folders.every((f) => !f.error),
+    verified: outcome === 'verified',
+    outcome,
     manifestDigest: manifestDigest(folders),
     folders,
     totals,
@@ -152,7 +191,7 @@ export function summarize(r: MigrationReport): string {
     const v = r.verification;
     const t = v.totals;
     lines.push(
-      `  verification: source ${t.sourceCount}, destination ${t.destCount}, matched ${t.matched}, skipped ${t.skipped}, missing ${t.missing}, flag mismatches ${t.flagMismatches}, date mismatches ${t.dateMismatches}`,
+      `  verification: source ${t.sourceCount}, destination ${t.destCount}, matched ${t.matched}, skipped ${t.skipped}, missing ${t.missing}, duplicates ${t.duplicates ?? 0}, size mismatches ${t.sizeMismatches ?? 0}, flag mismatches ${t.flagMismatches}, date mismatches ${t.dateMismatches}`,
     );
     for (const f of v.folders) {
       if (f.error) lines.push(`  ${f.sourceName}: verification error: ${f.error}`);
@@ -163,12 +202,28 @@ export function summarize(r: MigrationReport): string {
     }
     lines.push(`  manifest digest: ${v.manifestDigest}`);
   }
-  lines.push(
-    r.verified
-      ? 'VERIFIED: every source message is on the destination'
-      : r.verification
-        ? 'NOT VERIFIED: messages are missing (see report)'
-        : 'NOT VERIFIED: verification did not run',
-  );
+  lines.push(verdict(r));
   return lines.join('\n');
+}
+
+/** The summary's last line. */
+export function verdict(r: MigrationReport): string {
+  const v = r.verification;
+  if (r.verified) return 'VERIFIED: every source message is on the destination';
+  if (!v) return 'NOT VERIFIED: verification did not run';
+  if (r.pass?.failedFolders.length) return 'NOT VERIFIED: folders failed in the pass (see report)';
+  switch (v.outcome) {
+    case 'verified-except-skipped':
+      return `VERIFIED except ${v.totals.skipped} skipped by policy (see report)`;
+    case 'nothing-selected':
+      return 'NOT VERIFIED: no folder was selected (check --include/--exclude)';
+    case 'duplicates':
+      return `NOT VERIFIED: ${v.totals.duplicates} duplicate(s) on the destination (see report)`;
+    case 'altered':
+      return `NOT VERIFIED: ${v.totals.sizeMismatches} message(s) stored differently on the destination (see report)`;
+    case 'errors':
+      return 'NOT VERIFIED: folders could not be verified (see report)';
+    default:
+      return 'NOT VERIFIED: messages are missing (see report)';
+  }
 }

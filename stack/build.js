@@ -49,10 +49,12 @@ function isStale(files) {
 
 function build(files) {
   const esbuild = require('esbuild');
-  fs.rmSync(OUT, { recursive: true, force: true });
+  // built beside and swapped in, so that a process starting meanwhile never sees half a build
+  const tmp = `${OUT}.tmp-${process.pid}`;
+  fs.rmSync(tmp, { recursive: true, force: true });
   for (const f of files) {
     const rel = path.relative(ROOT, f);
-    const target = path.join(OUT, rel.replace(/\.ts$/, '.js'));
+    const target = path.join(tmp, rel.replace(/\.ts$/, '.js'));
     const r = esbuild.transformSync(fs.readFileSync(f, 'utf8'), {
       loader: 'ts',
       format: 'cjs',
@@ -65,7 +67,19 @@ function build(files) {
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.writeFileSync(target, r.code);
   }
-  fs.writeFileSync(STAMP, files.map((f) => path.relative(ROOT, f)).join('\n'));
+  fs.writeFileSync(path.join(tmp, '.stamp'), files.map((f) => path.relative(ROOT, f)).join('\n'));
+  const old = `${OUT}.old-${process.pid}`;
+  try {
+    fs.renameSync(OUT, old);
+  } catch {
+    // no build yet
+  }
+  try {
+    fs.renameSync(tmp, OUT);
+  } catch {
+    fs.rmSync(tmp, { recursive: true, force: true }); // another process swapped in its build first
+  }
+  fs.rmSync(old, { recursive: true, force: true });
 }
 
 /** Builds when needed; returns whether it did. */

@@ -118,13 +118,14 @@ async function cutoverAccount(
     await deps.hooks?.beforeVerify?.(account);
     let report;
     try {
-      report = await verifyAccount(deps, project, account);
+      report = await verifyAccount(deps, project, account, owner);
     } catch (err) {
       if (!isPermanent(err) && !isLastAttempt(job)) throw err;
       await failAccount(deps, project, account, `verification could not run: ${describeError(err)}`);
       return done({ failed: 'verification error' });
     }
-    if (!report.verified) {
+    const acceptSkipped = (JSON.parse(project.options) as { acceptSkipped?: boolean }).acceptSkipped === true;
+    if (!report.verified && !(acceptSkipped && report.outcome === 'verified-except-skipped')) {
       await failAccount(deps, project, account, verificationFailure(report, REASON_MISSING_LISTED), {
         missing: report.totals.missing,
         manifestDigest: report.manifestDigest,

@@ -17,9 +17,11 @@ import {
   type VerificationReport,
 } from '../../migrator';
 import { PROGRESS_EVENT_MS, PROGRESS_FLUSH_MS } from '../limits';
+import { keepLease } from './lease';
 import {
   addEvent,
   recordPass,
+  renewLease,
   updateAccount,
   writeProgress,
   type MigrationAccountRow,
@@ -153,6 +155,7 @@ export async function runAccountPass(
   const { services } = deps;
   const log = services.logger.child({ migrationId: project.id, tenantId: project.tenant_id, accountId: account.account_id, jobId: owner });
   const recorder = new ProgressRecorder(services, account, owner, log);
+  const stopLease = keepLease(() => renewLease(services.db, account.id, owner), log);
   await updateAccount(services.db, account.id, { messages_done: 0, bytes_done: 0 });
   await addEvent(services.db, { projectId: project.id, accountId: account.id, kind: 'pass.started', message: `${mode} pass started` });
   let result: PassResult;
@@ -169,6 +172,7 @@ export async function runAccountPass(
       },
     );
   } catch (err) {
+    stopLease();
     await recorder.finish();
     const message = describeError(err);
     await updateAccount(services.db, account.id, { last_error: `${mode} pass failed: ${message}` });
@@ -181,6 +185,7 @@ export async function runAccountPass(
     });
     throw err;
   }
+  stopLease();
   await recorder.finish();
   const t = result.totals;
   const report = buildReport(project.id, result, undefined);
@@ -212,9 +217,15 @@ export async function runAccountPass(
 }
 
 /** Reads the destination back and matches every source message; stores the report on the account. */
-export async function verifyAccount(deps: MigrationDeps, project: ProjectRow, account: MigrationAccountRow): Promise<VerificationReport> {
+export async function verifyAccount(
+  deps: MigrationDeps,
+  project: ProjectRow,
+  account: MigrationAccountRow,
+  owner?: string,
+): Promise<VerificationReport> {
   const { services } = deps;
   const log = services.logger.child({ migrationId: project.id, tenantId: project.tenant_id, accountId: account.account_id });
+  const stopLease = owner ? keepLease(() => renewLease(services.db, account.id, owner), log) : () => undefined;
   const report = await verifyMailbox(
     { logger: log, migrationId: project.id },
     {
@@ -223,7 +234,7 @@ export async function verifyAccount(deps: MigrationDeps, project: ProjectRow, ac
       options: JSON.parse(project.options),
       store: new KnexStateStore(services.db),
     },
-  );
+  ).finally(stopLease);
   await updateAccount(services.db, account.id, {
     verification_report: JSON.stringify(report),
     missing_messages: report.totals.missing,
@@ -242,6 +253,11 @@ export function verificationFailure(report: VerificationReport, listed: number):
     parts.push(
       `first: ${first.map((m) => `${m.folder} uid ${m.uid}${m.messageId ? ` ${m.messageId}` : ''}${m.subject ? ` "${m.subject}"` : ''}`).join(', ')}`,
     );
+  if (report.totals.duplicates) parts.push(`${report.totals.duplicates} duplicate(s) on the destination`);
+  if (report.totals.sizeMismatches) parts.push(`${report.totals.sizeMismatches} message(s) stored differently on the destination`);
+  if (report.outcome === 'nothing-selected') parts.push('no folder was selected');
+  if (report.outcome === 'verified-except-skipped')
+    parts.push(`${report.totals.skipped} message(s) skipped by policy (set acceptSkipped on the project to switch anyway)`);
   const errored = report.folders.filter((f) => f.error);
   if (errored.length) parts.push(`folders not verified: ${errored.map((f) => `${f.sourceName} (${f.error})`).join(', ')}`);
   return `verification failed: ${parts.join('; ') || 'not verified'}`;

@@ -285,6 +285,14 @@ export async function claimLease(q: Q, id: string, owner: string, phase: Phase):
   return Number(n) === 1;
 }
 
+/** Extends the lease while `owner` holds it; false when it no longer does. */
+export async function renewLease(q: Q, id: string, owner: string): Promise<boolean> {
+  const n = await q('migration_accounts')
+    .where({ id, lease_owner: owner })
+    .update({ lease_until: new Date(Date.now() + ACCOUNT_LEASE_MS).toISOString() });
+  return Number(n) === 1;
+}
+
 export async function releaseLease(q: Q, id: string, owner: string): Promise<void> {
   await q('migration_accounts')
     .where({ id, lease_owner: owner })

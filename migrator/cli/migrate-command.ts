@@ -1,6 +1,7 @@
 // `postwerk migrate`: the standalone migration CLI (any two IMAP servers). Registers itself on
 // the caller's commander program; the engine does the work (runMigrationPass, verifyMailbox).
-// Exit status: 0 only when verification finds nothing missing; 1 otherwise; 2 for bad input.
+// Exit status (platform/errors.ts EXIT): 0 only when verification finds everything; 3 when nothing is
+// missing but messages were skipped by policy; 1 otherwise; 2 for bad input.
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -345,7 +346,12 @@ export async function runMigrateCli(o: CliOpts, io: { out?: (s: string) => void;
       if (r) out(summarize(r) + ((r as { error?: string }).error ? `\n  error: ${(r as { error?: string }).error}` : ''));
     const ok = reports.every((r) => r?.verified) || (!!o.dryRun && reports.every((r) => r && !(r as { error?: string }).error));
     if (jobs.length > 1) out(`${reports.filter((r) => r?.verified).length}/${jobs.length} accounts verified`);
-    return ok ? EXIT_VERIFIED : EXIT_NOT_VERIFIED;
+    if (ok) return EXIT_VERIFIED;
+    // nothing lost, but messages skipped by policy stayed behind: a different status, never 0
+    const exceptSkipped = reports.every(
+      (r) => r?.verified || (r?.verification?.outcome === 'verified-except-skipped' && !r.pass?.failedFolders.length),
+    );
+    return exceptSkipped ? EXIT.verifiedExceptSkipped : EXIT_NOT_VERIFIED;
   } catch (e) {
     err(`postwerk migrate: ${errorMessage(e)}`);
     return exitCodeFor(e);

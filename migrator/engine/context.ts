@@ -21,6 +21,8 @@ export interface PassContext {
   emit: (e: ProgressEvent) => void;
   throttle: ByteThrottle;
   tmpDir: string;
+  /** Messages read with another length than their RFC822.SIZE: folder/uid → hash of that read. */
+  shortReads: Map<string, string>;
 }
 
 export function checkAborted(signal?: AbortSignal): void {

@@ -81,8 +81,8 @@ export function planMessages(input: {
   const cap = Math.min(options.maxMessageBytes ?? Infinity, appendLimit ?? Infinity);
   for (const m of input.metas) {
     const r = input.current.get(m.uid);
-    if (r) {
-      if (r.status === 'skipped' || r.destUid === null || !options.syncFlags || sameFlags(r.flags, m.flags)) continue;
+    if (r && r.status !== 'skipped') {
+      if (r.destUid === null || !options.syncFlags || sameFlags(r.flags, m.flags)) continue;
       const { kept } = input.filterFlags(m.flags);
       const key = kept.join(' ');
       const g = groups.get(key) ?? { flags: kept, uids: [], records: [] };
@@ -91,6 +91,7 @@ export function planMessages(input: {
       groups.set(key, g);
       continue;
     }
+    // a skip is no verdict for ever: a message skipped earlier is weighed again against today's cap
     if (m.size > cap) {
       const reason =
         options.maxMessageBytes !== undefined && m.size > options.maxMessageBytes

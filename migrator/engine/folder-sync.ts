@@ -62,6 +62,8 @@ export async function syncFolder(
       if (fstate.destUidValidity !== null && fstate.destUidValidity !== dstValidity) {
         log.warn({ was: fstate.destUidValidity, now: dstValidity }, 'destination UIDVALIDITY changed: matching by content hash');
         await store.clearMessages(fstate.id);
+        fstate.sourceHighestModseq = null; // cleared with the records: the next listing is a full one
+        fstate.sourceUidNext = null;
       }
       if (fstate.destUidValidity !== dstValidity) await store.updateFolder(fstate.id, { destUidValidity: dstValidity });
       const records = await store.loadMessages(fstate.id);
@@ -74,6 +76,8 @@ export async function syncFolder(
         fstate.sourceHighestModseq !== null &&
         fstate.sourceUidValidity === srcValidity &&
         !hasStale &&
+        // no records but mail at the source: the markers outlived the state they described
+        (records.length > 0 || Number(sbox.exists) === 0) &&
         !only;
       const listing = useCondstore
         ? await listMessages(src, '1:*', { changedSince: BigInt(fstate.sourceHighestModseq!) })

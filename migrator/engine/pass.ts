@@ -78,6 +78,7 @@ async function prepare(ctx: EngineContext, input: PassInput, withPreflight: bool
     },
     throttle: new ByteThrottle(options.bytesPerSecond),
     tmpDir,
+    shortReads: new Map(),
   };
   const release = await acquireHostSlot(source.host, source.port, options.maxConnectionsPerHost, input.signal);
   let src, dst;
@@ -185,7 +186,8 @@ export async function runMigrationPass(ctx: EngineContext, input: PassInput): Pr
 
 /**
  * Reads the destination back and matches every source message by SHA-256. `verified` only
- * when nothing is missing. rehashSource: read every source message again instead of trusting
+ * when nothing is missing. The source is read and hashed again (independent of the copy); rehashSource:
+ * false trusts the hashes recorded while copying instead (faster, but it cannot catch a short read). Trusting
  * the hashes recorded while copying.
  */
 export async function verifyMailbox(
@@ -199,7 +201,7 @@ export async function verifyMailbox(
     const work = plans.filter((x) => x.action === 'copy');
     pc.emit({ kind: 'plan', phase: 'verify', folders: work.length, messages: 0, bytes: 0 });
     const outcome = await runFolders(pc, work, { parallel: pc.options.parallelFolders, writer: false, phase: 'verify' }, (plan, conns) =>
-      verifyFolder(pc, plan, conns, { rehashSource: !!input.rehashSource }),
+      verifyFolder(pc, plan, conns, { rehashSource: input.rehashSource !== false }),
     );
     const folders: FolderVerification[] = work.map((plan) => {
       const o = outcome.get(plan);

@@ -28,6 +28,10 @@ export interface FolderVerification {
   skipped: Array<{ uid: number; size: number; reason: string }>;
   missingCount: number;
   missing: MissingMessage[];
+  /** Destination messages beyond the number of source copies with the same bytes. */
+  duplicates: Array<{ destUid: number; sha256: string }>;
+  /** Messages whose bytes read differ in length from their RFC822.SIZE. */
+  sizeMismatches: Array<{ side: 'source' | 'destination'; uid: number; size: number; read: number }>;
   flagMismatches: Array<{ uid: number; destUid: number; source: string[]; destination: string[] }>;
   dateMismatches: Array<{ uid: number; destUid: number; source: string; destination: string }>;
   /** SHA-256 over the sorted hex hashes of the source messages, one per line. */
@@ -53,6 +57,8 @@ export function emptyFolderVerification(plan: FolderPlan, error?: string): Folde
     skipped: [],
     missingCount: 0,
     missing: [],
+    duplicates: [],
+    sizeMismatches: [],
     flagMismatches: [],
     dateMismatches: [],
     hashListDigest: '',
@@ -85,7 +91,17 @@ export async function verifyFolder(
       else if (r?.sha256 && !opts.rehashSource) srcHash.set(m.uid, r.sha256);
       else toHash.push(m);
     }
-    if (toHash.length) await hashMessages(src, toHash, (uid, h) => srcHash.set(uid, h), pc.signal);
+    const srcSize = new Map(srcMetas.map((m) => [m.uid, m.size]));
+    if (toHash.length)
+      await hashMessages(
+        src,
+        toHash,
+        (uid, h, size) => {
+          srcHash.set(uid, h);
+          if (size !== srcSize.get(uid)) out.sizeMismatches.push({ side: 'source', uid, size: srcSize.get(uid) ?? 0, read: size });
+        },
+        pc.signal,
+      );
 
     // the destination, read back in full
     let destExists = true;
@@ -101,11 +117,13 @@ export async function verifyFolder(
       const dstLock = await dst.getMailboxLock(plan.destPath, { readOnly: true });
       try {
         destMetas = await listMessages(dst, '1:*');
+        const destSize = new Map(destMetas.map((m) => [m.uid, m.size]));
         await hashMessages(
           dst,
           destMetas,
-          (uid, h) => {
+          (uid, h, size) => {
             destHash.set(uid, h);
+            if (size !== destSize.get(uid)) out.sizeMismatches.push({ side: 'destination', uid, size: destSize.get(uid) ?? 0, read: size });
             const l = byHash.get(h);
             if (l) l.push(uid);
             else byHash.set(h, [uid]);
@@ -160,6 +178,9 @@ export async function verifyFolder(
       if (m.internalDate && d.internalDate && Math.abs(m.internalDate.getTime() - d.internalDate.getTime()) >= 1000)
         out.dateMismatches.push({ uid: m.uid, destUid, source: m.internalDate.toISOString(), destination: d.internalDate.toISOString() });
     }
+    // a destination copy no source message took, whose bytes some source message has: a duplicate
+    const sourceHashes = new Set(hashes);
+    for (const [destUid, h] of destHash) if (!used.has(destUid) && sourceHashes.has(h)) out.duplicates.push({ destUid, sha256: h });
     out.missingCount = missingUids.length;
     if (missingUids.length) {
       const listed = missingUids.slice(0, REPORT_MAX_LISTED_PER_FOLDER);

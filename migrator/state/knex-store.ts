@@ -35,9 +35,13 @@ export class KnexStateStore implements MigrationStateStore {
     } else if (row.dest_path !== destPath) {
       // the destination name changed (new folder map): the old map no longer applies
       await this.knex('migration_messages').where({ folder_id: row.id }).del();
-      await this.knex('migration_folders')
-        .where({ id: row.id })
-        .update({ dest_path: destPath, dest_uidvalidity: null, updated_at: this.knex.fn.now() });
+      await this.knex('migration_folders').where({ id: row.id }).update({
+        dest_path: destPath,
+        dest_uidvalidity: null,
+        source_uidnext: null,
+        source_highestmodseq: null,
+        updated_at: this.knex.fn.now(),
+      });
       row = await this.knex('migration_folders').where(where).first();
     }
     return folderFromRow(row);
@@ -115,5 +119,10 @@ export class KnexStateStore implements MigrationStateStore {
 
   async clearMessages(folderId: number): Promise<void> {
     await this.knex('migration_messages').where({ folder_id: folderId }).del();
+    // the sync markers describe what the records hold: without records, a CONDSTORE delta from the old
+    // HIGHESTMODSEQ would see only recent changes and leave the folder incomplete
+    await this.knex('migration_folders')
+      .where({ id: folderId })
+      .update({ source_uidnext: null, source_highestmodseq: null, updated_at: this.knex.fn.now() });
   }
 }

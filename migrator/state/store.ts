@@ -36,6 +36,6 @@ export interface MigrationStateStore {
   /** Inserts or replaces records, batched in one transaction. */
   putMessages(folderId: number, records: readonly MessageRecord[]): Promise<void>;
   deleteMessages(folderId: number, keys: ReadonlyArray<Pick<MessageRecord, 'sourceUidValidity' | 'sourceUid'>>): Promise<void>;
-  /** Drops every record of the folder (the destination folder was recreated). */
+  /** Drops every record of the folder (the destination folder was recreated) and its sync markers. */
   clearMessages(folderId: number): Promise<void>;
 }

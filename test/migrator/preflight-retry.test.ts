@@ -44,7 +44,9 @@ describe('migrator: pre-flight, size cap, retry of failed messages', () => {
     expect(pass.totals).toMatchObject({ copied: 4, skipped: 1, failed: 0 });
     const report = await verifyMailbox(ctx, input);
     expect(report.totals).toMatchObject({ matched: 4, skipped: 1, missing: 0 });
-    expect(report.verified).toBe(true);
+    // issue 11 finding 3: nothing is missing, but a skipped message is no "verified"
+    expect(report.verified).toBe(false);
+    expect(report.outcome).toBe('verified-except-skipped');
   });
 
   (S.onPlatformStack() ? it : it.skip)(
