@@ -5,6 +5,7 @@ export { startPrestage, retryFailedAccounts, type StartResult } from './use-case
 export { startDeltaSchedule, stopDeltaSchedule } from './use-cases/delta-schedule';
 export { scheduleCutover } from './use-cases/schedule-cutover';
 export { rollbackProject } from './use-cases/rollback';
+export { testSourceConnection, testSourceConnectionInput } from './use-cases/test-connection';
 export {
   listMigrationProjects,
   getMigrationProject,

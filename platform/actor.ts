@@ -7,6 +7,9 @@ import { AppError } from './errors';
  */
 export const ROLES = ['operator', 'tenant_admin', 'migration_engineer', 'support'] as const;
 export type Role = (typeof ROLES)[number];
+/** The role of a caller that has not signed in (public routes only): no permission lists it. */
+export const ANONYMOUS_ROLE = 'anonymous';
+export type ActorRole = Role | typeof ANONYMOUS_ROLE;
 
 export interface Actor {
   kind: 'staff' | 'token' | 'cli' | 'system';
@@ -14,13 +17,23 @@ export interface Actor {
   id: string;
   /** what the audit log and error messages show: an e-mail address, a token name */
   label: string;
-  role: Role;
+  role: ActorRole;
   /** set for tenant-scoped actors (tenant admins, tenant tokens): they see only this tenant */
   tenantId: string | null;
   ip?: string;
 }
 
 export const systemActor = (what: string): Actor => ({ kind: 'system', id: what, label: what, role: 'operator', tenantId: null });
+
+/** The actor of a request without credentials (sign-in): it may do nothing a permission guards. */
+export const anonymousActor = (ip?: string): Actor => ({
+  kind: 'system',
+  id: 'anonymous',
+  label: 'anonymous',
+  role: ANONYMOUS_ROLE,
+  tenantId: null,
+  ...(ip !== undefined ? { ip } : {}),
+});
 
 export const cliActor = (): Actor => {
   const user = process.env.SUDO_USER ?? process.env.USER ?? 'root';

@@ -2,7 +2,9 @@ import net from 'node:net';
 import type { Redis } from 'ioredis';
 import type { Config } from './config';
 import type { Db } from './db';
+import { withTimeout } from './timeout';
 import { DoveadmClient } from './mail/doveadm';
+import { QUEUE_NAMES, type JobQueue, type QueueHealth } from './queue';
 
 /**
  * Readiness of every server Postwerk depends on, each checked on its own with a deadline, so /readyz
@@ -18,16 +20,6 @@ export interface CheckResult {
 }
 
 export type Check = { name: string; run: () => Promise<void> };
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    p,
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 /** Opens a TCP connection, optionally writes `send`, and resolves once the reply matches `expect`. */
 export function probeTcp(host: string, port: number, expect: RegExp, send?: Buffer | string): Promise<void> {
@@ -96,4 +88,16 @@ export async function runChecks(checks: Check[]): Promise<{ ok: boolean; checks:
     }),
   );
   return { ok: results.every((r) => r.ok), checks: results };
+}
+
+/** What the operator's health page shows: the readiness checks, and each queue's depth and latest failures. */
+export async function platformHealth(
+  deps: { config: Config; db: Db; redis: Redis; queue: JobQueue },
+  opts: { failedLimit: number },
+): Promise<{ ok: boolean; checks: CheckResult[]; queues: QueueHealth[] }> {
+  const [ready, queues] = await Promise.all([
+    runChecks(platformChecks(deps)),
+    Promise.all(QUEUE_NAMES.map((q) => deps.queue.health(q, opts.failedLimit))),
+  ]);
+  return { ...ready, queues };
 }

@@ -1,3 +1,4 @@
+import { AppError } from './errors';
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 
@@ -49,6 +50,9 @@ export async function assertPublicDestination(url: string, opts: { allowPrivate:
   const addresses = isIP(host) ? [host] : (await lookup(host, { all: true })).map((a) => a.address);
   const blocked = addresses.find(isPrivateAddress);
   if (blocked) {
-    throw new Error(`${host} resolves to ${blocked}, a non-public address (set POSTWERK_WEBHOOK_ALLOW_PRIVATE=true to allow)`);
+    throw new AppError(
+      'forbidden',
+      `${host} resolves to ${blocked}, a non-public address (set POSTWERK_WEBHOOK_ALLOW_PRIVATE=true to allow)`,
+    );
   }
 }

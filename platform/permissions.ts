@@ -39,7 +39,7 @@ export const PERMISSIONS = {
 export type Permission = keyof typeof PERMISSIONS;
 
 export function can(actor: Actor, permission: Permission): boolean {
-  return (PERMISSIONS[permission] as readonly Role[]).includes(actor.role);
+  return (PERMISSIONS[permission] as readonly string[]).includes(actor.role);
 }
 
 export function requirePermission(actor: Actor, permission: Permission): void {

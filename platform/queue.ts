@@ -1,4 +1,5 @@
 import { Queue, Worker, type Job, type JobsOptions } from 'bullmq';
+import { AppError } from './errors';
 import IORedis, { type Redis } from 'ioredis';
 import type { z } from 'zod';
 import type { Logger } from './logger';
@@ -40,6 +41,9 @@ export interface JobHandler<P> {
   handle(payload: P, job: Job): Promise<JobOutcome>;
 }
 
+/** Whether this run is the job's last attempt (a processor then records a final failure, not a retry). */
+export const isLastAttempt = (job: Pick<Job, 'attemptsMade' | 'opts'>): boolean => (job.attemptsMade ?? 0) + 1 >= (job.opts?.attempts ?? 1);
+
 export function handler<P>(job: JobDefinition<P>, handle: (payload: P, job: Job) => Promise<JobOutcome>): JobHandler<P> {
   return { job, handle };
 }
@@ -52,6 +56,14 @@ export function createRedis(url: string, opts: { forWorker?: boolean } = {}): Re
 
 /** Job ids may not contain ':' in BullMQ. */
 const safeId = (id: string) => id.replace(/:/g, '_');
+
+export const QUEUE_NAMES = ['control-plane', 'quotas', 'migrations', 'filters', 'backup'] as const satisfies readonly QueueName[];
+
+export interface QueueHealth {
+  queue: QueueName;
+  counts: { waiting: number; active: number; delayed: number; failed: number; completed: number };
+  failed: Array<{ id: string; name: string; failedReason: string; attemptsMade: number; finishedAt: string | null }>;
+}
 
 export class JobQueue {
   private readonly queues = new Map<QueueName, Queue>();
@@ -100,6 +112,32 @@ export class JobQueue {
     return true;
   }
 
+  /** Job counts per state and the most recent failed jobs of one queue (the operator's health page). */
+  async health(name: QueueName, failedLimit: number): Promise<QueueHealth> {
+    const q = this.queue(name);
+    const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized');
+    const failed = await q.getFailed(0, Math.max(0, failedLimit - 1));
+    return {
+      queue: name,
+      counts: {
+        waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
+        active: counts.active ?? 0,
+        delayed: counts.delayed ?? 0,
+        failed: counts.failed ?? 0,
+        completed: counts.completed ?? 0,
+      },
+      failed: failed
+        .filter((j): j is Job => Boolean(j))
+        .map((j) => ({
+          id: String(j.id),
+          name: j.name,
+          failedReason: j.failedReason ?? '',
+          attemptsMade: j.attemptsMade,
+          finishedAt: j.finishedOn ? new Date(j.finishedOn).toISOString() : null,
+        })),
+    };
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close()));
   }
@@ -123,7 +161,7 @@ export function startWorker(opts: {
     opts.queue,
     async (job) => {
       const h = byName.get(job.name);
-      if (!h) throw new Error(`no handler for job ${job.name} on queue ${opts.queue}`);
+      if (!h) throw new AppError('internal', `no handler for job ${job.name} on queue ${opts.queue}`);
       const payload = h.job.payload.parse(job.data);
       const log = opts.logger.child({ jobId: job.id, job: job.name });
       const started = Date.now();

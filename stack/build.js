@@ -10,6 +10,8 @@ const path = require('node:path');
 const ROOT = path.resolve(__dirname, '..');
 const OUT = path.join(ROOT, 'build');
 const STAMP = path.join(OUT, '.stamp');
+// the portal's browser code is bundled by Vite (npm run portal:build), not run by Node
+const BROWSER_DIRS = new Set([path.join(ROOT, 'portal/src'), path.join(ROOT, 'portal/dist')]);
 const SOURCE_DIRS = ['platform', 'tenancy', 'quotas', 'migrator', 'migration-projects', 'filters', 'backup', 'control-plane', 'portal'];
 
 function sources() {
@@ -24,7 +26,7 @@ function sources() {
     for (const e of entries) {
       const p = path.join(dir, e.name);
       if (e.isDirectory()) {
-        if (e.name !== 'node_modules' && e.name !== 'public') walk(p);
+        if (e.name !== 'node_modules' && e.name !== 'public' && !BROWSER_DIRS.has(p)) walk(p);
       } else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') && !e.name.endsWith('.d.ts')) out.push(p);
     }
   };

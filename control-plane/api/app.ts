@@ -1,10 +1,9 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import path from 'node:path';
 import { z } from 'zod';
 import type { Services } from '../services';
 import { appendAudit } from '../../platform/audit';
-import { assertTenantAccess } from '../../platform/actor';
+import { anonymousActor, assertTenantAccess } from '../../platform/actor';
 import { AppError } from '../../platform/errors';
 import { platformChecks, runChecks } from '../../platform/health';
 import { authenticate } from '../auth/authenticate';
@@ -12,6 +11,7 @@ import { requirePermission } from '../auth/permissions';
 import { errorBody, errorHandler } from './http-errors';
 import { completeKey, releaseKey, reserveKey } from './idempotency';
 import { buildOpenApi } from './openapi';
+import { portalRouter } from './serve-portal';
 import type { RouteDef } from './route';
 import { allRoutes } from './routes';
 
@@ -42,14 +42,7 @@ function adapt(services: Services, def: RouteDef) {
 
     const ctx = {
       ...services,
-      actor: actor ?? {
-        kind: 'system' as const,
-        id: 'anonymous',
-        label: 'anonymous',
-        role: 'support' as const,
-        tenantId: null,
-        ip: req.ip,
-      },
+      actor: actor ?? anonymousActor(req.ip),
     };
 
     // Support staff acting on a tenant is audited even when they only look.
@@ -135,7 +128,7 @@ export function createApiApp(services: Services, opts: { routes?: RouteDef[]; po
   });
   app.use(API_PREFIX, api);
 
-  if (opts.portalDir) app.use(express.static(path.resolve(opts.portalDir), { index: 'index.html' }));
+  if (opts.portalDir) app.use(portalRouter(opts.portalDir));
   app.use((req: Request, _res: Response, next: NextFunction) => next(new AppError('not_found', `nothing at ${req.method} ${req.path}`)));
   app.use(errorHandler(services.logger));
   return app;

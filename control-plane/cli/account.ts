@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { z } from 'zod';
 import type { Ctx } from '../../platform/context';
-import { formatBytes } from '../../quotas/shared/pool';
+import { formatBytes } from '../../platform/format';
 import { changeAccountPassword } from '../../tenancy/use-cases/change-account-password';
 import { createAccount } from '../../quotas/use-cases/create-account';
 import { createAlias } from '../../tenancy/use-cases/create-alias';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { invalid } from '../../platform/errors';
-import { formatBytes } from '../../quotas/shared/pool';
+import { formatBytes } from '../../platform/format';
 import { getPool, type PoolSummary } from '../../quotas/use-cases/get-pool';
 import { listAllocations, type AllocationItem } from '../../quotas/use-cases/list-allocations';
 import { reassignAllocations, type ReassignResult } from '../../quotas/use-cases/reassign-allocations';

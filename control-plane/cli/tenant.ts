@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { formatBytes } from '../../quotas/shared/pool';
+import { formatBytes } from '../../platform/format';
 import { createTenant } from '../../tenancy/use-cases/create-tenant';
 import { createDomain } from '../../tenancy/use-cases/create-domain';
 import { listDomains, resolveDomain, type ListDomainsInput } from '../../tenancy/use-cases/list-domains';

@@ -25,7 +25,8 @@ export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
   }
 }
 
-export const PORTAL_DIR = path.join(REPO_ROOT, 'portal/public');
+/** The portal's build output (npm run portal:build; stack/install.sh runs it when the sources are newer). */
+export const PORTAL_DIR = path.join(REPO_ROOT, 'portal/dist');
 
 export async function startApi(services: Services): Promise<http.Server> {
   const app = createApiApp(services, { portalDir: PORTAL_DIR });

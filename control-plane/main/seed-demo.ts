@@ -7,6 +7,7 @@ import { withActor, type Services } from '../../platform/context';
 import { nowIso } from '../../platform/db';
 import { inTransaction } from '../../platform/db/transaction';
 import { hashPassword } from '../../platform/passwords';
+import { AppError } from '../../platform/errors';
 import { deliverLmtp } from '../../platform/mail/lmtp';
 import { findAccountByAddress } from '../../tenancy/repositories/accounts';
 import { findDomainByName } from '../../tenancy/repositories/domains';
@@ -123,7 +124,8 @@ export async function seedDemo(services: Services): Promise<DemoCredentials> {
     if (!saved.mailPending.includes(address)) continue;
     for (const raw of demoMessages(a.local, a.name)) {
       const result = await deliverLmtp(services.config.dovecot, { from: raw.from, to: [address] }, raw.body);
-      if (result.rejected.length) throw new Error(`demo mail to ${address} refused by Dovecot: ${result.rejected[0]!.response}`);
+      if (result.rejected.length)
+        throw new AppError('unavailable', `demo mail to ${address} refused by Dovecot: ${result.rejected[0]!.response}`);
     }
     saved.mailPending = saved.mailPending.filter((x) => x !== address);
     save();

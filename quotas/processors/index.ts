@@ -1,4 +1,4 @@
-import { handler, type JobHandler } from '../../platform/queue';
+import { handler, isLastAttempt, type JobHandler } from '../../platform/queue';
 import type { Services } from '../../platform/context';
 import { collectUsageJob, reconcileJob, webhookJob } from '../jobs';
 import { collectUsage } from '../use-cases/collect-usage';
@@ -12,7 +12,7 @@ export function quotaJobHandlers(services: Services): JobHandler<any>[] {
   return [
     handler(collectUsageJob, async (p) => ({ status: 'done', detail: await collectUsage(services, p) })),
     handler(reconcileJob, async (p) => ({ status: 'done', detail: await reconcileUsage(services, p) })),
-    handler(webhookJob, (p, job) => deliverWebhook(services, p, { lastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) })),
+    handler(webhookJob, (p, job) => deliverWebhook(services, p, { lastAttempt: isLastAttempt(job) })),
   ];
 }
 

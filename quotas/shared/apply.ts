@@ -1,7 +1,7 @@
 import type { Services } from '../../platform/context';
 import type { DoveadmClient } from '../../platform/mail/doveadm';
 import { KICK_TIMEOUT_MS, WHO_BATCH_MS } from '../limits';
-import { withTimeout } from './dovecot-usage';
+import { withTimeout } from '../../platform/timeout';
 
 /**
  * Making a committed allocation change felt by Dovecot. Dovecot reads the limit from the mail_users

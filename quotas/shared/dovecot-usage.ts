@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import type { DoveadmClient } from '../../platform/mail/doveadm';
 
 /**
@@ -22,31 +23,8 @@ export async function readUsage(doveadm: DoveadmClient, address: string): Promis
   return { usedBytes: storage?.value ?? 0, usedMessages: messages?.value ?? 0, limitBytes: storage?.limit ?? null };
 }
 
-/** Rejects after `ms` with an Error whose message says what timed out. */
-export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-    }),
-  ]);
-}
-
 /** Runs `fn` over `items` with at most `limit` in flight; results in input order, failures as values. */
 export async function mapSettled<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<Array<PromiseSettledResult<R>>> {
-  const out: Array<PromiseSettledResult<R>> = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      try {
-        out[i] = { status: 'fulfilled', value: await fn(items[i]!) };
-      } catch (reason) {
-        out[i] = { status: 'rejected', reason };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
+  const run = pLimit(limit);
+  return Promise.allSettled(items.map((item) => run(() => fn(item))));
 }

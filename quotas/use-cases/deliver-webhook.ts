@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AppError } from '../../platform/errors';
 import type { Services } from '../../platform/context';
 import type { JobOutcome } from '../../platform/queue';
 import { assertPublicDestination } from '../../platform/outbound';
@@ -65,7 +66,7 @@ export async function deliverWebhook(
   if (problem) {
     await repo.markWebhook(deps.db, n.id, { status: opts.lastAttempt ? 'failed' : 'pending', error: problem });
     deps.logger.warn({ notificationId: n.id, tenantId: n.tenant_id, problem }, 'quota webhook failed');
-    throw new Error(`webhook ${url} answered ${problem}`);
+    throw new AppError('unavailable', `webhook ${url} answered ${problem}`);
   }
   await repo.markWebhook(deps.db, n.id, { status: 'sent', error: null });
   return { status: 'done', detail: { url } };
