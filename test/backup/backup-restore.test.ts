@@ -180,6 +180,10 @@ describe('backup and restore against the real Dovecot', () => {
       .set(auth(otherAdminToken))
       .send({ accountId: acct.accountId, scope: 'messages', messageIds: [mine.items[0]!.id], reason: 'trying to reach across' });
     expect(restore.status).toBe(404);
+    const preview = await api(h.app)
+      .get(`/api/v1/tenants/${acct.tenantId}/backups/messages/${mine.items[0]!.id}/preview`)
+      .set(auth(otherAdminToken));
+    expect(preview.status).toBe(404);
   });
 
   it('reports a corrupted body and never appends it', async () => {
