@@ -31,6 +31,8 @@ export const PERMISSIONS = {
   'migration.read': ['operator', 'migration_engineer', 'tenant_admin', 'support'],
   'migration.write': ['operator', 'migration_engineer'],
   'system.read': ['operator', 'support'],
+  // backup/: export for reversibility (a whole mailbox: not for support)
+  'backup.export': ['operator', 'tenant_admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
