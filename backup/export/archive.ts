@@ -56,7 +56,9 @@ export async function writeArchive(
       }
     }
     const index = Buffer.from(JSON.stringify(result, null, 2) + '\n');
-    await new Promise<void>((resolve, reject) => pack.entry({ name: 'postwerk-export.json', size: index.length }, index, (e) => (e ? reject(e) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      pack.entry({ name: 'postwerk-export.json', size: index.length }, index, (e) => (e ? reject(e) : resolve())),
+    );
     pack.finalize();
     await piped;
     return result;

@@ -9,12 +9,11 @@ const { imap: mutf7 } = require('utf7') as { imap: { encode(s: string): string }
  * - one file per message in `cur/`, named `<internal date seconds>.M<n>P<pid>.postwerk,S=<size>:2,<flags>`
  *   with the file's mtime set to the internal date (Dovecot takes the received date from it);
  * - system flags as Maildir letters (sorted, as the spec wants), keywords as the letters a–z listed in
- *   the folder's `dovecot-keywords` file.
+ *   the folder's `dovecot-keywords` file ($Forwarded too: Dovecot does not read the 'P' letter as it).
  */
 const SYSTEM_FLAGS: Record<string, string> = {
   '\\Draft': 'D',
   '\\Flagged': 'F',
-  $Forwarded: 'P',
   '\\Answered': 'R',
   '\\Seen': 'S',
   '\\Deleted': 'T',

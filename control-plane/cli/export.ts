@@ -61,11 +61,24 @@ async function run(plan: ExportPlan, o: ExportOptions): Promise<void> {
     progress.stop();
     const messages = result.accounts.reduce((n, a) => n + a.messages, 0);
     const bytes = result.accounts.reduce((n, a) => n + a.bytes, 0);
-    const summary = { output: target, format: result.format, from: result.from, at: result.at, accounts: result.accounts.length, messages, bytes };
+    const summary = {
+      output: target,
+      format: result.format,
+      from: result.from,
+      at: result.at,
+      accounts: result.accounts.length,
+      messages,
+      bytes,
+    };
     // with the archive on stdout, the summary goes to stderr
     if (target === '-') process.stderr.write(JSON.stringify(summary) + '\n');
     else
-      output(o, summary, (s: typeof summary) => `${s.output}: ${s.accounts} account(s), ${s.messages} messages, ${(s.bytes / 1048576).toFixed(1)} MB (${s.format}, ${s.from} as of ${s.at})`);
+      output(
+        o,
+        summary,
+        (s: typeof summary) =>
+          `${s.output}: ${s.accounts} account(s), ${s.messages} messages, ${(s.bytes / 1048576).toFixed(1)} MB (${s.format}, ${s.from} as of ${s.at})`,
+      );
   } catch (e) {
     progress.stop();
     if (target !== '-') await fs.promises.rm(target, { force: true });

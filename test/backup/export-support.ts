@@ -47,8 +47,18 @@ export function awkwardMailbox(): Seed[] {
   const d = (days: number) => new Date(Date.UTC(2025, 5, 1) + days * 86_400_000);
   return [
     { folder: 'INBOX', raw: sampleMessage(1), flags: ['\\Seen'], internalDate: d(1) },
-    { folder: 'INBOX', raw: sampleMessage(2, { body: 'From the desk of X\n>From quoted\n>>From twice\nFromage\n' }), flags: [], internalDate: d(2) },
-    { folder: 'INBOX', raw: Buffer.from(crlf('Subject: no final newline\n\nlast line without end')), flags: ['\\Flagged', '$Label1'], internalDate: d(3) },
+    {
+      folder: 'INBOX',
+      raw: sampleMessage(2, { body: 'From the desk of X\n>From quoted\n>>From twice\nFromage\n' }),
+      flags: [],
+      internalDate: d(2),
+    },
+    {
+      folder: 'INBOX',
+      raw: Buffer.from(crlf('Subject: no final newline\n\nlast line without end')),
+      flags: ['\\Flagged', '$Label1'],
+      internalDate: d(3),
+    },
     { folder: 'Archive/2024', raw: sampleMessage(4), flags: ['\\Seen', '\\Answered', 'Project'], internalDate: d(4) },
     { folder: 'Archive/2024', raw: sampleMessage(5, { body: `big attachment\n${big}\n` }), flags: ['\\Seen'], internalDate: d(5) },
     { folder: 'Entwürfe', raw: sampleMessage(6, { subject: 'Grüße' }), flags: ['\\Draft'], internalDate: d(6) },
@@ -70,7 +80,11 @@ export interface MessageDigest {
 }
 
 /** Every selectable folder with its messages' digests, sorted, so two mailboxes compare with toEqual. */
-export async function digestMailbox(config: Config, address: string, opts: { flags?: boolean } = {}): Promise<Record<string, MessageDigest[]>> {
+export async function digestMailbox(
+  config: Config,
+  address: string,
+  opts: { flags?: boolean } = {},
+): Promise<Record<string, MessageDigest[]>> {
   return withImap(config, address, async (c) => {
     const out: Record<string, MessageDigest[]> = {};
     for (const f of await c.list()) {
@@ -104,7 +118,11 @@ export async function readTar(data: Buffer | Readable): Promise<Map<string, { bo
     for await (const entry of extract) {
       const chunks: Buffer[] = [];
       for await (const c of entry) chunks.push(c as Buffer);
-      entries.set(entry.header.name, { body: Buffer.concat(chunks), ...(entry.header.mtime ? { mtime: entry.header.mtime } : {}), type: entry.header.type ?? 'file' });
+      entries.set(entry.header.name, {
+        body: Buffer.concat(chunks),
+        ...(entry.header.mtime ? { mtime: entry.header.mtime } : {}),
+        type: entry.header.type ?? 'file',
+      });
     }
   })();
   (Buffer.isBuffer(data) ? Readable.from([data]) : data).pipe(extract);
@@ -124,9 +142,10 @@ export function extractTo(entries: Map<string, { body: Buffer; mtime?: Date; typ
       if (e.mtime) fs.utimesSync(target, e.mtime, e.mtime);
     }
   }
-  const chown = (p: string) => {
-    fs.chownSync(p, uid, uid);
-    if (fs.statSync(p).isDirectory()) for (const c of fs.readdirSync(p)) chown(path.join(p, c));
-  };
-  chown(dir);
+  chownTree(dir, uid);
+}
+
+export function chownTree(dir: string, uid: number): void {
+  fs.chownSync(dir, uid, uid);
+  if (fs.statSync(dir).isDirectory()) for (const c of fs.readdirSync(dir)) chownTree(path.join(dir, c), uid);
 }
