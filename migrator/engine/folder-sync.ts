@@ -10,7 +10,7 @@ import { MigratorError, errorMessage, isRetriable } from '../errors';
 import type { FolderPlan } from '../folders/mapping';
 import { encodeMutf7 } from '../folders/mutf7';
 import type { AppendItem, RawImapConnection } from '../imap/raw-append';
-import { compressUids } from '../imap/uidset';
+import { compressUids } from '../../platform/mail/uidset';
 import { MULTIAPPEND_MAX_BYTES, MULTIAPPEND_MAX_MESSAGES, SMALL_MESSAGE_BYTES } from '../limits';
 import type { MessageRecord } from '../state/store';
 import { type PassContext, checkAborted } from './context';
