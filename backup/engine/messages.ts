@@ -96,7 +96,11 @@ export async function listMeta(client: ImapFlow, range: string): Promise<Message
 }
 
 /** UIDs and flags of `range`, optionally only those changed since a MODSEQ (CONDSTORE). */
-export async function listFlags(client: ImapFlow, range: string, changedSince: bigint | null): Promise<Array<{ uid: number; flags: string[] }>> {
+export async function listFlags(
+  client: ImapFlow,
+  range: string,
+  changedSince: bigint | null,
+): Promise<Array<{ uid: number; flags: string[] }>> {
   const out: Array<{ uid: number; flags: string[] }> = [];
   const opts = changedSince !== null ? { uid: true, changedSince } : { uid: true };
   for await (const m of client.fetch(range, { uid: true, flags: true }, opts)) out.push({ uid: m.uid, flags: normalizeFlags(m.flags) });

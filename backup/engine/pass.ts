@@ -25,13 +25,7 @@ import { finishPass, insertPass } from '../repositories/passes';
 import type { BackupFolderRow } from '../repositories/rows';
 import { openStore } from '../store/open-store';
 import type { BodyStore, PutResult } from '../store/store';
-import {
-  FETCH_BATCH_BYTES,
-  FETCH_BATCH_MESSAGES,
-  INDEX_WRITE_BATCH,
-  STORE_WRITE_CONCURRENCY,
-  STREAM_MESSAGE_BYTES,
-} from '../limits';
+import { FETCH_BATCH_BYTES, FETCH_BATCH_MESSAGES, INDEX_WRITE_BATCH, STORE_WRITE_CONCURRENCY, STREAM_MESSAGE_BYTES } from '../limits';
 import { acquireLease, type Lease } from './lease';
 import { bodyCounters, fetchBodies, indexRow, listFlags, listMeta, streamBody, type BodyCounters, type MessageMeta } from './messages';
 
@@ -291,7 +285,13 @@ async function recordChanges(
 ): Promise<void> {
   if (!flagChanges.length && !goneIds.length) return;
   const db = run.services.db;
-  const changedRows = flagChanges.length ? await idx.openMessagesByUid(db, folderId, flagChanges.map((c) => c.uid)) : [];
+  const changedRows = flagChanges.length
+    ? await idx.openMessagesByUid(
+        db,
+        folderId,
+        flagChanges.map((c) => c.uid),
+      )
+    : [];
   const flagsByUid = new Map(flagChanges.map((c) => [c.uid, c.flags]));
   await inTransaction(db, async ({ trx }) => {
     if (goneIds.length) await idx.closeMessages(trx, goneIds, at, 'expunged');
@@ -373,7 +373,7 @@ async function storeNew(
   let waiter: (() => void) | null = null;
   let failure: Error | null = null;
   const writes: Promise<void>[] = [];
-  for (let i = 0; i < small.length; ) {
+  for (let i = 0; i < small.length;) {
     let bytes = 0;
     const batch: number[] = [];
     while (i < small.length && batch.length < FETCH_BATCH_MESSAGES && (batch.length === 0 || bytes + small[i]!.size <= FETCH_BATCH_BYTES)) {

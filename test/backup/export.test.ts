@@ -5,6 +5,8 @@ import { cliActor } from '../../platform/actor';
 import { withActor } from '../../platform/context';
 import { splitMboxrd } from '../../backup/export/mboxrd';
 import { exportAccount } from '../../backup/use-cases/export-account';
+import { backupAccount } from '../../backup/engine/pass';
+import { findAccountById } from '../../tenancy/repositories/accounts';
 import { api, auth, startHarness, tokenFor, type Harness } from '../control-plane/harness';
 import { createTestAccount, createTestTenant, type TestAccount } from '../support/fixtures';
 import { testConfig, uniq } from '../support/env';
@@ -155,5 +157,55 @@ describe(`export (${testConfig().db.client})`, () => {
     expect(index.accounts.length).toBeGreaterThanOrEqual(2);
     const audit = await h.services.db('audit_log').where({ action: 'backup.export', tenant_id: tenant.tenantId });
     expect(audit.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('exports from a backup as of a time: a message expunged since is in it, byte for byte', async () => {
+    const account = (await findAccountById(h.services.db, source.accountId))!;
+    await backupAccount(h.services, account, { trigger: 'demand' });
+    const before = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 20));
+    await withImap(h.services.config, source.address, async (c) => {
+      const lock = await c.getMailboxLock('Sent');
+      try {
+        await c.messageDelete('1:*');
+      } finally {
+        lock.release();
+      }
+    });
+    await backupAccount(h.services, account, { trigger: 'demand' });
+
+    const plan = await exportAccount(withActor(h.services, cliActor()), {
+      tenantId: tenant.tenantId,
+      accountId: source.accountId,
+      format: 'mbox',
+      from: 'backup',
+      at: before,
+    });
+    const out = new PassThrough();
+    const read = readTar(out);
+    await plan.run(out);
+    const entries = await read;
+    const manifest = entries
+      .get(`${source.address}/manifest.jsonl`)!
+      .body.toString()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { folder: string; sha256: string; flags: string[]; internalDate: string });
+    const got: Record<string, Array<{ sha256: string; flags: string[]; internalDate: string }>> = {};
+    for (const m of manifest) (got[m.folder] ??= []).push({ sha256: m.sha256, flags: [...m.flags].sort(), internalDate: m.internalDate });
+    for (const list of Object.values(got)) list.sort((a, b) => (a.sha256 < b.sha256 ? -1 : 1));
+    expect(got).toEqual(original);
+
+    // and now, live, Sent is empty
+    const live = await exportAccount(withActor(h.services, cliActor()), {
+      tenantId: tenant.tenantId,
+      accountId: source.accountId,
+      format: 'mbox',
+    });
+    const out2 = new PassThrough();
+    const read2 = readTar(out2);
+    const result = await live.run(out2);
+    await read2;
+    expect(result.accounts[0]!.folders.find((f) => f.name === 'Sent')?.messages).toBe(0);
   });
 });
