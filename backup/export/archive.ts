@@ -42,6 +42,9 @@ export async function writeArchive(
   opts: { onEvent?: (e: ExportEvent) => void; tmpDir?: string } = {},
 ): Promise<ExportResult> {
   const pack = tar.pack();
+  // a failure is reported by this function's promise; pipeline then destroys `out` with the error, which
+  // must not become an unhandled 'error' event of the caller's stream
+  out.on('error', () => undefined);
   const piped = pipeline(pack, out);
   // a failing consumer (a client that went away) must stop the producer too
   piped.catch(() => undefined);

@@ -264,6 +264,8 @@ type EntryHeader = { name: string; size?: number; mtime?: Date; type?: 'file' | 
 function entry(pack: Pack, header: EntryHeader, feed: (e: NodeJS.WritableStream & { write(c: Buffer): boolean }) => Promise<void>) {
   return new Promise<void>((resolve, reject) => {
     const sink = pack.entry(header, (err) => (err ? reject(err) : resolve()));
+    // a failed feed destroys the entry with its error, which the promise carries: not an unhandled event
+    sink.on('error', () => undefined);
     feed(sink as never).catch((e) => {
       sink.destroy(e);
       reject(e);

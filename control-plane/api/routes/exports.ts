@@ -21,7 +21,7 @@ async function stream(plan: ExportPlan, res: Response): Promise<void> {
   } catch (e) {
     // The headers are gone: cut the connection, so the client sees a broken download, never a short
     // archive that looks complete.
-    res.destroy(e as Error);
+    res.destroy();
     throw e;
   }
 }
