@@ -64,3 +64,7 @@ export const DRILL_SCRATCH_LOCAL_PART = 'postwerk-drill';
 export const DRILL_EVERY_MS = 24 * 3600 * 1000;
 export const INTEGRITY_EVERY_MS = 24 * 3600 * 1000;
 export const RETENTION_EVERY_MS = 24 * 3600 * 1000;
+/** A mail user's self-service session: as long as a staff session (a working day), then sign in again. */
+export const MAIL_USER_SESSION_TTL_MS = 12 * 3600 * 1000;
+/** Deleted messages one self-service listing returns (newest first). */
+export const SELF_SERVICE_LIST_MAX = 200;

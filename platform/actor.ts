@@ -9,12 +9,14 @@ export const ROLES = ['operator', 'tenant_admin', 'migration_engineer', 'support
 export type Role = (typeof ROLES)[number];
 
 export interface Actor {
-  kind: 'staff' | 'token' | 'cli' | 'system';
+  /** mail_user: an account's own user, signed in with the mail password (backup self-service) */
+  kind: 'staff' | 'token' | 'cli' | 'system' | 'mail_user';
   /** staff user id, token id, OS user for the CLI, job name for the system */
   id: string;
   /** what the audit log and error messages show: an e-mail address, a token name */
   label: string;
-  role: Role;
+  /** mail_user actors hold no role of the permission table: every permission check refuses them */
+  role: Role | 'mail_user';
   /** set for tenant-scoped actors (tenant admins, tenant tokens): they see only this tenant */
   tenantId: string | null;
   ip?: string;

@@ -33,12 +33,14 @@ export const PERMISSIONS = {
   'system.read': ['operator', 'support'],
   // backup/: export for reversibility (a whole mailbox: not for support)
   'backup.export': ['operator', 'tenant_admin'],
-} as const satisfies Record<string, readonly Role[]>;
+  // an account's own user (self-service sessions), and nobody else: staff restore through support routes
+  'backup.self-service': ['mail_user'],
+} as const satisfies Record<string, readonly (Role | 'mail_user')[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
 
 export function can(actor: Actor, permission: Permission): boolean {
-  return (PERMISSIONS[permission] as readonly Role[]).includes(actor.role);
+  return (PERMISSIONS[permission] as readonly (Role | 'mail_user')[]).includes(actor.role);
 }
 
 export function requirePermission(actor: Actor, permission: Permission): void {

@@ -9,6 +9,7 @@ import { auditRoutes } from './audit';
 import { quotaRoutes } from './quotas';
 import { migrationRoutes } from './migrations';
 import { exportRoutes } from './exports';
+import { selfServiceRoutes } from './self-service';
 
 /** Every API route, one module per resource. */
 export const allRoutes: RouteDef[] = [
@@ -22,4 +23,5 @@ export const allRoutes: RouteDef[] = [
   ...auditRoutes,
   ...migrationRoutes,
   ...exportRoutes,
+  ...selfServiceRoutes,
 ];
