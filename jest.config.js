@@ -3,6 +3,12 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
+// The PostgreSQL run (stack/test.sh sets POSTWERK_DB_CLIENT=postgres) repeats only the tests whose outcome
+// can depend on the database. These folders exercise IMAP engines, the browser and the stack itself, and
+// use the database only as any other test does: running them twice would double their cost for nothing.
+const DATABASE_INDEPENDENT = ['<rootDir>/test/migrator/', '<rootDir>/test/portal/', '<rootDir>/test/stack/'];
+const onPostgres = process.env.POSTWERK_DB_CLIENT === 'postgres';
+
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } }] };
 module.exports = {
   projects: [
@@ -11,7 +17,7 @@ module.exports = {
       transform,
       testEnvironment: 'node',
       // Module folders that have no code yet (filters, backup) do not exist in a clone: skip them.
-      roots: ['platform', 'tenancy', 'control-plane', 'quotas', 'migrator', 'filters', 'backup', 'portal']
+      roots: ['platform', 'tenancy', 'control-plane', 'quotas', 'migrator', 'migration-projects', 'filters', 'backup', 'portal']
         .filter((dir) => fs.existsSync(path.join(__dirname, dir)))
         .map((dir) => `<rootDir>/${dir}`),
       testMatch: ['**/*.test.ts'],
@@ -22,6 +28,7 @@ module.exports = {
       testEnvironment: 'node',
       roots: ['<rootDir>/test'],
       testMatch: ['**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', ...(onPostgres ? DATABASE_INDEPENDENT : [])],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       setupFilesAfterEnv: ['<rootDir>/test/support/jest-setup.ts'],
     },

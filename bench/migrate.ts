@@ -8,7 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { runMigrationPass, verifyMailbox } from '../migrator';
-import { encodeMutf7 } from '../migrator/folders/mutf7';
+import { encodeMailboxName } from '../migrator/imap/mailbox-name';
 import { RawImapConnection } from '../migrator/imap/raw-append';
 import { parseEndpoint } from '../migrator/options';
 import { openSqliteStateStore } from '../migrator/state/sqlite';
@@ -82,7 +82,7 @@ async function buildMailbox(user: string): Promise<{ folders: string[]; bytes: n
       const conn = await RawImapConnection.open(ep);
       try {
         for (let f = w; f < folders.length; f += 4) {
-          const name = encodeMutf7(folders[f]);
+          const name = encodeMailboxName(folders[f]);
           if (folders[f] !== 'INBOX') await conn.command(`CREATE "${name}"`).catch(() => undefined);
           let batch: Array<{ flags: string[]; internalDate: Date; size: number; body: Buffer }> = [];
           let batchBytes = 0;

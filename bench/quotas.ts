@@ -22,7 +22,7 @@ import { createApiApp } from '../control-plane/api/app';
 import { createServices } from '../control-plane/services';
 import { createTestAccount, createTestTenant, type TestAccount } from '../test/support/fixtures';
 import { createToken } from '../test/quotas/support';
-import { collectUsage } from '../quotas/collect-usage';
+import { collectUsage } from '../quotas/use-cases/collect-usage';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 50);

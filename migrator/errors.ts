@@ -1,31 +1,16 @@
-// Typed errors of the migrator. Each carries a stable string `code` (imapflow style).
-// When platform/errors.ts lands, MigratorError becomes `class MigratorError extends AppError`
-// with the same codes; callers switch on `code`, never on message text.
+// The migrator's errors: AppErrors (platform/errors.ts) with a stable MIGRATOR_* code, so the
+// HTTP layer and the CLI map them like every other error; callers switch on `code`, never on text.
+import { AppError, type ErrorCode } from '../platform/errors';
 
-export type MigratorErrorCode =
-  | 'MIGRATOR_INVALID_INPUT' // bad options, URL, CSV row, report file
-  | 'MIGRATOR_AUTH_FAILED' // the server refused the credentials
-  | 'MIGRATOR_CONNECTION' // dropped/refused connection, BYE; retriable
-  | 'MIGRATOR_THROTTLED' // server asked us to slow down; retriable
-  | 'MIGRATOR_PREFLIGHT_FAILED' // the destination cannot hold what would be copied
-  | 'MIGRATOR_APPEND_FAILED' // destination refused one message (per-message, reported)
-  | 'MIGRATOR_PROTOCOL' // unexpected server answer
-  | 'MIGRATOR_ABORTED' // AbortSignal fired
-  | 'MIGRATOR_STATE'; // state store inconsistency
+export type MigratorErrorCode = Extract<ErrorCode, `MIGRATOR_${string}`>;
 
-export class MigratorError extends Error {
-  readonly code: MigratorErrorCode;
-  readonly status: number;
-  readonly expose: boolean;
-  readonly details?: Record<string, unknown>;
+export class MigratorError extends AppError {
+  declare readonly code: MigratorErrorCode;
+  declare readonly details: Record<string, unknown> | undefined;
 
   constructor(code: MigratorErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
-    super(message, options);
+    super(code, message, details, options);
     this.name = 'MigratorError';
-    this.code = code;
-    this.status = code === 'MIGRATOR_INVALID_INPUT' ? 400 : code === 'MIGRATOR_PREFLIGHT_FAILED' ? 409 : 502;
-    this.expose = true;
-    this.details = details;
   }
 }
 

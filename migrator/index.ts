@@ -6,6 +6,7 @@ export type { PreflightReport } from './engine/preflight';
 export type { FolderVerification, MissingMessage } from './engine/verify';
 export { buildReport, summarize, manifestDigest, type MigrationReport, type PassResult, type VerificationReport } from './report';
 export { MigratorError, isMigratorError, type MigratorErrorCode } from './errors';
+export { openImapFlow, closeQuietly } from './imap/connect';
 export {
   endpointSchema,
   migrationOptionsSchema,

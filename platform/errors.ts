@@ -19,7 +19,26 @@ export type ErrorCode =
   | 'unprocessable'
   | 'rate_limited'
   | 'unavailable'
-  | 'internal';
+  | 'internal'
+  // the IMAP migrator (migrator/): stable codes of a pass, switched on by its callers
+  /** bad options, URL, CSV row, report file */
+  | 'MIGRATOR_INVALID_INPUT'
+  /** the server refused the credentials */
+  | 'MIGRATOR_AUTH_FAILED'
+  /** dropped or refused connection, BYE, a failed listing; retriable */
+  | 'MIGRATOR_CONNECTION'
+  /** the server asked us to slow down; retriable */
+  | 'MIGRATOR_THROTTLED'
+  /** the destination cannot hold what would be copied */
+  | 'MIGRATOR_PREFLIGHT_FAILED'
+  /** the destination refused one message (per message, reported) */
+  | 'MIGRATOR_APPEND_FAILED'
+  /** an unexpected server answer, or a command the server answered NO/BAD */
+  | 'MIGRATOR_PROTOCOL'
+  /** the pass was cancelled (AbortSignal) */
+  | 'MIGRATOR_ABORTED'
+  /** state store inconsistency */
+  | 'MIGRATOR_STATE';
 
 const STATUS: Record<ErrorCode, number> = {
   validation_failed: 400,
@@ -38,6 +57,15 @@ const STATUS: Record<ErrorCode, number> = {
   rate_limited: 429,
   unavailable: 503,
   internal: 500,
+  MIGRATOR_INVALID_INPUT: 400,
+  MIGRATOR_AUTH_FAILED: 502,
+  MIGRATOR_CONNECTION: 503,
+  MIGRATOR_THROTTLED: 503,
+  MIGRATOR_PREFLIGHT_FAILED: 409,
+  MIGRATOR_APPEND_FAILED: 502,
+  MIGRATOR_PROTOCOL: 502,
+  MIGRATOR_ABORTED: 503,
+  MIGRATOR_STATE: 500,
 };
 
 export class AppError extends Error {
@@ -64,4 +92,22 @@ export const forbidden = (message = 'not allowed') => new AppError('forbidden', 
 
 export function isAppError(e: unknown): e is AppError {
   return e instanceof AppError;
+}
+
+/**
+ * Exit status of every CLI command (`postwerk …` and `postwerk migrate`), the one map: 0 done (for a
+ * migration: verified), 1 failed (not verified), 2 bad input, 3 verified except messages skipped by
+ * policy (size cap, APPENDLIMIT): nothing was lost, but not everything is there.
+ */
+export const EXIT = { ok: 0, failed: 1, badInput: 2, verifiedExceptSkipped: 3 } as const;
+
+/** Codes whose exit status differs from the rule "below 500 is the caller's input". */
+const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {
+  // the destination is too small: the input is fine, the migration cannot run
+  MIGRATOR_PREFLIGHT_FAILED: EXIT.failed,
+};
+
+export function exitCodeFor(e: unknown): number {
+  if (!isAppError(e)) return EXIT.failed;
+  return EXIT_BY_CODE[e.code] ?? (e.status < 500 ? EXIT.badInput : EXIT.failed);
 }

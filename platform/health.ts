@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from './config';
 import type { Db } from './db';
 import { DoveadmClient } from './mail/doveadm';
+import { QUEUE_NAMES, type JobQueue, type QueueHealth } from './queue';
 
 /**
  * Readiness of every server Postwerk depends on, each checked on its own with a deadline, so /readyz
@@ -96,4 +97,16 @@ export async function runChecks(checks: Check[]): Promise<{ ok: boolean; checks:
     }),
   );
   return { ok: results.every((r) => r.ok), checks: results };
+}
+
+/** What the operator's health page shows: the readiness checks, and each queue's depth and latest failures. */
+export async function platformHealth(
+  deps: { config: Config; db: Db; redis: Redis; queue: JobQueue },
+  opts: { failedLimit: number },
+): Promise<{ ok: boolean; checks: CheckResult[]; queues: QueueHealth[] }> {
+  const [ready, queues] = await Promise.all([
+    runChecks(platformChecks(deps)),
+    Promise.all(QUEUE_NAMES.map((q) => deps.queue.health(q, opts.failedLimit))),
+  ]);
+  return { ...ready, queues };
 }

@@ -31,6 +31,9 @@ export const PERMISSIONS = {
   'migration.read': ['operator', 'migration_engineer', 'tenant_admin', 'support'],
   'migration.write': ['operator', 'migration_engineer'],
   'system.read': ['operator', 'support'],
+  'backup.read': ['operator', 'tenant_admin', 'support'],
+  'backup.run': ['operator', 'tenant_admin', 'support'],
+  'backup.restore': ['operator', 'tenant_admin', 'support'],
   // backup/: export for reversibility (a whole mailbox: not for support)
   'backup.export': ['operator', 'tenant_admin'],
   // an account's own user (self-service sessions), and nobody else: staff restore through support routes

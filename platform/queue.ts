@@ -53,6 +53,14 @@ export function createRedis(url: string, opts: { forWorker?: boolean } = {}): Re
 /** Job ids may not contain ':' in BullMQ. */
 const safeId = (id: string) => id.replace(/:/g, '_');
 
+export const QUEUE_NAMES = ['control-plane', 'quotas', 'migrations', 'filters', 'backup'] as const satisfies readonly QueueName[];
+
+export interface QueueHealth {
+  queue: QueueName;
+  counts: { waiting: number; active: number; delayed: number; failed: number; completed: number };
+  failed: Array<{ id: string; name: string; failedReason: string; attemptsMade: number; finishedAt: string | null }>;
+}
+
 export class JobQueue {
   private readonly queues = new Map<QueueName, Queue>();
   constructor(
@@ -98,6 +106,32 @@ export class JobQueue {
     if (state === 'active' || state === 'completed') return false;
     await job.remove();
     return true;
+  }
+
+  /** Job counts per state and the most recent failed jobs of one queue (the operator's health page). */
+  async health(name: QueueName, failedLimit: number): Promise<QueueHealth> {
+    const q = this.queue(name);
+    const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized');
+    const failed = await q.getFailed(0, Math.max(0, failedLimit - 1));
+    return {
+      queue: name,
+      counts: {
+        waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
+        active: counts.active ?? 0,
+        delayed: counts.delayed ?? 0,
+        failed: counts.failed ?? 0,
+        completed: counts.completed ?? 0,
+      },
+      failed: failed
+        .filter((j): j is Job => Boolean(j))
+        .map((j) => ({
+          id: String(j.id),
+          name: j.name,
+          failedReason: j.failedReason ?? '',
+          attemptsMade: j.attemptsMade,
+          finishedAt: j.finishedOn ? new Date(j.finishedOn).toISOString() : null,
+        })),
+    };
   }
 
   async close(): Promise<void> {

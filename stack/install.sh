@@ -20,7 +20,8 @@ run_logged() {
   fi
 }
 
-# The mail stack (stack/stack.sh) and its tools. Never cyrus-imapd: it removes dovecot-imapd (both
+# The mail stack (stack/stack.sh) and its tools; Debian's Chromium for the portal's browser tests (a
+# browser download cannot work here). Never cyrus-imapd: it removes dovecot-imapd (both
 # provide the system IMAP server).
 DEB_PACKAGES=(
   dovecot-core dovecot-imapd dovecot-lmtpd dovecot-sqlite dovecot-pgsql dovecot-ldap
@@ -30,6 +31,7 @@ DEB_PACKAGES=(
   slapd ldap-utils
   postgresql-15
   sqlite3 curl iproute2
+  chromium
 )
 
 # missing_debs: the packages of DEB_PACKAGES that are not installed.
@@ -88,5 +90,27 @@ install_npm() {
   touch node_modules/.package-lock.json
 }
 
+# portal_needed: no build yet, or a source of the portal (or the lockfile) is newer than the build.
+portal_needed() {
+  local built=portal/dist/index.html
+  [[ ! -f $built ]] && return 0
+  [[ -n $(find portal/src portal/index.html portal/vite.config.mts package-lock.json -newer "$built" -print -quit 2>/dev/null) ]]
+}
+
+# build_portal: the portal's Vite build into portal/dist, which the API serves (hashed assets).
+build_portal() {
+  portal_needed || return 0
+  say "building the portal (vite)"
+  run_logged /tmp/postwerk-portal-build.log node_modules/.bin/vite build --config portal/vite.config.mts
+}
+
+# build: the TypeScript sources compiled ahead into build/ (stack/build.js), rebuilt when a source is
+# newer, so that no process compiles at start
+build_js() {
+  run_logged /tmp/postwerk-build.log node stack/build.js
+}
+
 install_debs
 install_npm
+build_portal
+build_js

@@ -1,6 +1,5 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import path from 'node:path';
 import { z } from 'zod';
 import type { Services } from '../services';
 import { appendAudit } from '../../platform/audit';
@@ -12,6 +11,7 @@ import { requirePermission } from '../auth/permissions';
 import { errorBody, errorHandler } from './http-errors';
 import { completeKey, releaseKey, reserveKey } from './idempotency';
 import { buildOpenApi } from './openapi';
+import { portalRouter } from './serve-portal';
 import type { RouteDef } from './route';
 import { allRoutes } from './routes';
 
@@ -135,7 +135,7 @@ export function createApiApp(services: Services, opts: { routes?: RouteDef[]; po
   });
   app.use(API_PREFIX, api);
 
-  if (opts.portalDir) app.use(express.static(path.resolve(opts.portalDir), { index: 'index.html' }));
+  if (opts.portalDir) app.use(portalRouter(opts.portalDir));
   app.use((req: Request, _res: Response, next: NextFunction) => next(new AppError('not_found', `nothing at ${req.method} ${req.path}`)));
   app.use(errorHandler(services.logger));
   return app;

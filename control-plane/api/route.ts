@@ -50,11 +50,8 @@ export function route<P = Record<string, never>, Q = Record<string, never>, B = 
   return def;
 }
 
-/** Shared query schema of list routes. */
-export const pageQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().max(500).optional(),
-});
+/** Shared query schema of list routes (the use cases' list inputs extend it). */
+export { pageQuery } from '../../platform/db/paginate';
 
 export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 

@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import { ROLES, type Role } from '../../platform/actor';
 import { invalid } from '../../platform/errors';
-import { AUDIT_CSV_COLUMNS, auditCsvLine, auditNdjsonLine, iterateAudit, verifyAudit } from '../commands/audit-log';
-import { createApiToken } from '../commands/create-api-token';
-import { createStaffUser } from '../commands/create-staff-user';
-import { resolveTenant } from '../commands/list-tenants';
+import { AUDIT_CSV_COLUMNS, auditCsvLine, auditNdjsonLine, iterateAudit, verifyAudit } from '../../tenancy/use-cases/audit-log';
+import { createApiToken } from '../../tenancy/use-cases/create-api-token';
+import { createStaffUser } from '../../tenancy/use-cases/create-staff-user';
+import { resolveTenant } from '../../tenancy/use-cases/list-tenants';
 import { intOption, output, readPassword, withCtx, type OutputOptions } from './runtime';
 
 const role = (v: string): Role => {

@@ -1,8 +1,7 @@
 import { Command, CommanderError } from 'commander';
-import { AppError } from '../../platform/errors';
+import { AppError, EXIT, exitCodeFor } from '../../platform/errors';
 import { ConfigError } from '../../platform/config';
 import { registerCliCommands } from './commands';
-import { isMigratorError } from '../../migrator/errors';
 
 /**
  * `postwerk`: the operator's command line. Every subcommand calls the same domain commands as the API,
@@ -23,22 +22,18 @@ export async function runCli(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.badInput;
     if (e instanceof ConfigError) {
       process.stderr.write(`postwerk: ${e.message}\n`);
-      return 2;
+      return EXIT.badInput;
     }
     if (e instanceof AppError) {
       process.stderr.write(`postwerk: ${e.message}\n`);
       if (Array.isArray(e.details)) for (const d of e.details) process.stderr.write(`  ${JSON.stringify(d)}\n`);
-      return e.status >= 500 ? 1 : 2;
-    }
-    if (isMigratorError(e)) {
-      process.stderr.write(`postwerk: ${e.message}\n`);
-      return isMigratorError(e, 'MIGRATOR_INVALID_INPUT') ? 2 : 1;
+      return exitCodeFor(e);
     }
     process.stderr.write(`postwerk: ${(e as Error).stack ?? String(e)}\n`);
-    return 1;
+    return exitCodeFor(e);
   }
 }
 

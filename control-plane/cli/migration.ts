@@ -20,8 +20,8 @@ import {
   type AccountView,
   type ProjectView,
   type StartResult,
-} from '../migrations';
-import type { CreateProjectInput } from '../migrations/schemas';
+} from '../../migration-projects';
+import type { CreateProjectInput } from '../../migration-projects/schemas';
 
 /**
  * `postwerk migration …`: the same commands as the API, as the `cli` actor. Secrets (the admin password,

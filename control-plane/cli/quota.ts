@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { invalid } from '../../platform/errors';
-import { formatBytes } from '../../quotas/pool';
-import { getPool, type PoolSummary } from '../../quotas/get-pool';
-import { listAllocations, type AllocationItem } from '../../quotas/list-allocations';
-import { reassignAllocations, type ReassignResult } from '../../quotas/reassign-allocations';
-import { changePool, type ChangePoolResult } from '../../quotas/change-pool';
-import { resolveAccount } from '../commands/list-accounts';
-import { resolveTenant } from '../commands/list-tenants';
+import { formatBytes } from '../../quotas/shared/pool';
+import { getPool, type PoolSummary } from '../../quotas/use-cases/get-pool';
+import { listAllocations, type AllocationItem } from '../../quotas/use-cases/list-allocations';
+import { reassignAllocations, type ReassignResult } from '../../quotas/use-cases/reassign-allocations';
+import { changePool, type ChangePoolResult } from '../../quotas/use-cases/change-pool';
+import { resolveAccount } from '../../tenancy/use-cases/list-accounts';
+import { resolveTenant } from '../../tenancy/use-cases/list-tenants';
 import { output, parseBytes, withCtx, type OutputOptions } from './runtime';
 
 /** `postwerk quota show|reassign|pool`: the quotas use cases for operators, as the `cli` actor. */

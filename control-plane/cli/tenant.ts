@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import { formatBytes } from '../../quotas/pool';
-import { createTenant } from '../commands/create-tenant';
-import { createDomain } from '../commands/create-domain';
-import { listDomains, resolveDomain } from '../commands/list-domains';
-import { listTenants, resolveTenant } from '../commands/list-tenants';
-import { resumeDomain, suspendDomain } from '../commands/set-domain-status';
-import { resumeTenant, suspendTenant } from '../commands/suspend-tenant';
-import type { Domain, Tenant } from '../presenters';
+import { formatBytes } from '../../quotas/shared/pool';
+import { createTenant } from '../../tenancy/use-cases/create-tenant';
+import { createDomain } from '../../tenancy/use-cases/create-domain';
+import { listDomains, resolveDomain, type ListDomainsInput } from '../../tenancy/use-cases/list-domains';
+import { listTenants, resolveTenant, type ListTenantsInput } from '../../tenancy/use-cases/list-tenants';
+import { resumeDomain, suspendDomain } from '../../tenancy/use-cases/set-domain-status';
+import { resumeTenant, suspendTenant } from '../../tenancy/use-cases/suspend-tenant';
+import type { Domain, Tenant } from '../../tenancy/presenters';
 import type { z } from 'zod';
 import { intOption, output, parseBytes, withCtx, type OutputOptions } from './runtime';
 
@@ -44,7 +44,7 @@ export function registerTenantCommands(program: Command): void {
     .option('--limit <n>', 'page size', intOption('--limit'), 100)
     .option('--cursor <cursor>', 'next page')
     .option('--json', 'JSON output')
-    .action((o: { status?: string; search?: string; limit: number; cursor?: string } & OutputOptions) =>
+    .action((o: { status?: ListTenantsInput['status']; search?: string; limit: number; cursor?: string } & OutputOptions) =>
       withCtx(async (ctx) =>
         output(o, await listTenants(ctx, o), (p: { items: T[]; nextCursor: string | null }) => [
           ...p.items.map(tenantLine),
@@ -85,7 +85,7 @@ export function registerTenantCommands(program: Command): void {
     .option('--limit <n>', 'page size', intOption('--limit'), 100)
     .option('--cursor <cursor>', 'next page')
     .option('--json', 'JSON output')
-    .action((t: string, o: { status?: string; limit: number; cursor?: string } & OutputOptions) =>
+    .action((t: string, o: { status?: ListDomainsInput['status']; limit: number; cursor?: string } & OutputOptions) =>
       withCtx(async (ctx) =>
         output(o, await listDomains(ctx, (await resolveTenant(ctx, t)).id, o), (p: { items: D[] }) => p.items.map(domainLine)),
       ),

@@ -5,10 +5,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseEnvFile } from '../../platform/config';
-import { seedDemo } from '../commands/seed-demo';
+import { REPO_ROOT } from '../../platform/paths';
+import { seedDemo } from './seed-demo';
 import { createServices, loadConfigOrExit, onShutdown, prepareDatabase, startApi, startWorkers } from './run';
 
-const ROOT = path.resolve(__dirname, '../..');
+// the repository, whether this runs from the sources or from the compiled build/
+const ROOT = REPO_ROOT;
 
 function stack(home: string, ...args: string[]): void {
   const r = spawnSync('bash', [path.join(ROOT, 'stack/stack.sh'), ...args], {

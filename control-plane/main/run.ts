@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { Worker } from 'bullmq';
+import { REPO_ROOT } from '../../platform/paths';
 import { loadConfig, ConfigError, type Config } from '../../platform/config';
 import { migrateLatest } from '../../platform/db';
 import { startWorker, type QueueName } from '../../platform/queue';
@@ -24,7 +25,8 @@ export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
   }
 }
 
-export const PORTAL_DIR = path.resolve(__dirname, '../../portal/public');
+/** The portal's build output (npm run portal:build; stack/install.sh runs it when the sources are newer). */
+export const PORTAL_DIR = path.join(REPO_ROOT, 'portal/dist');
 
 export async function startApi(services: Services): Promise<http.Server> {
   const app = createApiApp(services, { portalDir: PORTAL_DIR });

@@ -4,8 +4,10 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import pLimit from 'p-limit';
 import pino, { type Logger } from 'pino';
 import { z } from 'zod';
+import { EXIT, exitCodeFor } from '../../platform/errors';
 import { MigratorError, errorMessage } from '../errors';
 import { runMigrationPass, verifyMailbox } from '../engine/pass';
 import { type EndpointInput, type MigrationOptionsInput, parseEndpoint, parseImapUrl, parseOptions } from '../options';
@@ -15,9 +17,10 @@ import type { MigrationStateStore } from '../state/store';
 import { readBatchCsv } from './batch';
 import { createProgress } from './progress';
 
-export const EXIT_VERIFIED = 0;
-export const EXIT_NOT_VERIFIED = 1;
-export const EXIT_BAD_INPUT = 2;
+// exit statuses come from the one map of every CLI command (platform/errors.ts)
+export const EXIT_VERIFIED = EXIT.ok;
+export const EXIT_NOT_VERIFIED = EXIT.failed;
+export const EXIT_BAD_INPUT = EXIT.badInput;
 
 interface CliOpts {
   from?: string;
@@ -308,37 +311,35 @@ export async function runMigrateCli(o: CliOpts, io: { out?: (s: string) => void;
     const st = await openSqliteStateStore(o.state);
     closeStore = st.close;
     const reports: MigrationReport[] = new Array(jobs.length);
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < jobs.length && !ac.signal.aborted) {
-        const i = next++;
-        const j = jobs[i];
-        try {
-          reports[i] = await migrateAccount(
-            o,
-            log,
-            st.store,
-            j.source,
-            j.destination,
-            accountOptions(options, retry, j.source),
-            ac.signal,
-            out,
-            tty && jobs.length === 1,
-          );
-        } catch (e) {
-          if (e instanceof MigratorError && e.code === 'MIGRATOR_INVALID_INPUT') throw e;
-          err(`${j.source.user}: ${errorMessage(e)}`);
-          const failed = buildReport(o.migrationId ?? 'cli', undefined, undefined);
-          failed.account = {
-            source: `${j.source.user}@${j.source.host}:${j.source.port}`,
-            destination: `${j.destination.user}@${j.destination.host}:${j.destination.port}`,
-          };
-          (failed as MigrationReport & { error?: string }).error = errorMessage(e);
-          reports[i] = failed;
-        }
+    const accounts = pLimit(o.parallelAccounts ?? 2);
+    const migrateOne = async (i: number): Promise<void> => {
+      if (ac.signal.aborted) return;
+      const j = jobs[i];
+      try {
+        reports[i] = await migrateAccount(
+          o,
+          log,
+          st.store,
+          j.source,
+          j.destination,
+          accountOptions(options, retry, j.source),
+          ac.signal,
+          out,
+          tty && jobs.length === 1,
+        );
+      } catch (e) {
+        if (e instanceof MigratorError && e.code === 'MIGRATOR_INVALID_INPUT') throw e;
+        err(`${j.source.user}: ${errorMessage(e)}`);
+        const failed = buildReport(o.migrationId ?? 'cli', undefined, undefined);
+        failed.account = {
+          source: `${j.source.user}@${j.source.host}:${j.source.port}`,
+          destination: `${j.destination.user}@${j.destination.host}:${j.destination.port}`,
+        };
+        (failed as MigrationReport & { error?: string }).error = errorMessage(e);
+        reports[i] = failed;
       }
     };
-    await Promise.all(Array.from({ length: Math.min(o.parallelAccounts ?? 2, jobs.length) }, worker));
+    await Promise.all(jobs.map((_, i) => accounts(() => migrateOne(i))));
     if (o.report) writeFileSync(o.report, JSON.stringify(jobs.length === 1 ? reports[0] : { accounts: reports }, null, 2));
     for (const r of reports)
       if (r) out(summarize(r) + ((r as { error?: string }).error ? `\n  error: ${(r as { error?: string }).error}` : ''));
@@ -346,12 +347,8 @@ export async function runMigrateCli(o: CliOpts, io: { out?: (s: string) => void;
     if (jobs.length > 1) out(`${reports.filter((r) => r?.verified).length}/${jobs.length} accounts verified`);
     return ok ? EXIT_VERIFIED : EXIT_NOT_VERIFIED;
   } catch (e) {
-    if (e instanceof MigratorError && e.code === 'MIGRATOR_INVALID_INPUT') {
-      err(`postwerk migrate: ${e.message}`);
-      return EXIT_BAD_INPUT;
-    }
     err(`postwerk migrate: ${errorMessage(e)}`);
-    return EXIT_NOT_VERIFIED;
+    return exitCodeFor(e);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -124,7 +124,12 @@ export async function ensureComplete(client: ImapFlow, asked: readonly number[],
   if (got.size >= asked.length) return;
   if (!client.usable) throw new MigratorError('MIGRATOR_CONNECTION', 'connection dropped during FETCH');
   const absent = asked.filter((u) => !got.has(u));
-  const still = (await client.search({ uid: compressUids(absent) }, { uid: true })) || [];
+  const still = await client.search({ uid: compressUids(absent) }, { uid: true });
+  // imapflow answers a failed SEARCH with false: not knowing is not "expunged meanwhile"
+  if (!Array.isArray(still)) {
+    assertSelected(client);
+    throw new MigratorError('MIGRATOR_CONNECTION', `UID SEARCH failed while checking ${absent.length} message(s) FETCH did not return`);
+  }
   if (still.length) throw new MigratorError('MIGRATOR_CONNECTION', `server answered FETCH without ${still.length} existing message(s)`);
 }
 

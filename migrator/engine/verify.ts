@@ -7,7 +7,7 @@ import type { ImapFlow } from 'imapflow';
 import type { FolderPlan } from '../folders/mapping';
 import { REPORT_MAX_LISTED_PER_FOLDER } from '../limits';
 import { type PassContext, checkAborted } from './context';
-import { flagFilter } from './folder-sync';
+import { flagFilter } from './folder-plan';
 import { assertSelected, envelopes, hashMessages, listMessages, sameFlags } from './messages';
 
 export interface MissingMessage {

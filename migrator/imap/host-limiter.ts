@@ -1,46 +1,39 @@
 // A per-host connection limit shared by every pass in this process (parallel accounts and
-// folders against one source server stay under its per-IP limit).
+// folders against one source server stay under its per-IP limit). p-limit queues the waiters;
+// a slot is held from the moment it is granted until the returned function is called.
+import pLimit from 'p-limit';
+import { MigratorError } from '../errors';
 
-class Semaphore {
-  private waiters: Array<() => void> = [];
-  private used = 0;
-  constructor(private limit: number) {}
-  setLimit(limit: number): void {
-    this.limit = Math.min(this.limit, limit);
-  }
-  async acquire(signal?: AbortSignal): Promise<() => void> {
-    if (this.used >= this.limit) {
-      await new Promise<void>((resolve, reject) => {
-        const onAbort = (): void => {
-          this.waiters = this.waiters.filter((w) => w !== go);
-          reject(signal?.reason ?? new Error('aborted'));
-        };
-        const go = (): void => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        };
-        this.waiters.push(go);
-        signal?.addEventListener('abort', onAbort, { once: true });
-      });
-    }
-    this.used++;
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.used--;
-      this.waiters.shift()?.();
-    };
-  }
-}
+const hosts = new Map<string, pLimit.Limit>();
 
-const hosts = new Map<string, Semaphore>();
-
-/** Waits for a connection slot on host:port; call the returned function to give it back. */
+/**
+ * Waits for a connection slot on host:port; call the returned function to give it back. The first
+ * pass against a host sets its limit for the life of the process (p-limit's is fixed).
+ */
 export function acquireHostSlot(host: string, port: number, limit: number, signal?: AbortSignal): Promise<() => void> {
   const key = `${host.toLowerCase()}:${port}`;
-  let s = hosts.get(key);
-  if (!s) hosts.set(key, (s = new Semaphore(limit)));
-  else s.setLimit(limit);
-  return s.acquire(signal);
+  let slots = hosts.get(key);
+  if (!slots) hosts.set(key, (slots = pLimit(limit)));
+  return new Promise((resolve, reject) => {
+    let gaveUp = false;
+    const onAbort = (): void => {
+      gaveUp = true;
+      reject(new MigratorError('MIGRATOR_ABORTED', 'migration cancelled'));
+    };
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    void slots(
+      () =>
+        new Promise<void>((giveBack) => {
+          signal?.removeEventListener('abort', onAbort);
+          if (gaveUp) return giveBack(); // cancelled while waiting: pass the slot on at once
+          let released = false;
+          resolve(() => {
+            if (released) return;
+            released = true;
+            giveBack();
+          });
+        }),
+    );
+  });
 }

@@ -1,9 +1,9 @@
 import { withActor } from '../../platform/context';
 import { cliActor } from '../../platform/actor';
 import { createApiApp } from '../../control-plane/api/app';
-import { createTenant } from '../../control-plane/commands/create-tenant';
-import { createDomain } from '../../control-plane/commands/create-domain';
-import { createAccount } from '../../control-plane/commands/create-account';
+import { createTenant } from '../../tenancy/use-cases/create-tenant';
+import { createDomain } from '../../tenancy/use-cases/create-domain';
+import { createAccount } from '../../quotas/use-cases/create-account';
 import { scratchDb } from '../support/scratch-db';
 import { testConfig, uniq } from '../support/env';
 import { api, auth, makeTenant, startHarness, strongPassword, tokenFor, type Harness } from './harness';
@@ -174,7 +174,7 @@ describe(`audit log (${testConfig().db.client})`, () => {
       await createDomain(ctx, t.id, { name: 'acme.test' });
       await createAccount(ctx, t.id, { address: 'ann@acme.test', password: strongPassword() });
       await createAccount(ctx, t.id, { address: 'bob@acme.test', password: strongPassword() });
-      const { createApiToken } = await import('../../control-plane/commands/create-api-token');
+      const { createApiToken } = await import('../../tenancy/use-cases/create-api-token');
       const { secret } = await createApiToken(ctx, { name: 'ops', role: 'operator' });
 
       const ok = await api(app).get('/api/v1/audit/verify').set(auth(secret));

@@ -3,11 +3,11 @@ import { ROLES, type Role } from '../../platform/actor';
 import { PERMISSIONS } from '../../platform/permissions';
 import { allRoutes } from '../../control-plane/api/routes';
 import type { RouteDef } from '../../control-plane/api/route';
-import { createAccount } from '../../control-plane/commands/create-account';
-import { createAlias } from '../../control-plane/commands/create-alias';
-import { createApiToken } from '../../control-plane/commands/create-api-token';
-import { createForwarding } from '../../control-plane/commands/create-forwarding';
-import { createStaffUser } from '../../control-plane/commands/create-staff-user';
+import { createAccount } from '../../quotas/use-cases/create-account';
+import { createAlias } from '../../tenancy/use-cases/create-alias';
+import { createApiToken } from '../../tenancy/use-cases/create-api-token';
+import { createForwarding } from '../../tenancy/use-cases/create-forwarding';
+import { createStaffUser } from '../../tenancy/use-cases/create-staff-user';
 import { testConfig, uniq } from '../support/env';
 import { api, auth, makeTenant, startHarness, strongPassword, tokenFor, type Harness } from './harness';
 

@@ -5,9 +5,9 @@ import { cliActor, type Role } from '../../platform/actor';
 import type { Config } from '../../platform/config';
 import { withActor, type Ctx, type Services } from '../../platform/context';
 import { createApiApp } from '../../control-plane/api/app';
-import { createApiToken } from '../../control-plane/commands/create-api-token';
-import { createDomain } from '../../control-plane/commands/create-domain';
-import { createTenant } from '../../control-plane/commands/create-tenant';
+import { createApiToken } from '../../tenancy/use-cases/create-api-token';
+import { createDomain } from '../../tenancy/use-cases/create-domain';
+import { createTenant } from '../../tenancy/use-cases/create-tenant';
 import { createServices } from '../../control-plane/services';
 import { testConfig, uniq } from '../support/env';
 

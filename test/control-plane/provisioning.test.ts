@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { deliverLmtp } from '../../platform/mail/lmtp';
 import { connectPlatformImap, masterLogin } from '../../platform/mail/imap';
-import { purgeAccount } from '../../control-plane/commands/purge-account';
+import { purgeAccount } from '../../tenancy/use-cases/purge-account';
 import { testConfig, uniq } from '../support/env';
 import { api, auth, imapLogin, makeTenant, startHarness, strongPassword, tokenFor, type Harness } from './harness';
 

@@ -1,8 +1,8 @@
 import { Queue, type Worker } from 'bullmq';
 import { createRedis, startWorker } from '../../platform/queue';
 import { silentLogger } from '../../platform/logger';
-import { purgeAccountJob } from '../../control-plane/jobs/definitions';
-import { controlPlaneHandlers } from '../../control-plane/jobs/handlers';
+import { purgeAccountJob } from '../../tenancy/jobs';
+import { controlPlaneHandlers } from '../../tenancy/processors/index';
 import { testConfig, uniq } from '../support/env';
 import { api, auth, imapLogin, makeTenant, startHarness, strongPassword, tokenFor, type Harness } from './harness';
 
@@ -60,7 +60,7 @@ it(`queues the purge at deletion, drops it on restore, and the sweep + worker pu
     logger: silentLogger,
     concurrency: 1,
   });
-  const { sweepPurges } = await import('../../control-plane/commands/purge-account');
+  const { sweepPurges } = await import('../../tenancy/use-cases/purge-account');
   const swept = await sweepPurges(h.services);
   expect((swept.detail as { queued: number }).queued).toBeGreaterThanOrEqual(1);
   const deadline = Date.now() + 20_000;

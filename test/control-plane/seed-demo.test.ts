@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { createApiApp } from '../../control-plane/api/app';
-import { seedDemo } from '../../control-plane/commands/seed-demo';
+import { seedDemo } from '../../control-plane/main/seed-demo';
 import { createServices } from '../../control-plane/services';
 import { testConfig } from '../support/env';
 import { api, harnessConfig, imapLogin } from './harness';

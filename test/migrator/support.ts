@@ -239,15 +239,15 @@ export async function bulkLoad(
 ): Promise<void> {
   const { RawImapConnection } = await import('../../migrator/imap/raw-append');
   const { parseEndpoint } = await import('../../migrator/options');
-  const { encodeMutf7 } = await import('../../migrator/folders/mutf7');
+  const { encodeMailboxName } = await import('../../migrator/imap/mailbox-name');
   const w = await RawImapConnection.open(parseEndpoint(ep, 'bulk'));
   try {
-    if (folder !== 'INBOX') await w.command(`CREATE "${encodeMutf7(folder)}"`).catch(() => undefined);
+    if (folder !== 'INBOX') await w.command(`CREATE "${encodeMailboxName(folder)}"`).catch(() => undefined);
     let batch: Buffer[] = [];
     const flush = async (): Promise<void> => {
       if (!batch.length) return;
       await w.append(
-        encodeMutf7(folder),
+        encodeMailboxName(folder),
         batch.map((b, i) => ({
           flags: i % 3 ? ['\\Seen'] : [],
           internalDate: new Date(Date.UTC(2019, i % 12, 1 + (i % 27))),

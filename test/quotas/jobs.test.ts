@@ -3,7 +3,7 @@ import type { Db } from '../../platform/db';
 import { deliverLmtp } from '../../platform/mail/lmtp';
 import { startWorker } from '../../platform/queue';
 import { collectUsageJob, reconcileJob } from '../../quotas/jobs';
-import { quotaJobHandlers } from '../../control-plane/workers/quotas';
+import { quotaJobHandlers } from '../../quotas/processors/index';
 import { createTestAccount } from '../support/fixtures';
 import { testConfig, testDb } from '../support/env';
 import { eventually, KiB, messageOf, startApi } from './support';

@@ -3,7 +3,7 @@ import type { Db } from '../../platform/db';
 import { deliverLmtp } from '../../platform/mail/lmtp';
 import { DoveadmClient } from '../../platform/mail/doveadm';
 import { silentLogger } from '../../platform/logger';
-import { mayAccept } from '../../quotas/may-accept';
+import { mayAccept } from '../../quotas/use-cases/may-accept';
 import { createTestAccount, createTestTenant } from '../support/fixtures';
 import { testConfig, testDb } from '../support/env';
 import { KiB, messageOf } from './support';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../../platform/db';
 import { deliverLmtp } from '../../platform/mail/lmtp';
-import { collectUsage } from '../../quotas/collect-usage';
+import { collectUsage } from '../../quotas/use-cases/collect-usage';
 import { createTestAccount, createTestTenant } from '../support/fixtures';
 import { testConfig, testDb } from '../support/env';
 import { api, createToken, KiB, messageOf, startApi } from './support';

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createApiApp } from '../../control-plane/api/app';
 import { createServices } from '../../control-plane/services';
-import { hashSecret, newSecret, TOKEN_PREFIX } from '../../control-plane/auth/tokens';
+import { hashSecret, newSecret, TOKEN_PREFIX } from '../../tenancy/shared/tokens';
 import type { Role } from '../../platform/actor';
 import type { Db } from '../../platform/db';
 import { testConfig } from '../support/env';

@@ -1,39 +1,19 @@
 import { z } from 'zod';
-import { bulkUpsertAccounts } from '../../commands/bulk-accounts';
-import { changeAccountPassword } from '../../commands/change-account-password';
-import { createAccount } from '../../commands/create-account';
-import { deleteAccount } from '../../commands/delete-account';
-import { getAccount, listAccounts } from '../../commands/list-accounts';
-import { renameAccount } from '../../commands/rename-account';
-import { restoreAccount } from '../../commands/restore-account';
-import { resumeAccount, suspendAccount } from '../../commands/suspend-account';
-import { updateAccount } from '../../commands/update-account';
-import { BULK_BODY_LIMIT } from '../../limits';
-import { Account } from '../../presenters';
-import { pageOf, pageQuery, route } from '../route';
-import { address, bytes, displayName, password, search, tenantParams } from './schemas';
+import { BulkResult, bulkUpsertAccounts, bulkUpsertAccountsInput } from '../../../quotas/use-cases/bulk-upsert-accounts';
+import { changeAccountPassword, changeAccountPasswordInput } from '../../../tenancy/use-cases/change-account-password';
+import { createAccount, createAccountInput } from '../../../quotas/use-cases/create-account';
+import { deleteAccount } from '../../../tenancy/use-cases/delete-account';
+import { getAccount, listAccounts, listAccountsInput } from '../../../tenancy/use-cases/list-accounts';
+import { renameAccount, renameAccountInput } from '../../../tenancy/use-cases/rename-account';
+import { restoreAccount } from '../../../tenancy/use-cases/restore-account';
+import { resumeAccount, suspendAccount } from '../../../tenancy/use-cases/suspend-account';
+import { updateAccount, updateAccountInput } from '../../../tenancy/use-cases/update-account';
+import { BULK_BODY_LIMIT } from '../../../tenancy/limits';
+import { Account } from '../../../tenancy/presenters';
+import { pageOf, route } from '../route';
+import { tenantParams } from './schemas';
 
 const AccountParams = tenantParams.extend({ accountId: z.uuid() });
-const CreateAccount = z.strictObject({
-  address,
-  password,
-  displayName: displayName.optional(),
-  allocationBytes: bytes.optional(),
-  status: z.enum(['active', 'suspended']).optional(),
-});
-const ListAccounts = pageQuery.extend({
-  status: z.enum(['active', 'suspended', 'deleting']).optional(),
-  domain: z.string().min(1).max(253).optional(),
-  search,
-});
-const BulkResult = z.object({
-  created: z.number(),
-  updated: z.number(),
-  unchanged: z.number(),
-  rows: z.array(
-    z.object({ row: z.number(), address: z.string(), accountId: z.string(), result: z.enum(['created', 'updated', 'unchanged']) }),
-  ),
-});
 
 export const accountRoutes = [
   route({
@@ -43,7 +23,7 @@ export const accountRoutes = [
     tags: ['accounts'],
     permission: 'account.read',
     params: tenantParams,
-    query: ListAccounts,
+    query: listAccountsInput,
     response: pageOf(Account),
     handler: (ctx, { params, query }) => listAccounts(ctx, params.tenantId, query),
   }),
@@ -54,7 +34,7 @@ export const accountRoutes = [
     tags: ['accounts'],
     permission: 'account.write',
     params: tenantParams,
-    body: CreateAccount,
+    body: createAccountInput,
     response: Account,
     status: 201,
     idempotent: true,
@@ -67,7 +47,7 @@ export const accountRoutes = [
     tags: ['accounts'],
     permission: 'account.write',
     params: tenantParams,
-    body: z.string(),
+    body: bulkUpsertAccountsInput,
     acceptsCsv: true,
     bodyLimit: BULK_BODY_LIMIT,
     response: BulkResult,
@@ -91,7 +71,7 @@ export const accountRoutes = [
     tags: ['accounts'],
     permission: 'account.write',
     params: AccountParams,
-    body: z.strictObject({ displayName }),
+    body: updateAccountInput,
     response: Account,
     handler: (ctx, { params, body }) => updateAccount(ctx, params.tenantId, params.accountId, body),
   }),
@@ -122,7 +102,7 @@ export const accountRoutes = [
     tags: ['accounts'],
     permission: 'account.password',
     params: AccountParams,
-    body: z.strictObject({ password }),
+    body: changeAccountPasswordInput,
     response: Account,
     handler: (ctx, { params, body }) => changeAccountPassword(ctx, params.tenantId, params.accountId, body),
   }),
@@ -133,7 +113,7 @@ export const accountRoutes = [
     tags: ['accounts'],
     permission: 'account.write',
     params: AccountParams,
-    body: z.strictObject({ address }),
+    body: renameAccountInput,
     response: Account,
     handler: (ctx, { params, body }) => renameAccount(ctx, params.tenantId, params.accountId, body),
   }),

@@ -1,18 +1,17 @@
 import { z } from 'zod';
-import { createAlias } from '../../commands/create-alias';
-import { createForwarding } from '../../commands/create-forwarding';
-import { deleteAlias } from '../../commands/delete-alias';
-import { deleteForwarding } from '../../commands/delete-forwarding';
-import { getAlias, listAliases } from '../../commands/list-aliases';
-import { listForwardings } from '../../commands/list-forwardings';
-import { Alias, Forwarding } from '../../presenters';
-import { pageOf, pageQuery, route } from '../route';
-import { address, search, tenantParams } from './schemas';
+import { createAlias, createAliasInput } from '../../../tenancy/use-cases/create-alias';
+import { createForwarding, createForwardingInput } from '../../../tenancy/use-cases/create-forwarding';
+import { deleteAlias } from '../../../tenancy/use-cases/delete-alias';
+import { deleteForwarding } from '../../../tenancy/use-cases/delete-forwarding';
+import { getAlias, listAliases, listAliasesInput } from '../../../tenancy/use-cases/list-aliases';
+import { listForwardings } from '../../../tenancy/use-cases/list-forwardings';
+import { Alias, Forwarding } from '../../../tenancy/presenters';
+import { pageOf, route } from '../route';
+import { tenantParams } from './schemas';
 
 const AliasParams = tenantParams.extend({ aliasId: z.uuid() });
 const AccountParams = tenantParams.extend({ accountId: z.uuid() });
 const ForwardingParams = tenantParams.extend({ forwardingId: z.uuid() });
-const ListAliases = pageQuery.extend({ accountId: z.uuid().optional(), domain: z.string().min(1).max(253).optional(), search });
 
 export const aliasRoutes = [
   route({
@@ -22,7 +21,7 @@ export const aliasRoutes = [
     tags: ['aliases'],
     permission: 'alias.read',
     params: tenantParams,
-    query: ListAliases,
+    query: listAliasesInput,
     response: pageOf(Alias),
     handler: (ctx, { params, query }) => listAliases(ctx, params.tenantId, query),
   }),
@@ -33,7 +32,7 @@ export const aliasRoutes = [
     tags: ['aliases'],
     permission: 'alias.write',
     params: tenantParams,
-    body: z.strictObject({ address, accountId: z.uuid() }),
+    body: createAliasInput,
     response: Alias,
     status: 201,
     idempotent: true,
@@ -76,7 +75,7 @@ export const aliasRoutes = [
     tags: ['forwardings'],
     permission: 'alias.write',
     params: AccountParams,
-    body: z.strictObject({ targetAddress: address, keepCopy: z.boolean().optional() }),
+    body: createForwardingInput,
     response: Forwarding,
     status: 201,
     idempotent: true,

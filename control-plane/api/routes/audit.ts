@@ -1,16 +1,17 @@
 import { z } from 'zod';
-import { AUDIT_CSV_COLUMNS, auditCsvLine, auditNdjsonLine, iterateAudit, listAudit, verifyAudit } from '../../commands/audit-log';
-import { AuditEntry } from '../../presenters';
-import { pageOf, pageQuery, route } from '../route';
+import {
+  AUDIT_CSV_COLUMNS,
+  auditCsvLine,
+  auditNdjsonLine,
+  exportAuditInput,
+  iterateAudit,
+  listAudit,
+  listAuditInput,
+  verifyAudit,
+} from '../../../tenancy/use-cases/audit-log';
+import { AuditEntry } from '../../../tenancy/presenters';
+import { pageOf, route } from '../route';
 
-const time = z.iso.datetime({ offset: true }).transform((s) => new Date(s).toISOString());
-const AuditFilter = z.strictObject({
-  tenantId: z.uuid().optional(),
-  actor: z.string().min(1).max(320).optional(),
-  action: z.string().min(1).max(80).optional(),
-  from: time.optional(),
-  to: time.optional(),
-});
 const Verification = z.object({
   ok: z.boolean(),
   checked: z.number(),
@@ -24,7 +25,7 @@ export const auditRoutes = [
     summary: 'Audit log, oldest first (filter by tenant, actor, action or action prefix `account.`, time range [from, to))',
     tags: ['audit'],
     permission: 'audit.read',
-    query: pageQuery.extend(AuditFilter.shape),
+    query: listAuditInput,
     response: pageOf(AuditEntry),
     handler: (ctx, { query }) => listAudit(ctx, query),
   }),
@@ -34,7 +35,7 @@ export const auditRoutes = [
     summary: 'Export the audit log as NDJSON (default) or CSV, streamed',
     tags: ['audit'],
     permission: 'audit.read',
-    query: AuditFilter.extend({ format: z.enum(['ndjson', 'csv']).default('ndjson') }),
+    query: exportAuditInput,
     async handler(ctx, { query, http }) {
       const { format, ...filter } = query;
       const { res } = http;

@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import { route } from '../route';
-import { signIn, signOut } from '../../commands/sign-in';
+import { signIn, signInInput, signOut } from '../../../tenancy/use-cases/sign-in';
 import { readCookie } from '../../auth/authenticate';
-import { SESSION_COOKIE, SESSION_TTL_MS } from '../../auth/tokens';
+import { SESSION_COOKIE, SESSION_TTL_MS } from '../../../tenancy/shared/tokens';
 
-const SignInBody = z.strictObject({ email: z.email().max(320), password: z.string().min(1).max(200) });
 const Me = z.object({ kind: z.string(), id: z.string(), label: z.string(), role: z.string(), tenantId: z.string().nullable() });
 
 export const authRoutes = [
@@ -14,7 +13,7 @@ export const authRoutes = [
     summary: 'Sign in (portal): opens a session cookie',
     tags: ['auth'],
     permission: 'public',
-    body: SignInBody,
+    body: signInInput,
     response: Me,
     async handler(ctx, { body, http }) {
       const { secret, user } = await signIn(ctx, body);

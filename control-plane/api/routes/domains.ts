@@ -1,14 +1,12 @@
 import { z } from 'zod';
-import { createDomain } from '../../commands/create-domain';
-import { getDomain, listDomains } from '../../commands/list-domains';
-import { resumeDomain, suspendDomain } from '../../commands/set-domain-status';
-import { Domain } from '../../presenters';
-import { pageOf, pageQuery, route } from '../route';
-import { search, tenantParams } from './schemas';
+import { createDomain, createDomainInput } from '../../../tenancy/use-cases/create-domain';
+import { getDomain, listDomains, listDomainsInput } from '../../../tenancy/use-cases/list-domains';
+import { resumeDomain, suspendDomain } from '../../../tenancy/use-cases/set-domain-status';
+import { Domain } from '../../../tenancy/presenters';
+import { pageOf, route } from '../route';
+import { tenantParams } from './schemas';
 
 const DomainParams = tenantParams.extend({ domainId: z.uuid() });
-const CreateDomain = z.strictObject({ name: z.string().min(1).max(253), status: z.enum(['verified', 'active']).optional() });
-const ListDomains = pageQuery.extend({ status: z.enum(['verified', 'active', 'suspended']).optional(), search });
 
 export const domainRoutes = [
   route({
@@ -18,7 +16,7 @@ export const domainRoutes = [
     tags: ['domains'],
     permission: 'domain.read',
     params: tenantParams,
-    query: ListDomains,
+    query: listDomainsInput,
     response: pageOf(Domain),
     handler: (ctx, { params, query }) => listDomains(ctx, params.tenantId, query),
   }),
@@ -29,7 +27,7 @@ export const domainRoutes = [
     tags: ['domains'],
     permission: 'domain.write',
     params: tenantParams,
-    body: CreateDomain,
+    body: createDomainInput,
     response: Domain,
     status: 201,
     idempotent: true,

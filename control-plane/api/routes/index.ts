@@ -8,6 +8,8 @@ import { staffRoutes } from './staff';
 import { auditRoutes } from './audit';
 import { quotaRoutes } from './quotas';
 import { migrationRoutes } from './migrations';
+import { backupRoutes } from './backup';
+import { systemRoutes } from './system';
 import { exportRoutes } from './exports';
 import { selfServiceRoutes } from './self-service';
 
@@ -22,6 +24,8 @@ export const allRoutes: RouteDef[] = [
   ...staffRoutes,
   ...auditRoutes,
   ...migrationRoutes,
+  ...backupRoutes,
+  ...systemRoutes,
   ...exportRoutes,
   ...selfServiceRoutes,
 ];

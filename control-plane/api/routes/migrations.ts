@@ -16,7 +16,9 @@ import {
   startDeltaSchedule,
   startPrestage,
   stopDeltaSchedule,
-} from '../../migrations';
+  testSourceConnection,
+  testSourceConnectionInput,
+} from '../../../migration-projects';
 
 /**
  * Migration projects: tenant admins of the tenant read, migration engineers and operators write.
@@ -31,7 +33,26 @@ const tags = ['migrations'];
 const csvBody = z.union([z.string().min(1), z.strictObject({ csv: z.string().min(1) })]);
 const selection = s.accountSelectionSchema.prefault({});
 
+const ConnectionTest = z.object({
+  ok: z.boolean(),
+  ms: z.number(),
+  error: z.string().nullable(),
+  folders: z.number().nullable(),
+  capabilities: z.array(z.string()),
+});
+
 export const migrationRoutes = [
+  route({
+    method: 'post',
+    path: `${base}/test-connection`,
+    summary: 'Test the source server: log in as one account with the project’s credentials and list its folders (nothing stored)',
+    tags,
+    permission: 'migration.write',
+    params: tenantParams,
+    body: testSourceConnectionInput,
+    response: ConnectionTest,
+    handler: (ctx, { params, body }) => testSourceConnection(ctx, params.tenantId, body),
+  }),
   route({
     method: 'post',
     path: base,

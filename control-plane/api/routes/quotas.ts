@@ -1,121 +1,23 @@
 import { z } from 'zod';
 import { route, pageQuery, pageOf, uuidParam } from '../route';
-import { MAX_BYTES, MAX_CHANGES_PER_REASSIGNMENT, MAX_WEBHOOK_URL_LENGTH } from '../../../quotas/limits';
-import { getPool } from '../../../quotas/get-pool';
-import { listAllocations } from '../../../quotas/list-allocations';
-import { reassignAllocations } from '../../../quotas/reassign-allocations';
-import { changePool } from '../../../quotas/change-pool';
-import { usageHistory } from '../../../quotas/usage-history';
-import { tenantForecast } from '../../../quotas/forecast';
-import { listNotifications } from '../../../quotas/list-notifications';
-import { setWebhook } from '../../../quotas/set-webhook';
-import { reconcileUsage } from '../../../quotas/reconcile';
-import { collectUsage } from '../../../quotas/collect-usage';
+import { getPool, PoolSummary } from '../../../quotas/use-cases/get-pool';
+import { listAllocations, AllocationItem } from '../../../quotas/use-cases/list-allocations';
+import { reassignAllocations, reassignAllocationsInput, ReassignResult } from '../../../quotas/use-cases/reassign-allocations';
+import { changePool, changePoolInput, ChangePoolResult } from '../../../quotas/use-cases/change-pool';
+import { usageHistory, usageHistoryInput, UsageHistory } from '../../../quotas/use-cases/usage-history';
+import { tenantForecast, TenantForecast } from '../../../quotas/use-cases/tenant-forecast';
+import { listNotifications, listNotificationsInput, NotificationItem } from '../../../quotas/use-cases/list-notifications';
+import { setWebhook, setWebhookInput, Webhook } from '../../../quotas/use-cases/set-webhook';
+import { reconcileUsage, ReconcileResult } from '../../../quotas/use-cases/reconcile-usage';
+import { collectUsage, CollectResult } from '../../../quotas/use-cases/collect-usage';
 
 /**
  * Quotas API: a tenant's pool and its accounts' allocations and usage, reassignment, pool changes,
  * usage history, forecasts, notifications and the tenant's webhook. Every route calls one use case
  * of quotas/; none touches the database itself.
  */
-const bytes = z.number().int().min(1).max(MAX_BYTES);
 const TenantParams = z.strictObject({ tenantId: uuidParam });
 const AccountParams = z.strictObject({ tenantId: uuidParam, accountId: uuidParam });
-const isoTime = z.iso.datetime({ offset: false });
-
-const Forecast = z.object({ bytesPerDay: z.number().nullable(), fullAt: z.string().nullable(), samples: z.number() });
-const PoolState = z.object({ tenantId: z.string(), poolBytes: z.number(), allocatedBytes: z.number(), freeBytes: z.number() });
-const PoolSummary = z.object({
-  tenantId: z.string(),
-  poolBytes: z.number(),
-  defaultAllocationBytes: z.number(),
-  allocatedBytes: z.number(),
-  freeBytes: z.number(),
-  usedBytes: z.number(),
-  usedMessages: z.number(),
-  accounts: z.number(),
-  collectedAt: z.string().nullable(),
-  forecast: Forecast,
-});
-const Allocation = z.object({
-  accountId: z.string(),
-  address: z.string(),
-  status: z.string(),
-  allocationBytes: z.number(),
-  usedBytes: z.number().nullable(),
-  usedMessages: z.number().nullable(),
-  percent: z.number().nullable(),
-  collectedAt: z.string().nullable(),
-  warningLevel: z.number(),
-});
-const ReassignBody = z.strictObject({
-  changes: z
-    .array(z.strictObject({ accountId: z.uuid(), allocationBytes: bytes }))
-    .min(1)
-    .max(MAX_CHANGES_PER_REASSIGNMENT),
-  /** operators only (quota.force): allow allocations below current usage */
-  force: z.boolean().optional(),
-});
-const ReassignResult = z.object({
-  tenantId: z.string(),
-  changed: z.boolean(),
-  changes: z.array(
-    z.object({
-      accountId: z.string(),
-      address: z.string(),
-      beforeBytes: z.number(),
-      afterBytes: z.number(),
-      usedBytes: z.number().nullable(),
-    }),
-  ),
-  forcedBelowUsage: z.array(z.string()),
-  pool: PoolState,
-  auditId: z.number().nullable(),
-});
-const PoolBody = z.strictObject({ poolBytes: bytes, defaultAllocationBytes: bytes.optional() });
-const PoolResult = z.object({ pool: PoolState, defaultAllocationBytes: z.number(), changed: z.boolean() });
-const HistoryQuery = pageQuery.extend({ since: isoTime.optional(), until: isoTime.optional() });
-const History = pageOf(z.object({ at: z.string(), usedBytes: z.number(), usedMessages: z.number() })).extend({
-  accountId: z.string(),
-  address: z.string(),
-  allocationBytes: z.number(),
-});
-const AccountForecast = Forecast.extend({ accountId: z.string(), address: z.string(), allocationBytes: z.number(), usedBytes: z.number() });
-const TenantForecast = z.object({
-  tenantId: z.string(),
-  windowDays: z.number(),
-  pool: Forecast.extend({ poolBytes: z.number(), usedBytes: z.number() }),
-  accounts: z.array(AccountForecast),
-});
-const NotificationsQuery = pageQuery.extend({ accountId: z.uuid().optional() });
-const Notification = z.object({
-  id: z.number(),
-  event: z.string(),
-  accountId: z.string().nullable(),
-  address: z.string(),
-  threshold: z.number(),
-  usedBytes: z.number(),
-  allocationBytes: z.number(),
-  createdAt: z.string(),
-  webhookStatus: z.string(),
-});
-const WebhookBody = z.strictObject({
-  url: z
-    .url({ protocol: /^https?$/ })
-    .max(MAX_WEBHOOK_URL_LENGTH)
-    .nullable(),
-});
-const Webhook = z.object({ tenantId: z.string(), url: z.string().nullable() });
-const Reconciled = z.object({
-  checked: z.number(),
-  drifted: z.array(z.record(z.string(), z.unknown())),
-  failed: z.array(z.object({ accountId: z.string(), address: z.string(), error: z.string() })),
-});
-const Collected = z.object({
-  accounts: z.number(),
-  failed: z.array(z.record(z.string(), z.unknown())),
-  warnings: z.number(),
-  pruned: z.number(),
-});
 
 export const quotaRoutes = [
   route({
@@ -136,7 +38,7 @@ export const quotaRoutes = [
     permission: 'quota.read',
     params: TenantParams,
     query: pageQuery,
-    response: pageOf(Allocation),
+    response: pageOf(AllocationItem),
     handler: (ctx, { params, query }) => listAllocations(ctx, params.tenantId, query),
   }),
   route({
@@ -146,7 +48,7 @@ export const quotaRoutes = [
     tags: ['quotas'],
     permission: 'quota.reassign',
     params: TenantParams,
-    body: ReassignBody,
+    body: reassignAllocationsInput.omit({ tenantId: true }),
     response: ReassignResult,
     idempotent: true,
     handler: (ctx, { params, body }) => reassignAllocations(ctx, { tenantId: params.tenantId, changes: body.changes, force: body.force }),
@@ -158,8 +60,8 @@ export const quotaRoutes = [
     tags: ['quotas'],
     permission: 'tenant.pool.update',
     params: TenantParams,
-    body: PoolBody,
-    response: PoolResult,
+    body: changePoolInput.omit({ tenantId: true }),
+    response: ChangePoolResult,
     handler: (ctx, { params, body }) => changePool(ctx, { tenantId: params.tenantId, ...body }),
   }),
   route({
@@ -169,8 +71,8 @@ export const quotaRoutes = [
     tags: ['quotas'],
     permission: 'quota.read',
     params: AccountParams,
-    query: HistoryQuery,
-    response: History,
+    query: usageHistoryInput.omit({ tenantId: true, accountId: true }),
+    response: UsageHistory,
     handler: (ctx, { params, query }) => usageHistory(ctx, { ...params, ...query }),
   }),
   route({
@@ -190,8 +92,8 @@ export const quotaRoutes = [
     tags: ['quotas'],
     permission: 'quota.read',
     params: TenantParams,
-    query: NotificationsQuery,
-    response: pageOf(Notification),
+    query: listNotificationsInput.omit({ tenantId: true }),
+    response: pageOf(NotificationItem),
     handler: (ctx, { params, query }) => listNotifications(ctx, { tenantId: params.tenantId, ...query }),
   }),
   route({
@@ -201,7 +103,7 @@ export const quotaRoutes = [
     tags: ['quotas'],
     permission: 'quota.reassign',
     params: TenantParams,
-    body: WebhookBody,
+    body: setWebhookInput.omit({ tenantId: true }),
     response: Webhook,
     handler: (ctx, { params, body }) => setWebhook(ctx, { tenantId: params.tenantId, url: body.url }),
   }),
@@ -212,7 +114,7 @@ export const quotaRoutes = [
     tags: ['quotas'],
     permission: 'tenant.pool.update',
     params: TenantParams,
-    response: Collected,
+    response: CollectResult,
     handler: (ctx, { params }) => collectUsage(ctx, { tenantId: params.tenantId }),
   }),
   route({
@@ -222,7 +124,7 @@ export const quotaRoutes = [
     tags: ['quotas'],
     permission: 'tenant.pool.update',
     params: TenantParams,
-    response: Reconciled,
+    response: ReconcileResult,
     handler: async (ctx, { params }) => {
       const r = await reconcileUsage(ctx, { tenantId: params.tenantId, actor: ctx.actor });
       return { ...r, drifted: r.drifted.map((d) => ({ ...d })) };

@@ -1,30 +1,12 @@
 import { z } from 'zod';
-import { ROLES } from '../../../platform/actor';
-import { createApiToken } from '../../commands/create-api-token';
-import { createStaffUser } from '../../commands/create-staff-user';
-import { disableStaffUser } from '../../commands/disable-staff-user';
-import { listApiTokens } from '../../commands/list-api-tokens';
-import { listStaffUsers } from '../../commands/list-staff-users';
-import { revokeApiToken } from '../../commands/revoke-api-token';
-import { Staff, Token } from '../../presenters';
-import { pageOf, pageQuery, route } from '../route';
-import { password } from './schemas';
-
-const role = z.enum(ROLES);
-const CreateStaff = z.strictObject({
-  email: z.email().max(320),
-  name: z.string().max(200).optional(),
-  password,
-  role,
-  tenantId: z.uuid().nullable().optional(),
-});
-const CreateToken = z.strictObject({
-  name: z.string().trim().min(1).max(200),
-  role,
-  tenantId: z.uuid().nullable().optional(),
-  expiresInDays: z.number().int().min(1).max(3650).optional(),
-});
-const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+import { createApiToken, createApiTokenInput } from '../../../tenancy/use-cases/create-api-token';
+import { createStaffUser, createStaffUserInput } from '../../../tenancy/use-cases/create-staff-user';
+import { disableStaffUser } from '../../../tenancy/use-cases/disable-staff-user';
+import { listApiTokens, listApiTokensInput } from '../../../tenancy/use-cases/list-api-tokens';
+import { listStaffUsers, listStaffUsersInput } from '../../../tenancy/use-cases/list-staff-users';
+import { revokeApiToken } from '../../../tenancy/use-cases/revoke-api-token';
+import { Staff, Token } from '../../../tenancy/presenters';
+import { pageOf, route } from '../route';
 
 export const staffRoutes = [
   route({
@@ -33,7 +15,7 @@ export const staffRoutes = [
     summary: 'List staff users (a tenant admin sees its tenant)',
     tags: ['staff'],
     permission: 'staff.read',
-    query: pageQuery.extend({ tenantId: z.uuid().optional(), role: role.optional() }),
+    query: listStaffUsersInput,
     response: pageOf(Staff),
     handler: (ctx, { query }) => listStaffUsers(ctx, query),
   }),
@@ -43,7 +25,7 @@ export const staffRoutes = [
     summary: 'Create a staff user (portal sign-in)',
     tags: ['staff'],
     permission: 'staff.write',
-    body: CreateStaff,
+    body: createStaffUserInput,
     response: Staff,
     status: 201,
     idempotent: true,
@@ -65,7 +47,7 @@ export const staffRoutes = [
     summary: 'List API tokens (never their secrets)',
     tags: ['tokens'],
     permission: 'token.read',
-    query: pageQuery.extend({ tenantId: z.uuid().optional(), includeRevoked: bool.optional() }),
+    query: listApiTokensInput,
     response: pageOf(Token),
     handler: (ctx, { query }) => listApiTokens(ctx, query),
   }),
@@ -75,7 +57,7 @@ export const staffRoutes = [
     summary: 'Create an API token; the secret is in this answer only (no Idempotency-Key: it would have to keep the secret)',
     tags: ['tokens'],
     permission: 'token.write',
-    body: CreateToken,
+    body: createApiTokenInput,
     response: z.object({ token: Token, secret: z.string() }),
     status: 201,
     handler: (ctx, { body }) => createApiToken(ctx, body),

@@ -1,20 +1,10 @@
-import { z } from 'zod';
-import { createTenant } from '../../commands/create-tenant';
-import { getTenant, listTenants } from '../../commands/list-tenants';
-import { resumeTenant, suspendTenant } from '../../commands/suspend-tenant';
-import { updateTenant } from '../../commands/update-tenant';
-import { Tenant } from '../../presenters';
-import { pageOf, pageQuery, route } from '../route';
-import { bytes, search, tenantParams } from './schemas';
-
-const CreateTenant = z.strictObject({
-  slug: z.string().min(1).max(63),
-  name: z.string().trim().min(1).max(200),
-  poolBytes: bytes.optional(),
-  defaultAllocationBytes: bytes.optional(),
-});
-const UpdateTenant = z.strictObject({ name: z.string().trim().min(1).max(200).optional(), defaultAllocationBytes: bytes.optional() });
-const ListTenants = pageQuery.extend({ status: z.enum(['active', 'suspended']).optional(), search });
+import { createTenant, createTenantInput } from '../../../tenancy/use-cases/create-tenant';
+import { getTenant, listTenants, listTenantsInput } from '../../../tenancy/use-cases/list-tenants';
+import { resumeTenant, suspendTenant } from '../../../tenancy/use-cases/suspend-tenant';
+import { updateTenant, updateTenantInput } from '../../../tenancy/use-cases/update-tenant';
+import { Tenant } from '../../../tenancy/presenters';
+import { pageOf, route } from '../route';
+import { tenantParams } from './schemas';
 
 export const tenantRoutes = [
   route({
@@ -23,7 +13,7 @@ export const tenantRoutes = [
     summary: 'List tenants (a tenant admin sees its own)',
     tags: ['tenants'],
     permission: 'tenant.read',
-    query: ListTenants,
+    query: listTenantsInput,
     response: pageOf(Tenant),
     handler: (ctx, { query }) => listTenants(ctx, query),
   }),
@@ -33,7 +23,7 @@ export const tenantRoutes = [
     summary: 'Create a tenant',
     tags: ['tenants'],
     permission: 'tenant.create',
-    body: CreateTenant,
+    body: createTenantInput,
     response: Tenant,
     status: 201,
     idempotent: true,
@@ -56,7 +46,7 @@ export const tenantRoutes = [
     tags: ['tenants'],
     permission: 'tenant.update',
     params: tenantParams,
-    body: UpdateTenant,
+    body: updateTenantInput,
     response: Tenant,
     handler: (ctx, { params, body }) => updateTenant(ctx, params.tenantId, body),
   }),

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 
 /**
- * Migration projects of the control plane (control-plane/migrations/): a tenant's move from an old IMAP
+ * Migration projects of the control plane (migration-projects/): a tenant's move from an old IMAP
  * server onto the platform, account by account, with pre-stage, scheduled delta passes, a scheduled
  * cut-over and catch-up passes. The engine's own per-folder/per-message state lives in
  * migration_folders/migration_messages (20261123000500); these tables say what the engineer asked for and

@@ -7,7 +7,8 @@ import path from 'node:path';
  * folder, applied in name order; each exports up(knex) and down(knex) that run unchanged on SQLite and
  * PostgreSQL. Listing the folder (rather than knex's file loader) works the same under tsx, jest and node.
  */
-const MIGRATION_FILE = /^\d{14}_[a-z0-9_]+\.ts$/;
+// .ts in the sources, .js in the compiled build (build/, stack/build.js)
+const MIGRATION_FILE = /^\d{14}_[a-z0-9_]+\.(ts|js)$/;
 
 interface MigrationModule {
   up(knex: Knex): Promise<void>;
@@ -21,7 +22,7 @@ export function migrationNames(): string[] {
     .readdirSync(__dirname)
     .filter((f) => MIGRATION_FILE.test(f))
     .sort()
-    .map((f) => f.replace(/\.ts$/, ''));
+    .map((f) => f.replace(/\.(ts|js)$/, ''));
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

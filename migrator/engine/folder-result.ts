@@ -1,0 +1,33 @@
+// What a folder pass reports.
+import type { FolderPlan } from '../folders/mapping';
+
+export interface FolderPassResult {
+  sourcePath: string;
+  destPath: string;
+  sourceCount: number;
+  copied: number;
+  bytesCopied: number;
+  alreadyPresent: number;
+  flagsUpdated: number;
+  deleted: number;
+  skipped: Array<{ uid: number; size: number; reason: string }>;
+  failed: Array<{ uid: number; size: number; error: string }>;
+  refusedFlags: Array<{ uid: number; flags: string[] }>;
+  error?: string;
+}
+
+export function emptyFolderResult(plan: FolderPlan): FolderPassResult {
+  return {
+    sourcePath: plan.sourcePath,
+    destPath: plan.destPath,
+    sourceCount: 0,
+    copied: 0,
+    bytesCopied: 0,
+    alreadyPresent: 0,
+    flagsUpdated: 0,
+    deleted: 0,
+    skipped: [],
+    failed: [],
+    refusedFlags: [],
+  };
+}

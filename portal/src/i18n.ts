@@ -1,0 +1,327 @@
+// English and German. The language comes from the person's choice (kept in localStorage), else from
+// the browser's languages; the switch in the header changes it at once. Every text of the portal is a
+// key here, with both languages side by side so that a missing translation shows in review.
+import { createContext } from 'preact';
+import { useContext } from 'preact/hooks';
+
+export type Lang = 'en' | 'de';
+export const LANGS: Lang[] = ['en', 'de'];
+
+const M = {
+  appName: ['Postwerk', 'Postwerk'],
+  skipToContent: ['Skip to content', 'Zum Inhalt springen'],
+  language: ['Language', 'Sprache'],
+  signIn: ['Sign in', 'Anmelden'],
+  signOut: ['Sign out', 'Abmelden'],
+  email: ['E-mail address', 'E-Mail-Adresse'],
+  password: ['Password', 'Passwort'],
+  signedInAs: ['Signed in as {who} ({role})', 'Angemeldet als {who} ({role})'],
+  role_operator: ['operator', 'Betrieb'],
+  role_tenant_admin: ['tenant admin', 'Mandanten-Admin'],
+  role_migration_engineer: ['migration engineer', 'Migrationstechnik'],
+  role_support: ['support', 'Support'],
+  mainMenu: ['Main menu', 'Hauptmenü'],
+  notFound: ['Not found', 'Nicht gefunden'],
+  notFoundText: ['There is nothing here, or it is not yours to see.', 'Hier ist nichts, oder es ist nicht für Sie sichtbar.'],
+  backHome: ['Back to the start page', 'Zurück zur Startseite'],
+  loading: ['Loading…', 'Lädt…'],
+  save: ['Save', 'Speichern'],
+  cancel: ['Cancel', 'Abbrechen'],
+  create: ['Create', 'Anlegen'],
+  delete: ['Delete', 'Löschen'],
+  remove: ['Remove', 'Entfernen'],
+  add: ['Add', 'Hinzufügen'],
+  search: ['Search', 'Suchen'],
+  status: ['Status', 'Status'],
+  actions: ['Actions', 'Aktionen'],
+  previous: ['Previous', 'Zurück'],
+  next: ['Next', 'Weiter'],
+  pageOf: ['Page {page} of {pages}', 'Seite {page} von {pages}'],
+  none: ['None yet.', 'Noch keine.'],
+  updatedLive: ['Updates live', 'Aktualisiert sich laufend'],
+  // navigation
+  navOverview: ['Overview', 'Übersicht'],
+  navAccounts: ['Accounts', 'Postfächer'],
+  navAliases: ['Aliases', 'Aliasse'],
+  navImport: ['CSV import', 'CSV-Import'],
+  navNotifications: ['Notifications', 'Benachrichtigungen'],
+  navAccess: ['Tokens & staff', 'Tokens & Personal'],
+  navMigrations: ['Migrations', 'Migrationen'],
+  navTenants: ['Tenants', 'Mandanten'],
+  navHealth: ['Platform health', 'Plattformzustand'],
+  navAudit: ['Audit log', 'Audit-Protokoll'],
+  // pool
+  pool: ['Storage pool', 'Speicherpool'],
+  poolSize: ['Pool', 'Pool'],
+  allocated: ['Allocated', 'Zugeteilt'],
+  used: ['Used', 'Belegt'],
+  free: ['Free to allocate', 'Frei zuteilbar'],
+  poolBar: ['{used} used, {allocated} allocated of {pool}', '{used} belegt, {allocated} zugeteilt von {pool}'],
+  forecast: ['Forecast', 'Prognose'],
+  fullOn: ['Full on {date} at {rate}/day', 'Voll am {date} bei {rate}/Tag'],
+  notFilling: ['Not filling up at the current rate.', 'Füllt sich beim aktuellen Verbrauch nicht.'],
+  tooFewSamples: ['Not enough usage history for a forecast yet.', 'Noch zu wenig Verlauf für eine Prognose.'],
+  usageOverTime: ['Usage over time (largest accounts)', 'Verbrauch im Zeitverlauf (größte Postfächer)'],
+  usageChartEmpty: ['No usage has been collected yet.', 'Es wurde noch kein Verbrauch erfasst.'],
+  // reassignment
+  reassign: ['Reassign storage', 'Speicher umverteilen'],
+  reassignHelp: [
+    'Set new allocations for one or more accounts; all change together or none.',
+    'Neue Zuteilungen für ein oder mehrere Postfächer; alle ändern sich gemeinsam oder keine.',
+  ],
+  account: ['Account', 'Postfach'],
+  newAllocationMiB: ['New allocation (MiB)', 'Neue Zuteilung (MiB)'],
+  addRow: ['Add an account', 'Postfach hinzufügen'],
+  freeAfter: ['Free after this change: {free} of {pool}', 'Frei nach dieser Änderung: {free} von {pool}'],
+  overBy: ['{bytes} more than the pool has free', '{bytes} mehr, als im Pool frei ist'],
+  apply: ['Apply', 'Übernehmen'],
+  reassigned: ['Allocations changed.', 'Zuteilungen geändert.'],
+  refused: ['Refused', 'Abgelehnt'],
+  needsMore: [
+    'Needs {need} more; free: {free}; pool: {pool}; allocated: {allocated}',
+    'Benötigt {need} mehr; frei: {free}; Pool: {pool}; zugeteilt: {allocated}',
+  ],
+  moveFrom: ['Move from', 'Verschieben von'],
+  moveTo: ['to', 'nach'],
+  amountMiB: ['Amount (MiB)', 'Menge (MiB)'],
+  fillRows: ['Fill in', 'Eintragen'],
+  // accounts
+  address: ['Address', 'Adresse'],
+  displayName: ['Display name', 'Anzeigename'],
+  allocation: ['Allocation', 'Zuteilung'],
+  usage: ['Usage', 'Verbrauch'],
+  usageOf: ['{used} of {allocation}', '{used} von {allocation}'],
+  sortBy: ['Sort by {col}', 'Sortieren nach {col}'],
+  searchAccounts: ['Search accounts', 'Postfächer durchsuchen'],
+  createAccount: ['Create an account', 'Postfach anlegen'],
+  allocationMiB: ['Allocation (MiB, empty: the tenant’s default)', 'Zuteilung (MiB, leer: Vorgabe des Mandanten)'],
+  accountCreated: ['Account {address} created.', 'Postfach {address} angelegt.'],
+  suspend: ['Suspend', 'Sperren'],
+  resume: ['Resume', 'Entsperren'],
+  restore: ['Restore', 'Wiederherstellen'],
+  deleteAfter: ['Deleted; the mailbox is purged after {date}', 'Gelöscht; das Postfach wird nach dem {date} endgültig entfernt'],
+  confirmDelete: [
+    'Delete {address}? It can be restored until the grace period ends.',
+    '{address} löschen? Bis zum Ende der Frist kann es wiederhergestellt werden.',
+  ],
+  status_active: ['active', 'aktiv'],
+  status_suspended: ['suspended', 'gesperrt'],
+  status_deleting: ['deleted', 'gelöscht'],
+  forwardings: ['Forwardings', 'Weiterleitungen'],
+  targetAddress: ['Forward to', 'Weiterleiten an'],
+  keepCopy: ['Keep a copy', 'Kopie behalten'],
+  setPassword: ['Set a new password', 'Neues Passwort setzen'],
+  passwordChanged: ['Password changed.', 'Passwort geändert.'],
+  // aliases
+  aliasAddress: ['Alias address', 'Alias-Adresse'],
+  deliversTo: ['Delivers to', 'Stellt zu an'],
+  // import
+  importHelp: [
+    'CSV with a header line: address,display_name,password,allocation_bytes,status. All rows are imported, or none.',
+    'CSV mit Kopfzeile: address,display_name,password,allocation_bytes,status. Alle Zeilen werden importiert oder keine.',
+  ],
+  csvFile: ['CSV file', 'CSV-Datei'],
+  csvText: ['CSV', 'CSV'],
+  importNow: ['Import', 'Importieren'],
+  imported: [
+    '{created} created, {updated} updated, {unchanged} unchanged.',
+    '{created} angelegt, {updated} geändert, {unchanged} unverändert.',
+  ],
+  rowErrors: ['Row errors', 'Fehler in Zeilen'],
+  line: ['Line', 'Zeile'],
+  column: ['Column', 'Spalte'],
+  problem: ['Problem', 'Problem'],
+  // notifications
+  notifications: ['Quota notifications', 'Quota-Benachrichtigungen'],
+  threshold: ['Threshold', 'Schwelle'],
+  when: ['When', 'Wann'],
+  webhook: ['Webhook URL (empty: none)', 'Webhook-URL (leer: keine)'],
+  webhookSaved: ['Webhook saved.', 'Webhook gespeichert.'],
+  delivery: ['Webhook delivery', 'Webhook-Zustellung'],
+  // access
+  tokens: ['API tokens', 'API-Tokens'],
+  name: ['Name', 'Name'],
+  role: ['Role', 'Rolle'],
+  createdAt: ['Created', 'Angelegt'],
+  lastUsed: ['Last used', 'Zuletzt benutzt'],
+  revoke: ['Revoke', 'Widerrufen'],
+  tokenSecret: ['The token (shown only now): {secret}', 'Das Token (nur jetzt sichtbar): {secret}'],
+  staff: ['Staff', 'Personal'],
+  disable: ['Disable', 'Deaktivieren'],
+  expiresInDays: ['Expires in days (empty: never)', 'Läuft ab in Tagen (leer: nie)'],
+  // migrations
+  projects: ['Migration projects', 'Migrationsprojekte'],
+  newProject: ['New project', 'Neues Projekt'],
+  chooseTenant: ['Tenant', 'Mandant'],
+  sourceServer: ['Source server', 'Quellserver'],
+  host: ['Host', 'Host'],
+  port: ['Port', 'Port'],
+  security: ['Security', 'Sicherheit'],
+  insecure: ['Accept a self-signed certificate', 'Selbstsigniertes Zertifikat akzeptieren'],
+  authMethod: ['Authentication', 'Anmeldung'],
+  authMaster: ['One admin (master) login for every account', 'Eine Admin-(Master-)Anmeldung für alle Postfächer'],
+  authPassword: ['Each account’s own password (from the CSV)', 'Eigenes Passwort je Postfach (aus der CSV)'],
+  masterUser: ['Admin user', 'Admin-Benutzer'],
+  masterPassword: ['Admin password', 'Admin-Passwort'],
+  masterStyle: ['How the admin logs in', 'Wie der Admin sich anmeldet'],
+  styleSasl: ['SASL authorization identity', 'SASL-Autorisierungsidentität'],
+  styleSeparator: ['user*admin (Dovecot)', 'user*admin (Dovecot)'],
+  timeZone: ['Time zone', 'Zeitzone'],
+  accountsCsv: [
+    'Account pairs (CSV: source_user,destination_address[,source_password])',
+    'Postfachpaare (CSV: source_user,destination_address[,source_password])',
+  ],
+  testConnection: ['Test connection', 'Verbindung testen'],
+  connectionOk: [
+    'Connected and logged in as {user}: {folders} folders ({ms} ms).',
+    'Verbunden und angemeldet als {user}: {folders} Ordner ({ms} ms).',
+  ],
+  connectionFailed: ['Connection test failed: {error}', 'Verbindungstest fehlgeschlagen: {error}'],
+  csvFirstRowNeeded: [
+    'Enter at least one account pair first: the test logs in as its source user.',
+    'Bitte zuerst ein Postfachpaar eintragen: der Test meldet sich als dessen Quellbenutzer an.',
+  ],
+  createProject: ['Create project', 'Projekt anlegen'],
+  accounts: ['Accounts', 'Postfächer'],
+  prestage: ['Start pre-stage', 'Vorab-Kopie starten'],
+  retryFailed: ['Retry failed accounts', 'Fehlgeschlagene wiederholen'],
+  started: ['{n} accounts started.', '{n} Postfächer gestartet.'],
+  progressTitle: ['Progress per account', 'Fortschritt je Postfach'],
+  sourceUser: ['Source', 'Quelle'],
+  destination: ['Destination', 'Ziel'],
+  phase: ['Phase', 'Phase'],
+  messages: ['Messages', 'Nachrichten'],
+  bytes: ['Bytes', 'Bytes'],
+  rate: ['Rate', 'Rate'],
+  eta: ['ETA', 'Restzeit'],
+  errors: ['Errors', 'Fehler'],
+  deltaSchedule: ['Delta passes', 'Delta-Läufe'],
+  everyMinutes: ['Every (minutes)', 'Alle (Minuten)'],
+  deltaOff: ['No delta passes are scheduled.', 'Keine Delta-Läufe geplant.'],
+  deltaOn: ['A delta pass runs every {n} minutes.', 'Alle {n} Minuten läuft ein Delta-Lauf.'],
+  startDelta: ['Schedule', 'Planen'],
+  stopDelta: ['Stop delta passes', 'Delta-Läufe beenden'],
+  cutover: ['Cut-over', 'Umstellung'],
+  cutoverDate: ['Date', 'Datum'],
+  cutoverTime: ['Time', 'Uhrzeit'],
+  cutoverAt: ['Cut-over scheduled for {at} ({zone}).', 'Umstellung geplant für {at} ({zone}).'],
+  noCutover: ['No cut-over is scheduled.', 'Keine Umstellung geplant.'],
+  scheduleCutover: ['Schedule the cut-over', 'Umstellung planen'],
+  moveCutover: ['Move the cut-over', 'Umstellung verschieben'],
+  rollback: ['Roll back', 'Zurückrollen'],
+  rollbackReason: ['Reason for the roll-back', 'Grund für das Zurückrollen'],
+  report: ['Verification report', 'Prüfbericht'],
+  showReport: ['Report', 'Bericht'],
+  downloadJson: ['Download JSON', 'JSON herunterladen'],
+  downloadCsv: ['Download CSV', 'CSV herunterladen'],
+  noReport: ['Not verified yet: the verification runs at the cut-over.', 'Noch nicht geprüft: die Prüfung läuft bei der Umstellung.'],
+  folder: ['Folder', 'Ordner'],
+  sourceCount: ['At the source', 'In der Quelle'],
+  destCount: ['At the destination', 'Im Ziel'],
+  matched: ['Matched', 'Übereinstimmend'],
+  missing: ['Missing', 'Fehlend'],
+  missingMessages: ['Missing messages', 'Fehlende Nachrichten'],
+  verifiedYes: ['Verified: every message arrived.', 'Geprüft: jede Nachricht ist angekommen.'],
+  verifiedNo: ['Not verified: messages are missing.', 'Nicht bestätigt: Nachrichten fehlen.'],
+  subject: ['Subject', 'Betreff'],
+  history: ['History', 'Verlauf'],
+  // operator
+  tenants: ['Tenants', 'Mandanten'],
+  slug: ['Short name (slug)', 'Kurzname (Slug)'],
+  poolGiB: ['Pool (GiB)', 'Pool (GiB)'],
+  defaultAllocationMiB: ['Default allocation (MiB)', 'Standardzuteilung (MiB)'],
+  createTenant: ['Create a tenant', 'Mandanten anlegen'],
+  changePool: ['Change the pool', 'Pool ändern'],
+  poolChanged: ['Pool changed.', 'Pool geändert.'],
+  openTenant: ['Open', 'Öffnen'],
+  readiness: ['Readiness checks', 'Bereitschaftsprüfungen'],
+  check: ['Check', 'Prüfung'],
+  ok: ['ok', 'ok'],
+  down: ['down', 'ausgefallen'],
+  queues: ['Queues', 'Warteschlangen'],
+  queue: ['Queue', 'Warteschlange'],
+  waiting: ['Waiting', 'Wartend'],
+  active: ['Active', 'Aktiv'],
+  delayed: ['Delayed', 'Verzögert'],
+  failed: ['Failed', 'Fehlgeschlagen'],
+  failedJobs: ['Failed jobs', 'Fehlgeschlagene Aufträge'],
+  job: ['Job', 'Auftrag'],
+  reason: ['Reason', 'Grund'],
+  attempts: ['Attempts', 'Versuche'],
+  filters: ['Filters', 'Filter'],
+  actor: ['Actor', 'Akteur'],
+  action: ['Action (or prefix like account.)', 'Aktion (oder Präfix wie account.)'],
+  from: ['From', 'Von'],
+  to: ['Until', 'Bis'],
+  apply_filters: ['Show', 'Anzeigen'],
+  exportNdjson: ['Export NDJSON', 'NDJSON exportieren'],
+  exportCsv: ['Export CSV', 'CSV exportieren'],
+  verifyChain: ['Verify the chain', 'Kette prüfen'],
+  chainOk: ['Chain intact: {n} entries checked.', 'Kette intakt: {n} Einträge geprüft.'],
+  chainBroken: ['Chain broken: {n} problems.', 'Kette beschädigt: {n} Probleme.'],
+  target: ['Target', 'Ziel'],
+  tenant: ['Tenant', 'Mandant'],
+  loadMore: ['Load more', 'Mehr laden'],
+  supportHome: ['Support', 'Support'],
+  supportHelp: [
+    'Pick a tenant to see its accounts and their audit trail.',
+    'Wählen Sie einen Mandanten, um seine Postfächer und deren Audit-Verlauf zu sehen.',
+  ],
+  auditTrail: ['Audit trail', 'Audit-Verlauf'],
+} as const satisfies Record<string, readonly [string, string]>;
+
+export type MessageKey = keyof typeof M;
+export const hasMessage = (key: string): key is MessageKey => key in M;
+
+export function pickLang(stored: string | null, browser: readonly string[]): Lang {
+  if (stored === 'en' || stored === 'de') return stored;
+  for (const l of browser) {
+    const base = l.toLowerCase().split('-')[0];
+    if (base === 'de' || base === 'en') return base;
+  }
+  return 'en';
+}
+
+export function translate(lang: Lang, key: MessageKey, vars: Record<string, string | number> = {}): string {
+  const text: string = M[key][lang === 'de' ? 1 : 0];
+  return text.replace(/\{(\w+)\}/g, (_m, k: string) => (k in vars ? String(vars[k]) : `{${k}}`));
+}
+
+export interface I18n {
+  lang: Lang;
+  setLang(l: Lang): void;
+  t(key: MessageKey, vars?: Record<string, string | number>): string;
+  bytes(n: number | null | undefined): string;
+  date(iso: string | null | undefined, opts?: Intl.DateTimeFormatOptions): string;
+  num(n: number): string;
+}
+
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+
+export function makeI18n(lang: Lang, setLang: (l: Lang) => void): I18n {
+  const locale = lang === 'de' ? 'de-DE' : 'en-GB';
+  const nf = new Intl.NumberFormat(locale, { maximumFractionDigits: 1 });
+  return {
+    lang,
+    setLang,
+    t: (key, vars) => translate(lang, key, vars),
+    bytes(n) {
+      if (n === null || n === undefined) return '–';
+      let v = Math.abs(n);
+      let u = 0;
+      while (v >= 1024 && u < UNITS.length - 1) {
+        v /= 1024;
+        u++;
+      }
+      return `${n < 0 ? '−' : ''}${nf.format(v)} ${UNITS[u]}`;
+    },
+    date(iso, opts = { dateStyle: 'medium', timeStyle: 'short' }) {
+      if (!iso) return '–';
+      return new Intl.DateTimeFormat(locale, opts).format(new Date(iso));
+    },
+    num: (n) => nf.format(n),
+  };
+}
+
+export const I18nContext = createContext<I18n>(makeI18n('en', () => undefined));
+export const useI18n = () => useContext(I18nContext);

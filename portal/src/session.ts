@@ -1,0 +1,63 @@
+// Who is signed in, and what their role may see: the menu and the start page per role. The API
+// decides what anyone may do (permissions, tenant scoping); this only keeps the portal from offering
+// what the API would refuse.
+import { createContext } from 'preact';
+import { useContext } from 'preact/hooks';
+import type { MessageKey } from './i18n';
+
+export type Role = 'operator' | 'tenant_admin' | 'migration_engineer' | 'support';
+
+export interface Me {
+  kind: string;
+  id: string;
+  label: string;
+  role: Role;
+  tenantId: string | null;
+}
+
+export interface MenuItem {
+  href: string;
+  label: MessageKey;
+}
+
+export function menuFor(me: Me): MenuItem[] {
+  switch (me.role) {
+    case 'tenant_admin': {
+      const t = `/t/${me.tenantId}`;
+      return [
+        { href: `${t}/overview`, label: 'navOverview' },
+        { href: `${t}/accounts`, label: 'navAccounts' },
+        { href: `${t}/aliases`, label: 'navAliases' },
+        { href: `${t}/import`, label: 'navImport' },
+        { href: `${t}/notifications`, label: 'navNotifications' },
+        { href: `${t}/access`, label: 'navAccess' },
+        { href: `${t}/migrations`, label: 'navMigrations' },
+        { href: '/audit', label: 'navAudit' },
+      ];
+    }
+    case 'migration_engineer':
+      return [{ href: '/migrations', label: 'navMigrations' }];
+    case 'operator':
+      return [
+        { href: '/operator/tenants', label: 'navTenants' },
+        { href: '/operator/health', label: 'navHealth' },
+        { href: '/audit', label: 'navAudit' },
+        { href: '/migrations', label: 'navMigrations' },
+      ];
+    case 'support':
+      return [
+        { href: '/support', label: 'supportHome' },
+        { href: '/operator/health', label: 'navHealth' },
+        { href: '/audit', label: 'navAudit' },
+      ];
+  }
+}
+
+export const homeFor = (me: Me) => menuFor(me)[0]!.href;
+
+export const SessionContext = createContext<{ me: Me; signOut(): Promise<void> } | null>(null);
+export function useSession() {
+  const s = useContext(SessionContext);
+  if (!s) throw new Error('useSession outside a signed-in page');
+  return s;
+}

@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { defineJob } from '../platform/queue';
+
+/**
+ * The control plane's jobs (queue `control-plane`). Payloads are ids only: the handler reads the current
+ * row and decides, so a stale or repeated job is harmless.
+ */
+export const purgeAccountJob = defineJob({
+  queue: 'control-plane',
+  name: 'account.purge',
+  payload: z.object({ accountId: z.uuid(), deleteAfter: z.string() }),
+  // one job per deletion request: a restore followed by a new deletion gets a new job
+  jobId: (p) => `account.purge.${p.accountId}.${p.deleteAfter}`,
+});
+
+export const purgeSweepJob = defineJob({
+  queue: 'control-plane',
+  name: 'account.purge-sweep',
+  payload: z.object({}),
+});

@@ -1,0 +1,18 @@
+import type { Services } from '../../platform/context';
+import { handler, type JobHandler } from '../../platform/queue';
+import { purgeAccount, sweepPurges } from '../use-cases/purge-account';
+import { PURGE_SWEEP_EVERY_MS } from '../limits';
+import { purgeAccountJob, purgeSweepJob } from '../jobs';
+
+/** Handlers of queue control-plane (registered in workers/index.ts). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function controlPlaneHandlers(services: Services): JobHandler<any>[] {
+  return [
+    handler(purgeAccountJob, (p) => purgeAccount(services, { accountId: p.accountId })),
+    handler(purgeSweepJob, () => sweepPurges(services)),
+  ];
+}
+
+export async function ensureControlPlaneSchedules(services: Services): Promise<void> {
+  await services.queue.schedule(purgeSweepJob, 'account.purge-sweep', { everyMs: PURGE_SWEEP_EVERY_MS }, {});
+}
