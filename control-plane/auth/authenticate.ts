@@ -3,7 +3,6 @@ import type { Actor, Role } from '../../platform/actor';
 import type { Db } from '../../platform/db';
 import { findLiveToken, findSessionUser, updateToken } from '../../tenancy/repositories/staff';
 import { hashSecret, SESSION_COOKIE, TOKEN_PREFIX } from '../../tenancy/shared/tokens';
-import { hashSecret, SESSION_COOKIE, TOKEN_PREFIX } from './tokens';
 import { MAIL_SESSION_COOKIE, mailUserOf } from '../../backup/use-cases/sign-in-mail-user';
 
 /**

@@ -5,8 +5,8 @@ import { invalid } from '../../platform/errors';
 import { exportAccount, type ExportPlan } from '../../backup/use-cases/export-account';
 import { exportTenant } from '../../backup/use-cases/export-tenant';
 import type { ExportEvent } from '../../backup/export/writer';
-import { resolveAccount } from '../commands/list-accounts';
-import { resolveTenant } from '../commands/list-tenants';
+import { resolveAccount } from '../../tenancy/use-cases/list-accounts';
+import { resolveTenant } from '../../tenancy/use-cases/list-tenants';
 import { output, withCtx, type OutputOptions } from './runtime';
 
 /**
