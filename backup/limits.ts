@@ -40,3 +40,31 @@ export const PREVIEW_TEXT_CHARS = 4000;
 
 /** Support must say why a restore is done; a word is not a reason. */
 export const MIN_REASON_CHARS = 5;
+
+// --- export, self-service, drills, retention, garbage collection, integrity -------------------------
+
+/** Messages whose metadata one FETCH asks for: small enough to hold in memory, large enough to save round trips. */
+export const EXPORT_FETCH_BATCH = 500;
+/** Longest part of a folder name in an mbox file name; the folder map keeps the real name. */
+export const MBOX_FILE_NAME_MAX = 80;
+/** Hashes per IN (…) list: under SQLite's bound-parameter limit. */
+export const IN_CHUNK_EXTRAS = 500;
+/** Bodies the integrity check and the garbage collector look at per batch. */
+export const MAINTENANCE_BATCH = 500;
+/** Retention defaults of a tenant that set none: the example figures. */
+export const DEFAULT_DELETED_DAYS = 30;
+export const DEFAULT_HISTORY_DAYS = 90;
+/** How far back an account's own user may restore by default: the same as deleted messages are kept. */
+export const DEFAULT_SELF_SERVICE_DAYS = 30;
+/** Messages a restore drill samples per tenant: enough to catch a broken key or store, cheap to run hourly. */
+export const DRILL_SAMPLE = 20;
+/** Scratch folder of drills, in a scratch account of the tenant (see README: why not a hidden folder). */
+export const DRILL_SCRATCH_LOCAL_PART = 'postwerk-drill';
+/** Restore drills and integrity checks run daily per tenant by default. */
+export const DRILL_EVERY_MS = 24 * 3600 * 1000;
+export const INTEGRITY_EVERY_MS = 24 * 3600 * 1000;
+export const RETENTION_EVERY_MS = 24 * 3600 * 1000;
+/** A mail user's self-service session: as long as a staff session (a working day), then sign in again. */
+export const MAIL_USER_SESSION_TTL_MS = 12 * 3600 * 1000;
+/** Deleted messages one self-service listing returns (newest first). */
+export const SELF_SERVICE_LIST_MAX = 200;

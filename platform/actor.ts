@@ -12,12 +12,14 @@ export const ANONYMOUS_ROLE = 'anonymous';
 export type ActorRole = Role | typeof ANONYMOUS_ROLE;
 
 export interface Actor {
-  kind: 'staff' | 'token' | 'cli' | 'system';
+  /** mail_user: an account's own user, signed in with the mail password (backup self-service) */
+  kind: 'staff' | 'token' | 'cli' | 'system' | 'mail_user';
   /** staff user id, token id, OS user for the CLI, job name for the system */
   id: string;
   /** what the audit log and error messages show: an e-mail address, a token name */
   label: string;
-  role: ActorRole;
+  /** mail_user actors hold no role of the permission table: every permission check refuses them */
+  role: ActorRole | 'mail_user';
   /** set for tenant-scoped actors (tenant admins, tenant tokens): they see only this tenant */
   tenantId: string | null;
   ip?: string;

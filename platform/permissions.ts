@@ -34,7 +34,11 @@ export const PERMISSIONS = {
   'backup.read': ['operator', 'tenant_admin', 'support'],
   'backup.run': ['operator', 'tenant_admin', 'support'],
   'backup.restore': ['operator', 'tenant_admin', 'support'],
-} as const satisfies Record<string, readonly Role[]>;
+  // backup/: export for reversibility (a whole mailbox: not for support)
+  'backup.export': ['operator', 'tenant_admin'],
+  // an account's own user (self-service sessions), and nobody else: staff restore through support routes
+  'backup.self-service': ['mail_user'],
+} as const satisfies Record<string, readonly (Role | 'mail_user')[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
 

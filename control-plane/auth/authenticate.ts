@@ -3,6 +3,7 @@ import type { Actor, Role } from '../../platform/actor';
 import type { Db } from '../../platform/db';
 import { findLiveToken, findSessionUser, updateToken } from '../../tenancy/repositories/staff';
 import { hashSecret, SESSION_COOKIE, TOKEN_PREFIX } from '../../tenancy/shared/tokens';
+import { MAIL_SESSION_COOKIE, mailUserOf } from '../../backup/use-cases/sign-in-mail-user';
 
 /**
  * Resolves the actor of a request from `Authorization: Bearer pwk_…` (automation) or the portal's
@@ -41,5 +42,8 @@ export async function authenticate(db: Db, req: Request): Promise<Actor | null> 
     if (!row) return null;
     return { kind: 'staff', id: row.id, label: row.email, role: row.role as Role, tenantId: row.tenant_id, ip };
   }
+  // an account's own user, signed in for backup self-service (a cookie of its own)
+  const mailSession = readCookie(req.get('cookie'), MAIL_SESSION_COOKIE);
+  if (mailSession) return (await mailUserOf({ db }, mailSession, ip).catch(() => null))?.actor ?? null;
   return null;
 }

@@ -5,6 +5,7 @@ import { registerAdminCommands } from './admin';
 import { registerMigrationCommands } from './migration';
 import { registerQuotaCommands } from './quota';
 import { registerBackupCommands } from './backup';
+import { registerExportCommands } from './export';
 import { registerMigrateCommand } from '../../migrator/cli/migrate-command';
 
 /** Every CLI subcommand group, one module each. */
@@ -15,6 +16,7 @@ export function registerCliCommands(program: Command): void {
   registerMigrationCommands(program);
   registerQuotaCommands(program);
   registerBackupCommands(program);
+  registerExportCommands(program);
   // the standalone engine: any two IMAP servers, state in a local SQLite file
   registerMigrateCommand(program);
 }

@@ -10,6 +10,8 @@ import { quotaRoutes } from './quotas';
 import { migrationRoutes } from './migrations';
 import { backupRoutes } from './backup';
 import { systemRoutes } from './system';
+import { exportRoutes } from './exports';
+import { selfServiceRoutes } from './self-service';
 
 /** Every API route, one module per resource. */
 export const allRoutes: RouteDef[] = [
@@ -24,4 +26,6 @@ export const allRoutes: RouteDef[] = [
   ...migrationRoutes,
   ...backupRoutes,
   ...systemRoutes,
+  ...exportRoutes,
+  ...selfServiceRoutes,
 ];

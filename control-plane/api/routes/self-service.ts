@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { listOwnDeleted } from '../../../backup/use-cases/list-own-deleted';
+import { restoreOwnMessage } from '../../../backup/use-cases/restore-own-message';
+import {
+  MAIL_SESSION_COOKIE,
+  mailUserOfActor,
+  signInMailUser,
+  signInMailUserInput,
+  signOutMailUser,
+} from '../../../backup/use-cases/sign-in-mail-user';
+import { readCookie } from '../../auth/authenticate';
+import { route } from '../route';
+
+/** Backup self-service (backup/): an account's own user lists and restores its deleted messages. */
+const MailUser = z.object({ kind: z.literal('mail_user'), id: z.string(), label: z.string(), tenantId: z.string() });
+const Deleted = z.object({
+  days: z.number(),
+  items: z.array(
+    z.object({
+      id: z.number(),
+      folder: z.string(),
+      subject: z.string().nullable(),
+      from: z.string().nullable(),
+      date: z.string().nullable(),
+      size: z.number(),
+      deletedAt: z.string(),
+    }),
+  ),
+});
+
+export const selfServiceRoutes = [
+  route({
+    method: 'post',
+    path: '/self/session',
+    summary: 'Self-service sign-in of a mail user with the mail address and password: opens a session cookie',
+    tags: ['self-service'],
+    permission: 'public',
+    body: signInMailUserInput,
+    response: MailUser,
+    async handler(ctx, { body, http }) {
+      const { secret, account, ttlMs } = await signInMailUser(ctx, body);
+      http.res.cookie(MAIL_SESSION_COOKIE, secret, {
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: ctx.config.api.publicUrl.startsWith('https:'),
+        maxAge: ttlMs,
+        path: '/',
+      });
+      return { kind: 'mail_user' as const, id: account.id, label: account.address, tenantId: account.tenantId };
+    },
+  }),
+  route({
+    method: 'delete',
+    path: '/self/session',
+    summary: 'Self-service sign-out',
+    tags: ['self-service'],
+    permission: 'backup.self-service',
+    status: 204,
+    async handler(ctx, { http }) {
+      const secret = readCookie(http.req.get('cookie'), MAIL_SESSION_COOKIE);
+      if (secret) await signOutMailUser(ctx, secret);
+      http.res.clearCookie(MAIL_SESSION_COOKIE, { path: '/' });
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/self/deleted',
+    summary: "The signed-in mail user's own deleted messages of the last N days (the tenant's setting), newest first",
+    tags: ['self-service'],
+    permission: 'backup.self-service',
+    response: Deleted,
+    handler: (ctx) => listOwnDeleted(ctx, mailUserOfActor(ctx.actor)),
+  }),
+  route({
+    method: 'post',
+    path: '/self/deleted/:messageId/restore',
+    summary: 'Restore one of my deleted messages into its folder (restoring twice adds nothing)',
+    tags: ['self-service'],
+    permission: 'backup.self-service',
+    params: z.strictObject({ messageId: z.string().regex(/^\d{1,15}$/, 'a message id from the list') }),
+    response: z.object({ restored: z.boolean(), folder: z.string() }),
+    handler: (ctx, { params }) => restoreOwnMessage(ctx, mailUserOfActor(ctx.actor), params),
+  }),
+];
