@@ -31,6 +31,15 @@ export const PERMISSIONS = {
   'migration.read': ['operator', 'migration_engineer', 'tenant_admin', 'support'],
   'migration.write': ['operator', 'migration_engineer'],
   'system.read': ['operator', 'support'],
+  // inbound mail filters (filters/policy, filters/quarantine): the release policy itself says which
+  // role may release a message quarantined for which reason; changing it is for operators.
+  'filter.read': ['operator', 'tenant_admin', 'support'],
+  'filter.write': ['operator', 'tenant_admin'],
+  'filter.release-policy': ['operator'],
+  'quarantine.read': ['operator', 'tenant_admin', 'support'],
+  'quarantine.release': ['operator', 'tenant_admin'],
+  'quarantine.delete': ['operator', 'tenant_admin'],
+  'mail.trace': ['operator', 'tenant_admin', 'support'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -107,8 +107,11 @@ export async function listQuarantined(
   return paginate<QuarantineRow & Record<string, unknown>>(query, { ...page, key: 'list_key' });
 }
 
-export async function listExpired(q: Knex, now: string, limit: number): Promise<QuarantineRow[]> {
-  return q<QuarantineRow>('quarantine_messages').where('expires_at', '<=', now).orderBy('expires_at').limit(limit);
+export async function listExpired(q: Knex, now: string, limit: number, tenantId?: string): Promise<QuarantineRow[]> {
+  // a release under way finishes first; the next run takes the row if it is still there
+  const query = q<QuarantineRow>('quarantine_messages').where('expires_at', '<=', now).whereNot('status', 'releasing');
+  if (tenantId) query.where({ tenant_id: tenantId });
+  return query.orderBy('expires_at').limit(limit);
 }
 
 /** The file names the index knows, of one tenant (the orphan sweep compares the folder with them). */
