@@ -36,6 +36,12 @@ const schema = z
     POSTWERK_CLAMD_HOST: z.string().default('127.0.0.1'),
     POSTWERK_CLAMD_PORT: port.default(13310),
     POSTWERK_RSPAMD_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:11333'),
+    /** rspamd's controller worker (learning); default: the scanner's host on POSTWERK_RSPAMD_CONTROLLER_PORT. */
+    POSTWERK_RSPAMD_CONTROLLER_URL: z.url({ protocol: /^https?$/ }).optional(),
+    POSTWERK_RSPAMD_CONTROLLER_PORT: port.default(11334),
+    POSTWERK_RSPAMD_CONTROLLER_PASSWORD: z.string().default(''),
+    /** Encrypted quarantined messages (filters/quarantine). */
+    POSTWERK_QUARANTINE_DIR: z.string().optional(),
 
     /** The SMTP ingress (filters/): where it listens, its TLS certificate, its bounds and its spool. */
     POSTWERK_SMTP_HOST: z.string().default('127.0.0.1'),
@@ -121,6 +127,8 @@ export interface Config {
     maxConnectionsPerClient: number;
     spoolDir: string;
   };
+  rspamdController: { url: string; password: string };
+  quarantineDir: string;
   ldap: { url: string; baseDn: string; bindDn: string; bindPassword: string } | null;
   api: { host: string; port: number; publicUrl: string; rateLimitPerMinute: number; trustProxy: boolean };
   secretKey: Buffer;
@@ -157,6 +165,13 @@ function parseSecretKey(raw: string | undefined, home: string): Buffer {
   const key = require('node:crypto').randomBytes(32) as Buffer;
   fs.writeFileSync(file, key.toString('hex'), { mode: 0o600 });
   return key;
+}
+
+/** rspamd's controller listens beside its scanner: same host, its own port. */
+function controllerUrl(scannerUrl: string, port: number): string {
+  const u = new URL(scannerUrl);
+  u.port = String(port);
+  return u.origin;
 }
 
 /** Reads and validates the configuration; throws ConfigError naming every bad variable. */
@@ -202,6 +217,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxConnectionsPerClient: e.POSTWERK_SMTP_MAX_CONNECTIONS_PER_CLIENT,
       spoolDir: path.resolve(e.POSTWERK_SPOOL_DIR ?? path.join(home, 'spool')),
     },
+    rspamdController: {
+      url: e.POSTWERK_RSPAMD_CONTROLLER_URL ?? controllerUrl(e.POSTWERK_RSPAMD_URL, e.POSTWERK_RSPAMD_CONTROLLER_PORT),
+      password: e.POSTWERK_RSPAMD_CONTROLLER_PASSWORD,
+    },
+    quarantineDir: path.resolve(e.POSTWERK_QUARANTINE_DIR ?? path.join(home, 'quarantine')),
     ldap: e.POSTWERK_LDAP_URL
       ? {
           url: e.POSTWERK_LDAP_URL,
