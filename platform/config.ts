@@ -43,6 +43,21 @@ const schema = z
     /** Encrypted quarantined messages (filters/quarantine). */
     POSTWERK_QUARANTINE_DIR: z.string().optional(),
 
+    /** The SMTP ingress (filters/): where it listens, its TLS certificate, its bounds and its spool. */
+    POSTWERK_SMTP_HOST: z.string().default('127.0.0.1'),
+    POSTWERK_SMTP_PORT: port.default(10025),
+    /** the name in the greeting and in Received headers */
+    POSTWERK_SMTP_HOSTNAME: z.string().optional(),
+    POSTWERK_SMTP_TLS_CERT: z.string().optional(),
+    POSTWERK_SMTP_TLS_KEY: z.string().optional(),
+    POSTWERK_SMTP_MAX_MESSAGE_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(50 * 1024 * 1024),
+    POSTWERK_SMTP_MAX_CONNECTIONS_PER_CLIENT: z.coerce.number().int().min(1).max(10_000).default(20),
+    POSTWERK_SPOOL_DIR: z.string().optional(),
+
     POSTWERK_LDAP_URL: z.string().optional(),
     POSTWERK_LDAP_BASE_DN: z.string().optional(),
     POSTWERK_LDAP_BIND_DN: z.string().optional(),
@@ -64,6 +79,13 @@ const schema = z
     POSTWERK_WEBHOOK_ALLOW_PRIVATE: bool.default(false),
   })
   .superRefine((env, ctx) => {
+    if (!env.POSTWERK_SMTP_TLS_CERT !== !env.POSTWERK_SMTP_TLS_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.POSTWERK_SMTP_TLS_CERT ? 'POSTWERK_SMTP_TLS_KEY' : 'POSTWERK_SMTP_TLS_CERT'],
+        message: 'POSTWERK_SMTP_TLS_CERT and POSTWERK_SMTP_TLS_KEY go together (PEM files of the certificate and its key)',
+      });
+    }
     if (env.POSTWERK_DB_CLIENT === 'postgres' && !env.POSTWERK_DATABASE_URL) {
       ctx.addIssue({
         code: 'custom',
@@ -94,6 +116,17 @@ export interface Config {
   };
   clamd: { host: string; port: number };
   rspamdUrl: string;
+  smtp: {
+    host: string;
+    port: number;
+    hostname: string;
+    /** PEM files; both null in the embedded mode (a self-signed pair is generated into the state folder) */
+    tlsCert: string | null;
+    tlsKey: string | null;
+    maxMessageBytes: number;
+    maxConnectionsPerClient: number;
+    spoolDir: string;
+  };
   rspamdController: { url: string; password: string };
   quarantineDir: string;
   ldap: { url: string; baseDn: string; bindDn: string; bindPassword: string } | null;
@@ -174,6 +207,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     clamd: { host: e.POSTWERK_CLAMD_HOST, port: e.POSTWERK_CLAMD_PORT },
     rspamdUrl: e.POSTWERK_RSPAMD_URL,
+    smtp: {
+      host: e.POSTWERK_SMTP_HOST,
+      port: e.POSTWERK_SMTP_PORT,
+      hostname: e.POSTWERK_SMTP_HOSTNAME ?? require('node:os').hostname(),
+      tlsCert: e.POSTWERK_SMTP_TLS_CERT ? path.resolve(e.POSTWERK_SMTP_TLS_CERT) : null,
+      tlsKey: e.POSTWERK_SMTP_TLS_KEY ? path.resolve(e.POSTWERK_SMTP_TLS_KEY) : null,
+      maxMessageBytes: e.POSTWERK_SMTP_MAX_MESSAGE_BYTES,
+      maxConnectionsPerClient: e.POSTWERK_SMTP_MAX_CONNECTIONS_PER_CLIENT,
+      spoolDir: path.resolve(e.POSTWERK_SPOOL_DIR ?? path.join(home, 'spool')),
+    },
     rspamdController: {
       url: e.POSTWERK_RSPAMD_CONTROLLER_URL ?? controllerUrl(e.POSTWERK_RSPAMD_URL, e.POSTWERK_RSPAMD_CONTROLLER_PORT),
       password: e.POSTWERK_RSPAMD_CONTROLLER_PASSWORD,
