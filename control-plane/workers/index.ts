@@ -3,6 +3,7 @@ import type { Services } from '../services';
 import { ensureQuotaSchedules, quotaJobHandlers } from './quotas';
 import { controlPlaneHandlers, ensureControlPlaneSchedules } from '../jobs/handlers';
 import { migrationJobHandlers } from '../migrations';
+import { filterJobHandlers, Spool } from '../../filters';
 
 /**
  * Every job handler of every module, by queue. A worker process runs the queues it is told to
@@ -15,7 +16,7 @@ export function jobHandlers(services: Services): Record<QueueName, JobHandler<an
     'control-plane': [...controlPlaneHandlers(services)],
     quotas: [...quotaJobHandlers(services)],
     migrations: [...migrationJobHandlers(services)],
-    filters: [],
+    filters: filterJobHandlers(services, new Spool(services.config.smtp.spoolDir)),
     backup: [],
   };
 }

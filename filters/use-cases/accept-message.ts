@@ -68,7 +68,13 @@ export async function acceptMessage(deps: AcceptDeps, input: AcceptMessageInput)
 
 /** Rows and job of a spooled message; repeating it is harmless (the sweep does, after a crash). */
 export async function recordAcceptance(deps: Pick<Services, 'db' | 'queue'>, env: SpoolEnvelope): Promise<void> {
-  await insertAccepted(deps.db, {
+  await recordRows(deps.db, env);
+  await deps.queue.enqueue(processInboundJob, { queueId: env.queueId });
+}
+
+/** The database rows of a spooled message, from its sidecar (nothing when they exist). */
+export async function recordRows(db: Services['db'], env: SpoolEnvelope): Promise<void> {
+  await insertAccepted(db, {
     queueId: env.queueId,
     messageId: env.messageId,
     mailFrom: env.envelope.mailFrom,
@@ -79,5 +85,4 @@ export async function recordAcceptance(deps: Pick<Services, 'db' | 'queue'>, env
     receivedAt: env.receivedAt,
     targets: env.targets,
   });
-  await deps.queue.enqueue(processInboundJob, { queueId: env.queueId });
 }
