@@ -8,6 +8,7 @@ import { staffRoutes } from './staff';
 import { auditRoutes } from './audit';
 import { quotaRoutes } from './quotas';
 import { migrationRoutes } from './migrations';
+import { filterRoutes } from './filters';
 
 /** Every API route, one module per resource. */
 export const allRoutes: RouteDef[] = [
@@ -20,4 +21,5 @@ export const allRoutes: RouteDef[] = [
   ...staffRoutes,
   ...auditRoutes,
   ...migrationRoutes,
+  ...filterRoutes,
 ];

@@ -76,14 +76,19 @@ export async function releaseQuarantined(ctx: Ctx, input: ReleaseQuarantinedInpu
   try {
     await fs.promises.mkdir(work, { recursive: true, mode: 0o700 });
     await unsealToFile(ctx.config.secretKey, path.join(ctx.config.quarantineDir, row.file), row.id, plain);
-    const rescan = await deps.scan(ctx, plain, { mailFrom: row.sender, recipient: row.recipient });
+    const rescan = await deps.scan(ctx, plain, { mailFrom: row.sender, recipient: row.recipient, queueId: row.queue_id });
     if (rescan.av.kind === 'infected')
       throw conflict(`the message is still infected (${rescan.av.signature}): it is never delivered`, { signature: rescan.av.signature });
     if (rescan.av.kind === 'unscanned' || rescan.spam.kind === 'unscanned')
       throw new AppError('unavailable', `the message could not be scanned again (${rescan.av.kind === 'unscanned' ? rescan.av.reason : (rescan.spam as { reason: string }).reason}); try again later`);
 
     const spamScore = rescan.spam.score;
-    const delivered = await deps.deliver(ctx, { recipient: row.recipient, file: plain, mailFrom: row.sender });
+    const delivered = await deps.deliver(ctx, {
+      recipient: row.recipient,
+      file: plain,
+      mailFrom: row.sender,
+      headers: { 'X-Postwerk-Released': `quarantine ${row.id} by ${ctx.actor.label.replace(/[^\x20-\x7e]/g, '')} at ${claimedAt}` },
+    });
     if (!delivered.ok) throw new AppError('unavailable', `the mail server refused the message: ${delivered.response}`, { response: delivered.response });
 
     const sender = p.allowSender ? normalizeSender(row.sender) : null;
