@@ -46,7 +46,10 @@ const safeText = (s: string) => s.replace(/\r\n?/g, '\n').replace(/[^\P{Cc}\n\t]
 export async function buildPreview(raw: Buffer, opts: { headersOnly: boolean }): Promise<MessagePreview> {
   const source = opts.headersOnly ? headerBlock(raw) : raw;
   const parsed = await simpleParser(source, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true });
-  const headers = parsed.headerLines.map((h) => ({ name: oneLine(h.key, 200), value: oneLine(unfold(h.line.slice(h.line.indexOf(':') + 1)), 4000) }));
+  const headers = parsed.headerLines.map((h) => ({
+    name: oneLine(h.key, 200),
+    value: oneLine(unfold(h.line.slice(h.line.indexOf(':') + 1)), 4000),
+  }));
   let text = '';
   let textSource: MessagePreview['textSource'] = 'none';
   if (!opts.headersOnly) {

@@ -33,7 +33,13 @@ export const defaultReleaseDeps: ReleaseDeps = {
         path: file,
         sizeBytes,
         // the original client is long gone: rspamd scores the content as from a local release
-        envelope: { mailFrom: envelope.mailFrom, rcptTo: [envelope.recipient], clientAddress: '127.0.0.1', heloName: 'quarantine.release', secure: true },
+        envelope: {
+          mailFrom: envelope.mailFrom,
+          rcptTo: [envelope.recipient],
+          clientAddress: '127.0.0.1',
+          heloName: 'quarantine.release',
+          secure: true,
+        },
         receivedAt: new Date().toISOString(),
       }),
     ]);

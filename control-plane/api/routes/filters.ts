@@ -59,8 +59,19 @@ const Preview = z.object({
   attachmentsNotListed: z.number(),
   headersOnly: z.boolean(),
 });
-const TraceEvent = z.object({ stage: z.string(), at: z.string(), elapsedMs: z.number().nullable(), recipient: z.string().nullable(), detail: z.unknown() });
-const Traced = z.object({ queueId: z.string(), messageId: z.string().nullable(), acceptedAt: z.string().nullable(), events: z.array(TraceEvent) });
+const TraceEvent = z.object({
+  stage: z.string(),
+  at: z.string(),
+  elapsedMs: z.number().nullable(),
+  recipient: z.string().nullable(),
+  detail: z.unknown(),
+});
+const Traced = z.object({
+  queueId: z.string(),
+  messageId: z.string().nullable(),
+  acceptedAt: z.string().nullable(),
+  events: z.array(TraceEvent),
+});
 
 const EntryParams = tenantParams.extend({ entryId: z.uuid() });
 const QuarantineParams = tenantParams.extend({ quarantineId: z.uuid() });
@@ -191,7 +202,8 @@ export const filterRoutes = [
   route({
     method: 'get',
     path: '/mail/trace',
-    summary: "A message's path (accepted, scanned, routed, delivered, quarantined, released, failed) by queue ID, Message-ID, or recipient and time range",
+    summary:
+      "A message's path (accepted, scanned, routed, delivered, quarantined, released, failed) by queue ID, Message-ID, or recipient and time range",
     tags: ['mail'],
     permission: 'mail.trace',
     query: TraceQuery,

@@ -7,7 +7,15 @@ import type { Ctx } from '../../../platform/context';
 import { nowIso } from '../../../platform/db';
 import { inTransaction } from '../../../platform/db/transaction';
 import { AppError, notFound } from '../../../platform/errors';
-import { countEntries, deleteEntry, findEntry, findEntryById, insertEntry, listEntries, type SenderListRow } from '../repositories/policies';
+import {
+  countEntries,
+  deleteEntry,
+  findEntry,
+  findEntryById,
+  insertEntry,
+  listEntries,
+  type SenderListRow,
+} from '../repositories/policies';
 import { LISTS, noteSchema, patternSchema, type SenderListEntry } from '../policy';
 import { MAX_LIST_ENTRIES } from '../limits';
 import { authorizeTenant } from './access';
@@ -31,7 +39,13 @@ export type RemoveSenderEntryInput = z.infer<typeof removeSenderEntryInput>;
 export const listSenderEntriesInput = z.strictObject({ tenantId: z.uuid(), list: z.enum(LISTS).optional() });
 export type ListSenderEntriesInput = z.infer<typeof listSenderEntriesInput>;
 
-const present = (r: SenderListRow): SenderListEntry => ({ id: r.id, list: r.list, pattern: r.pattern, note: r.note, createdAt: r.created_at });
+const present = (r: SenderListRow): SenderListEntry => ({
+  id: r.id,
+  list: r.list,
+  pattern: r.pattern,
+  note: r.note,
+  createdAt: r.created_at,
+});
 
 /** Inside a caller's transaction (a release adds the sender this way). */
 export async function addSenderEntryIn(
@@ -43,10 +57,22 @@ export async function addSenderEntryIn(
   if (existing) return { entry: present(existing), created: false };
   if ((await countEntries(trx, p.tenantId)) >= MAX_LIST_ENTRIES)
     throw new AppError('unprocessable', `a tenant holds at most ${MAX_LIST_ENTRIES} allow and block entries; remove some first`);
-  const row: SenderListRow = { id: randomUUID(), tenant_id: p.tenantId, list: p.list, pattern: p.pattern, note: p.note ?? '', created_at: nowIso() };
+  const row: SenderListRow = {
+    id: randomUUID(),
+    tenant_id: p.tenantId,
+    list: p.list,
+    pattern: p.pattern,
+    note: p.note ?? '',
+    created_at: nowIso(),
+  };
   await insertEntry(trx, row);
   const entry = present(row);
-  await appendAudit(trx, actor, { action: `filter.${p.list}list.added`, tenantId: p.tenantId, target: { type: 'filter_sender', id: row.id }, after: entry });
+  await appendAudit(trx, actor, {
+    action: `filter.${p.list}list.added`,
+    tenantId: p.tenantId,
+    target: { type: 'filter_sender', id: row.id },
+    after: entry,
+  });
   return { entry, created: true };
 }
 

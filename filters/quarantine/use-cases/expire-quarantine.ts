@@ -29,7 +29,10 @@ export interface ExpireResult {
  * folder is swept for sealed files no row names (a crash between writing and indexing, a failed
  * removal) once they are older than ORPHAN_FILE_AGE_MS, so a write in progress is never touched.
  */
-export async function expireQuarantine(services: Pick<Services, 'config' | 'db' | 'logger'>, input: ExpireQuarantineInput = {}): Promise<ExpireResult> {
+export async function expireQuarantine(
+  services: Pick<Services, 'config' | 'db' | 'logger'>,
+  input: ExpireQuarantineInput = {},
+): Promise<ExpireResult> {
   const p = expireQuarantineInput.parse(input);
   const now = p.now ?? new Date().toISOString();
   const actor = systemActor('quarantine.expire');

@@ -15,7 +15,10 @@ export type PreviewQuarantinedInput = z.infer<typeof previewQuarantinedInput>;
  * decrypted as a stream and read to its end, so the preview is shown only once the file authenticated;
  * a message above MAX_PREVIEW_PARSE_BYTES shows its headers only.
  */
-export async function previewQuarantined(ctx: Ctx, input: PreviewQuarantinedInput): Promise<{ message: QuarantinedMessage; preview: MessagePreview }> {
+export async function previewQuarantined(
+  ctx: Ctx,
+  input: PreviewQuarantinedInput,
+): Promise<{ message: QuarantinedMessage; preview: MessagePreview }> {
   const p = previewQuarantinedInput.parse(input);
   const row = await loadQuarantined(ctx, ctx.db, 'quarantine.read', p.tenantId, p.quarantineId);
   if (row.status === 'released') throw conflict(`quarantined message ${row.id} was released; its content is no longer kept`);

@@ -52,10 +52,15 @@ export interface ReleaseResult {
  * 5. After that: rspamd optionally learns it as ham (a failure is reported, not thrown: the release
  *    happened), and the sealed file is removed; the row stays, as `released`, until it expires.
  */
-export async function releaseQuarantined(ctx: Ctx, input: ReleaseQuarantinedInput, deps: ReleaseDeps = defaultReleaseDeps): Promise<ReleaseResult> {
+export async function releaseQuarantined(
+  ctx: Ctx,
+  input: ReleaseQuarantinedInput,
+  deps: ReleaseDeps = defaultReleaseDeps,
+): Promise<ReleaseResult> {
   const p = releaseQuarantinedInput.parse(input);
   const row = await loadQuarantined(ctx, ctx.db, 'quarantine.release', p.tenantId, p.quarantineId);
-  if (row.status === 'released') throw conflict(`quarantined message ${row.id} was already released (${row.status_at} by ${row.released_by})`);
+  if (row.status === 'released')
+    throw conflict(`quarantined message ${row.id} was already released (${row.status_at} by ${row.released_by})`);
   const policy = await loadPolicy(ctx.db, p.tenantId);
   const needed = policy.releasePolicy[row.reason];
   if (needed === 'operator' && ctx.actor.role !== 'operator')
@@ -80,7 +85,10 @@ export async function releaseQuarantined(ctx: Ctx, input: ReleaseQuarantinedInpu
     if (rescan.av.kind === 'infected')
       throw conflict(`the message is still infected (${rescan.av.signature}): it is never delivered`, { signature: rescan.av.signature });
     if (rescan.av.kind === 'unscanned' || rescan.spam.kind === 'unscanned')
-      throw new AppError('unavailable', `the message could not be scanned again (${rescan.av.kind === 'unscanned' ? rescan.av.reason : (rescan.spam as { reason: string }).reason}); try again later`);
+      throw new AppError(
+        'unavailable',
+        `the message could not be scanned again (${rescan.av.kind === 'unscanned' ? rescan.av.reason : (rescan.spam as { reason: string }).reason}); try again later`,
+      );
 
     const spamScore = rescan.spam.score;
     const delivered = await deps.deliver(ctx, {
@@ -89,10 +97,12 @@ export async function releaseQuarantined(ctx: Ctx, input: ReleaseQuarantinedInpu
       mailFrom: row.sender,
       headers: { 'X-Postwerk-Released': `quarantine ${row.id} by ${ctx.actor.label.replace(/[^\x20-\x7e]/g, '')} at ${claimedAt}` },
     });
-    if (!delivered.ok) throw new AppError('unavailable', `the mail server refused the message: ${delivered.response}`, { response: delivered.response });
+    if (!delivered.ok)
+      throw new AppError('unavailable', `the mail server refused the message: ${delivered.response}`, { response: delivered.response });
 
     const sender = p.allowSender ? normalizeSender(row.sender) : null;
-    if (p.allowSender && !sender) ctx.logger.warn({ quarantineId: row.id }, 'release: the null or an unusable sender cannot be allow-listed');
+    if (p.allowSender && !sender)
+      ctx.logger.warn({ quarantineId: row.id }, 'release: the null or an unusable sender cannot be allow-listed');
     const at = nowIso();
     const after: QuarantineRow = { ...row, status: 'released', status_at: at, released_by: ctx.actor.label };
     await inTransaction(ctx.db, async ({ trx }) => {
@@ -102,10 +112,20 @@ export async function releaseQuarantined(ctx: Ctx, input: ReleaseQuarantinedInpu
         tenantId: row.tenant_id,
         target: { type: 'quarantined_message', id: row.id },
         before: presentQuarantined(row),
-        after: { ...presentQuarantined(after), rescan: { av: rescan.av, spam: rescan.spam }, allowSender: p.allowSender, learnHam: p.learnHam },
+        after: {
+          ...presentQuarantined(after),
+          rescan: { av: rescan.av, spam: rescan.spam },
+          allowSender: p.allowSender,
+          learnHam: p.learnHam,
+        },
       });
       if (sender)
-        await addSenderEntryIn(trx, ctx.actor, { tenantId: row.tenant_id, list: 'allow', pattern: sender.address, note: `released from quarantine ${row.id}` });
+        await addSenderEntryIn(trx, ctx.actor, {
+          tenantId: row.tenant_id,
+          list: 'allow',
+          pattern: sender.address,
+          note: `released from quarantine ${row.id}`,
+        });
       await recordEvent(trx, {
         queueId: row.queue_id,
         messageId: row.message_id || null,
@@ -118,7 +138,8 @@ export async function releaseQuarantined(ctx: Ctx, input: ReleaseQuarantinedInpu
     });
     released = after;
     const learned = p.learnHam ? await learnHam(ctx.config.rspamdController, plain) : null;
-    if (learned?.status === 'failed') ctx.logger.warn({ quarantineId: row.id, err: learned.error }, 'release: rspamd did not learn the message as ham');
+    if (learned?.status === 'failed')
+      ctx.logger.warn({ quarantineId: row.id, err: learned.error }, 'release: rspamd did not learn the message as ham');
     await removeQuarantineFile(ctx, row.file);
     return { message: presentQuarantined(after), rescan, allowListed: sender?.address ?? null, learned };
   } catch (e) {

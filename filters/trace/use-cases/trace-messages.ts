@@ -52,12 +52,20 @@ export async function traceMessages(ctx: Ctx, input: TraceMessagesInput): Promis
   requirePermission(ctx.actor, 'mail.trace');
   if (p.tenantId) assertTenantAccess(ctx.actor, p.tenantId, 'tenant', p.tenantId);
   const tenantId = ctx.actor.tenantId ?? p.tenantId;
-  const from = p.from ? new Date(p.from).toISOString() : p.recipient && !p.queueId ? new Date(Date.now() - DEFAULT_RECIPIENT_WINDOW_MS).toISOString() : undefined;
+  const from = p.from
+    ? new Date(p.from).toISOString()
+    : p.recipient && !p.queueId
+      ? new Date(Date.now() - DEFAULT_RECIPIENT_WINDOW_MS).toISOString()
+      : undefined;
   const to = p.to ? new Date(p.to).toISOString() : undefined;
   if (from && to && from >= to) throw invalid('from must be before to');
   const messageIds = p.messageId ? messageIdForms(p.messageId) : undefined;
 
-  const ids = await matchingQueueIds(ctx.db, { queueId: p.queueId, messageIds, recipient: p.recipient, from, to, visibleTo: tenantId }, p.limit);
+  const ids = await matchingQueueIds(
+    ctx.db,
+    { queueId: p.queueId, messageIds, recipient: p.recipient, from, to, visibleTo: tenantId },
+    p.limit,
+  );
   const events = await eventsOf(ctx.db, ids, MAX_EVENTS_PER_MESSAGE);
   const byQueue = new Map<string, MessageEventRow[]>();
   for (const e of events) (byQueue.get(e.queue_id) ?? byQueue.set(e.queue_id, []).get(e.queue_id)!).push(e);
@@ -106,7 +114,9 @@ function parse(detail: string | null): unknown {
 function scrub(detail: unknown, onlyRecipients: Set<string> | null): unknown {
   if (!onlyRecipients || !detail || typeof detail !== 'object' || !('recipients' in detail)) return detail;
   const d = detail as { recipients: unknown };
-  return Array.isArray(d.recipients) ? { ...d, recipients: d.recipients.filter((r) => onlyRecipients.has(String(r).toLowerCase())) } : detail;
+  return Array.isArray(d.recipients)
+    ? { ...d, recipients: d.recipients.filter((r) => onlyRecipients.has(String(r).toLowerCase())) }
+    : detail;
 }
 
 /** Message-IDs are stored as the header has them; support pastes them with or without <>. */
