@@ -4,6 +4,7 @@ import { registerAccountCommands } from './account';
 import { registerAdminCommands } from './admin';
 import { registerMigrationCommands } from './migration';
 import { registerQuotaCommands } from './quota';
+import { registerFilterCommands } from './filter';
 import { registerMigrateCommand } from '../../migrator/cli/migrate-command';
 
 /** Every CLI subcommand group, one module each. */
@@ -13,6 +14,7 @@ export function registerCliCommands(program: Command): void {
   registerAdminCommands(program);
   registerMigrationCommands(program);
   registerQuotaCommands(program);
+  registerFilterCommands(program);
   // the standalone engine: any two IMAP servers, state in a local SQLite file
   registerMigrateCommand(program);
 }

@@ -4,6 +4,7 @@ import { ensureQuotaSchedules, quotaJobHandlers } from './quotas';
 import { controlPlaneHandlers, ensureControlPlaneSchedules } from '../jobs/handlers';
 import { migrationJobHandlers } from '../migrations';
 import { filterJobHandlers, Spool } from '../../filters';
+import { ensureQuarantineSchedules, quarantineJobHandlers } from './quarantine';
 
 /**
  * Every job handler of every module, by queue. A worker process runs the queues it is told to
@@ -16,7 +17,7 @@ export function jobHandlers(services: Services): Record<QueueName, JobHandler<an
     'control-plane': [...controlPlaneHandlers(services)],
     quotas: [...quotaJobHandlers(services)],
     migrations: [...migrationJobHandlers(services)],
-    filters: filterJobHandlers(services, new Spool(services.config.smtp.spoolDir)),
+    filters: [...filterJobHandlers(services, new Spool(services.config.smtp.spoolDir)), ...quarantineJobHandlers(services)],
     backup: [],
   };
 }
@@ -25,4 +26,5 @@ export function jobHandlers(services: Services): Record<QueueName, JobHandler<an
 export async function ensureSchedules(services: Services): Promise<void> {
   await ensureQuotaSchedules(services);
   await ensureControlPlaneSchedules(services);
+  await ensureQuarantineSchedules(services);
 }
