@@ -57,9 +57,17 @@ async function heldThenDelivered(down: () => void, up: () => void, scanner: stri
 }
 
 test('clamd down: accepted and held; clamd back: scanned and delivered', async () => {
-  await heldThenDelivered(() => clamd.down(), () => clamd.up(), 'clamd');
+  await heldThenDelivered(
+    () => clamd.down(),
+    () => clamd.up(),
+    'clamd',
+  );
 }, 90_000);
 
 test('rspamd down: accepted and held; rspamd back: scored and delivered', async () => {
-  await heldThenDelivered(() => rspamd.down(), () => rspamd.up(), 'rspamd');
+  await heldThenDelivered(
+    () => rspamd.down(),
+    () => rspamd.up(),
+    'rspamd',
+  );
 }, 90_000);
