@@ -35,12 +35,14 @@ const withDetail = (address: string, folder: string) => {
 
 export async function deliverToMailbox(services: Pick<Services, 'config'>, input: DeliverToMailboxInput): Promise<RecipientOutcome[]> {
   const folder = input.folder && input.folder !== 'INBOX' ? input.folder : null;
-  const byLmtpAddress = new Map(input.recipients.map((r) => [(folder ? withDetail(r, folder) : r).toLowerCase(), r]));
+  // the detail keeps its case (Dovecot's folder names are case-sensitive); answers are matched without case
+  const lmtpAddresses = input.recipients.map((r) => (folder ? withDetail(r, folder) : r));
+  const byLmtpAddress = new Map(lmtpAddresses.map((a, i) => [a.toLowerCase(), input.recipients[i]!]));
   let result;
   try {
     result = await deliverLmtp(
       services.config.dovecot,
-      { from: input.mailFrom ?? '', to: [...byLmtpAddress.keys()] },
+      { from: input.mailFrom ?? '', to: lmtpAddresses },
       openWithHeaders(input.source, input.headers),
     );
   } catch (e) {

@@ -130,7 +130,9 @@ export class Spool {
     };
     const fh = await fsp.open(tmp, 'wx', 0o640);
     try {
-      await pipeline(stream, meter, fh.createWriteStream({ autoClose: false }));
+      await pipeline(stream, meter, async (source: AsyncIterable<Buffer>) => {
+        for await (const chunk of source) await fh.write(chunk);
+      });
       if (meter.exceeded) throw new SpoolSizeExceeded(maxBytes);
       await fh.sync();
     } catch (e) {
