@@ -41,6 +41,17 @@ export const sourceServerSchema = z.strictObject({
   security: z.enum(['tls', 'starttls', 'plain']),
   /** Accept a self-signed or unknown certificate (say so explicitly; the default verifies it). */
   insecure: z.boolean().default(false),
+  /** The old server's SMTP: until an account's switch, the ingress relays its inbound mail there (filters/). */
+  smtpRelay: z
+    .strictObject({
+      host: z
+        .string()
+        .min(1)
+        .max(253)
+        .regex(/^[A-Za-z0-9.:[\]-]+$/, 'a host name or IP address'),
+      port: z.number().int().min(1).max(65535),
+    })
+    .optional(),
 });
 
 export const sourceAuthSchema = z.discriminatedUnion('method', [

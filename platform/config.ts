@@ -36,6 +36,27 @@ const schema = z
     POSTWERK_CLAMD_HOST: z.string().default('127.0.0.1'),
     POSTWERK_CLAMD_PORT: port.default(13310),
     POSTWERK_RSPAMD_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:11333'),
+    /** rspamd's controller worker (learning); default: the scanner's host on POSTWERK_RSPAMD_CONTROLLER_PORT. */
+    POSTWERK_RSPAMD_CONTROLLER_URL: z.url({ protocol: /^https?$/ }).optional(),
+    POSTWERK_RSPAMD_CONTROLLER_PORT: port.default(11334),
+    POSTWERK_RSPAMD_CONTROLLER_PASSWORD: z.string().default(''),
+    /** Encrypted quarantined messages (filters/quarantine). */
+    POSTWERK_QUARANTINE_DIR: z.string().optional(),
+
+    /** The SMTP ingress (filters/): where it listens, its TLS certificate, its bounds and its spool. */
+    POSTWERK_SMTP_HOST: z.string().default('127.0.0.1'),
+    POSTWERK_SMTP_PORT: port.default(10025),
+    /** the name in the greeting and in Received headers */
+    POSTWERK_SMTP_HOSTNAME: z.string().optional(),
+    POSTWERK_SMTP_TLS_CERT: z.string().optional(),
+    POSTWERK_SMTP_TLS_KEY: z.string().optional(),
+    POSTWERK_SMTP_MAX_MESSAGE_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(50 * 1024 * 1024),
+    POSTWERK_SMTP_MAX_CONNECTIONS_PER_CLIENT: z.coerce.number().int().min(1).max(10_000).default(20),
+    POSTWERK_SPOOL_DIR: z.string().optional(),
 
     POSTWERK_LDAP_URL: z.string().optional(),
     POSTWERK_LDAP_BASE_DN: z.string().optional(),
@@ -60,6 +81,13 @@ const schema = z
     POSTWERK_BACKUP_DIR: z.string().optional(),
   })
   .superRefine((env, ctx) => {
+    if (!env.POSTWERK_SMTP_TLS_CERT !== !env.POSTWERK_SMTP_TLS_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.POSTWERK_SMTP_TLS_CERT ? 'POSTWERK_SMTP_TLS_KEY' : 'POSTWERK_SMTP_TLS_CERT'],
+        message: 'POSTWERK_SMTP_TLS_CERT and POSTWERK_SMTP_TLS_KEY go together (PEM files of the certificate and its key)',
+      });
+    }
     if (env.POSTWERK_DB_CLIENT === 'postgres' && !env.POSTWERK_DATABASE_URL) {
       ctx.addIssue({
         code: 'custom',
@@ -90,6 +118,19 @@ export interface Config {
   };
   clamd: { host: string; port: number };
   rspamdUrl: string;
+  smtp: {
+    host: string;
+    port: number;
+    hostname: string;
+    /** PEM files; both null in the embedded mode (a self-signed pair is generated into the state folder) */
+    tlsCert: string | null;
+    tlsKey: string | null;
+    maxMessageBytes: number;
+    maxConnectionsPerClient: number;
+    spoolDir: string;
+  };
+  rspamdController: { url: string; password: string };
+  quarantineDir: string;
   ldap: { url: string; baseDn: string; bindDn: string; bindPassword: string } | null;
   api: { host: string; port: number; publicUrl: string; rateLimitPerMinute: number; trustProxy: boolean };
   secretKey: Buffer;
@@ -129,6 +170,13 @@ function parseSecretKey(raw: string | undefined, home: string): Buffer {
   return key;
 }
 
+/** rspamd's controller listens beside its scanner: same host, its own port. */
+function controllerUrl(scannerUrl: string, port: number): string {
+  const u = new URL(scannerUrl);
+  u.port = String(port);
+  return u.origin;
+}
+
 /** Reads and validates the configuration; throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = schema.safeParse(env);
@@ -162,6 +210,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     clamd: { host: e.POSTWERK_CLAMD_HOST, port: e.POSTWERK_CLAMD_PORT },
     rspamdUrl: e.POSTWERK_RSPAMD_URL,
+    smtp: {
+      host: e.POSTWERK_SMTP_HOST,
+      port: e.POSTWERK_SMTP_PORT,
+      hostname: e.POSTWERK_SMTP_HOSTNAME ?? require('node:os').hostname(),
+      tlsCert: e.POSTWERK_SMTP_TLS_CERT ? path.resolve(e.POSTWERK_SMTP_TLS_CERT) : null,
+      tlsKey: e.POSTWERK_SMTP_TLS_KEY ? path.resolve(e.POSTWERK_SMTP_TLS_KEY) : null,
+      maxMessageBytes: e.POSTWERK_SMTP_MAX_MESSAGE_BYTES,
+      maxConnectionsPerClient: e.POSTWERK_SMTP_MAX_CONNECTIONS_PER_CLIENT,
+      spoolDir: path.resolve(e.POSTWERK_SPOOL_DIR ?? path.join(home, 'spool')),
+    },
+    rspamdController: {
+      url: e.POSTWERK_RSPAMD_CONTROLLER_URL ?? controllerUrl(e.POSTWERK_RSPAMD_URL, e.POSTWERK_RSPAMD_CONTROLLER_PORT),
+      password: e.POSTWERK_RSPAMD_CONTROLLER_PASSWORD,
+    },
+    quarantineDir: path.resolve(e.POSTWERK_QUARANTINE_DIR ?? path.join(home, 'quarantine')),
     ldap: e.POSTWERK_LDAP_URL
       ? {
           url: e.POSTWERK_LDAP_URL,

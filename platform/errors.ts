@@ -18,6 +18,16 @@ export type ErrorCode =
   /** the request was understood but some of its content was refused (bulk imports: per-row errors) */
   | 'unprocessable'
   | 'rate_limited'
+  /** mail: no such recipient on the platform (SMTP 550 5.1.1) */
+  | 'recipient_unknown'
+  /** mail: the recipient exists but may not receive now: suspended, being deleted (SMTP 550 5.2.1) */
+  | 'recipient_disabled'
+  /** mail: the recipient's domain is not the platform's; never an open relay (SMTP 554 5.7.1) */
+  | 'relay_denied'
+  /** mail: more recipients than one message may have (SMTP 452 4.5.3) */
+  | 'too_many_recipients'
+  /** mail: the content was refused by the tenant's policy (SMTP 550 5.7.1) */
+  | 'message_rejected'
   | 'unavailable'
   | 'internal'
   // the IMAP migrator (migrator/): stable codes of a pass, switched on by its callers
@@ -55,6 +65,11 @@ const STATUS: Record<ErrorCode, number> = {
   precondition_failed: 412,
   unprocessable: 422,
   rate_limited: 429,
+  recipient_unknown: 404,
+  recipient_disabled: 403,
+  relay_denied: 403,
+  too_many_recipients: 422,
+  message_rejected: 422,
   unavailable: 503,
   internal: 500,
   MIGRATOR_INVALID_INPUT: 400,

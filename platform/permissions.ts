@@ -38,6 +38,15 @@ export const PERMISSIONS = {
   'backup.export': ['operator', 'tenant_admin'],
   // an account's own user (self-service sessions), and nobody else: staff restore through support routes
   'backup.self-service': ['mail_user'],
+  // inbound mail filters (filters/policy, filters/quarantine): the release policy itself says which
+  // role may release a message quarantined for which reason; changing it is for operators.
+  'filter.read': ['operator', 'tenant_admin', 'support'],
+  'filter.write': ['operator', 'tenant_admin'],
+  'filter.release-policy': ['operator'],
+  'quarantine.read': ['operator', 'tenant_admin', 'support'],
+  'quarantine.release': ['operator', 'tenant_admin'],
+  'quarantine.delete': ['operator', 'tenant_admin'],
+  'mail.trace': ['operator', 'tenant_admin', 'support'],
 } as const satisfies Record<string, readonly (Role | 'mail_user')[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -138,6 +138,27 @@ export class JobQueue {
     };
   }
 
+  /**
+   * Makes sure a job with the definition's id is queued: added when missing (Redis wiped), retried when it
+   * failed for good; left alone while waiting, delayed, active or completed. For sweeps that rebuild the
+   * queue from a durable store (the inbound spool). Returns what it did.
+   */
+  async ensure<P>(def: JobDefinition<P>, payload: P): Promise<'added' | 'retried' | 'present'> {
+    const data = def.payload.parse(payload);
+    if (!def.jobId) throw new Error(`ensure() needs a deterministic job id (${def.name})`);
+    const jobId = safeId(def.jobId(data));
+    const existing = await this.queue(def.queue).getJob(jobId);
+    if (!existing) {
+      await this.enqueue(def, data);
+      return 'added';
+    }
+    if ((await existing.getState()) === 'failed') {
+      await existing.retry('failed', { resetAttemptsMade: true });
+      return 'retried';
+    }
+    return 'present';
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close()));
   }

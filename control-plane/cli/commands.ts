@@ -6,6 +6,7 @@ import { registerMigrationCommands } from './migration';
 import { registerQuotaCommands } from './quota';
 import { registerBackupCommands } from './backup';
 import { registerExportCommands } from './export';
+import { registerFilterCommands } from './filter';
 import { registerMigrateCommand } from '../../migrator/cli/migrate-command';
 
 /** Every CLI subcommand group, one module each. */
@@ -17,6 +18,7 @@ export function registerCliCommands(program: Command): void {
   registerQuotaCommands(program);
   registerBackupCommands(program);
   registerExportCommands(program);
+  registerFilterCommands(program);
   // the standalone engine: any two IMAP servers, state in a local SQLite file
   registerMigrateCommand(program);
 }

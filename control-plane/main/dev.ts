@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parseEnvFile } from '../../platform/config';
 import { REPO_ROOT } from '../../platform/paths';
 import { seedDemo } from './seed-demo';
-import { createServices, loadConfigOrExit, onShutdown, prepareDatabase, startApi, startWorkers } from './run';
+import { createServices, loadConfigOrExit, onShutdown, prepareDatabase, startApi, startSmtp, startWorkers } from './run';
 
 // the repository, whether this runs from the sources or from the compiled build/
 const ROOT = REPO_ROOT;
@@ -45,7 +45,8 @@ async function main() {
     const demo = await seedDemo(services);
     const server = await startApi(services);
     const workers = await startWorkers(services);
-    onShutdown(() => stopAll(server, workers));
+    const smtp = await startSmtp(services);
+    onShutdown(() => stopAll(server, [smtp, ...workers]));
     const url = config.api.publicUrl;
     const lines = [
       '',
@@ -53,6 +54,7 @@ async function main() {
       `  Portal:   ${url}/`,
       `  API:      ${url}/api/v1   (OpenAPI: ${url}/api/v1/openapi.json, readiness: ${url}/readyz)`,
       `  IMAP:     ${config.dovecot.imapHost}:${config.dovecot.imapPort} (plain, loopback only)   LMTP: ${config.dovecot.lmtpHost}:${config.dovecot.lmtpPort}`,
+      `  SMTP:     ${smtp.host}:${smtp.port} (inbound mail for the platform's domains; STARTTLS)`,
       `  State:    ${home}`,
       '',
       'Demo logins (portal):',

@@ -8,6 +8,7 @@ import { createApiApp } from '../api/app';
 import { createServices, type Services } from '../services';
 import { ensureSchedules, jobHandlers } from '../workers';
 import path from 'node:path';
+import { openSpool, startIngress, startSpoolSweep, type Ingress } from '../../filters';
 
 /**
  * Building blocks of the process entry points (api.ts, worker.ts, dev.ts): each process role is a
@@ -48,9 +49,21 @@ export async function startWorkers(services: Services, queues?: QueueName[]): Pr
   const handlers = jobHandlers(services);
   const names = (queues ?? (Object.keys(handlers) as QueueName[])).filter((q) => handlers[q].length > 0);
   await ensureSchedules(services);
-  return names.map((queue) =>
+  const workers = names.map((queue) =>
     startWorker({ redisUrl: services.config.redisUrl, queue, handlers: handlers[queue], logger: services.logger }),
   );
+  const filters = workers.find((w) => w.name === 'filters');
+  if (filters) {
+    // the spool is the truth: whoever works the filters queue also puts missing jobs back (Redis wiped)
+    const sweep = startSpoolSweep(services, await openSpool(services));
+    filters.on('closing', () => void sweep.close());
+  }
+  return workers;
+}
+
+/** The SMTP ingress of this process (spool folder made first). */
+export async function startSmtp(services: Services): Promise<Ingress> {
+  return startIngress({ ...services, spool: await openSpool(services) });
 }
 
 export async function prepareDatabase(services: Services): Promise<void> {

@@ -4,6 +4,8 @@ import { ensureQuotaSchedules, quotaJobHandlers } from '../../quotas/processors/
 import { controlPlaneHandlers, ensureControlPlaneSchedules } from '../../tenancy/processors/index';
 import { migrationJobHandlers } from '../../migration-projects';
 import { backupJobHandlers, ensureBackupSchedules } from '../../backup/processors';
+import { filterJobHandlers, Spool } from '../../filters';
+import { ensureQuarantineSchedules, quarantineJobHandlers } from './quarantine';
 
 /**
  * Every job handler of every module, by queue. A worker process runs the queues it is told to
@@ -16,7 +18,7 @@ export function jobHandlers(services: Services): Record<QueueName, JobHandler<an
     'control-plane': [...controlPlaneHandlers(services)],
     quotas: [...quotaJobHandlers(services)],
     migrations: [...migrationJobHandlers(services)],
-    filters: [],
+    filters: [...filterJobHandlers(services, new Spool(services.config.smtp.spoolDir)), ...quarantineJobHandlers(services)],
     backup: [...backupJobHandlers(services)],
   };
 }
@@ -26,4 +28,5 @@ export async function ensureSchedules(services: Services): Promise<void> {
   await ensureQuotaSchedules(services);
   await ensureControlPlaneSchedules(services);
   await ensureBackupSchedules(services);
+  await ensureQuarantineSchedules(services);
 }

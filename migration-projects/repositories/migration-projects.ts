@@ -21,6 +21,9 @@ export interface ProjectRow {
   source_port: number;
   source_security: 'tls' | 'starttls' | 'plain';
   source_insecure: number;
+  /** inbound mail relay to the source server before the switch (filters/) */
+  relay_host?: string | null;
+  relay_port?: number | null;
   auth_method: 'password' | 'master' | 'xoauth2';
   auth_user: string | null;
   master_style: 'sasl' | 'separator' | null;

@@ -46,6 +46,8 @@ export async function createMigrationProject(ctx: Ctx, tenantId: string, rawInpu
       source_port: input.source.port,
       source_security: input.source.security,
       source_insecure: input.source.insecure ? 1 : 0,
+      relay_host: input.source.smtpRelay?.host ?? null,
+      relay_port: input.source.smtpRelay?.port ?? null,
       auth_method: auth.method,
       auth_user: auth.method === 'master' ? auth.user : null,
       master_style: auth.method === 'master' ? auth.style : null,

@@ -12,6 +12,7 @@ import { backupRoutes } from './backup';
 import { systemRoutes } from './system';
 import { exportRoutes } from './exports';
 import { selfServiceRoutes } from './self-service';
+import { filterRoutes } from './filters';
 
 /** Every API route, one module per resource. */
 export const allRoutes: RouteDef[] = [
@@ -28,4 +29,5 @@ export const allRoutes: RouteDef[] = [
   ...systemRoutes,
   ...exportRoutes,
   ...selfServiceRoutes,
+  ...filterRoutes,
 ];

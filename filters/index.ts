@@ -1,0 +1,40 @@
+// What the composition root (control-plane) needs from filters/: the process role's parts.
+import type { Services } from '../platform/context';
+import type { JobHandler } from '../platform/queue';
+import { SPOOL_SWEEP_INTERVAL_MS } from './limits';
+import { processInboundHandler } from './processors/process-inbound';
+import { Spool } from './spool/spool';
+import { sweepSpool } from './use-cases/sweep-spool';
+
+export { startIngress, type Ingress } from './smtp/server';
+export { deliverToMailbox } from './delivery/lmtp';
+export { Spool } from './spool/spool';
+export { sweepSpool } from './use-cases/sweep-spool';
+
+export async function openSpool(services: Pick<Services, 'config'>): Promise<Spool> {
+  const spool = new Spool(services.config.smtp.spoolDir);
+  await spool.init();
+  return spool;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function filterJobHandlers(services: Services, spool: Spool): JobHandler<any>[] {
+  return [processInboundHandler({ ...services, spool })];
+}
+
+/** Sweeps the spool now and then every interval; returns the stop function. */
+export function startSpoolSweep(services: Services, spool: Spool, everyMs = SPOOL_SWEEP_INTERVAL_MS): { close(): Promise<void> } {
+  let running: Promise<unknown> = Promise.resolve();
+  const run = () => {
+    running = sweepSpool({ ...services, spool }).catch((e) => services.logger.warn({ err: (e as Error).message }, 'spool sweep failed'));
+  };
+  run();
+  const timer = setInterval(run, everyMs);
+  timer.unref();
+  return {
+    async close() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import type { Services } from '../../platform/context';
+import { processInboundJob } from '../jobs';
+import { SPOOL_TMP_MAX_AGE_MS } from '../limits';
+import { markDone, unfinishedQueueIds } from '../repositories/messages';
+import type { Spool } from '../spool/spool';
+import { recordRows } from './accept-message';
+
+export type SweepDeps = Pick<Services, 'db' | 'queue' | 'logger'> & { spool: Spool };
+
+/**
+ * The spool is the truth, the queue only points into it: at start and then periodically, every spooled
+ * message gets its rows and a queued job again when its job is missing (Redis wiped or restarted) or
+ * failed for good (a scanner down for longer than the job's attempts); a job that exists is left alone.
+ * Rows of messages no longer in the spool are closed, and temp files of DATA a crash cut off go.
+ */
+export async function sweepSpool(deps: SweepDeps): Promise<{ spooled: number; added: number; retried: number; closed: number }> {
+  const ids = await deps.spool.list();
+  let added = 0;
+  let retried = 0;
+  for (const id of ids) {
+    const s = await deps.spool.read(id).catch(() => null);
+    if (!s) continue;
+    try {
+      await recordRows(deps.db, s.envelope);
+      const r = await deps.queue.ensure(processInboundJob, { queueId: id });
+      if (r === 'added') added++;
+      if (r === 'retried') retried++;
+    } catch (e) {
+      deps.logger.warn({ err: (e as Error).message, queueId: id }, 'spool sweep: could not queue the message (next sweep tries again)');
+    }
+  }
+  const inSpool = new Set(ids);
+  let closed = 0;
+  for (const id of await unfinishedQueueIds(deps.db)) {
+    // removed from the spool (finished) by a process that died before it marked the row
+    if (!inSpool.has(id) && !(await deps.spool.read(id))) {
+      await markDone(deps.db, id);
+      closed++;
+    }
+  }
+  await deps.spool.sweepTmp(SPOOL_TMP_MAX_AGE_MS);
+  if (added || retried || closed) deps.logger.info({ spooled: ids.length, added, retried, closed }, 'spool sweep');
+  return { spooled: ids.length, added, retried, closed };
+}
