@@ -1,7 +1,6 @@
 import type { Services } from '../../platform/context';
 import { processInboundJob } from '../jobs';
 import { SPOOL_TMP_MAX_AGE_MS } from '../limits';
-import { markDone, unfinishedQueueIds } from '../repositories/messages';
 import type { Spool } from '../spool/spool';
 import { recordRows } from './accept-message';
 
@@ -11,7 +10,7 @@ export type SweepDeps = Pick<Services, 'db' | 'queue' | 'logger'> & { spool: Spo
  * The spool is the truth, the queue only points into it: at start and then periodically, every spooled
  * message gets its rows and a queued job again when its job is missing (Redis wiped or restarted) or
  * failed for good (a scanner down for longer than the job's attempts); a job that exists is left alone.
- * Rows of messages no longer in the spool are closed, and temp files of DATA a crash cut off go.
+ * Temp files of DATA a crash cut off go.
  */
 export async function sweepSpool(deps: SweepDeps): Promise<{ spooled: number; added: number; retried: number; closed: number }> {
   const ids = await deps.spool.list();
@@ -29,15 +28,9 @@ export async function sweepSpool(deps: SweepDeps): Promise<{ spooled: number; ad
       deps.logger.warn({ err: (e as Error).message, queueId: id }, 'spool sweep: could not queue the message (next sweep tries again)');
     }
   }
-  const inSpool = new Set(ids);
-  let closed = 0;
-  for (const id of await unfinishedQueueIds(deps.db)) {
-    // removed from the spool (finished) by a process that died before it marked the row
-    if (!inSpool.has(id) && !(await deps.spool.read(id))) {
-      await markDone(deps.db, id);
-      closed++;
-    }
-  }
+  // Rows of messages no longer in the spool are closed by the pipeline when it runs for them, not here:
+  // several ingress machines may each have a spool of their own over one database.
+  const closed = 0;
   await deps.spool.sweepTmp(SPOOL_TMP_MAX_AGE_MS);
   if (added || retried || closed) deps.logger.info({ spooled: ids.length, added, retried, closed }, 'spool sweep');
   return { spooled: ids.length, added, retried, closed };

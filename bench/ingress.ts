@@ -1,0 +1,149 @@
+// `npm run bench -- ingress`: 2,000 messages of mixed sizes (a few viruses, some spam) over 20 concurrent
+// SMTP connections through the whole pipeline (spool, clamd, rspamd, policy, LMTP), then the same
+// messages straight into Dovecot over LMTP with no filters, over 20 connections. Reports accepted/s,
+// delivered/s, the p95 from accepted to the final outcome, and the ratio to the unfiltered rate.
+// Starts its own stack unless POSTWERK_* variables point at one.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import nodemailer from 'nodemailer';
+import { parseEnvFile } from '../platform/config';
+
+const TOTAL = Number(process.env.BENCH_MESSAGES ?? 2000);
+const CONNECTIONS = 20;
+const ROOT = path.resolve(__dirname, '..');
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+async function ensureStack(): Promise<(() => void) | undefined> {
+  if (process.env.POSTWERK_IMAP_PORT && process.env.POSTWERK_CLAMD_PORT && process.env.POSTWERK_REDIS_URL) return undefined;
+  const home = mkdtempSync(path.join(os.tmpdir(), 'postwerk-bench-'));
+  chmodSync(home, 0o755);
+  const env: NodeJS.ProcessEnv = { ...process.env, POSTWERK_HOME: home, POSTWERK_REDIS_PERSIST: 'no' };
+  for (const v of ['IMAP', 'LMTP', 'DOVEADM', 'REDIS', 'CLAMD', 'RSPAMD', 'RSPAMD_CONTROLLER'])
+    env[`POSTWERK_${v}_PORT`] = String(await freePort());
+  process.stderr.write(`starting a stack in ${home}\n`);
+  execFileSync('bash', [path.join(ROOT, 'stack/stack.sh'), 'up', 'redis', 'clamd', 'rspamd', 'dovecot'], { env, stdio: ['ignore', 2, 2] });
+  Object.assign(process.env, parseEnvFile(readFileSync(path.join(home, 'stack.env'), 'utf8')));
+  return () => execFileSync('bash', [path.join(ROOT, 'stack/stack.sh'), 'down'], { env, stdio: ['ignore', 2, 2] });
+}
+
+function sizeOf(i: number): number {
+  const r = ((i * 2654435761) % 1000) / 1000;
+  if (r < 0.7) return 2000 + Math.floor(r * 8000);
+  if (r < 0.95) return 10_000 + Math.floor((r - 0.7) * 400_000);
+  return 200_000 + Math.floor((r - 0.95) * 16_000_000);
+}
+
+const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.95))] ?? 0;
+
+async function main() {
+  const down = await ensureStack();
+  process.env.POSTWERK_LOG_LEVEL = 'silent';
+  // loaded after the stack's variables are in the environment
+  const { migrateLatest } = await import('../platform/db');
+  const S = await import('../test/filters/support');
+  const { createTestTenant } = await import('../test/support/fixtures');
+  const { deliverLmtp } = await import('../platform/mail/lmtp');
+  const repo = await import('../filters/repositories/messages');
+  const p = await S.startPipeline({ config: (c) => ({ ...c, smtp: { ...c.smtp, maxConnectionsPerClient: 100 } }) });
+  try {
+    await migrateLatest(p.services.db);
+    const tenant = await createTestTenant(p.services.db, { poolBytes: 100 * 1024 ** 3 });
+    const accounts = await Promise.all(Array.from({ length: 20 }, () => S.account(p.services.db, { tenant, quotaBytes: 4 * 1024 ** 3 })));
+    const messages = Array.from({ length: TOTAL }, (_, i) => {
+      const to = accounts[i % accounts.length]!.address;
+      const kind = i % 200 === 7 ? 'virus' : i % 40 === 3 ? 'spam' : 'ham';
+      const m =
+        kind === 'virus'
+          ? S.message({ to, attachment: S.EICAR })
+          : S.message({
+              to,
+              body:
+                (kind === 'spam' ? `${S.GTUBE}\r\n` : '') +
+                'lorem ipsum dolor sit amet '.repeat(Math.ceil(sizeOf(i) / 27)).replace(/(.{76})/g, '$1\r\n'),
+            });
+      return { to, raw: m.raw, messageId: m.messageId };
+    });
+    const bytes = messages.reduce((n, m) => n + m.raw.length, 0);
+    console.log(`${TOTAL} messages, ${(bytes / 1024 / 1024).toFixed(1)} MB, ${messages.filter((_, i) => i % 200 === 7).length} viruses`);
+
+    // 1. through the ingress and the pipeline
+    const queueIds: string[] = [];
+    let next = 0;
+    const t0 = Date.now();
+    await Promise.all(
+      Array.from({ length: CONNECTIONS }, async () => {
+        const t = nodemailer.createTransport({
+          host: '127.0.0.1',
+          port: p.ingress.port,
+          secure: false,
+          ignoreTLS: true,
+          pool: true,
+          maxConnections: 1,
+          maxMessages: Infinity,
+        });
+        try {
+          while (next < messages.length) {
+            const m = messages[next++]!;
+            const info = await t.sendMail({ envelope: { from: 'bench@sender.test', to: [m.to] }, raw: m.raw });
+            queueIds.push(S.queueIdOf(info.response));
+          }
+        } finally {
+          t.close();
+        }
+      }),
+    );
+    const acceptedS = (Date.now() - t0) / 1000;
+    for (const q of queueIds) await S.waitFinal(p, q, 600_000);
+    const deliveredS = (Date.now() - t0) / 1000;
+    const latencies: number[] = [];
+    for (const q of queueIds) {
+      const evs = await repo.listEvents(p.services.db, { queueId: q });
+      const final = evs.filter((e) => ['delivered', 'quarantined', 'failed', 'discarded'].includes(e.stage)).pop();
+      if (final?.elapsed_ms != null) latencies.push(final.elapsed_ms);
+    }
+    const filteredRate = TOTAL / deliveredS;
+    console.log(`accepted: ${(TOTAL / acceptedS).toFixed(1)} msg/s (${acceptedS.toFixed(1)} s)`);
+    console.log(
+      `delivered (final outcome): ${filteredRate.toFixed(1)} msg/s (${deliveredS.toFixed(1)} s), p95 accepted→final ${p95(latencies)} ms`,
+    );
+
+    // 2. the same messages straight over LMTP, no filters
+    next = 0;
+    const t1 = Date.now();
+    await Promise.all(
+      Array.from({ length: CONNECTIONS }, async () => {
+        while (next < messages.length) {
+          const m = messages[next++]!;
+          await deliverLmtp(p.config.dovecot, { from: 'bench@sender.test', to: [m.to] }, Buffer.from(m.raw));
+        }
+      }),
+    );
+    const lmtpRate = TOTAL / ((Date.now() - t1) / 1000);
+    console.log(`unfiltered LMTP: ${lmtpRate.toFixed(1)} msg/s`);
+    console.log(
+      `ingress: ${filteredRate.toFixed(1)} msg/s p95 ${p95(latencies)} ms; ${(filteredRate / lmtpRate).toFixed(2)} of unfiltered LMTP rate`,
+    );
+  } finally {
+    await p.close();
+    down?.();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
