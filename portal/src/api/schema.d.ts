@@ -3378,6 +3378,8 @@ export interface operations {
                     };
                     catchupWindowHours?: number;
                     catchupIntervalSeconds?: number;
+                    /** @default UTC */
+                    timeZone?: string;
                     accountsCsv: string;
                 };
             };
