@@ -3,6 +3,12 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
+// The PostgreSQL run (stack/test.sh sets POSTWERK_DB_CLIENT=postgres) repeats only the tests whose outcome
+// can depend on the database. These folders exercise IMAP engines, the browser and the stack itself, and
+// use the database only as any other test does: running them twice would double their cost for nothing.
+const DATABASE_INDEPENDENT = ['<rootDir>/test/migrator/', '<rootDir>/test/portal/', '<rootDir>/test/stack/'];
+const onPostgres = process.env.POSTWERK_DB_CLIENT === 'postgres';
+
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } }] };
 module.exports = {
   projects: [
@@ -22,6 +28,7 @@ module.exports = {
       testEnvironment: 'node',
       roots: ['<rootDir>/test'],
       testMatch: ['**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', ...(onPostgres ? DATABASE_INDEPENDENT : [])],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       setupFilesAfterEnv: ['<rootDir>/test/support/jest-setup.ts'],
     },

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Knex } from 'knex';
 import type { Actor } from './actor';
-import type { Db } from './db';
+import type { Db, Trx } from './db';
 
 /**
  * Append-only audit log. Every change writes its entry in the same transaction as the change, and each
@@ -65,7 +64,7 @@ function entryHash(row: Omit<AuditRow, 'hash'>): string {
 
 const json = (v: unknown): string | null => (v === undefined ? null : canonicalJson(v));
 
-export async function appendAudit(trx: Knex.Transaction, actor: Actor, entry: AuditEntry): Promise<AuditRow> {
+export async function appendAudit(trx: Trx, actor: Actor, entry: AuditEntry): Promise<AuditRow> {
   const headQuery = trx('audit_head').where({ id: 1 });
   const head = (await (trx.client.config.client === 'pg' ? headQuery.forUpdate() : headQuery).first()) as {
     last_id: number;

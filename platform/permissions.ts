@@ -31,6 +31,9 @@ export const PERMISSIONS = {
   'migration.read': ['operator', 'migration_engineer', 'tenant_admin', 'support'],
   'migration.write': ['operator', 'migration_engineer'],
   'system.read': ['operator', 'support'],
+  'backup.read': ['operator', 'tenant_admin', 'support'],
+  'backup.run': ['operator', 'tenant_admin', 'support'],
+  'backup.restore': ['operator', 'tenant_admin', 'support'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

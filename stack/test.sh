@@ -118,7 +118,9 @@ run_jest() {
     set +a
     # --forceExit: a handle some test forgot to close (a socket, a timer) must not keep CI waiting
     # until its time limit; hunt such leaks with `npm test -- --detectOpenHandles`.
-    "$JEST" --forceExit --json --outputFile="$STATE/jest-$name.json" "$@"
+    # Integration tests wait on servers far more than they compute: three files at a time on 2 cores
+    # (jest's default would be one). Each file keeps to its own tenants, so they do not collide.
+    "$JEST" --forceExit --maxWorkers="${POSTWERK_TEST_WORKERS:-3}" --json --outputFile="$STATE/jest-$name.json" "$@"
   )
 }
 

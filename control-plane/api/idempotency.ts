@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Db } from '../../platform/db';
 import { isUniqueViolation } from '../../platform/db';
 import { AppError } from '../../platform/errors';
+import { deleteExpiredKey, deleteReservedKey, findKey, insertKey, storeAnswer } from './repositories/idempotency-keys';
 
 /**
  * Idempotency keys on creating requests: the key is reserved before the command runs (status 0),
@@ -17,9 +18,9 @@ export async function reserveKey(db: Db, principal: string, key: string, request
   if (!KEY_PATTERN.test(key)) throw new AppError('validation_failed', 'Idempotency-Key must be 1 to 200 printable ASCII characters');
   const requestHash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
   const cutoff = new Date(Date.now() - IDEMPOTENCY_TTL_MS).toISOString();
-  await db('idempotency_keys').where({ principal, key }).andWhere('created_at', '<', cutoff).delete();
+  await deleteExpiredKey(db, principal, key, cutoff);
   try {
-    await db('idempotency_keys').insert({
+    await insertKey(db, {
       principal,
       key,
       request_hash: requestHash,
@@ -31,7 +32,7 @@ export async function reserveKey(db: Db, principal: string, key: string, request
   } catch (e) {
     if (!isUniqueViolation(e)) throw e;
   }
-  const row = await db('idempotency_keys').where({ principal, key }).first();
+  const row = await findKey(db, principal, key);
   if (!row) throw new AppError('conflict', 'a request with this Idempotency-Key just finished; retry');
   if (row.request_hash !== requestHash) {
     throw new AppError('idempotency_mismatch', 'this Idempotency-Key was used for a different request');
@@ -41,11 +42,9 @@ export async function reserveKey(db: Db, principal: string, key: string, request
 }
 
 export async function completeKey(db: Db, principal: string, key: string, status: number, body: unknown): Promise<void> {
-  await db('idempotency_keys')
-    .where({ principal, key })
-    .update({ status, response: JSON.stringify(body ?? null) });
+  await storeAnswer(db, principal, key, status, JSON.stringify(body ?? null));
 }
 
 export async function releaseKey(db: Db, principal: string, key: string): Promise<void> {
-  await db('idempotency_keys').where({ principal, key, status: 0 }).delete();
+  await deleteReservedKey(db, principal, key);
 }

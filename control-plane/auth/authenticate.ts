@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import type { Actor, Role } from '../../platform/actor';
 import type { Db } from '../../platform/db';
+import { findLiveToken, findSessionUser, updateToken } from '../../tenancy/repositories/staff';
 import { hashSecret, SESSION_COOKIE, TOKEN_PREFIX } from '../../tenancy/shared/tokens';
 
 /**
@@ -25,30 +26,18 @@ export async function authenticate(db: Db, req: Request): Promise<Actor | null> 
   if (auth) {
     const m = /^Bearer\s+(\S+)$/i.exec(auth);
     if (!m || !m[1]!.startsWith(TOKEN_PREFIX)) return null;
-    const token = await db('api_tokens')
-      .where({ token_hash: hashSecret(m[1]!) })
-      .whereNull('revoked_at')
-      .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', now))
-      .first();
+    const token = await findLiveToken(db, hashSecret(m[1]!), now);
     if (!token) return null;
     // last_used_at is for humans reviewing tokens: minute precision is plenty, and writing it on every
     // request would make one busy token a hot row. A failed update must not fail the request.
     if (!token.last_used_at || Date.parse(token.last_used_at) < Date.now() - TOKEN_USE_RESOLUTION_MS) {
-      db('api_tokens')
-        .where({ id: token.id })
-        .update({ last_used_at: now })
-        .catch(() => undefined);
+      updateToken(db, token.id, { last_used_at: now }).catch(() => undefined);
     }
     return { kind: 'token', id: token.id, label: `token:${token.name}`, role: token.role as Role, tenantId: token.tenant_id, ip };
   }
   const session = readCookie(req.get('cookie'), SESSION_COOKIE);
   if (session) {
-    const row = await db('sessions')
-      .join('staff_users', 'staff_users.id', 'sessions.user_id')
-      .where('sessions.token_hash', hashSecret(session))
-      .andWhere('sessions.expires_at', '>', now)
-      .andWhere('staff_users.status', 'active')
-      .first('staff_users.id', 'staff_users.email', 'staff_users.role', 'staff_users.tenant_id');
+    const row = await findSessionUser(db, hashSecret(session), now);
     if (!row) return null;
     return { kind: 'staff', id: row.id, label: row.email, role: row.role as Role, tenantId: row.tenant_id, ip };
   }

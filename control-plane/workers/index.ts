@@ -3,6 +3,7 @@ import type { Services } from '../services';
 import { ensureQuotaSchedules, quotaJobHandlers } from '../../quotas/processors/index';
 import { controlPlaneHandlers, ensureControlPlaneSchedules } from '../../tenancy/processors/index';
 import { migrationJobHandlers } from '../../migration-projects';
+import { backupJobHandlers, ensureBackupSchedules } from '../../backup/processors';
 
 /**
  * Every job handler of every module, by queue. A worker process runs the queues it is told to
@@ -16,7 +17,7 @@ export function jobHandlers(services: Services): Record<QueueName, JobHandler<an
     quotas: [...quotaJobHandlers(services)],
     migrations: [...migrationJobHandlers(services)],
     filters: [],
-    backup: [],
+    backup: [...backupJobHandlers(services)],
   };
 }
 
@@ -24,4 +25,5 @@ export function jobHandlers(services: Services): Record<QueueName, JobHandler<an
 export async function ensureSchedules(services: Services): Promise<void> {
   await ensureQuotaSchedules(services);
   await ensureControlPlaneSchedules(services);
+  await ensureBackupSchedules(services);
 }

@@ -2,7 +2,7 @@
 // throwing; a record must never claim flags the destination does not have, so false is an error.
 import type { ImapFlow } from 'imapflow';
 import { MigratorError } from '../errors';
-import { compressUids } from '../imap/uidset';
+import { compressUids } from '../../platform/mail/uidset';
 import type { MigrationStateStore } from '../state/store';
 import { checkAborted } from './context';
 import type { FlagGroup } from './folder-plan';

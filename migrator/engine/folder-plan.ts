@@ -1,7 +1,7 @@
 // The pure part of a folder pass: given the state store's records and both servers' listings,
 // decide what is already there, what vanished, whose flags changed, what is skipped by policy,
 // what to copy and what to delete. No IMAP and no store here, so it is unit tested on plain data.
-import { compressUids } from '../imap/uidset';
+import { compressUids } from '../../platform/mail/uidset';
 import type { MigrationOptions } from '../options';
 import type { MessageRecord } from '../state/store';
 import { type MessageMeta, sameFlags } from './messages';

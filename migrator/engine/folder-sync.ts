@@ -7,7 +7,7 @@ import { errorMessage } from '../errors';
 import type { FolderPlan } from '../folders/mapping';
 import { encodeMailboxName } from '../imap/mailbox-name';
 import type { RawImapConnection } from '../imap/raw-append';
-import { compressUids } from '../imap/uidset';
+import { compressUids } from '../../platform/mail/uidset';
 import type { MessageRecord } from '../state/store';
 import type { PassContext } from './context';
 import { HashPool, copyMessages } from './folder-copy';

@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import type { ImapFlow } from 'imapflow';
 import { DOWNLOAD_CHUNK_BYTES, FETCH_MAX_BYTES, FETCH_UID_CHUNK, SMALL_MESSAGE_BYTES } from '../limits';
-import { chunk, compressUids } from '../imap/uidset';
+import { chunk, compressUids } from '../../platform/mail/uidset';
 import { MigratorError } from '../errors';
 
 export interface MessageMeta {

@@ -10,7 +10,7 @@ import { MigratorError } from '../errors';
 import { RAW_SOCKET_TIMEOUT_MS } from '../limits';
 import type { Endpoint } from '../options';
 import { invalidateToken, loginCredentials } from './credentials';
-import { expandUidSet } from './uidset';
+import { expandUidSet } from '../../platform/mail/uidset';
 
 export interface AppendItem {
   flags: readonly string[];

@@ -1,4 +1,4 @@
-import { compressUids, expandUidSet } from './uidset';
+import { compressUids, expandUidSet } from '../../platform/mail/uidset';
 import { formatInternalDate } from './raw-append';
 import { parseImapUrl } from '../options';
 

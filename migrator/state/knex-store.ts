@@ -2,7 +2,7 @@
 // the standalone CLI opens a local SQLite file (openSqliteStateStore).
 import type { Knex } from 'knex';
 import { STATE_INSERT_CHUNK } from '../limits';
-import { chunk } from '../imap/uidset';
+import { chunk } from '../../platform/mail/uidset';
 import type { FolderState, MessageRecord, MigrationStateStore } from './store';
 
 type Row = Record<string, unknown>;

@@ -7,6 +7,8 @@ import { migrationSource } from './migrations';
 
 export type { Knex };
 export type Db = Knex;
+/** A transaction: what use cases hand to repositories inside inTransaction (a Db too). */
+export type Trx = Knex.Transaction;
 
 // int8 (bigint) columns hold byte counts; they stay far below 2^53, so numbers are safe and simpler than strings.
 pg.types.setTypeParser(20, (v: string) => Number(v));

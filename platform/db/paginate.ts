@@ -18,18 +18,35 @@ export const pageQuery = z.strictObject({
 
 export async function paginate<T extends Record<string, unknown>>(
   query: Knex.QueryBuilder,
-  opts: { limit: number; cursor?: string | undefined; key?: string },
+  opts: {
+    limit: number;
+    cursor?: string | undefined;
+    key?: string;
+    /** newest first (`desc`) for logs read from the end */
+    order?: 'asc' | 'desc';
+    /** the key is a number (ids): the cursor is compared as one, and one that is not a number starts at the first page */
+    numeric?: boolean;
+  },
 ): Promise<Page<T>> {
   const key = opts.key ?? 'id';
+  const order = opts.order ?? 'asc';
   const q = query
     .clone()
-    .orderBy(key)
+    .orderBy(key, order)
     .limit(opts.limit + 1);
-  if (opts.cursor) q.where(key, '>', Buffer.from(opts.cursor, 'base64url').toString('utf8'));
+  const after = opts.cursor ? decodeCursor(opts.cursor, opts.numeric ?? false) : undefined;
+  if (after !== undefined) q.where(key, order === 'asc' ? '>' : '<', after);
   const rows = (await q) as T[];
   const more = rows.length > opts.limit;
   const items = more ? rows.slice(0, opts.limit) : rows;
   const column = key.includes('.') ? key.split('.').pop()! : key;
   const last = items.at(-1);
   return { items, nextCursor: more && last ? Buffer.from(String(last[column]), 'utf8').toString('base64url') : null };
+}
+
+function decodeCursor(cursor: string, numeric: boolean): string | number | undefined {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!numeric) return text;
+  const n = Number(text);
+  return Number.isFinite(n) && n > 0 ? n : undefined;
 }

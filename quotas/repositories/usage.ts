@@ -2,25 +2,12 @@ import type { Knex } from 'knex';
 import { paginate, type Page } from '../../platform/db/paginate';
 
 /**
- * Every SQL statement of the quotas module. Functions take a knex handle or a transaction (a
+ * Every SQL statement of the quotas module over its own tables (usage, samples, notifications, settings);
+ * pools and allocations are columns of tenancy's tables, read and written through
+ * tenancy/repositories/allocations.ts. Functions take a knex handle or a transaction (a
  * transaction is a Knex too), so the use cases decide what runs in which transaction.
  */
 type Q = Knex;
-
-export interface TenantQuotaRow {
-  id: string;
-  status: string;
-  pool_bytes: number;
-  default_allocation_bytes: number;
-}
-
-export interface AccountAllocationRow {
-  id: string;
-  tenant_id: string;
-  address: string;
-  status: string;
-  allocation_bytes: number;
-}
 
 export interface UsageRow {
   account_id: string;
@@ -56,129 +43,12 @@ export interface NotificationRow {
 
 const num = (v: unknown): number => Number(v ?? 0);
 
-function account(r: Record<string, unknown>): AccountAllocationRow {
-  return {
-    id: String(r.id),
-    tenant_id: String(r.tenant_id),
-    address: String(r.address),
-    status: String(r.status),
-    allocation_bytes: num(r.allocation_bytes),
-  };
-}
-
 /**
  * SQLite only (PostgreSQL locks rows instead): takes the database's write lock now, with a write that
  * matches no row. Must come first in a transaction that reads and then writes; see pool.ts for why.
  */
 export async function takeWriteLock(trx: Knex.Transaction): Promise<void> {
   if (trx.client.config.client !== 'pg') await trx.raw('DELETE FROM quota_settings WHERE 0 = 1');
-}
-
-// ---------------------------------------------------------------- tenants and allocations
-
-export async function findTenant(q: Q, tenantId: string): Promise<TenantQuotaRow | null> {
-  const r = await q('tenants').where({ id: tenantId }).first('id', 'status', 'pool_bytes', 'default_allocation_bytes');
-  return r
-    ? { id: r.id, status: r.status, pool_bytes: num(r.pool_bytes), default_allocation_bytes: num(r.default_allocation_bytes) }
-    : null;
-}
-
-export async function updatePool(
-  q: Q,
-  tenantId: string,
-  values: { poolBytes: number; defaultAllocationBytes: number },
-  now: string,
-): Promise<void> {
-  await q('tenants')
-    .where({ id: tenantId })
-    .update({ pool_bytes: values.poolBytes, default_allocation_bytes: values.defaultAllocationBytes, updated_at: now });
-}
-
-export async function allocationTotals(q: Q, tenantId: string): Promise<{ allocatedBytes: number; accounts: number }> {
-  const r = await q('accounts')
-    .where({ tenant_id: tenantId })
-    .first(q.raw('coalesce(sum(allocation_bytes), 0) as s'), q.raw('count(*) as n'));
-  return { allocatedBytes: num(r?.s), accounts: num(r?.n) };
-}
-
-/** The tenant's accounts among `ids` (others, and other tenants' accounts, are simply absent). */
-export async function findAccounts(q: Q, tenantId: string, ids: string[]): Promise<AccountAllocationRow[]> {
-  if (!ids.length) return [];
-  const rows = await q('accounts')
-    .where({ tenant_id: tenantId })
-    .whereIn('id', ids)
-    .select('id', 'tenant_id', 'address', 'status', 'allocation_bytes');
-  return rows.map(account);
-}
-
-/** Several accounts' allocations in one statement (one round trip while the pool lock is held). */
-export async function setAllocations(q: Q, changes: Array<{ accountId: string; bytes: number }>, now: string): Promise<void> {
-  if (!changes.length) return;
-  const cases = changes.map(() => 'WHEN ? THEN CAST(? AS bigint)').join(' ');
-  await q('accounts')
-    .whereIn(
-      'id',
-      changes.map((c) => c.accountId),
-    )
-    .update({
-      allocation_bytes: q.raw(
-        `CASE id ${cases} END`,
-        changes.flatMap((c) => [c.accountId, c.bytes]),
-      ),
-      updated_at: now,
-    });
-}
-
-export async function findAccountByAddress(q: Q, address: string): Promise<AccountAllocationRow | null> {
-  const r = await q('accounts').where({ address }).first('id', 'tenant_id', 'address', 'status', 'allocation_bytes');
-  return r ? account(r) : null;
-}
-
-export async function findAccountById(q: Q, id: string): Promise<AccountAllocationRow | null> {
-  const r = await q('accounts').where({ id }).first('id', 'tenant_id', 'address', 'status', 'allocation_bytes');
-  return r ? account(r) : null;
-}
-
-export async function findAliasTarget(q: Q, address: string): Promise<AccountAllocationRow | null> {
-  const r = await q('aliases')
-    .join('accounts', 'accounts.id', 'aliases.account_id')
-    .where('aliases.address', address)
-    .first('accounts.id', 'accounts.tenant_id', 'accounts.address', 'accounts.status', 'accounts.allocation_bytes');
-  return r ? account(r) : null;
-}
-
-export async function forwardingsOf(q: Q, accountId: string): Promise<Array<{ target_address: string; keep_copy: boolean }>> {
-  const rows = await q('forwardings').where({ account_id: accountId }).select('target_address', 'keep_copy');
-  return rows.map((r) => ({ target_address: String(r.target_address).toLowerCase(), keep_copy: num(r.keep_copy) === 1 }));
-}
-
-/** Allocation list of a tenant with the recorded usage, paged by address. */
-export async function listAllocations(q: Q, tenantId: string, page: { limit: number; cursor?: string | undefined }) {
-  const query = q('accounts')
-    .leftJoin('quota_usage', 'quota_usage.account_id', 'accounts.id')
-    .where('accounts.tenant_id', tenantId)
-    .select(
-      'accounts.id',
-      'accounts.address',
-      'accounts.status',
-      'accounts.allocation_bytes',
-      'quota_usage.used_bytes',
-      'quota_usage.used_messages',
-      'quota_usage.collected_at',
-      'quota_usage.warning_level',
-    );
-  return paginate<Record<string, unknown>>(query, { ...page, key: 'accounts.address' });
-}
-
-/** Accounts of every tenant (or one), paged by id, for collection and reconciliation. */
-export async function accountsAfter(
-  q: Q,
-  opts: { afterId: string | null; limit: number; tenantId?: string | undefined },
-): Promise<AccountAllocationRow[]> {
-  const query = q('accounts').select('id', 'tenant_id', 'address', 'status', 'allocation_bytes').orderBy('id').limit(opts.limit);
-  if (opts.afterId) query.where('id', '>', opts.afterId);
-  if (opts.tenantId) query.where({ tenant_id: opts.tenantId });
-  return (await query).map(account);
 }
 
 // ---------------------------------------------------------------- usage
@@ -286,18 +156,19 @@ export async function insertNotification(q: Q, row: Omit<NotificationRow, 'id' |
   return num(typeof r === 'object' ? (r as { id: unknown }).id : r);
 }
 
+const notification = (r: Record<string, unknown>): NotificationRow =>
+  ({
+    ...r,
+    id: num(r.id),
+    threshold: num(r.threshold),
+    used_bytes: num(r.used_bytes),
+    allocation_bytes: num(r.allocation_bytes),
+    webhook_attempts: num(r.webhook_attempts),
+  }) as NotificationRow;
+
 export async function findNotification(q: Q, id: number): Promise<NotificationRow | null> {
   const r = await q('quota_notifications').where({ id }).first();
-  return r
-    ? ({
-        ...r,
-        id: num(r.id),
-        threshold: num(r.threshold),
-        used_bytes: num(r.used_bytes),
-        allocation_bytes: num(r.allocation_bytes),
-        webhook_attempts: num(r.webhook_attempts),
-      } as NotificationRow)
-    : null;
+  return r ? notification(r) : null;
 }
 
 export async function markWebhook(q: Q, id: number, values: { status: string; error?: string | null }): Promise<void> {
@@ -316,26 +187,16 @@ export async function listNotifications(
   tenantId: string,
   page: { limit: number; cursor?: string | undefined; accountId?: string | undefined },
 ): Promise<Page<NotificationRow>> {
-  const query = q('quota_notifications')
-    .where({ tenant_id: tenantId })
-    .orderBy('id', 'desc')
-    .limit(page.limit + 1);
+  const query = q('quota_notifications').where({ tenant_id: tenantId });
   if (page.accountId) query.where({ account_id: page.accountId });
-  if (page.cursor) query.where('id', '<', Number(Buffer.from(page.cursor, 'base64url').toString('utf8')));
-  const rows = (await query).map(
-    (r) =>
-      ({
-        ...r,
-        id: num(r.id),
-        threshold: num(r.threshold),
-        used_bytes: num(r.used_bytes),
-        allocation_bytes: num(r.allocation_bytes),
-        webhook_attempts: num(r.webhook_attempts),
-      }) as NotificationRow,
-  );
-  const more = rows.length > page.limit;
-  const items = more ? rows.slice(0, page.limit) : rows;
-  return { items, nextCursor: more ? Buffer.from(String(items.at(-1)!.id), 'utf8').toString('base64url') : null };
+  const rows = await paginate<Record<string, unknown>>(query, {
+    limit: page.limit,
+    cursor: page.cursor,
+    key: 'id',
+    order: 'desc',
+    numeric: true,
+  });
+  return { items: rows.items.map(notification), nextCursor: rows.nextCursor };
 }
 
 export async function webhookUrlOf(q: Q, tenantId: string): Promise<string | null> {

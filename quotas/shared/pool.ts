@@ -1,6 +1,7 @@
-import type { Knex } from 'knex';
+import type { Trx } from '../../platform/db';
 import { z } from 'zod';
 import { AppError, notFound } from '../../platform/errors';
+import { lockTenantPool } from '../../tenancy/repositories/allocations';
 import { takeWriteLock } from '../repositories/usage';
 
 /**
@@ -22,16 +23,11 @@ import { takeWriteLock } from '../repositories/usage';
 export const PoolState = z.object({ tenantId: z.string(), poolBytes: z.number(), allocatedBytes: z.number(), freeBytes: z.number() });
 export type PoolState = z.infer<typeof PoolState>;
 
-export async function lockPool(trx: Knex.Transaction, tenantId: string): Promise<PoolState> {
+export async function lockPool(trx: Trx, tenantId: string): Promise<PoolState> {
   await takeWriteLock(trx);
-  const q = trx('tenants').where({ id: tenantId }).first('id', 'pool_bytes');
-  const tenant = await (trx.client.config.client === 'pg' ? q.forUpdate() : q);
-  if (!tenant) throw notFound('tenant', tenantId);
-  // Deleting accounts keep their allocation until purged: their mailbox still occupies the storage.
-  const row = await trx('accounts').where({ tenant_id: tenantId }).sum({ s: 'allocation_bytes' }).first();
-  const allocated = Number(row?.s ?? 0);
-  const pool = Number(tenant.pool_bytes);
-  return { tenantId, poolBytes: pool, allocatedBytes: allocated, freeBytes: pool - allocated };
+  const pool = await lockTenantPool(trx, tenantId);
+  if (!pool) throw notFound('tenant', tenantId);
+  return { tenantId, ...pool, freeBytes: pool.poolBytes - pool.allocatedBytes };
 }
 
 export const formatBytes = (n: number): string => {
@@ -46,7 +42,7 @@ export const formatBytes = (n: number): string => {
 };
 
 /** Throws pool_exceeded, with the numbers, when `extraBytes` more would not fit in the tenant's pool. */
-export async function assertPoolCovers(trx: Knex.Transaction, tenantId: string, extraBytes: number): Promise<PoolState> {
+export async function assertPoolCovers(trx: Trx, tenantId: string, extraBytes: number): Promise<PoolState> {
   const pool = await lockPool(trx, tenantId);
   if (extraBytes > pool.freeBytes) {
     throw new AppError(

@@ -1,4 +1,4 @@
-import type { Knex } from 'knex';
+import type { Trx } from '../../platform/db';
 import type { Actor } from '../../platform/actor';
 import { appendAudit } from '../../platform/audit';
 import { WARNING_THRESHOLDS } from '../limits';
@@ -44,7 +44,7 @@ export interface RaisedWarning {
  * the webhooks after commit.
  */
 export async function evaluateWarnings(
-  trx: Knex.Transaction,
+  trx: Trx,
   actor: Actor,
   input: {
     tenantId: string;

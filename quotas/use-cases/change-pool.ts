@@ -8,7 +8,7 @@ import { AppError, invalid } from '../../platform/errors';
 import { MAX_BYTES } from '../limits';
 import { lockPool, formatBytes, PoolState } from '../shared/pool';
 import { bytes } from '../shared/schemas';
-import * as repo from '../repositories/usage';
+import * as allocations from '../../tenancy/repositories/allocations';
 
 /**
  * An operator changes a tenant's storage pool (upgrade or downgrade) and, optionally, the default
@@ -32,7 +32,7 @@ export async function changePool(ctx: Ctx, input: ChangePoolInput): Promise<Chan
   }
   return inTransaction(ctx.db, async ({ trx }) => {
     const pool = await lockPool(trx, input.tenantId);
-    const tenant = (await repo.findTenant(trx, input.tenantId))!;
+    const tenant = (await allocations.findTenantPool(trx, input.tenantId))!;
     if (input.poolBytes < pool.allocatedBytes) {
       throw new AppError(
         'pool_exceeded',
@@ -50,7 +50,7 @@ export async function changePool(ctx: Ctx, input: ChangePoolInput): Promise<Chan
     if (input.poolBytes === pool.poolBytes && defaultAllocation === tenant.default_allocation_bytes) {
       return { pool: after, defaultAllocationBytes: defaultAllocation, changed: false };
     }
-    await repo.updatePool(trx, input.tenantId, { poolBytes: input.poolBytes, defaultAllocationBytes: defaultAllocation }, nowIso());
+    await allocations.updatePool(trx, input.tenantId, { poolBytes: input.poolBytes, defaultAllocationBytes: defaultAllocation }, nowIso());
     await appendAudit(trx, ctx.actor, {
       action: 'quota.pool.changed',
       tenantId: input.tenantId,

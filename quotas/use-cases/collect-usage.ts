@@ -7,6 +7,7 @@ import { COLLECT_BATCH, DOVEADM_CONCURRENCY, HISTORY_RETENTION_DAYS } from '../l
 import { mapSettled, readUsage } from '../shared/dovecot-usage';
 import { evaluateWarnings, type RaisedWarning } from '../shared/warnings';
 import { webhookJob } from '../jobs';
+import * as allocations from '../../tenancy/repositories/allocations';
 import * as repo from '../repositories/usage';
 
 /**
@@ -18,7 +19,7 @@ import * as repo from '../repositories/usage';
 export type QuotaDeps = Pick<Services, 'db' | 'doveadm' | 'queue' | 'logger'>;
 
 export interface MeasuredUsage {
-  account: repo.AccountAllocationRow;
+  account: allocations.AccountAllocationRow;
   usedBytes: number;
   usedMessages: number;
 }
@@ -42,7 +43,7 @@ export async function recordUsage(deps: QuotaDeps, actor: Actor, measured: Measu
     const raised: RaisedWarning[] = [];
     for (const m of measured) {
       // Allocation read again inside the transaction: it may have changed since the batch was listed.
-      const current = await repo.findAccountById(trx, m.account.id);
+      const current = await allocations.findAllocationById(trx, m.account.id);
       if (!current) continue; // purged meanwhile
       const row = {
         account_id: current.id,
@@ -98,7 +99,7 @@ export async function collectUsage(deps: QuotaDeps, opts: { tenantId?: string | 
   const result: CollectResult = { accounts: 0, failed: [], warnings: 0, pruned: 0 };
   let afterId: string | null = null;
   for (;;) {
-    const batch = await repo.accountsAfter(deps.db, { afterId, limit: COLLECT_BATCH, tenantId: opts.tenantId });
+    const batch = await allocations.accountsAfter(deps.db, { afterId, limit: COLLECT_BATCH, tenantId: opts.tenantId });
     if (!batch.length) break;
     afterId = batch.at(-1)!.id;
     const figures = await mapSettled(batch, DOVEADM_CONCURRENCY, (a) => readUsage(deps.doveadm, a.address));

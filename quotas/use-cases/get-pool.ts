@@ -4,6 +4,7 @@ import { assertTenantAccess } from '../../platform/actor';
 import { notFound } from '../../platform/errors';
 import { Forecast } from '../shared/forecast';
 import { tenantForecast } from './tenant-forecast';
+import * as allocations from '../../tenancy/repositories/allocations';
 import * as repo from '../repositories/usage';
 
 /** A tenant's pool at a glance: size, allocated, used (last collection), free to allocate, and its forecast. */
@@ -24,9 +25,9 @@ export type PoolSummary = z.infer<typeof PoolSummary>;
 
 export async function getPool(ctx: Pick<Ctx, 'db' | 'actor'>, tenantId: string): Promise<PoolSummary> {
   assertTenantAccess(ctx.actor, tenantId, 'tenant', tenantId);
-  const tenant = await repo.findTenant(ctx.db, tenantId);
+  const tenant = await allocations.findTenantPool(ctx.db, tenantId);
   if (!tenant) throw notFound('tenant', tenantId);
-  const totals = await repo.allocationTotals(ctx.db, tenantId);
+  const totals = await allocations.allocationTotals(ctx.db, tenantId);
   const usage = await repo.tenantUsage(ctx.db, tenantId);
   const { pool } = await tenantForecast(ctx, tenantId);
   return {

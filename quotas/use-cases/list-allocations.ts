@@ -3,6 +3,7 @@ import type { Ctx } from '../../platform/context';
 import { assertTenantAccess } from '../../platform/actor';
 import type { Page } from '../../platform/db/paginate';
 import { notFound } from '../../platform/errors';
+import * as allocations from '../../tenancy/repositories/allocations';
 import * as repo from '../repositories/usage';
 
 /** The tenant's accounts with allocation and recorded usage, paged by address. */
@@ -23,26 +24,30 @@ export type AllocationItem = z.infer<typeof AllocationItem>;
 export async function listAllocations(
   ctx: Pick<Ctx, 'db' | 'actor'>,
   tenantId: string,
-  page: { limit: number; cursor?: string | undefined },
+  pageInput: { limit: number; cursor?: string | undefined },
 ): Promise<Page<AllocationItem>> {
   assertTenantAccess(ctx.actor, tenantId, 'tenant', tenantId);
-  if (!(await repo.findTenant(ctx.db, tenantId))) throw notFound('tenant', tenantId);
-  const rows = await repo.listAllocations(ctx.db, tenantId, page);
+  if (!(await allocations.findTenantPool(ctx.db, tenantId))) throw notFound('tenant', tenantId);
+  const page = await allocations.allocationsPage(ctx.db, tenantId, pageInput);
+  const usage = await repo.usageOf(
+    ctx.db,
+    page.items.map((a) => a.id),
+  );
   return {
-    nextCursor: rows.nextCursor,
-    items: rows.items.map((r) => {
-      const allocation = Number(r.allocation_bytes);
-      const used = r.used_bytes === null || r.used_bytes === undefined ? null : Number(r.used_bytes);
+    nextCursor: page.nextCursor,
+    items: page.items.map((a) => {
+      const u = usage.get(a.id);
+      const used = u ? u.used_bytes : null;
       return {
-        accountId: String(r.id),
-        address: String(r.address),
-        status: String(r.status),
-        allocationBytes: allocation,
+        accountId: a.id,
+        address: a.address,
+        status: a.status,
+        allocationBytes: a.allocation_bytes,
         usedBytes: used,
-        usedMessages: r.used_messages === null || r.used_messages === undefined ? null : Number(r.used_messages),
-        percent: used === null ? null : Math.round((used * 1000) / Math.max(allocation, 1)) / 10,
-        collectedAt: (r.collected_at as string | null) ?? null,
-        warningLevel: Number(r.warning_level ?? 0),
+        usedMessages: u ? u.used_messages : null,
+        percent: used === null ? null : Math.round((used * 1000) / Math.max(a.allocation_bytes, 1)) / 10,
+        collectedAt: u?.collected_at ?? null,
+        warningLevel: u?.warning_level ?? 0,
       };
     }),
   };

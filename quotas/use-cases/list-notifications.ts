@@ -3,6 +3,7 @@ import type { Ctx } from '../../platform/context';
 import { assertTenantAccess } from '../../platform/actor';
 import { pageQuery, type Page } from '../../platform/db/paginate';
 import { notFound } from '../../platform/errors';
+import * as allocations from '../../tenancy/repositories/allocations';
 import * as repo from '../repositories/usage';
 
 /** The tenant's quota notifications, newest first, for the portal. */
@@ -24,7 +25,7 @@ export type NotificationItem = z.infer<typeof NotificationItem>;
 
 export async function listNotifications(ctx: Pick<Ctx, 'db' | 'actor'>, input: ListNotificationsInput): Promise<Page<NotificationItem>> {
   assertTenantAccess(ctx.actor, input.tenantId, 'tenant', input.tenantId);
-  if (!(await repo.findTenant(ctx.db, input.tenantId))) throw notFound('tenant', input.tenantId);
+  if (!(await allocations.findTenantPool(ctx.db, input.tenantId))) throw notFound('tenant', input.tenantId);
   const page = await repo.listNotifications(ctx.db, input.tenantId, input);
   return {
     nextCursor: page.nextCursor,

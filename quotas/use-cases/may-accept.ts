@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Services } from '../../platform/context';
 import { MAX_FORWARD_HOPS, MAY_ACCEPT_LIVE_TIMEOUT_MS } from '../limits';
 import { readUsage, withTimeout } from '../shared/dovecot-usage';
+import * as allocations from '../../tenancy/repositories/allocations';
 import * as repo from '../repositories/usage';
 
 /**
@@ -52,23 +53,23 @@ export type MayAcceptAnswer = z.infer<typeof MayAcceptAnswer>;
 
 export type MayAcceptDeps = Pick<Services, 'db' | 'doveadm' | 'logger'>;
 
-async function resolveAccount(deps: MayAcceptDeps, address: string): Promise<repo.AccountAllocationRow | null> {
-  return (await repo.findAccountByAddress(deps.db, address)) ?? (await repo.findAliasTarget(deps.db, address));
+async function resolveAccount(deps: MayAcceptDeps, address: string): Promise<allocations.AccountAllocationRow | null> {
+  return (await allocations.findAllocationByAddress(deps.db, address)) ?? (await allocations.findAliasTarget(deps.db, address));
 }
 
 /** The accounts that store a message sent to `address` (empty when the address is unknown). */
-export async function storingAccounts(deps: MayAcceptDeps, address: string): Promise<repo.AccountAllocationRow[] | null> {
+export async function storingAccounts(deps: MayAcceptDeps, address: string): Promise<allocations.AccountAllocationRow[] | null> {
   const first = await resolveAccount(deps, address.trim().toLowerCase());
   if (!first) return null;
-  const storing: repo.AccountAllocationRow[] = [];
+  const storing: allocations.AccountAllocationRow[] = [];
   const seen = new Set<string>();
   let frontier = [first];
   for (let hop = 0; hop <= MAX_FORWARD_HOPS && frontier.length; hop++) {
-    const next: repo.AccountAllocationRow[] = [];
+    const next: allocations.AccountAllocationRow[] = [];
     for (const account of frontier) {
       if (seen.has(account.id)) continue;
       seen.add(account.id);
-      const forwards = await repo.forwardingsOf(deps.db, account.id);
+      const forwards = await allocations.forwardingsOf(deps.db, account.id);
       if (!forwards.length || forwards.some((f) => f.keep_copy)) storing.push(account);
       for (const f of forwards) {
         const local = await resolveAccount(deps, f.target_address);
@@ -80,7 +81,7 @@ export async function storingAccounts(deps: MayAcceptDeps, address: string): Pro
   return storing;
 }
 
-async function figuresOf(deps: MayAcceptDeps, account: repo.AccountAllocationRow): Promise<StoringAccount> {
+async function figuresOf(deps: MayAcceptDeps, account: allocations.AccountAllocationRow): Promise<StoringAccount> {
   let usedBytes: number;
   let source: StoringAccount['source'] = 'dovecot';
   try {

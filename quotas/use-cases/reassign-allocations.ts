@@ -13,6 +13,7 @@ import { mapSettled, readUsage, withTimeout } from '../shared/dovecot-usage';
 import { evaluateWarnings, warningLevel, type RaisedWarning } from '../shared/warnings';
 import { queueWebhooks } from './collect-usage';
 import { applyAllocationChanges } from '../shared/apply';
+import * as allocations from '../../tenancy/repositories/allocations';
 import * as repo from '../repositories/usage';
 
 /**
@@ -86,7 +87,7 @@ function validate(input: ReassignInput): void {
  */
 async function usageBefore(ctx: Ctx, input: ReassignInput): Promise<{ live: Map<string, number>; recorded: Map<string, repo.UsageRow> }> {
   const ids = input.changes.map((c) => c.accountId);
-  const current = await repo.findAccounts(ctx.db, input.tenantId, ids);
+  const current = await allocations.findAccountAllocations(ctx.db, input.tenantId, ids);
   const recorded = await repo.usageOf(ctx.db, ids);
   const freshSince = new Date(Date.now() - USAGE_FRESH_MS).toISOString();
   const byId = new Map(current.map((a) => [a.id, a]));
@@ -121,7 +122,7 @@ export async function reassignAllocations(ctx: Ctx, input: ReassignInput): Promi
   const { result } = await inTransaction(ctx.db, async ({ trx, afterCommit }) => {
     const pool = await lockPool(trx, input.tenantId);
     const ids = input.changes.map((c) => c.accountId);
-    const accounts = new Map((await repo.findAccounts(trx, input.tenantId, ids)).map((a) => [a.id, a]));
+    const accounts = new Map((await allocations.findAccountAllocations(trx, input.tenantId, ids)).map((a) => [a.id, a]));
     const missing = ids.filter((id) => !accounts.has(id));
     // Another tenant's account answers like a missing one.
     if (missing.length) throw notFound('account', missing.join(', '));
@@ -188,7 +189,7 @@ export async function reassignAllocations(ctx: Ctx, input: ReassignInput): Promi
         raised: [] as RaisedWarning[],
       };
     }
-    await repo.setAllocations(
+    await allocations.setAllocations(
       trx,
       effective.map((c) => ({ accountId: c.accountId, bytes: c.afterBytes })),
       now,

@@ -5,6 +5,7 @@ import { inTransaction } from '../../platform/db/transaction';
 import { COLLECT_BATCH, DOVEADM_CONCURRENCY } from '../limits';
 import { mapSettled, readUsage } from '../shared/dovecot-usage';
 import { FailedAccounts, recordUsage, type MeasuredUsage, type QuotaDeps } from './collect-usage';
+import * as allocations from '../../tenancy/repositories/allocations';
 import * as repo from '../repositories/usage';
 
 /**
@@ -39,7 +40,7 @@ export const ReconcileResult = z.object({ checked: z.number(), drifted: z.array(
 export type ReconcileResult = z.infer<typeof ReconcileResult>;
 
 interface Measured {
-  account: repo.AccountAllocationRow;
+  account: allocations.AccountAllocationRow;
   before: number;
   usedBytes: number;
   usedMessages: number;
@@ -53,7 +54,7 @@ export async function reconcileUsage(
   const result: ReconcileResult = { checked: 0, drifted: [], failed: [] };
   let afterId: string | null = null;
   for (;;) {
-    const batch = await repo.accountsAfter(deps.db, { afterId, limit: COLLECT_BATCH, tenantId: opts.tenantId });
+    const batch = await allocations.accountsAfter(deps.db, { afterId, limit: COLLECT_BATCH, tenantId: opts.tenantId });
     if (!batch.length) break;
     afterId = batch.at(-1)!.id;
     const recorded = await repo.usageOf(
@@ -106,7 +107,12 @@ export async function reconcileUsage(
   return result;
 }
 
-async function reportDrift(deps: QuotaDeps, actor: Actor, drifted: AccountDrift[], batch: repo.AccountAllocationRow[]): Promise<void> {
+async function reportDrift(
+  deps: QuotaDeps,
+  actor: Actor,
+  drifted: AccountDrift[],
+  batch: allocations.AccountAllocationRow[],
+): Promise<void> {
   if (!drifted.length) return;
   const tenantOf = new Map(batch.map((a) => [a.id, a.tenant_id]));
   const byTenant = new Map<string, AccountDrift[]>();

@@ -6,6 +6,7 @@ import { nowIso } from '../../platform/db';
 import { inTransaction } from '../../platform/db/transaction';
 import { invalid, notFound } from '../../platform/errors';
 import { MAX_WEBHOOK_URL_LENGTH } from '../limits';
+import * as allocations from '../../tenancy/repositories/allocations';
 import * as repo from '../repositories/usage';
 
 /**
@@ -42,7 +43,7 @@ export async function setWebhook(ctx: Ctx, input: SetWebhookInput): Promise<Webh
   const url = input.url === null ? null : checkWebhookUrl(input.url);
   return inTransaction(ctx.db, async ({ trx }) => {
     await repo.takeWriteLock(trx);
-    if (!(await repo.findTenant(trx, input.tenantId))) throw notFound('tenant', input.tenantId);
+    if (!(await allocations.findTenantPool(trx, input.tenantId))) throw notFound('tenant', input.tenantId);
     const before = await repo.webhookUrlOf(trx, input.tenantId);
     if (before !== url) {
       await repo.saveWebhookUrl(trx, input.tenantId, url, nowIso());

@@ -3,6 +3,7 @@ import type { Ctx } from '../../platform/context';
 import { assertTenantAccess } from '../../platform/actor';
 import { notFound } from '../../platform/errors';
 import { FORECAST_MAX_SAMPLES, FORECAST_WINDOW_DAYS } from '../limits';
+import * as allocations from '../../tenancy/repositories/allocations';
 import * as repo from '../repositories/usage';
 import { DAY_MS, Forecast, forecastFromRate, seriesRate, type Point } from '../shared/forecast';
 
@@ -17,7 +18,7 @@ export type TenantForecast = z.infer<typeof TenantForecast>;
 /** Forecasts of a tenant's pool and of each of its accounts with samples. */
 export async function tenantForecast(ctx: Pick<Ctx, 'db' | 'actor'>, tenantId: string, now = Date.now()): Promise<TenantForecast> {
   assertTenantAccess(ctx.actor, tenantId, 'tenant', tenantId);
-  const tenant = await repo.findTenant(ctx.db, tenantId);
+  const tenant = await allocations.findTenantPool(ctx.db, tenantId);
   if (!tenant) throw notFound('tenant', tenantId);
   const since = new Date(now - FORECAST_WINDOW_DAYS * DAY_MS).toISOString();
   const samples = await repo.samplesSince(ctx.db, tenantId, since, FORECAST_MAX_SAMPLES * 20);
@@ -27,7 +28,7 @@ export async function tenantForecast(ctx: Pick<Ctx, 'db' | 'actor'>, tenantId: s
     list.push({ t: Date.parse(s.at), y: s.used_bytes });
     series.set(s.account_id, list);
   }
-  const accounts = await repo.findAccounts(ctx.db, tenantId, [...series.keys()]);
+  const accounts = await allocations.findAccountAllocations(ctx.db, tenantId, [...series.keys()]);
   const usage = await repo.tenantUsage(ctx.db, tenantId);
   let poolRate: number | null = null;
   let lastAt = 0;

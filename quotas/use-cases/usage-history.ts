@@ -3,6 +3,7 @@ import type { Ctx } from '../../platform/context';
 import { assertTenantAccess } from '../../platform/actor';
 import { pageQuery } from '../../platform/db/paginate';
 import { notFound } from '../../platform/errors';
+import * as allocations from '../../tenancy/repositories/allocations';
 import * as repo from '../repositories/usage';
 import { isoTime } from '../shared/schemas';
 
@@ -26,7 +27,7 @@ export type UsageHistory = z.infer<typeof UsageHistory>;
 
 export async function usageHistory(ctx: Pick<Ctx, 'db' | 'actor'>, input: UsageHistoryInput): Promise<UsageHistory> {
   assertTenantAccess(ctx.actor, input.tenantId, 'tenant', input.tenantId);
-  const [account] = await repo.findAccounts(ctx.db, input.tenantId, [input.accountId]);
+  const [account] = await allocations.findAccountAllocations(ctx.db, input.tenantId, [input.accountId]);
   if (!account) throw notFound('account', input.accountId);
   const page = await repo.samplesPage(ctx.db, account.id, input);
   return {

@@ -76,3 +76,23 @@ export async function accountsByAddresses(q: Knex, tenantId: string, addresses: 
   }
   return out;
 }
+
+/** A pending deletion: the status to return to on restore, and who asked. */
+export interface DeletionRow {
+  account_id: string;
+  previous_status: 'active' | 'suspended';
+  requested_at: string;
+  requested_by: string;
+}
+
+export async function insertDeletion(q: Knex, row: DeletionRow): Promise<void> {
+  await q('account_deletions').insert(row);
+}
+
+export async function findDeletion(q: Knex, accountId: string): Promise<DeletionRow | undefined> {
+  return q<DeletionRow>('account_deletions').where({ account_id: accountId }).first();
+}
+
+export async function deleteDeletion(q: Knex, accountId: string): Promise<void> {
+  await q('account_deletions').where({ account_id: accountId }).delete();
+}

@@ -57,3 +57,12 @@ export async function forwardingsOfAccount(q: Knex, accountId: string): Promise<
 export async function findAliasById(q: Knex, id: string): Promise<AliasRow | undefined> {
   return q<AliasRow>('aliases').where({ id }).first();
 }
+
+export async function findAliasByAddress(q: Knex, address: string): Promise<AliasRow | undefined> {
+  return q<AliasRow>('aliases').where({ address }).first();
+}
+
+export async function countForwardings(q: Knex, accountId: string): Promise<number> {
+  const row = await q('forwardings').where({ account_id: accountId }).count({ n: '*' }).first();
+  return Number(row?.n ?? 0);
+}

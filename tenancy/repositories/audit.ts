@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { AuditRow } from '../../platform/audit';
+import { paginate, type Page } from '../../platform/db/paginate';
 
 export interface AuditFilter {
   tenantId?: string | undefined;
@@ -9,9 +10,8 @@ export interface AuditFilter {
   to?: string | undefined;
 }
 
-/** One page of the audit log in id (= time) order, after the id `afterId`. */
-export async function auditPage(q: Knex, filter: AuditFilter, afterId: number, limit: number): Promise<AuditRow[]> {
-  const query = q<AuditRow>('audit_log').where('id', '>', afterId).orderBy('id').limit(limit);
+function filtered(q: Knex, filter: AuditFilter): Knex.QueryBuilder {
+  const query = q<AuditRow>('audit_log');
   if (filter.tenantId) query.where({ tenant_id: filter.tenantId });
   if (filter.actor) query.where({ actor_id: filter.actor });
   if (filter.action) {
@@ -22,6 +22,23 @@ export async function auditPage(q: Knex, filter: AuditFilter, afterId: number, l
   }
   if (filter.from) query.where('at', '>=', filter.from);
   if (filter.to) query.where('at', '<', filter.to);
-  const rows = await query;
-  return rows.map((r) => ({ ...r, id: Number(r.id) }));
+  return query;
+}
+
+const withNumericId = (r: AuditRow): AuditRow => ({ ...r, id: Number(r.id) });
+
+/** One page of the audit log in id (= time) order, after the id `afterId` (exports that stream). */
+export async function auditPage(q: Knex, filter: AuditFilter, afterId: number, limit: number): Promise<AuditRow[]> {
+  const rows: AuditRow[] = await filtered(q, filter).where('id', '>', afterId).orderBy('id').limit(limit);
+  return rows.map(withNumericId);
+}
+
+/** A page of the audit log for lists: keyset on the id (ids are gap-free and in time order). */
+export async function listAuditEntries(
+  q: Knex,
+  filter: AuditFilter,
+  page: { limit: number; cursor?: string | undefined },
+): Promise<Page<AuditRow>> {
+  const result = await paginate<AuditRow & Record<string, unknown>>(filtered(q, filter), { ...page, key: 'id', numeric: true });
+  return { items: result.items.map(withNumericId), nextCursor: result.nextCursor };
 }

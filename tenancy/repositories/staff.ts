@@ -55,3 +55,46 @@ export async function listTokens(
   if (!filter.includeRevoked) query.whereNull('revoked_at');
   return paginate<TokenRow & Record<string, unknown>>(query, { ...page, key: 'id' });
 }
+
+export async function findActiveStaffByEmail(q: Knex, email: string): Promise<StaffRow | undefined> {
+  return q<StaffRow>('staff_users').where({ email, status: 'active' }).first();
+}
+
+export interface SessionRow {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export async function insertSession(q: Knex, row: SessionRow): Promise<void> {
+  await q('sessions').insert(row);
+}
+
+export async function deleteSessionByHash(q: Knex, tokenHash: string): Promise<void> {
+  await q('sessions').where({ token_hash: tokenHash }).delete();
+}
+
+/** The staff user of an unexpired session, when that user is active. */
+export async function findSessionUser(
+  q: Knex,
+  tokenHash: string,
+  now: string,
+): Promise<Pick<StaffRow, 'id' | 'email' | 'role' | 'tenant_id'> | undefined> {
+  return q('sessions')
+    .join('staff_users', 'staff_users.id', 'sessions.user_id')
+    .where('sessions.token_hash', tokenHash)
+    .andWhere('sessions.expires_at', '>', now)
+    .andWhere('staff_users.status', 'active')
+    .first('staff_users.id', 'staff_users.email', 'staff_users.role', 'staff_users.tenant_id');
+}
+
+/** An API token by the hash of its secret, when it is neither revoked nor expired. */
+export async function findLiveToken(q: Knex, tokenHash: string, now: string): Promise<TokenRow | undefined> {
+  return q<TokenRow>('api_tokens')
+    .where({ token_hash: tokenHash })
+    .whereNull('revoked_at')
+    .andWhere((w) => w.whereNull('expires_at').orWhere('expires_at', '>', now))
+    .first();
+}

@@ -1,4 +1,4 @@
-import type { Knex } from 'knex';
+import type { Db, Trx } from '../../platform/db';
 import type { Actor } from '../../platform/actor';
 import { appendAudit } from '../../platform/audit';
 import { nowIso } from '../../platform/db';
@@ -18,7 +18,7 @@ import { newId } from './support';
  * quotas/ (quotas/use-cases/create-account.ts, bulk-upsert-accounts.ts) and pass their check in here.
  * It throws (pool_exceeded) when the tenant's pool cannot cover `extraBytes` more, inside `trx`.
  */
-export type PoolCheck = (trx: Knex.Transaction, tenantId: string, extraBytes: number) => Promise<unknown>;
+export type PoolCheck = (trx: Trx, tenantId: string, extraBytes: number) => Promise<unknown>;
 
 /** Words a password may not contain: the local part and the parts of the display name. */
 export const passwordContext = (localPart: string, displayName = ''): string[] => [
@@ -28,7 +28,7 @@ export const passwordContext = (localPart: string, displayName = ''): string[] =
 ];
 
 /** The domain of an address, which must belong to the tenant; otherwise 400 saying whose it is not. */
-export async function tenantDomain(trx: Knex, tenant: TenantRow, parsed: ParsedAddress, field = 'address'): Promise<DomainRow> {
+export async function tenantDomain(trx: Db, tenant: TenantRow, parsed: ParsedAddress, field = 'address'): Promise<DomainRow> {
   const domain = await findDomainByName(trx, parsed.domain);
   if (!domain) {
     throw invalid(`domain ${parsed.domain} of ${parsed.address} is not a domain of tenant ${tenant.slug}; add the domain first`, [
@@ -45,7 +45,7 @@ export async function tenantDomain(trx: Knex, tenant: TenantRow, parsed: ParsedA
 
 /** The insert itself, shared by account creation and the bulk import: pool check, namespace claim, row, audit entry. */
 export async function provisionAccount(
-  trx: Knex.Transaction,
+  trx: Trx,
   actor: Actor,
   tenant: TenantRow,
   domain: DomainRow,

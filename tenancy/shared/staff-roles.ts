@@ -1,4 +1,4 @@
-import type { Knex } from 'knex';
+import type { Db } from '../../platform/db';
 import { ROLES, type Role } from '../../platform/actor';
 import type { Ctx } from '../../platform/context';
 import { forbidden, invalid, notFound } from '../../platform/errors';
@@ -11,7 +11,7 @@ import { findTenant } from '../repositories/tenants';
  * A tenant-scoped actor (a tenant admin) may only hand out tenant_admin for its own tenant, so nobody
  * can give a role above their own.
  */
-export async function checkRoleGrant(q: Knex, ctx: Ctx, role: Role, tenantId: string | null | undefined): Promise<string | null> {
+export async function checkRoleGrant(q: Db, ctx: Ctx, role: Role, tenantId: string | null | undefined): Promise<string | null> {
   if (!(ROLES as readonly string[]).includes(role)) throw invalid(`role must be one of ${ROLES.join(', ')}`);
   const scoped = ctx.actor.tenantId;
   const tenant = tenantId ?? (role === 'tenant_admin' ? scoped : null) ?? null;

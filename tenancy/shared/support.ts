@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Knex } from 'knex';
+import type { Db } from '../../platform/db';
 import { assertTenantAccess } from '../../platform/actor';
 import type { Ctx, Services } from '../../platform/context';
 import { notFound } from '../../platform/errors';
@@ -18,7 +18,7 @@ export function authorize(ctx: Ctx, permission: Permission, tenantId?: string): 
   if (tenantId !== undefined) assertTenantAccess(ctx.actor, tenantId, 'tenant', tenantId);
 }
 
-export async function loadTenant(q: Knex, ctx: Ctx, tenantId: string): Promise<TenantRow> {
+export async function loadTenant(q: Db, ctx: Ctx, tenantId: string): Promise<TenantRow> {
   assertTenantAccess(ctx.actor, tenantId, 'tenant', tenantId);
   const tenant = await findTenant(q, tenantId);
   if (!tenant) throw notFound('tenant', tenantId);

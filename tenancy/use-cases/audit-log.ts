@@ -5,7 +5,7 @@ import { verifyAuditChain } from '../../platform/audit';
 import type { Ctx } from '../../platform/context';
 import { AUDIT_EXPORT_PAGE } from '../limits';
 import { presentAudit } from '../presenters';
-import { auditPage } from '../repositories/audit';
+import { auditPage, listAuditEntries } from '../repositories/audit';
 import { authorize } from '../shared/support';
 
 const time = z.iso.datetime({ offset: true }).transform((s) => new Date(s).toISOString());
@@ -31,15 +31,10 @@ function scoped(ctx: Ctx, filter: AuditFilter): AuditFilter {
   return { ...filter, tenantId: ctx.actor.tenantId ?? filter.tenantId };
 }
 
-/** Cursor = the last id seen, as text (ids are gap-free and in time order). */
 export async function listAudit(ctx: Ctx, input: ListAuditInput) {
   authorize(ctx, 'audit.read');
-  const after = input.cursor ? Number(Buffer.from(input.cursor, 'base64url').toString('utf8')) || 0 : 0;
-  const rows = await auditPage(ctx.db, scoped(ctx, input), after, input.limit + 1);
-  const more = rows.length > input.limit;
-  const items = (more ? rows.slice(0, input.limit) : rows).map(presentAudit);
-  const last = items.at(-1);
-  return { items, nextCursor: more && last ? Buffer.from(String(last.id)).toString('base64url') : null };
+  const page = await listAuditEntries(ctx.db, scoped(ctx, input), input);
+  return { items: page.items.map(presentAudit), nextCursor: page.nextCursor };
 }
 
 /** Every matching entry, page by page, for exports that stream. */

@@ -5,7 +5,7 @@ import { nowIso } from '../../platform/db';
 import { inTransaction } from '../../platform/db/transaction';
 import { conflict, invalid } from '../../platform/errors';
 import { presentForwarding } from '../presenters';
-import { findForwardingByTarget, insertForwarding } from '../repositories/aliases';
+import { countForwardings, findForwardingByTarget, insertForwarding } from '../repositories/aliases';
 import type { ForwardingRow } from '../repositories/rows';
 import { parseAddress } from '../shared/addresses';
 import { loadChangeableAccount } from '../shared/account-lifecycle';
@@ -35,7 +35,7 @@ export async function createForwarding(ctx: Ctx, tenantId: string, accountId: st
         { path: 'targetAddress', message: 'already a forwarding target' },
       ]);
     }
-    const count = Number((await trx('forwardings').where({ account_id: accountId }).count({ n: '*' }).first())?.n ?? 0);
+    const count = await countForwardings(trx, accountId);
     if (count >= MAX_FORWARDINGS_PER_ACCOUNT)
       throw invalid(`an account may have at most ${MAX_FORWARDINGS_PER_ACCOUNT} forwarding addresses`);
     const row: ForwardingRow = {

@@ -5,7 +5,7 @@ import { inTransaction } from '../../platform/db/transaction';
 import { AppError, notFound } from '../../platform/errors';
 import { purgeAccountJob } from '../jobs';
 import { presentAccount } from '../presenters';
-import { findAccount, updateAccount } from '../repositories/accounts';
+import { findAccount, insertDeletion, updateAccount } from '../repositories/accounts';
 import { authorize, kickUsers } from '../shared/support';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -26,7 +26,7 @@ export async function deleteAccount(ctx: Ctx, tenantId: string, accountId: strin
       throw new AppError('precondition_failed', `account ${before.address} is already being deleted (until ${before.delete_after})`);
     const now = Date.now();
     const deleteAfter = new Date(now + ctx.config.deleteGraceDays * DAY_MS).toISOString();
-    await trx('account_deletions').insert({
+    await insertDeletion(trx, {
       account_id: accountId,
       previous_status: before.status,
       requested_at: new Date(now).toISOString(),

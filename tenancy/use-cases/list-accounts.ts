@@ -3,7 +3,7 @@ import { pageQuery } from '../../platform/db/paginate';
 import type { Ctx } from '../../platform/context';
 import { notFound } from '../../platform/errors';
 import { presentAccount } from '../presenters';
-import { findAccount, findAccountByAddress, listAccounts as listRows } from '../repositories/accounts';
+import { findAccount, findAccountByAddress, findAccountById, listAccounts as listRows } from '../repositories/accounts';
 import { likePrefix, parseAddress } from '../shared/addresses';
 import { domainName, search } from '../shared/schemas';
 import { authorize, domainFilter, loadTenant } from '../shared/support';
@@ -42,7 +42,7 @@ export async function resolveAccount(ctx: Ctx, idOrAddress: string) {
   authorize(ctx, 'account.read');
   const row = idOrAddress.includes('@')
     ? await findAccountByAddress(ctx.db, parseAddress(idOrAddress).address)
-    : await ctx.db('accounts').where({ id: idOrAddress }).first();
+    : await findAccountById(ctx.db, idOrAddress);
   if (!row) throw notFound('account', idOrAddress);
   await loadTenant(ctx.db, ctx, row.tenant_id);
   return presentAccount(row);

@@ -4,7 +4,7 @@ import type { Ctx } from '../../platform/context';
 import { notFound } from '../../platform/errors';
 import { presentAlias } from '../presenters';
 import { findAccountByAddress } from '../repositories/accounts';
-import { findAlias, listAliases as listRows } from '../repositories/aliases';
+import { findAlias, findAliasByAddress, listAliases as listRows } from '../repositories/aliases';
 import { likePrefix, parseAddress } from '../shared/addresses';
 import { domainName, search } from '../shared/schemas';
 import { authorize, domainFilter, loadTenant } from '../shared/support';
@@ -36,7 +36,7 @@ export async function getAlias(ctx: Ctx, tenantId: string, aliasId: string) {
 export async function resolveAliasByAddress(ctx: Ctx, address: string) {
   authorize(ctx, 'alias.read');
   const parsed = parseAddress(address);
-  const row = await ctx.db('aliases').where({ address: parsed.address }).first();
+  const row = await findAliasByAddress(ctx.db, parsed.address);
   if (!row || (await findAccountByAddress(ctx.db, parsed.address))) throw notFound('alias', parsed.address);
   await loadTenant(ctx.db, ctx, row.tenant_id);
   return presentAlias(row);

@@ -5,7 +5,7 @@ import { inTransaction } from '../../platform/db/transaction';
 import { AppError, notFound } from '../../platform/errors';
 import { purgeAccountJob } from '../jobs';
 import { presentAccount } from '../presenters';
-import { findAccount, updateAccount } from '../repositories/accounts';
+import { deleteDeletion, findAccount, findDeletion, updateAccount } from '../repositories/accounts';
 import { authorize } from '../shared/support';
 
 /**
@@ -19,9 +19,9 @@ export async function restoreAccount(ctx: Ctx, tenantId: string, accountId: stri
     const before = await findAccount(trx, tenantId, accountId);
     if (!before) throw notFound('account', accountId);
     if (before.status !== 'deleting') throw new AppError('precondition_failed', `account ${before.address} is not being deleted`);
-    const pending = await trx('account_deletions').where({ account_id: accountId }).first();
-    const status = (pending?.previous_status as 'active' | 'suspended' | undefined) ?? 'suspended';
-    await trx('account_deletions').where({ account_id: accountId }).delete();
+    const pending = await findDeletion(trx, accountId);
+    const status = pending?.previous_status ?? 'suspended';
+    await deleteDeletion(trx, accountId);
     await updateAccount(trx, accountId, { status, delete_after: null, updated_at: nowIso() });
     const after = presentAccount((await findAccount(trx, tenantId, accountId))!);
     await appendAudit(trx, ctx.actor, {

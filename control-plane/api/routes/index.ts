@@ -8,6 +8,7 @@ import { staffRoutes } from './staff';
 import { auditRoutes } from './audit';
 import { quotaRoutes } from './quotas';
 import { migrationRoutes } from './migrations';
+import { backupRoutes } from './backup';
 import { systemRoutes } from './system';
 
 /** Every API route, one module per resource. */
@@ -21,5 +22,6 @@ export const allRoutes: RouteDef[] = [
   ...staffRoutes,
   ...auditRoutes,
   ...migrationRoutes,
+  ...backupRoutes,
   ...systemRoutes,
 ];

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { defineJob } from '../platform/queue';
+
+/**
+ * The backup module's jobs, all on queue `backup`; processors/index.ts wires them and the schedules.
+ */
+export const backupTenantJob = defineJob({
+  queue: 'backup',
+  name: 'backup.run',
+  payload: z.strictObject({
+    tenantId: z.uuid(),
+    accountId: z.uuid().optional(),
+    trigger: z.enum(['schedule', 'demand']),
+    /** on demand: when it was asked, so that two asks are two jobs but one retried ask is one */
+    requestedAt: z.string().optional(),
+  }),
+  jobId: (p) => `backup.run-${p.tenantId}-${p.accountId ?? 'all'}-${p.trigger}-${p.requestedAt ?? 'scheduled'}`,
+  // a pass resumes where the last stopped: a few retries are enough, the next schedule comes anyway
+  options: { attempts: 3 },
+});
+
+/** Upserts every tenant's schedule (tenants created since the worker started get theirs within minutes). */
+export const backupSchedulesJob = defineJob({
+  queue: 'backup',
+  name: 'backup.schedules',
+  payload: z.strictObject({}),
+  options: { attempts: 1 },
+});

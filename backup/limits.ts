@@ -1,0 +1,42 @@
+/**
+ * Every bound, interval and timeout of the backup module, each with its reason.
+ */
+
+/** Plaintext bytes per sealed chunk (after compression): large enough that the 32 bytes of framing and tag are noise, small enough that a reader holds one chunk at a time. */
+export const STORE_CHUNK_BYTES = 64 * 1024;
+
+/** Largest message a restore appends: imapflow's APPEND takes one Buffer, and Dovecot's default message size limit is far below. Also the largest backup body a preview reads. */
+export const MAX_RESTORE_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+/** How long an account's backup lease lasts without renewal: a killed worker's lease frees itself within a minute. */
+export const LEASE_TTL_MS = 60_000;
+
+/** How often a running pass renews its lease: three renewals fit in one TTL, so one slow database round trip does not lose it. */
+export const LEASE_RENEW_MS = 15_000;
+
+/** Default interval between scheduled backups of a tenant. */
+export const DEFAULT_BACKUP_EVERY_MINUTES = 60;
+
+/** Bodies fetched in one FETCH BODY.PEEK[] by UID set, by count and by the sum of their sizes: one round trip per batch, bounded memory. Larger messages are streamed one at a time. */
+export const FETCH_BATCH_MESSAGES = 200;
+export const FETCH_BATCH_BYTES = 8 * 1024 * 1024;
+/** A message above this size is streamed from Dovecot into the store instead of being fetched in a batch. */
+export const STREAM_MESSAGE_BYTES = 1024 * 1024;
+
+/** Bodies being sealed and written to the store at once during a pass: fsyncs of parallel writes overlap. */
+export const STORE_WRITE_CONCURRENCY = 8;
+
+/** Index rows written per transaction: keeps SQLite's single writer free for others between batches. */
+export const INDEX_WRITE_BATCH = 500;
+
+/** Accounts of one tenant backed up at once by one job: Dovecot sessions are cheap, but the disk is shared. */
+export const ACCOUNT_CONCURRENCY = 2;
+
+/** Search results per page: a support screen, not an export. */
+export const SEARCH_PAGE_MAX = 200;
+
+/** Characters of text a safe preview returns: enough to recognise a message, never a whole attachment. */
+export const PREVIEW_TEXT_CHARS = 4000;
+
+/** Support must say why a restore is done; a word is not a reason. */
+export const MIN_REASON_CHARS = 5;

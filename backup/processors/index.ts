@@ -1,0 +1,55 @@
+import { handler, type JobHandler } from '../../platform/queue';
+import { systemActor } from '../../platform/actor';
+import { withActor, type Services } from '../../platform/context';
+import { listTenants } from '../../tenancy/repositories/tenants';
+import { backupSchedulesJob, backupTenantJob } from '../jobs';
+import { allSettings } from '../repositories/restores';
+import { runBackup } from '../use-cases/run-backup';
+import { DEFAULT_BACKUP_EVERY_MINUTES } from '../limits';
+
+/** How often the per-tenant schedules are brought up to date (new tenants, changed intervals). */
+const SCHEDULE_SYNC_EVERY_MS = 10 * 60_000;
+
+/** The backup module's job handlers (queue `backup`): thin adapters over the use cases. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function backupJobHandlers(services: Services): JobHandler<any>[] {
+  const ctx = withActor(services, systemActor('backup'));
+  return [
+    handler(backupTenantJob, async (p) => {
+      const r = await runBackup(ctx, { tenantId: p.tenantId, accountId: p.accountId, trigger: p.trigger });
+      const failed = r.accounts.filter((a) => a.status === 'failed');
+      // a failed account makes the job retry: the rerun resumes where the pass stopped
+      if (failed.length) throw new Error(`backup failed for ${failed.map((a) => `${a.address}: ${a.error}`).join('; ')}`);
+      return { status: 'done', detail: r.accounts.map((a) => ({ address: a.address, status: a.status })) };
+    }),
+    handler(backupSchedulesJob, async () => ({ status: 'done', detail: { tenants: await syncBackupSchedules(services) } })),
+  ];
+}
+
+/** One schedule per tenant, every `backup_settings.every_minutes` (hourly by default). */
+export async function syncBackupSchedules(services: Services): Promise<number> {
+  const settings = new Map((await allSettings(services.db)).map((s) => [s.tenant_id, s]));
+  let cursor: string | undefined;
+  let n = 0;
+  for (;;) {
+    const page = await listTenants(services.db, {}, { limit: 500, cursor });
+    for (const t of page.items) {
+      const s = settings.get(t.id);
+      const id = `backup.tenant-${t.id}`;
+      if (s && !s.enabled) {
+        await services.queue.removeSchedule('backup', id);
+        continue;
+      }
+      const minutes = s?.every_minutes ?? DEFAULT_BACKUP_EVERY_MINUTES;
+      await services.queue.schedule(backupTenantJob, id, { everyMs: minutes * 60_000 }, { tenantId: t.id, trigger: 'schedule' });
+      n++;
+    }
+    if (!page.nextCursor) return n;
+    cursor = page.nextCursor;
+  }
+}
+
+export async function ensureBackupSchedules(services: Services): Promise<void> {
+  await services.queue.schedule(backupSchedulesJob, 'backup.schedules', { everyMs: SCHEDULE_SYNC_EVERY_MS }, {});
+  await syncBackupSchedules(services);
+}

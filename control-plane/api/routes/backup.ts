@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { route, uuidParam } from '../route';
+import { requestBackup } from '../../../backup/use-cases/request-backup';
+import { backupStatus } from '../../../backup/use-cases/backup-status';
+import { searchBackups, searchBackupsInput } from '../../../backup/use-cases/search-backups';
+import { previewMessage } from '../../../backup/use-cases/preview-message';
+import { restoreBackup, restoreBackupInput } from '../../../backup/use-cases/restore-backup';
+
+/** Backup API: passes on demand, status, support's search and preview, restores. One use case per route. */
+const TenantParams = z.strictObject({ tenantId: uuidParam });
+const MessageParams = z.strictObject({ tenantId: uuidParam, messageId: z.coerce.number().int().positive() });
+const StatusQuery = z.strictObject({ accountId: z.uuid().optional() });
+const RunBody = z.strictObject({ accountId: z.uuid().optional() });
+const SearchQuery = searchBackupsInput.omit({ tenantId: true });
+const RestoreBody = restoreBackupInput.omit({ tenantId: true });
+const Message = z.object({
+  id: z.number(),
+  accountId: z.string(),
+  folder: z.string(),
+  uid: z.number(),
+  uidValidity: z.number(),
+  messageId: z.string().nullable(),
+  subject: z.string().nullable(),
+  from: z.string().nullable(),
+  to: z.string().nullable(),
+  date: z.string().nullable(),
+  internalDate: z.string(),
+  size: z.number(),
+  flags: z.array(z.string()),
+  hash: z.string(),
+  firstSeen: z.string(),
+  goneAt: z.string().nullable(),
+  closeReason: z.string().nullable(),
+});
+/** Shapes documented by their use case's TypeScript type (status, preview, restore result). */
+const typed = <T>() => z.custom<T>(() => true);
+
+export const backupRoutes = [
+  route({
+    method: 'post',
+    path: '/tenants/:tenantId/backups/runs',
+    summary: 'Queue a backup pass now, of one account or of every account of the tenant',
+    tags: ['backup'],
+    permission: 'backup.run',
+    params: TenantParams,
+    body: RunBody,
+    status: 202,
+    response: z.object({ jobId: z.string().nullable(), tenantId: z.string(), accountId: z.string().nullable() }),
+    handler: (ctx, { params, body }) => requestBackup(ctx, { tenantId: params.tenantId, accountId: body.accountId }),
+  }),
+  route({
+    method: 'get',
+    path: '/tenants/:tenantId/backups/status',
+    summary: 'Per account: the last pass, the recovery point (newest complete pass), whether one is running',
+    tags: ['backup'],
+    permission: 'backup.read',
+    params: TenantParams,
+    query: StatusQuery,
+    response: typed<Awaited<ReturnType<typeof backupStatus>>>(),
+    handler: (ctx, { params, query }) => backupStatus(ctx, { tenantId: params.tenantId, accountId: query.accountId }),
+  }),
+  route({
+    method: 'get',
+    path: '/tenants/:tenantId/backups/messages',
+    summary: 'Search backed-up messages (account, folder, subject or sender text, dates, Message-ID, deleted since)',
+    tags: ['backup'],
+    permission: 'backup.read',
+    params: TenantParams,
+    query: SearchQuery,
+    response: z.object({ items: z.array(Message), nextCursor: z.string().nullable() }),
+    handler: (ctx, { params, query }) => searchBackups(ctx, { ...query, tenantId: params.tenantId }),
+  }),
+  route({
+    method: 'get',
+    path: '/tenants/:tenantId/backups/messages/:messageId/preview',
+    summary: 'A safe preview of a backed-up message: headers and plain text only',
+    tags: ['backup'],
+    permission: 'backup.read',
+    params: MessageParams,
+    response: typed<Awaited<ReturnType<typeof previewMessage>>>(),
+    handler: (ctx, { params }) => previewMessage(ctx, params),
+  }),
+  route({
+    method: 'post',
+    path: '/tenants/:tenantId/backups/restores',
+    summary: 'Restore messages, a folder or an account as of a time (roll-forward; a reason is required)',
+    tags: ['backup'],
+    permission: 'backup.restore',
+    params: TenantParams,
+    body: RestoreBody,
+    idempotent: true,
+    response: typed<Awaited<ReturnType<typeof restoreBackup>>>(),
+    handler: (ctx, { params, body }) => restoreBackup(ctx, { ...body, tenantId: params.tenantId }),
+  }),
+];
