@@ -27,6 +27,7 @@ export function presentProject(p: ProjectRow, counts: Record<string, number> = {
     cutoverAt: p.cutover_at,
     catchupWindowHours: p.catchup_window_ms / 3600_000,
     catchupIntervalSeconds: p.catchup_interval_ms / 1000,
+    timeZone: p.time_zone,
     accounts: { total: Object.values(counts).reduce((a, b) => a + b, 0), byStatus: counts },
     createdBy: p.created_by,
     createdAt: p.created_at,

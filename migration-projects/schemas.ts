@@ -79,6 +79,16 @@ const hours = (maxMs: number) =>
     .min(0)
     .max(maxMs / 3600_000);
 
+/** Whether Intl knows the zone (Node ships the full time zone database). */
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const createProjectSchema = z.strictObject({
   name: z.string().trim().min(1).max(200),
   source: sourceServerSchema,
@@ -91,6 +101,8 @@ export const createProjectSchema = z.strictObject({
     .min(MIN_CATCHUP_INTERVAL_MS / 1000)
     .max(24 * 3600)
     .optional(),
+  /** IANA time zone the cut-over is shown and scheduled in (`Europe/Berlin`). */
+  timeZone: z.string().max(64).refine(isTimeZone, 'is not an IANA time zone (like Europe/Berlin)').default('UTC'),
   /** source_user,destination_address[,source_password] with a header line. */
   accountsCsv: z.string().min(1),
 });

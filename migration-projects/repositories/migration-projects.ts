@@ -35,6 +35,7 @@ export interface ProjectRow {
   cutover_generation: number;
   catchup_window_ms: number;
   catchup_interval_ms: number;
+  time_zone: string;
   status: ProjectStatus;
   created_by: string | null;
   created_at: string;

@@ -60,6 +60,7 @@ export async function createMigrationProject(ctx: Ctx, tenantId: string, rawInpu
       catchup_window_ms:
         input.catchupWindowHours !== undefined ? Math.round(input.catchupWindowHours * 3600_000) : DEFAULT_CATCHUP_WINDOW_MS,
       catchup_interval_ms: input.catchupIntervalSeconds !== undefined ? input.catchupIntervalSeconds * 1000 : DEFAULT_CATCHUP_INTERVAL_MS,
+      time_zone: input.timeZone,
       status: 'active',
       created_by: ctx.actor.label,
       created_at: now,

@@ -167,6 +167,7 @@ const M = {
   styleSasl: ['SASL authorization identity', 'SASL-Autorisierungsidentität'],
   styleSeparator: ['user*admin (Dovecot)', 'user*admin (Dovecot)'],
   timeZone: ['Time zone', 'Zeitzone'],
+  timeZoneHint: ['The cut-over is scheduled and shown in this zone.', 'Die Umstellung wird in dieser Zone geplant und angezeigt.'],
   accountsCsv: [
     'Account pairs (CSV: source_user,destination_address[,source_password])',
     'Postfachpaare (CSV: source_user,destination_address[,source_password])',

@@ -103,7 +103,8 @@ export async function newPage(w: PortalWorld, opts: { locale?: string; viewport?
     acceptDownloads: true,
   });
   const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
+  // generous: the machine is shared, and a wait that finds its element returns at once
+  page.setDefaultTimeout(40_000);
   return page;
 }
 

@@ -11,6 +11,8 @@ export interface ProjectView {
   deltaIntervalMinutes: number | null;
   cutoverAt: string | null;
   catchupWindowHours: number;
+  /** IANA zone the cut-over is shown and scheduled in */
+  timeZone: string;
   accounts: { total: number; byStatus: Record<string, number> };
   createdAt: string;
   updatedAt: string;

@@ -6,6 +6,7 @@ import { useI18n } from '../../i18n';
 import { useAction } from '../../live';
 import { RowErrors, rowErrorsOf } from '../../components/row-errors';
 import { Field, FormError, Notice, useTitle } from '../../components/ui';
+import { browserZone, zones } from '../../time';
 
 type Security = 'tls' | 'starttls' | 'plain';
 
@@ -39,6 +40,7 @@ export function NewProject({ params }: { params: { tenantId: string } }) {
     password: '',
     style: 'sasl' as 'sasl' | 'separator',
     csv: 'source_user,destination_address\n',
+    timeZone: browserZone(),
   });
   const set = (patch: Partial<typeof f>) => setF({ ...f, ...patch });
   const source = () => ({ host: f.host.trim(), port: Number(f.port), security: f.security, insecure: f.insecure });
@@ -62,14 +64,24 @@ export function NewProject({ params }: { params: { tenantId: string } }) {
     const p = (await call(
       api.POST('/tenants/{tenantId}/migrations', {
         params: { path: { tenantId } },
-        body: { name: f.name, source: source(), auth: auth(), accountsCsv: f.csv },
+        body: { name: f.name, source: source(), auth: auth(), accountsCsv: f.csv, timeZone: f.timeZone },
       }),
     )) as unknown as ProjectView;
     navigate(`/t/${tenantId}/migrations/${p.id}`);
     return p;
   });
   const err: ApiError | undefined = create.error ?? test.error;
-  const fields = ['name', 'source.host', 'source.port', 'source.security', 'auth.user', 'auth.password', 'auth.style', 'accountsCsv'];
+  const fields = [
+    'name',
+    'timeZone',
+    'source.host',
+    'source.port',
+    'source.security',
+    'auth.user',
+    'auth.password',
+    'auth.style',
+    'accountsCsv',
+  ];
 
   return (
     <section data-page="new-project">
@@ -82,6 +94,17 @@ export function NewProject({ params }: { params: { tenantId: string } }) {
       >
         <Field label={t('name')} name="name" error={err}>
           {(p) => <input {...p} required value={f.name} onInput={(e) => set({ name: e.currentTarget.value })} />}
+        </Field>
+        <Field label={t('timeZone')} name="timeZone" error={err} hint={t('timeZoneHint')}>
+          {(p) => (
+            <select {...p} value={f.timeZone} onChange={(e) => set({ timeZone: e.currentTarget.value })}>
+              {zones().map((z) => (
+                <option key={z} value={z}>
+                  {z}
+                </option>
+              ))}
+            </select>
+          )}
         </Field>
         <fieldset>
           <legend>{t('sourceServer')}</legend>

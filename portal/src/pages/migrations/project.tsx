@@ -7,11 +7,10 @@ import { useAction, useResource } from '../../live';
 import { Loaded } from '../../components/loaded';
 import { Badge, csvField, download, Field, FormError, Notice, useTitle } from '../../components/ui';
 import { useSession } from '../../session';
-import { browserZone, isoToZoned, zonedToIso, zones } from '../../time';
+import { isoToZoned, zonedToIso } from '../../time';
 
 /** Polling while anything runs; a finished pass shows within this without a reload. */
 const LIVE_MS = 2_000;
-const zoneKey = (projectId: string) => `postwerk.zone.${projectId}`;
 
 export function ProjectPage({ params }: { params: { tenantId: string; projectId: string } }) {
   const { t, date } = useI18n();
@@ -249,11 +248,7 @@ function DeltaSchedule({ project, canWrite, onDone }: { project: ProjectView; ca
 function Cutover({ project, canWrite, onDone }: { project: ProjectView; canWrite: boolean; onDone(): Promise<void> }) {
   const { t, date } = useI18n();
   const path = { tenantId: project.tenantId, projectId: project.id };
-  const [zone, setZoneState] = useState(() => localStorage.getItem(zoneKey(project.id)) ?? browserZone());
-  const setZone = (z: string) => {
-    localStorage.setItem(zoneKey(project.id), z);
-    setZoneState(z);
-  };
+  const zone = project.timeZone;
   const initial = project.cutoverAt
     ? isoToZoned(project.cutoverAt, zone)
     : isoToZoned(new Date(Date.now() + 86_400_000).toISOString(), zone);
@@ -295,18 +290,10 @@ function Cutover({ project, canWrite, onDone }: { project: ProjectView; canWrite
             <Field label={t('cutoverTime')} name="cutoverTime">
               {(p) => <input {...p} type="time" step={1} required value={time} onInput={(e) => setTime(e.currentTarget.value)} />}
             </Field>
-            <Field label={t('timeZone')} name="timeZone">
-              {(p) => (
-                <select {...p} value={zone} onChange={(e) => setZone(e.currentTarget.value)}>
-                  {zones().map((z) => (
-                    <option key={z} value={z}>
-                      {z}
-                    </option>
-                  ))}
-                </select>
-              )}
-            </Field>
           </div>
+          <p class="hint" data-testid="zone">
+            {t('timeZone')}: {zone}
+          </p>
           <FormError error={schedule.error} fields={['at']} />
           <button type="submit" aria-busy={schedule.pending}>
             {project.cutoverAt ? t('moveCutover') : t('scheduleCutover')}
