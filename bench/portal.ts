@@ -65,7 +65,8 @@ async function main() {
       await context.close();
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    for (const [i, r] of cold.entries()) process.stdout.write(`cold ${i + 1}: ${r.bytes} B in ${r.requests} requests, form visible ${r.ms} ms, FCP ${r.fcp} ms\n`);
+    for (const [i, r] of cold.entries())
+      process.stdout.write(`cold ${i + 1}: ${r.bytes} B in ${r.requests} requests, form visible ${r.ms} ms, FCP ${r.fcp} ms\n`);
     process.stdout.write(`warm: ${warm.bytes} B in ${warm.requests} requests, form visible ${warm.ms} ms, FCP ${warm.fcp} ms\n`);
     const files = fs.readdirSync(path.join(PORTAL_DIR, 'assets'));
     const raw = files.reduce((s, f) => s + fs.statSync(path.join(PORTAL_DIR, 'assets', f)).size, 0);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Knex } from 'knex';
+import type { Db } from '../../../platform/db';
 import { AppError } from '../../../platform/errors';
 import { findPolicyRow, listEntries } from '../repositories/policies';
 import { bandSchema, defaultPolicy, quarantineDaysSchema, releasePolicySchema, type FilterPolicy } from '../policy';
@@ -13,7 +13,7 @@ const storedBands = z.array(bandSchema);
  * the defaults for a tenant that never set one. No permission check: the pipeline (a system actor)
  * asks for every message; the API reads it through getFilterPolicy, which checks.
  */
-export async function loadPolicy(db: Knex, tenantId: string): Promise<FilterPolicy> {
+export async function loadPolicy(db: Db, tenantId: string): Promise<FilterPolicy> {
   loadPolicyInput.parse(tenantId);
   const [row, entries] = await Promise.all([findPolicyRow(db, tenantId), listEntries(db, tenantId)]);
   const policy = defaultPolicy(tenantId);

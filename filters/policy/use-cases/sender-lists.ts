@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Knex } from 'knex';
+import type { Trx } from '../../../platform/db';
 import { z } from 'zod';
 import type { Actor } from '../../../platform/actor';
 import { appendAudit } from '../../../platform/audit';
@@ -49,7 +49,7 @@ const present = (r: SenderListRow): SenderListEntry => ({
 
 /** Inside a caller's transaction (a release adds the sender this way). */
 export async function addSenderEntryIn(
-  trx: Knex.Transaction,
+  trx: Trx,
   actor: Actor,
   p: { tenantId: string; list: 'allow' | 'block'; pattern: string; note?: string | undefined },
 ): Promise<{ entry: SenderListEntry; created: boolean }> {

@@ -1,4 +1,4 @@
-import type { Knex } from 'knex';
+import type { Db } from '../../../platform/db';
 import type { Ctx } from '../../../platform/context';
 import { notFound } from '../../../platform/errors';
 import type { Permission } from '../../../platform/permissions';
@@ -51,7 +51,7 @@ export function presentQuarantined(r: QuarantineRow): QuarantinedMessage {
 }
 
 /** Permission, tenant scope, then the row: another tenant's message answers 404 like a missing one. */
-export async function loadQuarantined(ctx: Ctx, q: Knex, permission: Permission, tenantId: string, id: string): Promise<QuarantineRow> {
+export async function loadQuarantined(ctx: Ctx, q: Db, permission: Permission, tenantId: string, id: string): Promise<QuarantineRow> {
   await authorizeTenant(ctx, q, permission, tenantId);
   const row = await findInTenant(q, tenantId, id);
   if (!row) throw notFound('quarantined message', id);
