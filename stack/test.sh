@@ -118,9 +118,10 @@ run_jest() {
     set +a
     # --forceExit: a handle some test forgot to close (a socket, a timer) must not keep CI waiting
     # until its time limit; hunt such leaks with `npm test -- --detectOpenHandles`.
-    # Integration tests wait on servers far more than they compute: three files at a time on 2 cores
-    # (jest's default would be one). Each file keeps to its own tenants, so they do not collide.
-    "$JEST" --forceExit --maxWorkers="${POSTWERK_TEST_WORKERS:-3}" --json --outputFile="$STATE/jest-$name.json" "$@"
+    # One test file at a time by default (jest's choice on 2 cores): on SQLite, files writing the one
+    # database file from several processes at once end in SQLITE_BUSY (seen with 3 workers).
+    # POSTWERK_TEST_WORKERS=N runs N files at a time.
+    "$JEST" --forceExit --maxWorkers="${POSTWERK_TEST_WORKERS:-1}" --json --outputFile="$STATE/jest-$name.json" "$@"
   )
 }
 
