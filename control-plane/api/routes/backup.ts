@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { route, uuidParam } from '../route';
+import { notFound } from '../../../platform/errors';
 import { requestBackup } from '../../../backup/use-cases/request-backup';
 import { backupStatus } from '../../../backup/use-cases/backup-status';
 import { searchBackups, searchBackupsInput } from '../../../backup/use-cases/search-backups';
@@ -8,7 +9,8 @@ import { restoreBackup, restoreBackupInput } from '../../../backup/use-cases/res
 
 /** Backup API: passes on demand, status, support's search and preview, restores. One use case per route. */
 const TenantParams = z.strictObject({ tenantId: uuidParam });
-const MessageParams = z.strictObject({ tenantId: uuidParam, messageId: z.coerce.number().int().positive() });
+// A message id that cannot exist answers like a missing one (404), not as bad input: ids are opaque to callers.
+const MessageParams = z.strictObject({ tenantId: uuidParam, messageId: z.string().max(40) });
 const StatusQuery = z.strictObject({ accountId: z.uuid().optional() });
 const RunBody = z.strictObject({ accountId: z.uuid().optional() });
 const SearchQuery = searchBackupsInput.omit({ tenantId: true });
@@ -78,7 +80,10 @@ export const backupRoutes = [
     permission: 'backup.read',
     params: MessageParams,
     response: typed<Awaited<ReturnType<typeof previewMessage>>>(),
-    handler: (ctx, { params }) => previewMessage(ctx, params),
+    handler: async (ctx, { params }) => {
+      if (!/^[1-9][0-9]{0,15}$/.test(params.messageId)) throw notFound('backed-up message', params.messageId);
+      return previewMessage(ctx, { tenantId: params.tenantId, messageId: Number(params.messageId) });
+    },
   }),
   route({
     method: 'post',
