@@ -8,8 +8,13 @@ import { RSPAMD_TIMEOUT_MS } from '../limits';
  * rspamd's score of a spool file: POST /checkv2 with the message streamed from the file and the
  * envelope in rspamd's request headers (IP, Helo, From, one Rcpt per recipient, Queue-Id), so that its
  * rules see what the SMTP session saw. Anything but a parsed answer is `unscanned` (retried later).
+ * `deadlineMs` bounds the whole request (connect, upload, answer), for the scan before the DATA reply.
  */
-export async function scoreWithRspamd(baseUrl: string, message: SpooledMessage): Promise<SpamVerdict> {
+export async function scoreWithRspamd(
+  baseUrl: string,
+  message: SpooledMessage,
+  opts: { deadlineMs?: number } = {},
+): Promise<SpamVerdict> {
   const url = new URL('/checkv2', baseUrl);
   const headers: http.OutgoingHttpHeaders = {
     'Content-Length': String(message.sizeBytes),
@@ -37,6 +42,11 @@ export async function scoreWithRspamd(baseUrl: string, message: SpooledMessage):
         },
       );
       req.on('timeout', () => req.destroy(new Error('timed out')));
+      // a deadline for the whole exchange (the scan before the DATA reply), not only an idle socket
+      if (opts.deadlineMs !== undefined) {
+        const timer = setTimeout(() => req.destroy(new Error(`no answer within ${opts.deadlineMs} ms`)), opts.deadlineMs);
+        req.on('close', () => clearTimeout(timer));
+      }
       req.on('error', reject);
       const file = fs.createReadStream(message.path, { highWaterMark: 64 * 1024 });
       file.on('error', (e) => req.destroy(e));

@@ -120,7 +120,12 @@ export class Spool {
     queueId: string,
     stream: Readable,
     maxBytes: number,
-  ): Promise<{ sizeBytes: number; messageId: string | null; commit(env: SpoolEnvelope): Promise<void>; discard(): Promise<void> }> {
+  ): Promise<{
+    /** the received file in tmp/ (readable until commit or discard: the scan before the DATA reply reads it) */
+    path: string;
+    sizeBytes: number;
+    messageId: string | null;
+    commit(env: SpoolEnvelope): Promise<void>; discard(): Promise<void> }> {
     const tmp = path.join(this.tmpDir, `${queueId}.eml`);
     const tmpEnv = path.join(this.tmpDir, `${queueId}.json`);
     const meter = new Meter(maxBytes);
@@ -142,6 +147,7 @@ export class Spool {
     }
     await fh.close();
     return {
+      path: tmp,
       sizeBytes: meter.bytes,
       messageId: meter.messageId(),
       discard,

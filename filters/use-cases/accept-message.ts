@@ -5,6 +5,7 @@ import { AppError } from '../../platform/errors';
 import { processInboundJob } from '../jobs';
 import { insertAccepted } from '../repositories/messages';
 import { newQueueId } from '../spool/queue-id';
+import { screenAtData } from './screen-at-data';
 import { SpoolSizeExceeded, type Spool, type SpoolEnvelope, type SpoolTarget } from '../spool/spool';
 
 export interface AcceptMessageInput {
@@ -18,10 +19,11 @@ export interface AcceptMessageInput {
   maxBytes: number;
 }
 
-export type AcceptDeps = Pick<Services, 'db' | 'queue' | 'logger'> & { spool: Spool };
+export type AcceptDeps = Pick<Services, 'config' | 'db' | 'queue' | 'logger'> & { spool: Spool };
 
 /**
- * End of DATA: the message becomes durable (spool commit: fsync, rename, fsync of the folder) and only
+ * End of DATA: when every recipient's tenant rejects spam, the message is scored first (screenAtData:
+ * a 550 and nothing stored). Then the message becomes durable (spool commit: fsync, rename, fsync of the folder) and only
  * then the caller may answer 250 with the queue id. A size overrun throws payload_too_large and a client
  * gone mid-DATA the stream's error; in both cases nothing is left behind. The database rows and the job
  * follow the commit; when either fails the message is still safe in the spool, and the spool sweep writes
@@ -59,6 +61,13 @@ export async function acceptMessage(deps: AcceptDeps, input: AcceptMessageInput)
     },
     targets,
   };
+  try {
+    // reject at DATA (a tenant's reject band): refused before anything is stored
+    await screenAtData(deps, { path: received.path, envelope });
+  } catch (e) {
+    await received.discard();
+    throw e;
+  }
   await received.commit(envelope);
   await recordAcceptance(deps, envelope).catch((e) =>
     deps.logger.warn({ err: (e as Error).message, queueId }, 'accepted message not recorded yet; the spool sweep will'),

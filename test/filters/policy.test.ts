@@ -1,5 +1,10 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import request from 'supertest';
+import { listEvents, verdictCounts } from '../../filters/repositories/messages';
 import { auth } from '../control-plane/harness';
+import { testConfig } from '../support/env';
+import { tcpProxy } from './support';
 import {
   findInMailbox,
   GTUBE,
@@ -11,14 +16,33 @@ import {
   type QuarantineHarness,
 } from './quarantine-support';
 
-/** A GTUBE message (rspamd: score 15) follows the tenant's policy, one test per choice. */
+/**
+ * A GTUBE message (rspamd: score 15) follows the tenant's policy, one test per choice. rspamd is the
+ * stack's, reached through a TCP proxy that the reject fallback test takes down.
+ */
 let h: QuarantineHarness;
+let rspamd: Awaited<ReturnType<typeof tcpProxy>>;
 beforeAll(async () => {
-  h = await startQuarantineHarness();
+  const url = new URL(testConfig().rspamdUrl);
+  rspamd = await tcpProxy(Number(url.port), url.hostname);
+  h = await startQuarantineHarness({ config: (c) => ({ ...c, rspamdUrl: `http://127.0.0.1:${rspamd.port}` }) });
 });
 afterAll(async () => {
-  await h.close();
+  await h?.close();
+  await rspamd?.close();
 });
+
+/** Spool files (queue/, tmp/, failed/) that hold this Message-ID. */
+function spooled(messageId: string): string[] {
+  const found: string[] = [];
+  for (const sub of ['queue', 'tmp', 'failed']) {
+    const dir = path.join(h.config.smtp.spoolDir, sub);
+    for (const n of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+      if (fs.readFileSync(path.join(dir, n), 'latin1').includes(messageId)) found.push(`${sub}/${n}`);
+    }
+  }
+  return found;
+}
 
 async function tenantWithBands(bands: Array<{ minScore: number; action: string }>) {
   const t = await tenantWithAccount(h);
@@ -58,17 +82,56 @@ it('quarantine band: GTUBE is quarantined, listed for the tenant admin, in no fo
   expect(await findInMailbox(h.config, t.address, m.messageId, 'Junk')).toHaveLength(0);
 });
 
-it('reject band: GTUBE scanned after the DATA reply cannot be rejected any more and is quarantined instead', async () => {
+it('GTUBE with reject policy gets 5xx at DATA and nothing reaches Dovecot or the spool', async () => {
   const t = await tenantWithBands([{ minScore: 10, action: 'reject' }]);
   const m = message({ to: t.address, subject: 'gtube reject', body: GTUBE });
-  // the ingress acknowledges once the message is spooled and scans afterwards (canReject false)
-  const queueId = await send(h, t.address, m.raw);
+  const err = await send(h, t.address, m.raw).then(
+    (queueId) => new Error(`accepted as ${queueId}`),
+    (e: Error & { responseCode?: number; response?: string }) => e,
+  );
+  expect(err).toMatchObject({ responseCode: 550 });
+  expect((err as { response?: string }).response).toMatch(/^550 5\.7\.1 /);
+  expect(spooled(m.messageId)).toEqual([]);
+  expect(await findInMailbox(h.config, t.address, m.messageId, 'INBOX')).toHaveLength(0);
+  expect(await findInMailbox(h.config, t.address, m.messageId, 'Junk')).toHaveLength(0);
+  // the refusal is in the trace (by Message-ID) and counted
+  const events = await listEvents(h.services.db, { messageId: m.messageId });
+  expect(events.map((e) => e.stage)).toEqual(['rejected']);
+  expect(events[0]).toMatchObject({ tenant_id: t.tenant.id, recipient: t.address });
+  expect(JSON.parse(events[0]!.detail!)).toMatchObject({ atData: true, score: 15 });
+  const counts = await verdictCounts(h.services.db, { tenantId: t.tenant.id });
+  expect(counts.map((c) => [c.verdict, Number(c.count)])).toEqual([['reject', 1]]);
+});
+
+it('reject band with rspamd unreachable at DATA: accepted, then quarantined by the worker (never delivered)', async () => {
+  const t = await tenantWithBands([{ minScore: 10, action: 'reject' }]);
+  const m = message({ to: t.address, subject: 'gtube reject fallback', body: GTUBE });
+  rspamd.down();
+  let queueId: string;
+  try {
+    queueId = await send(h, t.address, m.raw);
+  } finally {
+    rspamd.up();
+  }
+  expect(queueId).toMatch(/^[0-9A-Z]+$/);
   const [target] = await waitFinal(h, queueId);
   expect(target!.status).toBe('quarantined');
   const list = await request(h.app).get(`/api/v1/tenants/${t.tenant.id}/quarantine`).query({ reason: 'spam' }).set(auth(t.admin));
   expect(list.body.items).toHaveLength(1);
   expect(list.body.items[0].detail).toMatch(/reject band.*too late to reject/);
   expect(await findInMailbox(h.config, t.address, m.messageId, 'INBOX')).toHaveLength(0);
+});
+
+it('mixed recipients: a reject band for one and a junk band for the other accepts the message and applies each policy', async () => {
+  const rejecting = await tenantWithBands([{ minScore: 10, action: 'reject' }]);
+  const junking = await tenantWithBands([{ minScore: 5, action: 'junk' }]);
+  const m = message({ to: rejecting.address, subject: 'gtube mixed', body: GTUBE });
+  const queueId = await send(h, [rejecting.address, junking.address], m.raw);
+  const targets = await waitFinal(h, queueId);
+  const byAddress = Object.fromEntries(targets.map((x) => [x.address, x.status]));
+  expect(byAddress).toEqual({ [rejecting.address]: 'quarantined', [junking.address]: 'delivered' });
+  expect(await findInMailbox(h.config, junking.address, m.messageId, 'Junk')).toHaveLength(1);
+  expect(await findInMailbox(h.config, rejecting.address, m.messageId, 'INBOX')).toHaveLength(0);
 });
 
 it('the allow list lets GTUBE from an allowed sender into the INBOX; the block list quarantines a clean one', async () => {

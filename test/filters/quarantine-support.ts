@@ -25,15 +25,15 @@ import { uniq } from '../support/env';
 export const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
 export const GTUBE = 'XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X';
 
-export async function startQuarantineHarness() {
+export async function startQuarantineHarness(opts: { config?: (c: Config) => Config } = {}) {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-quarantine-'));
   const base = harnessConfig();
-  const config: Config = {
+  const config: Config = (opts.config ?? ((c) => c))({
     ...base,
     home,
     smtp: { ...base.smtp, hostname: 'mx.postwerk.test', spoolDir: path.join(home, 'spool'), maxConnectionsPerClient: 50 },
     quarantineDir: path.join(home, 'quarantine'),
-  };
+  });
   const prefix = uniq('pwq');
   const created = createServices(config);
   const redis = createRedis(config.redisUrl);
@@ -119,7 +119,7 @@ export function message(opts: { to: string; from?: string; subject?: string; bod
 }
 
 /** Sends over SMTP; resolves with the queue id from the 250 reply, or rejects with the server's error. */
-export async function send(h: QuarantineHarness, to: string, raw: string, from = 'sender@sender.test'): Promise<string> {
+export async function send(h: QuarantineHarness, to: string | string[], raw: string, from = 'sender@sender.test'): Promise<string> {
   const t = nodemailer.createTransport({
     host: '127.0.0.1',
     port: h.ingress.port,
@@ -128,7 +128,7 @@ export async function send(h: QuarantineHarness, to: string, raw: string, from =
     name: 'client.sender.test',
   });
   try {
-    const info = await t.sendMail({ envelope: { from, to: [to] }, raw });
+    const info = await t.sendMail({ envelope: { from, to: Array.isArray(to) ? to : [to] }, raw });
     return /queued as ([0-9A-Z]+)/.exec(info.response)?.[1] ?? '';
   } finally {
     t.close();
