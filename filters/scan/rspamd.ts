@@ -10,11 +10,7 @@ import { RSPAMD_TIMEOUT_MS } from '../limits';
  * rules see what the SMTP session saw. Anything but a parsed answer is `unscanned` (retried later).
  * `deadlineMs` bounds the whole request (connect, upload, answer), for the scan before the DATA reply.
  */
-export async function scoreWithRspamd(
-  baseUrl: string,
-  message: SpooledMessage,
-  opts: { deadlineMs?: number } = {},
-): Promise<SpamVerdict> {
+export async function scoreWithRspamd(baseUrl: string, message: SpooledMessage, opts: { deadlineMs?: number } = {}): Promise<SpamVerdict> {
   const url = new URL('/checkv2', baseUrl);
   const headers: http.OutgoingHttpHeaders = {
     'Content-Length': String(message.sizeBytes),

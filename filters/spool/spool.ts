@@ -125,7 +125,9 @@ export class Spool {
     path: string;
     sizeBytes: number;
     messageId: string | null;
-    commit(env: SpoolEnvelope): Promise<void>; discard(): Promise<void> }> {
+    commit(env: SpoolEnvelope): Promise<void>;
+    discard(): Promise<void>;
+  }> {
     const tmp = path.join(this.tmpDir, `${queueId}.eml`);
     const tmpEnv = path.join(this.tmpDir, `${queueId}.json`);
     const meter = new Meter(maxBytes);
