@@ -10,6 +10,7 @@ export { startIngress, type Ingress } from './smtp/server';
 export { deliverToMailbox } from './delivery/lmtp';
 export { Spool } from './spool/spool';
 export { sweepSpool } from './use-cases/sweep-spool';
+export { PIPELINE_CONCURRENCY } from './limits';
 
 export async function openSpool(services: Pick<Services, 'config'>): Promise<Spool> {
   const spool = new Spool(services.config.smtp.spoolDir);

@@ -27,6 +27,13 @@ export const DELIVERY_TIMEOUT_MS = 60_000;
  */
 export const MAX_DELIVERY_ATTEMPTS = 10;
 
+/**
+ * Pipeline jobs one worker process runs at once. A message spends most of its time waiting on clamd,
+ * rspamd and LMTP (all on other processes), so a worker keeps many in flight; clamd's own MaxThreads
+ * and the LMTP server bound the real parallelism behind it.
+ */
+export const PIPELINE_CONCURRENCY = 24;
+
 /** Attempts of one pipeline job before BullMQ marks it failed; the spool sweep then retries it again. */
 export const PIPELINE_JOB_ATTEMPTS = 12;
 /** First retry after 1 s, doubling: clamd or rspamd back from a restart are seen within seconds. */

@@ -8,7 +8,7 @@ import { createApiApp } from '../api/app';
 import { createServices, type Services } from '../services';
 import { ensureSchedules, jobHandlers } from '../workers';
 import path from 'node:path';
-import { openSpool, startIngress, startSpoolSweep, type Ingress } from '../../filters';
+import { openSpool, PIPELINE_CONCURRENCY, startIngress, startSpoolSweep, type Ingress } from '../../filters';
 
 /**
  * Building blocks of the process entry points (api.ts, worker.ts, dev.ts): each process role is a
@@ -50,7 +50,13 @@ export async function startWorkers(services: Services, queues?: QueueName[]): Pr
   const names = (queues ?? (Object.keys(handlers) as QueueName[])).filter((q) => handlers[q].length > 0);
   await ensureSchedules(services);
   const workers = names.map((queue) =>
-    startWorker({ redisUrl: services.config.redisUrl, queue, handlers: handlers[queue], logger: services.logger }),
+    startWorker({
+      redisUrl: services.config.redisUrl,
+      queue,
+      handlers: handlers[queue],
+      logger: services.logger,
+      ...(queue === 'filters' ? { concurrency: PIPELINE_CONCURRENCY } : {}),
+    }),
   );
   const filters = workers.find((w) => w.name === 'filters');
   if (filters) {

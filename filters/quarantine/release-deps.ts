@@ -4,6 +4,7 @@ import type { AntivirusVerdict, SpamVerdict } from '../verdicts';
 import { scanWithClamd } from '../scan/clamd';
 import { scoreWithRspamd } from '../scan/rspamd';
 import { deliverToMailbox } from '../delivery/lmtp';
+import { headerInMailbox, RELEASE_ID_HEADER } from '../delivery/mailbox-check';
 
 /**
  * What a release needs from the inbound pipeline's side of filters/: the scanners (filters/scan) and
@@ -21,6 +22,8 @@ export interface ReleaseDeps {
     services: Services,
     input: { recipient: string; file: string; mailFrom: string; headers: Record<string, string> },
   ): Promise<{ ok: true } | { ok: false; response: string }>;
+  /** is the release of this quarantine row already in the mailbox's INBOX (an earlier attempt got that far)? */
+  alreadyDelivered(services: Services, input: { mailbox: string; quarantineId: string }): Promise<boolean>;
 }
 
 export const defaultReleaseDeps: ReleaseDeps = {
@@ -53,5 +56,14 @@ export const defaultReleaseDeps: ReleaseDeps = {
       headers: input.headers,
     });
     return outcome?.status === 'delivered' ? { ok: true } : { ok: false, response: outcome?.response ?? 'no answer for the recipient' };
+  },
+  alreadyDelivered(services, input) {
+    return headerInMailbox(
+      services.config.dovecot,
+      input.mailbox,
+      { name: RELEASE_ID_HEADER, value: input.quarantineId },
+      ['INBOX'],
+      services.logger,
+    );
   },
 };

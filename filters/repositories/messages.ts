@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { nowIso } from '../../platform/db';
+import type { SpamVerdict } from '../verdicts';
 
 /**
  * The only SQL over inbound mail: messages the ingress accepted, their delivery targets with the outcome
@@ -74,6 +75,8 @@ export interface AcceptedMessage {
   sizeBytes: number;
   receivedAt: string;
   targets: Array<{ accountId: string; tenantId: string; recipient: string; address: string }>;
+  /** the spam verdict of the scan before the DATA reply, when there was one: the worker does not score again */
+  inlineSpam?: { verdict: Extract<SpamVerdict, { kind: 'scored' }>; ms: number };
 }
 
 /** Writes the message and its targets; a second call for the same queue id changes nothing (rescans). */
@@ -90,6 +93,7 @@ export async function insertAccepted(db: Knex, m: AcceptedMessage): Promise<bool
       size_bytes: m.sizeBytes,
       received_at: m.receivedAt,
       status: 'spooled',
+      ...(m.inlineSpam ? { spam_verdict: JSON.stringify(m.inlineSpam.verdict) } : {}),
     });
     const now = nowIso();
     for (const t of m.targets) {
@@ -115,6 +119,23 @@ export async function insertAccepted(db: Knex, m: AcceptedMessage): Promise<bool
         recipients: m.targets.map((t) => t.recipient),
       },
     );
+    if (m.inlineSpam) {
+      const v = m.inlineSpam.verdict;
+      await insertEvent(
+        trx,
+        { queueId: m.queueId, messageId: m.messageId, stage: 'scanned', at: m.receivedAt, elapsedMs: m.inlineSpam.ms },
+        {
+          scanner: 'rspamd',
+          atData: true,
+          verdict: 'scored',
+          score: v.score,
+          required: v.requiredScore,
+          action: v.action,
+          symbols: v.symbols,
+          ms: m.inlineSpam.ms,
+        },
+      );
+    }
     return true;
   });
 }

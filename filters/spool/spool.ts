@@ -3,7 +3,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { SpooledMessage } from '../verdicts';
+import type { SpamVerdict, SpooledMessage } from '../verdicts';
 
 /**
  * The spool: the durable store of accepted mail, and the truth about it. Layout under the spool folder:
@@ -28,6 +28,8 @@ export interface SpoolTarget {
 export interface SpoolEnvelope extends Omit<SpooledMessage, 'path'> {
   messageId: string | null;
   targets: SpoolTarget[];
+  /** the spam scan before the DATA reply (screenAtData), kept in the sidecar so the worker scores once */
+  inlineSpam?: { verdict: Extract<SpamVerdict, { kind: 'scored' }>; ms: number };
 }
 
 export class SpoolSizeExceeded extends Error {

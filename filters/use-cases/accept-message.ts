@@ -63,7 +63,8 @@ export async function acceptMessage(deps: AcceptDeps, input: AcceptMessageInput)
   };
   try {
     // reject at DATA (a tenant's reject band): refused before anything is stored
-    await screenAtData(deps, { path: received.path, envelope });
+    const inlineSpam = await screenAtData(deps, { path: received.path, envelope });
+    if (inlineSpam) envelope.inlineSpam = inlineSpam;
   } catch (e) {
     await received.discard();
     throw e;
@@ -93,5 +94,6 @@ export async function recordRows(db: Services['db'], env: SpoolEnvelope): Promis
     sizeBytes: env.sizeBytes,
     receivedAt: env.receivedAt,
     targets: env.targets,
+    inlineSpam: env.inlineSpam,
   });
 }

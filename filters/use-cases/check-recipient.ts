@@ -3,8 +3,6 @@ import { z } from 'zod';
 import type { Services } from '../../platform/context';
 import { AppError } from '../../platform/errors';
 import { mayAccept } from '../../quotas/use-cases/may-accept';
-import { tenantUsage } from '../../quotas/repositories/usage';
-import { findTenant } from '../../tenancy/repositories/tenants';
 import { isPlatformDomain, resolveAddress } from '../../tenancy/use-cases/resolve-address';
 import type { SpoolTarget } from '../spool/spool';
 
@@ -40,15 +38,8 @@ export async function checkRecipient(deps: CheckRecipientDeps, input: CheckRecip
   }
   const answer = await mayAccept(deps, address, declaredSize);
   if (answer.reason === 'unknown_address') throw new AppError('recipient_unknown', 'No such user here');
+  if (answer.reason === 'pool_full') throw new AppError('pool_exceeded', 'Storage pool of this domain is full, try again later');
   if (!answer.accept) throw new AppError('quota_exceeded', 'Mailbox full, try again later');
-  // The pool: allocations never add up to more than it, but a declared SIZE may not take the tenant's
-  // stored bytes over its pool either (usage as last collected).
-  for (const tenantId of new Set(answer.accounts.map((a) => a.tenantId))) {
-    const tenant = await findTenant(deps.db, tenantId);
-    if (tenant && declaredSize > 0 && (await tenantUsage(deps.db, tenantId)).usedBytes + declaredSize > tenant.pool_bytes) {
-      throw new AppError('pool_exceeded', 'Storage pool of this domain is full, try again later');
-    }
-  }
   const targets = answer.accounts.map((a) => ({ recipient: address, accountId: a.accountId, tenantId: a.tenantId, address: a.address }));
   // Every storing account forwards elsewhere without a local copy: forwarding outside the platform is
   // not built yet, so the account keeps the message rather than nobody.

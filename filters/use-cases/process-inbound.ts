@@ -78,39 +78,47 @@ export async function processInbound(
   const row = (await repo.findMessage(deps.db, queueId))!;
   let av: AntivirusVerdict | null = row.av_verdict ? (JSON.parse(row.av_verdict) as AntivirusVerdict) : null;
   let spam: SpamVerdict | null = row.spam_verdict ? (JSON.parse(row.spam_verdict) as SpamVerdict) : null;
-  if (!av) {
+  // clamd and rspamd at once (the message waits for the slower one, not for both in turn); a spam
+  // score of an infected message is not needed but harmless. Each verdict is kept as soon as it is in.
+  if (!av || !spam) {
     const started = Date.now();
-    const v = await scanWithClamd(deps.config.clamd, message.path);
-    if (v.kind === 'unscanned') {
-      await ev({ stage: 'deferred', detail: { scanner: 'clamd', reason: v.reason } });
-      throw new NotFinishedYet(`not scanned: ${v.reason}`);
+    const [avNow, spamNow] = await Promise.all([
+      av ? null : scanWithClamd(deps.config.clamd, message.path).then((v) => ({ v, ms: Date.now() - started })),
+      spam ? null : scoreWithRspamd(deps.config.rspamdUrl, message).then((v) => ({ v, ms: Date.now() - started })),
+    ]);
+    if (avNow && avNow.v.kind !== 'unscanned') {
+      av = avNow.v;
+      await repo.saveVerdicts(deps.db, queueId, { av });
+      await ev({ stage: 'scanned', detail: { scanner: 'clamd', verdict: av, ms: avNow.ms } });
     }
-    av = v;
-    await repo.saveVerdicts(deps.db, queueId, { av });
-    await ev({ stage: 'scanned', detail: { scanner: 'clamd', verdict: av, ms: Date.now() - started } });
-  }
-  if (!spam && av.kind !== 'infected') {
-    const started = Date.now();
-    const v = await scoreWithRspamd(deps.config.rspamdUrl, message);
-    if (v.kind === 'unscanned') {
-      await ev({ stage: 'deferred', detail: { scanner: 'rspamd', reason: v.reason } });
-      throw new NotFinishedYet(`not scored: ${v.reason}`);
+    if (spamNow && spamNow.v.kind !== 'unscanned') {
+      const v = spamNow.v;
+      spam = v;
+      await repo.saveVerdicts(deps.db, queueId, { spam });
+      await ev({
+        stage: 'scanned',
+        detail: {
+          scanner: 'rspamd',
+          verdict: 'scored',
+          score: v.score,
+          required: v.requiredScore,
+          action: v.action,
+          symbols: v.symbols,
+          ms: spamNow.ms,
+        },
+      });
     }
-    spam = v;
-    await repo.saveVerdicts(deps.db, queueId, { spam });
-    await ev({
-      stage: 'scanned',
-      detail: {
-        scanner: 'rspamd',
-        verdict: 'scored',
-        score: v.score,
-        required: v.requiredScore,
-        action: v.action,
-        symbols: v.symbols,
-        ms: Date.now() - started,
-      },
-    });
+    if (avNow?.v.kind === 'unscanned') {
+      await ev({ stage: 'deferred', detail: { scanner: 'clamd', reason: avNow.v.reason } });
+      throw new NotFinishedYet(`not scanned: ${avNow.v.reason}`);
+    }
+    // an infected message needs no score: it is quarantined whatever rspamd says
+    if (spamNow?.v.kind === 'unscanned' && av?.kind !== 'infected') {
+      await ev({ stage: 'deferred', detail: { scanner: 'rspamd', reason: spamNow.v.reason } });
+      throw new NotFinishedYet(`not scored: ${spamNow.v.reason}`);
+    }
   }
+  if (!av) throw new NotFinishedYet('not scanned');
   const spamVerdict: SpamVerdict = spam ?? { kind: 'unscanned', reason: 'not scored: infected' };
 
   // 2. a decision per target, by its tenant's policy (kept once made)

@@ -33,23 +33,25 @@ const rejects = (policy: FilterPolicy, mailFrom: string, recipient: string, spam
  *   and the worker quarantines reject-level spam;
  * - the allow list of one recipient's tenant lets the sender through: accepted.
  * Antivirus is not asked here: the worker scans every accepted message before any delivery.
+ * Returns the verdict of an accepted message that was scored, so the worker does not score it again.
  */
-export async function screenAtData(deps: ScreenDeps, input: ScreenAtDataInput): Promise<void> {
+export async function screenAtData(deps: ScreenDeps, input: ScreenAtDataInput): Promise<SpoolEnvelope['inlineSpam'] | null> {
   const { path, envelope } = screenAtDataInput.parse(input);
-  if (!envelope.targets.length || envelope.sizeBytes > INLINE_SCAN_MAX_BYTES) return;
+  if (!envelope.targets.length || envelope.sizeBytes > INLINE_SCAN_MAX_BYTES) return null;
   const policies = new Map<string, FilterPolicy>();
   for (const t of envelope.targets) if (!policies.has(t.tenantId)) policies.set(t.tenantId, await loadPolicy(deps.db, t.tenantId));
-  if (![...policies.values()].every((p) => p.bands.some((b) => b.action === 'reject'))) return;
+  if (![...policies.values()].every((p) => p.bands.some((b) => b.action === 'reject'))) return null;
 
   const started = Date.now();
   const { messageId: _m, targets, ...rest } = envelope;
   const spam = await scoreWithRspamd(deps.config.rspamdUrl, { ...rest, path }, { deadlineMs: INLINE_SCAN_BUDGET_MS });
   if (spam.kind === 'unscanned') {
     deps.logger.info({ queueId: envelope.queueId, reason: spam.reason }, 'no scan before the DATA reply; accepted, decided later');
-    return;
+    return null;
   }
   const mailFrom = envelope.envelope.mailFrom;
-  if (!targets.every((t) => rejects(policies.get(t.tenantId)!, mailFrom, t.recipient, spam))) return;
+  if (!targets.every((t) => rejects(policies.get(t.tenantId)!, mailFrom, t.recipient, spam)))
+    return { verdict: spam, ms: Date.now() - started };
 
   const reason = `message refused as spam (score ${spam.score.toFixed(2)})`;
   for (const t of targets) {

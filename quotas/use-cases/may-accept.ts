@@ -26,9 +26,12 @@ import * as repo from '../repositories/usage';
  * answers instead (`source: 'recorded'`): better a slightly stale answer than a stalled RCPT, and
  * Dovecot still enforces the exact limit at delivery.
  *
+ * The pool: allocations never add up to more than it, but a declared size may not take a tenant's
+ * stored bytes (as last collected) over its pool either: `pool_full`, with the tenant in `poolFull`.
+ *
  * Not found is a value: an unknown address answers `{accept: false, reason: 'unknown_address'}`.
  */
-export const MayAcceptReason = z.enum(['ok', 'unknown_address', 'over_quota']);
+export const MayAcceptReason = z.enum(['ok', 'unknown_address', 'over_quota', 'pool_full']);
 export type MayAcceptReason = z.infer<typeof MayAcceptReason>;
 
 export const StoringAccount = z.object({
@@ -49,6 +52,8 @@ export const MayAcceptAnswer = z.object({
   accounts: z.array(StoringAccount),
   /** the first account without room, when refused */
   full: StoringAccount.optional(),
+  /** the tenant whose pool has no room for the declared size, when refused for that */
+  poolFull: z.object({ tenantId: z.string(), poolBytes: z.number(), usedBytes: z.number() }).optional(),
 });
 export type MayAcceptAnswer = z.infer<typeof MayAcceptAnswer>;
 
@@ -113,5 +118,16 @@ export async function mayAccept(deps: MayAcceptDeps, address: string, bytes: num
   const need = Math.max(0, Math.floor(bytes));
   // Full means: not even an empty message more (Dovecot refuses at usage ≥ limit), or not N more.
   const full = accounts.find((a) => a.freeBytes <= 0 || a.freeBytes < need);
-  return full ? { accept: false, reason: 'over_quota', accounts, full } : { accept: true, reason: 'ok', accounts };
+  if (full) return { accept: false, reason: 'over_quota', accounts, full };
+  if (need > 0) {
+    for (const tenantId of new Set(accounts.map((a) => a.tenantId))) {
+      const tenant = await allocations.findTenantPool(deps.db, tenantId);
+      if (!tenant) continue;
+      const { usedBytes } = await repo.tenantUsage(deps.db, tenantId);
+      if (usedBytes + need > tenant.pool_bytes) {
+        return { accept: false, reason: 'pool_full', accounts, poolFull: { tenantId, poolBytes: tenant.pool_bytes, usedBytes } };
+      }
+    }
+  }
+  return { accept: true, reason: 'ok', accounts };
 }

@@ -103,6 +103,20 @@ it('GTUBE with reject policy gets 5xx at DATA and nothing reaches Dovecot or the
   expect(counts.map((c) => [c.verdict, Number(c.count)])).toEqual([['reject', 1]]);
 });
 
+it('a clean message to a reject-band tenant is scored once, before the DATA reply, and the worker uses that verdict', async () => {
+  const t = await tenantWithBands([{ minScore: 10, action: 'reject' }]);
+  const m = message({ to: t.address, subject: 'clean to a rejecting tenant', body: 'Hello, just a normal note.' });
+  const queueId = await send(h, t.address, m.raw);
+  const [target] = await waitFinal(h, queueId);
+  expect(target!.status).toBe('delivered');
+  expect(await findInMailbox(h.config, t.address, m.messageId, 'INBOX')).toHaveLength(1);
+  const scans = (await listEvents(h.services.db, { queueId }))
+    .filter((e) => e.stage === 'scanned')
+    .map((e) => JSON.parse(e.detail!) as { scanner: string; atData?: boolean });
+  expect(scans.filter((d) => d.scanner === 'rspamd')).toEqual([expect.objectContaining({ scanner: 'rspamd', atData: true })]);
+  expect(scans.filter((d) => d.scanner === 'clamd')).toHaveLength(1);
+});
+
 it('reject band with rspamd unreachable at DATA: accepted, then quarantined by the worker (never delivered)', async () => {
   const t = await tenantWithBands([{ minScore: 10, action: 'reject' }]);
   const m = message({ to: t.address, subject: 'gtube reject fallback', body: GTUBE });

@@ -4,6 +4,8 @@ import request from 'supertest';
 import { auth } from '../control-plane/harness';
 import { quarantineMessage } from '../../filters/quarantine';
 import { expireQuarantine } from '../../filters/quarantine/use-cases/expire-quarantine';
+import { releaseQuarantined } from '../../filters/quarantine/use-cases/release-quarantined';
+import { defaultReleaseDeps, type ReleaseDeps } from '../../filters/quarantine/release-deps';
 import {
   EICAR,
   findInMailbox,
@@ -169,6 +171,29 @@ it('releases into the INBOX after a new scan: audited, in the message history, s
   ).toBe(409);
   // learning the same message again: rspamd's "already learned" is no failure
   expect(inbox).toHaveLength(1);
+});
+
+it('a release that delivered but died before recording is finished by the next release without a second copy', async () => {
+  const q = await quarantinedSpam('release crashed midway');
+  // the first attempt delivers for real, then dies before the release is recorded
+  const dying: ReleaseDeps = {
+    ...defaultReleaseDeps,
+    async deliver(services, input) {
+      const r = await defaultReleaseDeps.deliver(services, input);
+      expect(r).toEqual({ ok: true });
+      throw new Error('worker died after delivering');
+    },
+  };
+  await expect(releaseQuarantined(h.operator, { tenantId: q.tenant.id, quarantineId: q.quarantineId }, dying)).rejects.toThrow(
+    'worker died after delivering',
+  );
+  expect(await findInMailbox(h.config, q.address, q.m.messageId, 'INBOX')).toHaveLength(1);
+
+  const again = await releaseQuarantined(h.operator, { tenantId: q.tenant.id, quarantineId: q.quarantineId });
+  expect(again.message).toMatchObject({ status: 'released' });
+  const inbox = await findInMailbox(h.config, q.address, q.m.messageId, 'INBOX');
+  expect(inbox).toHaveLength(1);
+  expect(inbox[0]).toMatch(new RegExp(`^X-Postwerk-Release-ID: ${q.quarantineId}\\r?$`, 'm'));
 });
 
 it('the release policy refuses a tenant admin releasing a virus; an operator is refused too while it is still infected', async () => {

@@ -9,7 +9,7 @@ import { createServices } from '../../control-plane/services';
 import type { Config } from '../../platform/config';
 import { connectPlatformImap, masterLogin } from '../../platform/mail/imap';
 import { createRedis, JobQueue, startWorker } from '../../platform/queue';
-import { filterJobHandlers, openSpool, startIngress, startSpoolSweep, type Ingress } from '../../filters';
+import { filterJobHandlers, openSpool, PIPELINE_CONCURRENCY, startIngress, startSpoolSweep, type Ingress } from '../../filters';
 import * as repo from '../../filters/repositories/messages';
 import { testConfig, uniq } from '../support/env';
 import { createTestAccount } from '../support/fixtures';
@@ -52,6 +52,7 @@ export async function startPipeline(
       handlers: filterJobHandlers(services, spool),
       logger: services.logger,
       prefix,
+      concurrency: PIPELINE_CONCURRENCY, // what a worker process runs (control-plane/main/run.ts)
     });
     sweep = startSpoolSweep(services, spool, opts.sweepMs ?? 2000);
   };

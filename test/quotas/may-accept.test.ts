@@ -118,4 +118,26 @@ describe(`mayAccept (${testConfig().db.client})`, () => {
     });
     expect(await mayAccept(offline, acct.address, 512)).toMatchObject({ accept: true, accounts: [{ source: 'recorded' }] });
   });
+
+  it('refuses a declared size that would take the tenant over its pool (stored bytes as last collected)', async () => {
+    const tenant = await createTestTenant(db, { poolBytes: 100 * KiB });
+    const acct = await createTestAccount(db, { tenant, quotaBytes: 100 * KiB });
+    const other = await createTestAccount(db, { tenant, quotaBytes: 0 });
+    await db('quota_usage').insert({
+      account_id: other.accountId,
+      tenant_id: tenant.tenantId,
+      used_bytes: 90 * KiB,
+      used_messages: 9,
+      collected_at: now(),
+      warning_level: 0,
+    });
+    expect(await mayAccept(deps, acct.address, 5 * KiB)).toMatchObject({ accept: true, reason: 'ok' });
+    expect(await mayAccept(deps, acct.address, 20 * KiB)).toMatchObject({
+      accept: false,
+      reason: 'pool_full',
+      poolFull: { tenantId: tenant.tenantId, poolBytes: 100 * KiB, usedBytes: 90 * KiB },
+    });
+    // no declared size: the account's own room decides, Dovecot enforces the rest at delivery
+    expect(await mayAccept(deps, acct.address, 0)).toMatchObject({ accept: true });
+  });
 });

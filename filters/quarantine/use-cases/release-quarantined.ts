@@ -19,6 +19,8 @@ import { STALE_RELEASE_MS } from '../limits';
 import { defaultReleaseDeps, type ReleaseDeps } from '../release-deps';
 import { loadQuarantined, presentQuarantined, type QuarantinedMessage } from './view';
 import { removeQuarantineFile } from './delete-quarantined';
+import { RELEASE_ID_HEADER } from '../../delivery/mailbox-check';
+import { findAccountById } from '../../../tenancy/repositories/accounts';
 
 export const releaseQuarantinedInput = z.strictObject({
   tenantId: z.uuid(),
@@ -43,8 +45,10 @@ export interface ReleaseResult {
  * 1. Who may: quarantine.release, the tenant's scope, and then the tenant's release policy for the
  *    message's reason (e.g. a virus needs an operator): refused with 403 otherwise.
  * 2. One release at a time: the row moves held → releasing first; a second caller gets 409. A release
- *    that died midway may be started again after STALE_RELEASE_MS (the delivery may then happen twice,
- *    never not at all).
+ *    that died midway may be started again after STALE_RELEASE_MS.
+ * 2a. Exactly once: the delivered copy carries X-Postwerk-Release-ID (the row's id). Before delivering,
+ *    the INBOX is searched for it; when an earlier attempt delivered but died (or failed) before
+ *    recording, the release is recorded without a second delivery.
  * 3. It is scanned again: still infected → refused (409, nothing is delivered, whoever asks); a scanner
  *    down → 503, still held. The spam score is recorded but does not stop a release.
  * 4. Delivered to the INBOX; then, in one transaction, the row is marked released, the release is
@@ -91,14 +95,22 @@ export async function releaseQuarantined(
       );
 
     const spamScore = rescan.spam.score;
-    const delivered = await deps.deliver(ctx, {
-      recipient: row.recipient,
-      file: plain,
-      mailFrom: row.sender,
-      headers: { 'X-Postwerk-Released': `quarantine ${row.id} by ${ctx.actor.label.replace(/[^\x20-\x7e]/g, '')} at ${claimedAt}` },
-    });
-    if (!delivered.ok)
-      throw new AppError('unavailable', `the mail server refused the message: ${delivered.response}`, { response: delivered.response });
+    const mailbox = (row.account_id && (await findAccountById(ctx.db, row.account_id))?.address) || row.recipient;
+    const earlier = await deps.alreadyDelivered(ctx, { mailbox, quarantineId: row.id });
+    if (earlier) ctx.logger.info({ quarantineId: row.id }, 'release: an earlier attempt delivered it; recording only');
+    else {
+      const delivered = await deps.deliver(ctx, {
+        recipient: row.recipient,
+        file: plain,
+        mailFrom: row.sender,
+        headers: {
+          [RELEASE_ID_HEADER]: row.id,
+          'X-Postwerk-Released': `quarantine ${row.id} by ${ctx.actor.label.replace(/[^\x20-\x7e]/g, '')} at ${claimedAt}`,
+        },
+      });
+      if (!delivered.ok)
+        throw new AppError('unavailable', `the mail server refused the message: ${delivered.response}`, { response: delivered.response });
+    }
 
     const sender = p.allowSender ? normalizeSender(row.sender) : null;
     if (p.allowSender && !sender)
@@ -133,7 +145,13 @@ export async function releaseQuarantined(
         recipient: row.recipient,
         stage: 'released',
         at,
-        detail: { quarantineId: row.id, by: ctx.actor.label, folder: 'INBOX', rescan: { av: rescan.av.kind, spamScore } },
+        detail: {
+          quarantineId: row.id,
+          by: ctx.actor.label,
+          folder: 'INBOX',
+          deliveredEarlier: earlier,
+          rescan: { av: rescan.av.kind, spamScore },
+        },
       });
     });
     released = after;
@@ -143,7 +161,8 @@ export async function releaseQuarantined(
     await removeQuarantineFile(ctx, row.file);
     return { message: presentQuarantined(after), rescan, allowListed: sender?.address ?? null, learned };
   } catch (e) {
-    // nothing delivered, or delivered and not recorded: either way the message stays held and may be released again
+    // nothing delivered, or delivered and not recorded: either way the message stays held and may be
+    // released again (the INBOX check above then records the earlier delivery instead of repeating it)
     if (!released) await transition(ctx.db, row.id, { status: ['releasing'] }, { status: 'held', at: nowIso() }).catch(() => undefined);
     throw e;
   } finally {
