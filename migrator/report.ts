@@ -2,6 +2,7 @@
 // manifest digest support keeps as evidence, and a short text summary.
 import { createHash } from 'node:crypto';
 import type { FolderPlan } from './folders/mapping';
+import type { PassMode } from './options';
 import type { FolderPassResult } from './engine/folder-sync';
 import type { PreflightReport } from './engine/preflight';
 import type { FolderVerification } from './engine/verify';
@@ -28,6 +29,8 @@ export interface VerificationReport {
     matched: number;
     skipped: number;
     missing: number;
+    /** Catch-up verification: copied messages the user removed on the destination after the switch. */
+    removedByUser: number;
     duplicates: number;
     sizeMismatches: number;
     flagMismatches: number;
@@ -40,7 +43,7 @@ export interface VerificationReport {
 export interface PassResult {
   migrationId: string;
   account: { source: string; destination: string };
-  mode: 'full' | 'delta';
+  mode: PassMode;
   dryRun: boolean;
   startedAt: string;
   finishedAt: string;
@@ -90,6 +93,7 @@ export function buildVerificationReport(
     matched: 0,
     skipped: 0,
     missing: 0,
+    removedByUser: 0,
     duplicates: 0,
     sizeMismatches: 0,
     flagMismatches: 0,
@@ -101,6 +105,7 @@ export function buildVerificationReport(
     totals.matched += f.matched;
     totals.skipped += f.skipped.length;
     totals.missing += f.missingCount;
+    totals.removedByUser += f.removedByUserCount;
     totals.duplicates += f.duplicates.length;
     totals.sizeMismatches += f.sizeMismatches.filter((m) => m.side === 'destination').length;
     totals.flagMismatches += f.flagMismatches.length;
@@ -191,7 +196,7 @@ export function summarize(r: MigrationReport): string {
     const v = r.verification;
     const t = v.totals;
     lines.push(
-      `  verification: source ${t.sourceCount}, destination ${t.destCount}, matched ${t.matched}, skipped ${t.skipped}, missing ${t.missing}, duplicates ${t.duplicates ?? 0}, size mismatches ${t.sizeMismatches ?? 0}, flag mismatches ${t.flagMismatches}, date mismatches ${t.dateMismatches}`,
+      `  verification: source ${t.sourceCount}, destination ${t.destCount}, matched ${t.matched}, skipped ${t.skipped}, missing ${t.missing}, removed by the user ${t.removedByUser ?? 0}, duplicates ${t.duplicates ?? 0}, size mismatches ${t.sizeMismatches ?? 0}, flag mismatches ${t.flagMismatches}, date mismatches ${t.dateMismatches}`,
     );
     for (const f of v.folders) {
       if (f.error) lines.push(`  ${f.sourceName}: verification error: ${f.error}`);
@@ -209,6 +214,8 @@ export function summarize(r: MigrationReport): string {
 /** The summary's last line. */
 export function verdict(r: MigrationReport): string {
   const v = r.verification;
+  if (r.verified && v?.totals.removedByUser)
+    return `VERIFIED: every source message is on the destination or was removed there by the user (${v.totals.removedByUser})`;
   if (r.verified) return 'VERIFIED: every source message is on the destination';
   if (!v) return 'NOT VERIFIED: verification did not run';
   if (r.pass?.failedFolders.length) return 'NOT VERIFIED: folders failed in the pass (see report)';

@@ -12,6 +12,7 @@ import {
   runMigrationPass,
   verifyMailbox,
   type EndpointInput,
+  type PassMode,
   type PassResult,
   type ProgressEvent,
   type VerificationReport,
@@ -138,8 +139,6 @@ class ProgressRecorder {
     await this.chain;
   }
 }
-
-export type PassMode = 'full' | 'delta';
 
 /**
  * One engine pass over one account, recorded: counters, the report (JSON) and history rows. The caller
