@@ -294,3 +294,28 @@ describe('migrator: issue 11 finding 2, the destination is the user’s live mai
     expect(v).toMatchObject({ verified: true, totals: { missing: 0, removedByUser: 0 } });
   });
 });
+
+describe('migrator: issue 11 finding 10, children follow a parent mapped to a special-use name', () => {
+  const state = S.useStateStore();
+
+  it('10. Archiv → Archive takes its child along: Archive/Alt & Neu, no second archive', async () => {
+    const user = S.uniqUser('f10archiv');
+    const at = new Date('2024-01-01T00:00:00Z');
+    await S.withClient(S.sourceEndpoint(user), (c) =>
+      S.loadCorpus(c, [
+        { folder: ['Archiv'], raw: S.textMessage('archived'), flags: [], date: at },
+        { folder: ['Archiv', 'Alt & Neu'], raw: S.textMessage('old and new'), flags: [], date: at },
+      ]),
+    );
+    const dest = await S.createDestinationAccount();
+    const ctx = { logger: S.silentLogger, migrationId: `f10-${user}` };
+    const input = { source: S.sourceEndpoint(user, { master: true }), destination: S.destEndpoint(dest), store: state().store };
+    const pass = await runMigrationPass(ctx, input);
+    expect(pass.totals).toMatchObject({ copied: 2, failed: 0 });
+    const names = await S.withClient(S.destEndpoint(dest), async (c) => (await c.list()).map((f) => f.path.split(f.delimiter).join('/')));
+    expect(names).toEqual(expect.arrayContaining(['Archive', 'Archive/Alt & Neu']));
+    expect(names.filter((n) => /^Archiv($|\/)/.test(n))).toEqual([]);
+    expect(await destCount(dest, 'Archive')).toBe(1);
+    expect((await verifyMailbox(ctx, input)).verified).toBe(true);
+  });
+});
