@@ -42,7 +42,7 @@ describe('folder plan', () => {
     expect(p.skipped).toEqual([{ meta: meta(5, 5000), reason: 'larger than size cap 1000' }]);
   });
 
-  it('after the switch: a removed record is neither vanished nor copied again; the user\'s flags win', () => {
+  it("after the switch: a removed record is neither vanished nor copied again; the user's flags win", () => {
     const records = [rec(1), rec(2, { flags: ['\\Seen'] }), rec(3, { destUid: null, status: 'removed' })];
     const r = reconcileRecords(records, 7, new Set([101, 102]));
     expect(r.vanished).toEqual([]);
