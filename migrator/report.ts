@@ -58,6 +58,9 @@ export interface PassResult {
     deleted: number;
     skipped: number;
     failed: number;
+    /** Catch-up: copies the user removed on the destination (left removed), and folders the user deleted. */
+    removedByUser: number;
+    foldersRemovedByUser: number;
   };
   /** Folders that could not be processed at all. */
   failedFolders: Array<{ sourcePath: string; error: string }>;
@@ -137,7 +140,17 @@ export function buildVerificationReport(
 }
 
 export function sumPass(folders: readonly FolderPassResult[]): PassResult['totals'] {
-  const t = { copied: 0, bytesCopied: 0, alreadyPresent: 0, flagsUpdated: 0, deleted: 0, skipped: 0, failed: 0 };
+  const t = {
+    copied: 0,
+    bytesCopied: 0,
+    alreadyPresent: 0,
+    flagsUpdated: 0,
+    deleted: 0,
+    skipped: 0,
+    failed: 0,
+    removedByUser: 0,
+    foldersRemovedByUser: 0,
+  };
   for (const f of folders) {
     t.copied += f.copied;
     t.bytesCopied += f.bytesCopied;
@@ -146,6 +159,8 @@ export function sumPass(folders: readonly FolderPassResult[]): PassResult['total
     t.deleted += f.deleted;
     t.skipped += f.skipped.length;
     t.failed += f.failed.length;
+    t.removedByUser += f.removedByUser;
+    if (f.folderRemovedByUser) t.foldersRemovedByUser++;
   }
   return t;
 }
@@ -188,6 +203,8 @@ export function summarize(r: MigrationReport): string {
     lines.push(
       `  ${r.pass.mode} pass${r.pass.dryRun ? ' (dry run)' : ''}: copied ${t.copied} (${mb(t.bytesCopied)}), already present ${t.alreadyPresent}, flags updated ${t.flagsUpdated}, deleted ${t.deleted}, skipped ${t.skipped}, failed ${t.failed}`,
     );
+    if (t.removedByUser || t.foldersRemovedByUser)
+      lines.push(`  removed on the destination by the user, left so: ${t.removedByUser} message(s), ${t.foldersRemovedByUser} folder(s)`);
     for (const f of r.pass.failedFolders) lines.push(`  folder failed: ${f.sourcePath}: ${f.error}`);
     for (const f of r.pass.folders) for (const x of f.failed.slice(0, 5)) lines.push(`  failed: ${f.sourcePath} uid ${x.uid}: ${x.error}`);
     if (r.pass.preflight?.problems.length) for (const p of r.pass.preflight.problems) lines.push(`  pre-flight: ${p}`);

@@ -205,11 +205,16 @@ export async function runAccountPass(
     },
     { passes: 1, copied: t.copied, bytesCopied: t.bytesCopied },
   );
+  // a catch-up pass leaves what the user removed on the destination alone: say so
+  const removed =
+    t.removedByUser || t.foldersRemovedByUser
+      ? `, left removed by the user ${t.removedByUser} message(s) and ${t.foldersRemovedByUser} folder(s)`
+      : '';
   await addEvent(services.db, {
     projectId: project.id,
     accountId: account.id,
     kind: 'pass.finished',
-    message: `${mode} pass: copied ${t.copied}, already present ${t.alreadyPresent}, flags updated ${t.flagsUpdated}, skipped ${t.skipped}, failed ${t.failed}`,
+    message: `${mode} pass: copied ${t.copied}, already present ${t.alreadyPresent}, flags updated ${t.flagsUpdated}, skipped ${t.skipped}, failed ${t.failed}${removed}`,
     data: { totals: t, failedFolders: result.failedFolders },
   });
   return result;

@@ -244,7 +244,7 @@ describe('migrator: issue 11 finding 2, the destination is the user’s live mai
 
     const catchup = await runMigrationPass(ctx, { ...input, mode: 'catchup', options: { propagateDeletions: true } });
     expect(catchup.failedFolders).toEqual([]);
-    expect(catchup.totals).toMatchObject({ copied: 1, deleted: 0, failed: 0 });
+    expect(catchup.totals).toMatchObject({ copied: 1, deleted: 0, failed: 0, removedByUser: 2, foldersRemovedByUser: 1 });
     expect(catchup.folders.find((f) => f.sourcePath.endsWith('Old'))).toMatchObject({ folderRemovedByUser: true, copied: 0 });
     expect(catchup.folders.find((f) => f.sourcePath === 'INBOX')).toMatchObject({ removedByUser: 2, copied: 1 });
 
