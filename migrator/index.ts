@@ -11,6 +11,8 @@ export {
   endpointSchema,
   migrationOptionsSchema,
   parseImapUrl,
+  passModeSchema,
+  type PassMode,
   type Endpoint,
   type EndpointInput,
   type MigrationOptions,

@@ -58,6 +58,17 @@ export const migrationOptionsSchema = z.object({
   onlyUids: z.record(z.string(), z.array(z.number().int().positive())).optional(),
 });
 export type MigrationOptions = z.infer<typeof migrationOptionsSchema>;
+
+/**
+ * full: everything not yet copied; delta: what changed since the last pass (a message whose
+ * destination copy vanished is copied again). catchup: a pass after the switch, when the destination
+ * is the user's live mailbox: only source messages without a record are copied, never one whose
+ * destination copy the user removed; no deletion is propagated, no folder the user deleted is
+ * re-created, and a source flag change applies only where the destination still has the flags the
+ * migrator set.
+ */
+export const passModeSchema = z.enum(['full', 'delta', 'catchup']);
+export type PassMode = z.infer<typeof passModeSchema>;
 export type MigrationOptionsInput = z.input<typeof migrationOptionsSchema>;
 
 export function parseOptions(input: MigrationOptionsInput | undefined): MigrationOptions {

@@ -2,6 +2,7 @@
 // manifest digest support keeps as evidence, and a short text summary.
 import { createHash } from 'node:crypto';
 import type { FolderPlan } from './folders/mapping';
+import type { PassMode } from './options';
 import type { FolderPassResult } from './engine/folder-sync';
 import type { PreflightReport } from './engine/preflight';
 import type { FolderVerification } from './engine/verify';
@@ -28,6 +29,8 @@ export interface VerificationReport {
     matched: number;
     skipped: number;
     missing: number;
+    /** Catch-up verification: copied messages the user removed on the destination after the switch. */
+    removedByUser: number;
     duplicates: number;
     sizeMismatches: number;
     flagMismatches: number;
@@ -40,7 +43,7 @@ export interface VerificationReport {
 export interface PassResult {
   migrationId: string;
   account: { source: string; destination: string };
-  mode: 'full' | 'delta';
+  mode: PassMode;
   dryRun: boolean;
   startedAt: string;
   finishedAt: string;
@@ -55,6 +58,9 @@ export interface PassResult {
     deleted: number;
     skipped: number;
     failed: number;
+    /** Catch-up: copies the user removed on the destination (left removed), and folders the user deleted. */
+    removedByUser: number;
+    foldersRemovedByUser: number;
   };
   /** Folders that could not be processed at all. */
   failedFolders: Array<{ sourcePath: string; error: string }>;
@@ -90,6 +96,7 @@ export function buildVerificationReport(
     matched: 0,
     skipped: 0,
     missing: 0,
+    removedByUser: 0,
     duplicates: 0,
     sizeMismatches: 0,
     flagMismatches: 0,
@@ -101,6 +108,7 @@ export function buildVerificationReport(
     totals.matched += f.matched;
     totals.skipped += f.skipped.length;
     totals.missing += f.missingCount;
+    totals.removedByUser += f.removedByUserCount;
     totals.duplicates += f.duplicates.length;
     totals.sizeMismatches += f.sizeMismatches.filter((m) => m.side === 'destination').length;
     totals.flagMismatches += f.flagMismatches.length;
@@ -132,7 +140,17 @@ export function buildVerificationReport(
 }
 
 export function sumPass(folders: readonly FolderPassResult[]): PassResult['totals'] {
-  const t = { copied: 0, bytesCopied: 0, alreadyPresent: 0, flagsUpdated: 0, deleted: 0, skipped: 0, failed: 0 };
+  const t = {
+    copied: 0,
+    bytesCopied: 0,
+    alreadyPresent: 0,
+    flagsUpdated: 0,
+    deleted: 0,
+    skipped: 0,
+    failed: 0,
+    removedByUser: 0,
+    foldersRemovedByUser: 0,
+  };
   for (const f of folders) {
     t.copied += f.copied;
     t.bytesCopied += f.bytesCopied;
@@ -141,6 +159,8 @@ export function sumPass(folders: readonly FolderPassResult[]): PassResult['total
     t.deleted += f.deleted;
     t.skipped += f.skipped.length;
     t.failed += f.failed.length;
+    t.removedByUser += f.removedByUser;
+    if (f.folderRemovedByUser) t.foldersRemovedByUser++;
   }
   return t;
 }
@@ -183,6 +203,8 @@ export function summarize(r: MigrationReport): string {
     lines.push(
       `  ${r.pass.mode} pass${r.pass.dryRun ? ' (dry run)' : ''}: copied ${t.copied} (${mb(t.bytesCopied)}), already present ${t.alreadyPresent}, flags updated ${t.flagsUpdated}, deleted ${t.deleted}, skipped ${t.skipped}, failed ${t.failed}`,
     );
+    if (t.removedByUser || t.foldersRemovedByUser)
+      lines.push(`  removed on the destination by the user, left so: ${t.removedByUser} message(s), ${t.foldersRemovedByUser} folder(s)`);
     for (const f of r.pass.failedFolders) lines.push(`  folder failed: ${f.sourcePath}: ${f.error}`);
     for (const f of r.pass.folders) for (const x of f.failed.slice(0, 5)) lines.push(`  failed: ${f.sourcePath} uid ${x.uid}: ${x.error}`);
     if (r.pass.preflight?.problems.length) for (const p of r.pass.preflight.problems) lines.push(`  pre-flight: ${p}`);
@@ -191,7 +213,7 @@ export function summarize(r: MigrationReport): string {
     const v = r.verification;
     const t = v.totals;
     lines.push(
-      `  verification: source ${t.sourceCount}, destination ${t.destCount}, matched ${t.matched}, skipped ${t.skipped}, missing ${t.missing}, duplicates ${t.duplicates ?? 0}, size mismatches ${t.sizeMismatches ?? 0}, flag mismatches ${t.flagMismatches}, date mismatches ${t.dateMismatches}`,
+      `  verification: source ${t.sourceCount}, destination ${t.destCount}, matched ${t.matched}, skipped ${t.skipped}, missing ${t.missing}, removed by the user ${t.removedByUser ?? 0}, duplicates ${t.duplicates ?? 0}, size mismatches ${t.sizeMismatches ?? 0}, flag mismatches ${t.flagMismatches}, date mismatches ${t.dateMismatches}`,
     );
     for (const f of v.folders) {
       if (f.error) lines.push(`  ${f.sourceName}: verification error: ${f.error}`);
@@ -209,6 +231,8 @@ export function summarize(r: MigrationReport): string {
 /** The summary's last line. */
 export function verdict(r: MigrationReport): string {
   const v = r.verification;
+  if (r.verified && v?.totals.removedByUser)
+    return `VERIFIED: every source message is on the destination or was removed there by the user (${v.totals.removedByUser})`;
   if (r.verified) return 'VERIFIED: every source message is on the destination';
   if (!v) return 'NOT VERIFIED: verification did not run';
   if (r.pass?.failedFolders.length) return 'NOT VERIFIED: folders failed in the pass (see report)';

@@ -5,7 +5,7 @@ import { describeError, runAccountPass, type MigrationDeps } from './engine';
 import { done, skipped, type JobInfo } from './common';
 
 /**
- * `migration.catchup`: after the switch, delta passes every catch-up interval until the account's window
+ * `migration.catchup`: after the switch, catch-up passes (PassMode 'catchup') every catch-up interval until the account's window
  * closes, for mail that still reached the old server. Each round queues the next one (a chain of delayed
  * jobs with deterministic ids); a failed round is recorded and the chain goes on.
  */
@@ -24,7 +24,8 @@ export async function processCatchup(
   let outcome: JobOutcome;
   if (await claimLease(db, account.id, owner, 'catchup')) {
     try {
-      const r = await runAccountPass(deps, project, account, 'delta', owner);
+      // the destination is the user's mailbox now: a catch-up pass leaves what the user removed or changed alone
+      const r = await runAccountPass(deps, project, account, 'catchup', owner);
       outcome = done({ round: payload.round, totals: r.totals });
     } catch (err) {
       outcome = done({ round: payload.round, failed: describeError(err) });

@@ -12,6 +12,7 @@ import {
   runMigrationPass,
   verifyMailbox,
   type EndpointInput,
+  type PassMode,
   type PassResult,
   type ProgressEvent,
   type VerificationReport,
@@ -139,8 +140,6 @@ class ProgressRecorder {
   }
 }
 
-export type PassMode = 'full' | 'delta';
-
 /**
  * One engine pass over one account, recorded: counters, the report (JSON) and history rows. The caller
  * holds the account's lease (`owner`). Engine errors are recorded as the account's last error and thrown.
@@ -206,11 +205,16 @@ export async function runAccountPass(
     },
     { passes: 1, copied: t.copied, bytesCopied: t.bytesCopied },
   );
+  // a catch-up pass leaves what the user removed on the destination alone: say so
+  const removed =
+    t.removedByUser || t.foldersRemovedByUser
+      ? `, left removed by the user ${t.removedByUser} message(s) and ${t.foldersRemovedByUser} folder(s)`
+      : '';
   await addEvent(services.db, {
     projectId: project.id,
     accountId: account.id,
     kind: 'pass.finished',
-    message: `${mode} pass: copied ${t.copied}, already present ${t.alreadyPresent}, flags updated ${t.flagsUpdated}, skipped ${t.skipped}, failed ${t.failed}`,
+    message: `${mode} pass: copied ${t.copied}, already present ${t.alreadyPresent}, flags updated ${t.flagsUpdated}, skipped ${t.skipped}, failed ${t.failed}${removed}`,
     data: { totals: t, failedFolders: result.failedFolders },
   });
   return result;

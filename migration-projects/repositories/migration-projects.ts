@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { paginate, type Page } from '../../platform/db/paginate';
 import { nowIso } from '../../platform/db';
+import type { PassMode } from '../../migrator';
 import { ACCOUNT_LEASE_MS } from '../limits';
 
 /**
@@ -57,7 +58,7 @@ export interface MigrationAccountRow {
   phase: Phase | null;
   passes: number;
   last_pass_at: string | null;
-  last_pass_mode: 'full' | 'delta' | null;
+  last_pass_mode: PassMode | null;
   messages_total: number;
   messages_done: number;
   bytes_done: number;

@@ -42,6 +42,25 @@ describe('folder plan', () => {
     expect(p.skipped).toEqual([{ meta: meta(5, 5000), reason: 'larger than size cap 1000' }]);
   });
 
+  it("after the switch: a removed record is neither vanished nor copied again; the user's flags win", () => {
+    const records = [rec(1), rec(2, { flags: ['\\Seen'] }), rec(3, { destUid: null, status: 'removed' })];
+    const r = reconcileRecords(records, 7, new Set([101, 102]));
+    expect(r.vanished).toEqual([]);
+    const p = planMessages({
+      // the source marks 1 and 2 \Flagged; on the destination the user had already changed 2
+      metas: [meta(1, 10, ['\\Flagged']), meta(2, 10, ['\\Flagged', '\\Seen']), meta(3), meta(4)],
+      current: r.current,
+      options: { syncFlags: true },
+      filterFlags: flagFilter(undefined),
+      destFlags: new Map([
+        [101, []],
+        [102, ['\\Answered']],
+      ]),
+    });
+    expect(p.toCopy.map((m) => m.uid)).toEqual([4]);
+    expect(p.flagGroups.map((g) => g.uids)).toEqual([[101]]);
+  });
+
   it('deletes only what is recorded and gone from the source', () => {
     const current = new Map([
       [1, rec(1)],

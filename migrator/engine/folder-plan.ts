@@ -46,7 +46,7 @@ export function reconcileRecords(records: readonly MessageRecord[], srcValidity:
   const mappedDest = new Set<number>();
   const vanished: MessageRecord[] = [];
   for (const r of current.values()) {
-    if (r.destUid === null) continue;
+    if (r.destUid === null || r.status === 'removed') continue;
     if (destUids.has(r.destUid)) mappedDest.add(r.destUid);
     else if (r.status !== 'skipped') vanished.push(r);
   }
@@ -66,13 +66,19 @@ export interface MessagePlan {
   skipped: Array<{ meta: MessageMeta; reason: string }>;
 }
 
-/** Per source message: copy it, update its flags on the destination, skip it by policy, or leave it. */
+/**
+ * Per source message: copy it, update its flags on the destination, skip it by policy, or leave it.
+ * With `destFlags` (a catch-up pass, after the switch) a source flag change is applied only where the
+ * destination still has exactly the flags the migrator last set: otherwise the user changed them, and
+ * the user's change wins.
+ */
 export function planMessages(input: {
   metas: Iterable<MessageMeta>;
   current: ReadonlyMap<number, MessageRecord>;
   options: Pick<MigrationOptions, 'maxMessageBytes' | 'syncFlags'>;
   appendLimit?: number;
   filterFlags: FlagFilter;
+  destFlags?: ReadonlyMap<number, readonly string[]>;
 }): MessagePlan {
   const { options, appendLimit } = input;
   const toCopy: MessageMeta[] = [];
@@ -83,6 +89,7 @@ export function planMessages(input: {
     const r = input.current.get(m.uid);
     if (r && r.status !== 'skipped') {
       if (r.destUid === null || !options.syncFlags || sameFlags(r.flags, m.flags)) continue;
+      if (input.destFlags && !sameFlags([...input.filterFlags(r.flags).kept].sort(), input.destFlags.get(r.destUid) ?? [])) continue;
       const { kept } = input.filterFlags(m.flags);
       const key = kept.join(' ');
       const g = groups.get(key) ?? { flags: kept, uids: [], records: [] };

@@ -13,6 +13,10 @@ export interface FolderPassResult {
   skipped: Array<{ uid: number; size: number; reason: string }>;
   failed: Array<{ uid: number; size: number; error: string }>;
   refusedFlags: Array<{ uid: number; flags: string[] }>;
+  /** Catch-up: records whose destination copy the user removed (deleted, moved) after the switch, found in this pass. */
+  removedByUser: number;
+  /** Catch-up: the user deleted the destination folder after the switch; it is left deleted, not an error. */
+  folderRemovedByUser: boolean;
   error?: string;
 }
 
@@ -29,5 +33,7 @@ export function emptyFolderResult(plan: FolderPlan): FolderPassResult {
     skipped: [],
     failed: [],
     refusedFlags: [],
+    removedByUser: 0,
+    folderRemovedByUser: false,
   };
 }

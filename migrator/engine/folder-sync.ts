@@ -7,6 +7,7 @@ import { errorMessage } from '../errors';
 import type { FolderPlan } from '../folders/mapping';
 import { encodeMailboxName } from '../imap/mailbox-name';
 import type { RawImapConnection } from '../imap/raw-append';
+import type { PassMode } from '../options';
 import { compressUids } from '../../platform/mail/uidset';
 import type { MessageRecord } from '../state/store';
 import type { PassContext } from './context';
@@ -15,7 +16,7 @@ import { allUids, propagateDeletions } from './folder-deletions';
 import { applyFlagChanges } from './folder-flags';
 import { flagFilter, planMessages, reconcileRecords } from './folder-plan';
 import type { FolderPassResult } from './folder-result';
-import { type MessageMeta, assertSelected, hashMessages, listMessages } from './messages';
+import { type MessageMeta, assertSelected, folderExists, hashMessages, listMessages } from './messages';
 
 export { emptyFolderResult, type FolderPassResult } from './folder-result';
 export { flagFilter } from './folder-plan';
@@ -32,7 +33,7 @@ export async function syncFolder(
   pc: PassContext,
   plan: FolderPlan,
   conns: FolderConnections,
-  mode: 'full' | 'delta',
+  mode: PassMode,
   result: FolderPassResult,
 ): Promise<void> {
   const { src, dst, writer } = conns;
@@ -40,6 +41,13 @@ export async function syncFolder(
   const log = pc.log.child({ folder: plan.sourcePath });
   const only = options.onlyUids?.[plan.sourcePath] ?? options.onlyUids?.[plan.sourceName];
   if (options.onlyUids && !only) return;
+  // after the switch the destination is the user's live mailbox: what the user removed stays removed
+  const afterSwitch = mode === 'catchup';
+  if (afterSwitch && (await removedByUser(pc, plan, dst))) {
+    log.info({ destPath: plan.destPath }, 'destination folder deleted by the user after the switch: left deleted');
+    result.folderRemovedByUser = true;
+    return;
+  }
 
   const srcLock = await src.getMailboxLock(plan.sourcePath, { readOnly: true });
   try {
@@ -59,7 +67,18 @@ export async function syncFolder(
       const filterFlags = flagFilter(dbox.permanentFlags);
 
       const fstate = await store.folder(pc.migrationId, pc.accountKey, plan.sourcePath, plan.destPath);
-      if (fstate.destUidValidity !== null && fstate.destUidValidity !== dstValidity) {
+      if (afterSwitch && fstate.destUidValidity !== null && fstate.destUidValidity !== dstValidity) {
+        // the user deleted the folder and made a new one of the same name: nothing of the old one is copied again
+        log.warn(
+          { was: fstate.destUidValidity, now: dstValidity },
+          'destination folder re-created by the user: its old messages stay removed',
+        );
+        const removed = (await store.loadMessages(fstate.id))
+          .filter((r) => r.status !== 'skipped' && r.status !== 'removed')
+          .map((r) => ({ ...r, destUid: null, status: 'removed' as const }));
+        await store.putMessages(fstate.id, removed);
+        result.removedByUser += removed.length;
+      } else if (fstate.destUidValidity !== null && fstate.destUidValidity !== dstValidity) {
         log.warn({ was: fstate.destUidValidity, now: dstValidity }, 'destination UIDVALIDITY changed: matching by content hash');
         await store.clearMessages(fstate.id);
         fstate.sourceHighestModseq = null; // cleared with the records: the next listing is a full one
@@ -71,7 +90,7 @@ export async function syncFolder(
       // ---- source listing: everything, or only what changed (CONDSTORE) in a delta
       const hasStale = records.some((r) => r.sourceUidValidity !== srcValidity);
       const useCondstore =
-        mode === 'delta' &&
+        mode !== 'full' &&
         srcModseq !== undefined &&
         fstate.sourceHighestModseq !== null &&
         fstate.sourceUidValidity === srcValidity &&
@@ -84,7 +103,8 @@ export async function syncFolder(
         : await listMessages(src, only ? compressUids(only) : '1:*');
       const metaByUid = new Map(listing.map((m) => [m.uid, m]));
       let sourceUids: Set<number> | undefined = useCondstore ? undefined : new Set(listing.map((m) => m.uid));
-      if (!sourceUids && options.propagateDeletions) sourceUids = await allUids(src);
+      const deletions = options.propagateDeletions && !afterSwitch && !only;
+      if (!sourceUids && deletions) sourceUids = await allUids(src);
       log.debug({ exists: sbox.exists, listed: listing.length, useCondstore, uidValidity: srcValidity }, 'source listing');
       result.sourceCount = useCondstore || only ? Number(sbox.exists) : listing.length;
 
@@ -92,29 +112,20 @@ export async function syncFolder(
       const destMetas = await listMessages(dst, '1:*', { withDate: false });
       const { current, stale, vanished, mappedDest } = reconcileRecords(records, srcValidity, new Set(destMetas.map((m) => m.uid)));
       if (stale.length) log.warn({ stale: stale.length }, 'source UIDVALIDITY changed: matching by content hash');
-      if (vanished.length) {
+      if (vanished.length && afterSwitch) {
+        // deleted or moved by the user: recorded as removed, so no later pass copies them again
+        log.info({ count: vanished.length }, 'copied messages removed on the destination by the user: not copying them again');
+        const removed = vanished.map((r) => ({ ...r, destUid: null, status: 'removed' as const }));
+        for (const r of removed) current.set(r.sourceUid, r);
+        await store.putMessages(fstate.id, removed);
+        result.removedByUser += removed.length;
+      } else if (vanished.length) {
         log.warn({ count: vanished.length }, 'copied messages are gone from the destination: copying them again');
         for (const r of vanished) current.delete(r.sourceUid);
         await store.deleteMessages(fstate.id, vanished);
       }
-      // destination messages nobody accounts for: hash them so the copy below can recognise them
-      const pool = new HashPool();
-      const knownHash = new Map<number, string>();
-      for (const r of stale) if (r.destUid !== null && r.sha256) knownHash.set(r.destUid, r.sha256);
-      const unknown: MessageMeta[] = [];
-      for (const m of destMetas) {
-        if (mappedDest.has(m.uid)) continue;
-        const h = knownHash.get(m.uid);
-        if (h) pool.add(h, m.uid);
-        else unknown.push(m);
-      }
-      if (unknown.length) {
-        log.info({ count: unknown.length }, 'hashing destination messages not in the state store');
-        await hashMessages(dst, unknown, (uid, h) => pool.add(h, uid), signal);
-      }
-
       // ---- what to do per source message
-      const needMeta = vanished.filter((r) => !metaByUid.has(r.sourceUid)).map((r) => r.sourceUid);
+      const needMeta = (afterSwitch ? [] : vanished).filter((r) => !metaByUid.has(r.sourceUid)).map((r) => r.sourceUid);
       if (needMeta.length) for (const m of await listMessages(src, compressUids(needMeta))) metaByUid.set(m.uid, m);
       const work = planMessages({
         metas: metaByUid.values(),
@@ -122,6 +133,7 @@ export async function syncFolder(
         options,
         appendLimit: appendLimitOf(dst, dbox as { appendLimit?: number }),
         filterFlags,
+        destFlags: afterSwitch ? new Map(destMetas.map((m) => [m.uid, m.flags])) : undefined,
       });
       const skippedRecords: MessageRecord[] = work.skipped.map(({ meta, reason }) => {
         result.skipped.push({ uid: meta.uid, size: meta.size, reason });
@@ -139,8 +151,26 @@ export async function syncFolder(
       await store.putMessages(fstate.id, skippedRecords);
 
       result.flagsUpdated += await applyFlagChanges(dst, store, fstate.id, work.flagGroups, signal);
-      if (options.propagateDeletions && sourceUids && !only)
-        result.deleted += await propagateDeletions(dst, store, fstate.id, current, sourceUids);
+      if (deletions && sourceUids) result.deleted += await propagateDeletions(dst, store, fstate.id, current, sourceUids);
+
+      // destination messages nobody accounts for (another tool, an APPEND just before a crash): hashed,
+      // only when there is something to copy, so the copy below recognises them
+      const pool = new HashPool();
+      if (work.toCopy.length) {
+        const knownHash = new Map<number, string>();
+        for (const r of stale) if (r.destUid !== null && r.sha256) knownHash.set(r.destUid, r.sha256);
+        const unknown: MessageMeta[] = [];
+        for (const m of destMetas) {
+          if (mappedDest.has(m.uid)) continue;
+          const h = knownHash.get(m.uid);
+          if (h) pool.add(h, m.uid);
+          else unknown.push(m);
+        }
+        if (unknown.length) {
+          log.info({ count: unknown.length }, 'hashing destination messages not in the state store');
+          await hashMessages(dst, unknown, (uid, h) => pool.add(h, uid), signal);
+        }
+      }
 
       if (options.dryRun) {
         result.skipped.push(...work.toCopy.map((m) => ({ uid: m.uid, size: m.size, reason: 'dry run' })));
@@ -188,4 +218,14 @@ function appendLimitOf(dst: ImapFlow, box: { appendLimit?: number }): number | u
   if (typeof box.appendLimit === 'number') return box.appendLimit;
   const cap = dst.capabilities.get('APPENDLIMIT');
   return typeof cap === 'number' ? cap : undefined;
+}
+
+/**
+ * A catch-up pass: the folder was synced before (its state names a destination UIDVALIDITY) and is
+ * gone from the destination now, so the user deleted (or renamed) it after the switch.
+ */
+async function removedByUser(pc: PassContext, plan: FolderPlan, dst: ImapFlow): Promise<boolean> {
+  const prior = await pc.store.findFolder(pc.accountKey, plan.sourcePath);
+  if (!prior || prior.destPath !== plan.destPath || prior.destUidValidity === null) return false;
+  return !(await folderExists(dst, plan.destPath));
 }

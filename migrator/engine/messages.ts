@@ -45,6 +45,16 @@ export function assertSelected(client: ImapFlow): void {
   if (!client.mailbox) throw new MigratorError('MIGRATOR_CONNECTION', 'mailbox no longer selected');
 }
 
+/** Whether `path` exists (STATUS); a dropped connection throws (to be retried), never "no such folder". */
+export async function folderExists(client: ImapFlow, path: string): Promise<boolean> {
+  let exists = true;
+  await client.status(path, { messages: true }).catch((err: unknown) => {
+    if (!client.usable) throw err;
+    exists = false;
+  });
+  return exists;
+}
+
 /** UID, FLAGS, RFC822.SIZE, INTERNALDATE (and MODSEQ) of a range, streamed. */
 export async function listMessages(
   client: ImapFlow,

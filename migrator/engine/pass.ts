@@ -14,6 +14,7 @@ import {
   type EndpointInput,
   type MigrationOptions,
   type MigrationOptionsInput,
+  type PassMode,
   parseEndpoint,
   parseOptions,
 } from '../options';
@@ -37,7 +38,7 @@ export interface PassInput {
   destination: EndpointInput;
   options?: MigrationOptionsInput;
   store: MigrationStateStore;
-  mode?: 'full' | 'delta';
+  mode?: PassMode;
   onProgress?: (e: ProgressEvent) => void;
   signal?: AbortSignal;
 }
@@ -117,8 +118,9 @@ export async function preflight(
 }
 
 /**
- * One pass over an account: full (everything not yet copied) or delta (new messages and flag
- * changes since the last pass, CONDSTORE where the source has it). Idempotent and resumable.
+ * One pass over an account: full (everything not yet copied), delta (new messages and flag
+ * changes since the last pass, CONDSTORE where the source has it) or catchup (a delta after the
+ * switch that leaves the user's changes on the destination alone, see PassMode). Idempotent and resumable.
  * Throws MigratorError MIGRATOR_PREFLIGHT_FAILED (details.preflight) when the quota is too
  * small and options.failOnQuota, MIGRATOR_AUTH_FAILED, MIGRATOR_ABORTED; per-message and
  * per-folder failures are in the result.
@@ -187,13 +189,11 @@ export async function runMigrationPass(ctx: EngineContext, input: PassInput): Pr
 /**
  * Reads the destination back and matches every source message by SHA-256. `verified` only
  * when nothing is missing. The source is read and hashed again (independent of the copy); rehashSource:
- * false trusts the hashes recorded while copying instead (faster, but it cannot catch a short read). Trusting
- * the hashes recorded while copying.
+ * false trusts the hashes recorded while copying instead (faster, but it cannot catch a short read).
+ * mode 'catchup' (after the switch): a message the migrator copied whose copy is gone, and a folder it
+ * synced that is gone, were removed by the user: reported as removedByUser, not missing.
  */
-export async function verifyMailbox(
-  ctx: EngineContext,
-  input: Omit<PassInput, 'mode'> & { rehashSource?: boolean },
-): Promise<VerificationReport> {
+export async function verifyMailbox(ctx: EngineContext, input: PassInput & { rehashSource?: boolean }): Promise<VerificationReport> {
   const startedAt = new Date();
   const p = await prepare(ctx, input, false);
   try {
@@ -201,7 +201,7 @@ export async function verifyMailbox(
     const work = plans.filter((x) => x.action === 'copy');
     pc.emit({ kind: 'plan', phase: 'verify', folders: work.length, messages: 0, bytes: 0 });
     const outcome = await runFolders(pc, work, { parallel: pc.options.parallelFolders, writer: false, phase: 'verify' }, (plan, conns) =>
-      verifyFolder(pc, plan, conns, { rehashSource: input.rehashSource !== false }),
+      verifyFolder(pc, plan, conns, { rehashSource: input.rehashSource !== false, afterSwitch: input.mode === 'catchup' }),
     );
     const folders: FolderVerification[] = work.map((plan) => {
       const o = outcome.get(plan);

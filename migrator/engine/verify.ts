@@ -8,7 +8,7 @@ import type { FolderPlan } from '../folders/mapping';
 import { REPORT_MAX_LISTED_PER_FOLDER } from '../limits';
 import { type PassContext, checkAborted } from './context';
 import { flagFilter } from './folder-plan';
-import { assertSelected, envelopes, hashMessages, listMessages, sameFlags } from './messages';
+import { assertSelected, envelopes, folderExists, hashMessages, listMessages, sameFlags } from './messages';
 
 export interface MissingMessage {
   uid: number;
@@ -28,6 +28,14 @@ export interface FolderVerification {
   skipped: Array<{ uid: number; size: number; reason: string }>;
   missingCount: number;
   missing: MissingMessage[];
+  /**
+   * Catch-up verification (after the switch): source messages the migrator had copied whose copy the
+   * user removed (deleted, moved) on the destination, or whose folder the user deleted. Not missing.
+   */
+  removedByUserCount: number;
+  removedByUser: MissingMessage[];
+  /** Catch-up verification: the user deleted this destination folder after the switch. */
+  folderRemovedByUser: boolean;
   /** Destination messages beyond the number of source copies with the same bytes. */
   duplicates: Array<{ destUid: number; sha256: string }>;
   /** Messages whose bytes read differ in length from their RFC822.SIZE. */
@@ -57,6 +65,9 @@ export function emptyFolderVerification(plan: FolderPlan, error?: string): Folde
     skipped: [],
     missingCount: 0,
     missing: [],
+    removedByUserCount: 0,
+    removedByUser: [],
+    folderRemovedByUser: false,
     duplicates: [],
     sizeMismatches: [],
     flagMismatches: [],
@@ -70,7 +81,7 @@ export async function verifyFolder(
   pc: PassContext,
   plan: FolderPlan,
   conns: { src: ImapFlow; dst: ImapFlow },
-  opts: { rehashSource: boolean },
+  opts: { rehashSource: boolean; afterSwitch?: boolean },
 ): Promise<FolderVerification> {
   const { src, dst } = conns;
   const out = emptyFolderVerification(plan);
@@ -82,6 +93,28 @@ export async function verifyFolder(
     const st = await pc.store.findFolder(pc.accountKey, plan.sourcePath);
     const known = st && st.destPath === plan.destPath ? await pc.store.loadMessages(st.id) : [];
     const records = new Map(known.filter((r) => r.sourceUidValidity === validity).map((r) => [r.sourceUid, r]));
+    const listed = async (uids: readonly number[]): Promise<MissingMessage[]> => {
+      const first = uids.slice(0, REPORT_MAX_LISTED_PER_FOLDER);
+      const env = await envelopes(src, first);
+      return first.map((uid) => env.get(uid) ?? { uid, size: srcMetas.find((m) => m.uid === uid)?.size ?? 0 });
+    };
+
+    // after the switch, a folder the migrator synced that is gone from the destination was deleted by the user
+    if (
+      opts.afterSwitch &&
+      st &&
+      st.destPath === plan.destPath &&
+      st.destUidValidity !== null &&
+      !(await folderExists(dst, plan.destPath))
+    ) {
+      // everything in it: also what arrived at the source later, which the catch-up leaves out with the folder
+      const removed = srcMetas.map((m) => m.uid);
+      out.folderRemovedByUser = true;
+      out.removedByUserCount = removed.length;
+      out.removedByUser = await listed(removed);
+      assertSelected(src);
+      return out;
+    }
 
     const srcHash = new Map<number, string>();
     const toHash = [];
@@ -104,11 +137,7 @@ export async function verifyFolder(
       );
 
     // the destination, read back in full
-    let destExists = true;
-    await dst.status(plan.destPath, { messages: true }).catch((err: unknown) => {
-      if (!dst.usable) throw err; // a dropped connection is retried, not taken for "no such folder"
-      destExists = false;
-    });
+    const destExists = await folderExists(dst, plan.destPath);
     const destHash = new Map<number, string>();
     const byHash = new Map<string, number[]>();
     let destMetas: Awaited<ReturnType<typeof listMessages>> = [];
@@ -146,6 +175,7 @@ export async function verifyFolder(
     const destMeta = new Map(destMetas.map((m) => [m.uid, m]));
     const used = new Set<number>();
     const missingUids: number[] = [];
+    const removedUids: number[] = [];
     const hashes: string[] = [];
     // first every message whose recorded destination UID holds the right bytes, then the rest by hash
     const pending = [];
@@ -164,7 +194,9 @@ export async function verifyFolder(
       const cands = byHash.get(h) ?? [];
       const destUid = cands.find((u) => !used.has(u));
       if (destUid === undefined) {
-        missingUids.push(m.uid);
+        // after the switch, a copy the migrator made that is gone now was removed by the user
+        if (opts.afterSwitch && records.has(m.uid)) removedUids.push(m.uid);
+        else missingUids.push(m.uid);
         continue;
       }
       used.add(destUid);
@@ -182,11 +214,9 @@ export async function verifyFolder(
     const sourceHashes = new Set(hashes);
     for (const [destUid, h] of destHash) if (!used.has(destUid) && sourceHashes.has(h)) out.duplicates.push({ destUid, sha256: h });
     out.missingCount = missingUids.length;
-    if (missingUids.length) {
-      const listed = missingUids.slice(0, REPORT_MAX_LISTED_PER_FOLDER);
-      const env = await envelopes(src, listed);
-      out.missing = listed.map((uid) => env.get(uid) ?? { uid, size: srcMetas.find((m) => m.uid === uid)?.size ?? 0 });
-    }
+    if (missingUids.length) out.missing = await listed(missingUids);
+    out.removedByUserCount = removedUids.length;
+    if (removedUids.length) out.removedByUser = await listed(removedUids);
     assertSelected(src);
     out.hashListDigest = hashListDigest(hashes);
     return out;

@@ -96,6 +96,31 @@ describe('planFolders', () => {
     expect(p['Clients/ACME'].destPath).toBe('Customers/ACME Corp');
   });
 
+  it("children follow their parent's new name (special use, rename map)", () => {
+    const p = byName(
+      planFolders({
+        source: [
+          f('INBOX'),
+          f('INBOX.Archiv'),
+          f('INBOX.Archiv.Alt & Neu'),
+          f('INBOX.Archiv.Alt & Neu.2019'),
+          f('INBOX.Clients'),
+          f('INBOX.Clients.ACME'),
+          f('INBOX.Clients.ACME.Old'),
+        ],
+        sourcePrefix: 'INBOX.',
+        destination: dest,
+        destDelimiter: '/',
+        folderMap: { Clients: 'Customers' },
+      }),
+    );
+    expect(p['Archiv'].destPath).toBe('Archive');
+    expect(p['Archiv/Alt & Neu']).toMatchObject({ destPath: 'Archive/Alt & Neu', action: 'copy' });
+    expect(p['Archiv/Alt & Neu'].note).toMatch(/follows its parent "Archiv"/);
+    expect(p['Archiv/Alt & Neu/2019'].destPath).toBe('Archive/Alt & Neu/2019');
+    expect(p['Clients/ACME/Old'].destPath).toBe('Customers/ACME/Old');
+  });
+
   it('never merges two source folders into one destination folder', () => {
     const plans = planFolders({
       source: [f('Sent', ['\\Sent']), f('Sent Messages')],

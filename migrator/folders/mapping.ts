@@ -139,6 +139,19 @@ export function planFolders(input: PlanInput): FolderPlan[] {
     }
   }
 
+  // folders given a new name (the rename map, a special use): their children follow that name
+  const renamedTo = (sourceName: string, use: SpecialUse | undefined): string[] | undefined => {
+    if (map[sourceName] !== undefined) return map[sourceName].split('/');
+    if (use && (destByUse.has(use) || DEFAULT_DEST_NAME[use])) return (destByUse.get(use) ?? DEFAULT_DEST_NAME[use]!).split('/');
+    return undefined;
+  };
+  const renamed = new Map<string, string[]>();
+  for (const f of input.source) {
+    const sourceName = segmentsOf(f.path, f.delimiter, input.sourcePrefix).join('/');
+    const to = renamedTo(sourceName, sourceUse.get(f.path));
+    if (to) renamed.set(sourceName, to);
+  }
+
   const plans: FolderPlan[] = [];
   const destTaken = new Map<string, string>();
   for (const f of input.source) {
@@ -147,21 +160,28 @@ export function planFolders(input: PlanInput): FolderPlan[] {
     const use = sourceUse.get(f.path);
     let note: string | undefined;
     let destSegs: string[];
-    if (map[sourceName] !== undefined) {
-      destSegs = map[sourceName].split('/');
-      note = 'folder map';
-    } else if (use && (destByUse.has(use) || DEFAULT_DEST_NAME[use])) {
-      destSegs = (destByUse.get(use) ?? DEFAULT_DEST_NAME[use]!).split('/');
+    const own = renamed.get(sourceName);
+    if (own) {
+      destSegs = own;
+      if (map[sourceName] !== undefined) note = 'folder map';
     } else {
-      destSegs = segs.length > 1 && GMAIL_ROOT.test(segs[0]) ? segs.slice(1) : [...segs];
+      // the nearest renamed ancestor (INBOX.Archiv → Archive takes INBOX.Archiv.Alt & Neu to Archive/Alt & Neu)
+      let depth = segs.length - 1;
+      while (depth > 0 && !renamed.has(segs.slice(0, depth).join('/'))) depth--;
+      const parent = depth > 0 ? renamed.get(segs.slice(0, depth).join('/')) : undefined;
+      const rest = parent ? segs.slice(depth) : segs.length > 1 && GMAIL_ROOT.test(segs[0]) ? segs.slice(1) : segs;
+      if (parent) note = `follows its parent "${segs.slice(0, depth).join('/')}" to "${parent.join('/')}"`;
       // a segment holding the destination's delimiter would become a hierarchy there
-      destSegs = destSegs.map((s) => {
-        if (destDelim && s.includes(destDelim)) {
-          note = `"${destDelim}" in a name replaced by "_"`;
-          return s.split(destDelim).join('_');
-        }
-        return s;
-      });
+      destSegs = [
+        ...(parent ?? []),
+        ...rest.map((s) => {
+          if (destDelim && s.includes(destDelim)) {
+            note = `"${destDelim}" in a name replaced by "_"`;
+            return s.split(destDelim).join('_');
+          }
+          return s;
+        }),
+      ];
     }
     const destName = destSegs.join('/');
     const destPath = destName === 'INBOX' ? 'INBOX' : destPrefix + destSegs.join(destDelim);

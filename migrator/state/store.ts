@@ -12,7 +12,8 @@ export interface FolderState {
   destUidValidity: number | null;
 }
 
-export type MessageStatus = 'copied' | 'present' | 'skipped';
+/** removed: copied, then removed (deleted, moved) on the destination by the user after the switch: never copied again. */
+export type MessageStatus = 'copied' | 'present' | 'skipped' | 'removed';
 
 export interface MessageRecord {
   sourceUidValidity: number;

@@ -121,6 +121,22 @@ describe(`migration cut-over (${testConfig().db.client})`, () => {
     await seedSource(srcUser, 'INBOX', 1, 'after switch');
     await waitFor('catch-up copy', async () => (await destinationCount(w.services, dest.address)) === 5);
 
+    // the destination is the user's mailbox now: what the user deletes there, later rounds leave deleted
+    const c = await destinationImap(w.services, dest.address);
+    try {
+      await c.mailboxOpen('INBOX');
+      expect(await c.messageDelete('1', { uid: true })).toBe(true);
+    } finally {
+      await c.logout().catch(() => undefined);
+    }
+    const passesBefore = (await accountOf(projectId)).passes as number;
+    const later = await waitFor('two more catch-up rounds', async () => {
+      const a = await accountOf(projectId);
+      return a.passes >= passesBefore + 2 ? a : null;
+    });
+    expect(later).toMatchObject({ status: 'live', lastPassMode: 'catchup', lastError: null });
+    expect(await destinationCount(w.services, dest.address)).toBe(4);
+
     // after the switch a roll-back is refused, with the reason
     const refused = await api(w.app).post(`${base()}/${projectId}/rollback`).set(auth(engineer)).send({}).expect(409);
     expect(refused.body.error.message).toMatch(/already switched to local delivery.*only possible before the switch/);

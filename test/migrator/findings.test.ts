@@ -176,3 +176,146 @@ describe('migrator: issue 11 findings', () => {
     expect(v.outcome).toBe('duplicates');
   });
 });
+
+/** Subject → flags (no \Recent) of every message of a destination folder; null when the folder is gone. */
+async function destMessages(dest: S.DestAccount, folder: string): Promise<Array<{ subject: string; flags: string[] }> | null> {
+  return S.withClient(S.destEndpoint(dest), async (c) => {
+    if (!(await c.list()).some((f) => f.path === folder)) return null;
+    const lock = await c.getMailboxLock(folder, { readOnly: true });
+    try {
+      const out: Array<{ subject: string; flags: string[] }> = [];
+      if ((c.mailbox as { exists: number }).exists)
+        for await (const m of c.fetch('1:*', { uid: true, flags: true, envelope: true }, { uid: true }))
+          out.push({ subject: m.envelope?.subject ?? '', flags: [...(m.flags ?? [])].filter((f) => f !== '\\Recent').sort() });
+      return out.sort((a, b) => a.subject.localeCompare(b.subject));
+    } finally {
+      lock.release();
+    }
+  });
+}
+
+/** The destination UID of the message with this subject in `folder` (the user acts on it). */
+async function uidBySubject(c: Awaited<ReturnType<typeof S.connect>>, subject: string): Promise<number> {
+  const uids = await c.search({ subject }, { uid: true });
+  if (!Array.isArray(uids) || uids.length !== 1) throw new Error(`expected one "${subject}", got ${JSON.stringify(uids)}`);
+  return uids[0];
+}
+
+describe('migrator: issue 11 finding 2, the destination is the user’s live mailbox after the switch', () => {
+  const state = S.useStateStore();
+  const at = new Date('2024-01-01T00:00:00Z');
+  const msg = (folder: string, subject: string) => ({ folder: [folder], raw: S.textMessage(subject), flags: [], date: at });
+
+  it('2. a catch-up pass copies only what is new at the source and leaves the user’s changes alone', async () => {
+    const user = S.uniqUser('f2catchup');
+    await S.withClient(S.sourceEndpoint(user), (c) =>
+      S.loadCorpus(c, [
+        msg('INBOX', 'deleted by user'),
+        msg('INBOX', 'moved by user'),
+        msg('INBOX', 'flagged by user'),
+        msg('INBOX', 'seen at source'),
+        msg('Keep', 'kept'),
+        msg('Old', 'old one'),
+        msg('Old', 'old two'),
+      ]),
+    );
+    const dest = await S.createDestinationAccount();
+    const ctx = { logger: S.silentLogger, migrationId: `f2-${user}` };
+    const input = { source: S.sourceEndpoint(user, { master: true }), destination: S.destEndpoint(dest), store: state().store };
+    expect((await runMigrationPass(ctx, input)).totals.copied).toBe(7);
+
+    // the switch: from now on the user works in the destination mailbox
+    await S.withClient(S.destEndpoint(dest), async (c) => {
+      await c.mailboxOpen('INBOX');
+      expect(await c.messageDelete(String(await uidBySubject(c, 'deleted by user')), { uid: true })).toBe(true);
+      expect(await c.messageMove(String(await uidBySubject(c, 'moved by user')), 'Keep', { uid: true })).toBeTruthy();
+      expect(await c.messageFlagsSet(String(await uidBySubject(c, 'flagged by user')), ['\\Flagged'], { uid: true })).toBe(true);
+      await c.mailboxClose();
+      await c.mailboxDelete('Old');
+    });
+    // meanwhile at the old server: one new message, and flag changes on two old ones
+    await S.withClient(S.sourceEndpoint(user), async (c) => {
+      await c.append('INBOX', S.textMessage('new after the switch'), [], at);
+      await c.mailboxOpen('INBOX');
+      for (const s of ['flagged by user', 'seen at source'])
+        expect(await c.messageFlagsAdd(String(await uidBySubject(c, s)), ['\\Seen'], { uid: true })).toBe(true);
+      await c.mailboxClose();
+    });
+
+    const catchup = await runMigrationPass(ctx, { ...input, mode: 'catchup', options: { propagateDeletions: true } });
+    expect(catchup.failedFolders).toEqual([]);
+    expect(catchup.totals).toMatchObject({ copied: 1, deleted: 0, failed: 0, removedByUser: 2, foldersRemovedByUser: 1 });
+    expect(catchup.folders.find((f) => f.sourcePath.endsWith('Old'))).toMatchObject({ folderRemovedByUser: true, copied: 0 });
+    expect(catchup.folders.find((f) => f.sourcePath === 'INBOX')).toMatchObject({ removedByUser: 2, copied: 1 });
+
+    expect(await destMessages(dest, 'INBOX')).toEqual([
+      { subject: 'flagged by user', flags: ['\\Flagged'] }, // the user's flags win over the source's \Seen
+      { subject: 'new after the switch', flags: [] },
+      { subject: 'seen at source', flags: ['\\Seen'] }, // untouched by the user: the source change applies
+    ]);
+    expect(await destMessages(dest, 'Keep')).toEqual([
+      { subject: 'kept', flags: [] },
+      { subject: 'moved by user', flags: [] },
+    ]);
+    expect(await destMessages(dest, 'Old')).toBeNull();
+
+    // the next round has nothing to do, and the verification names the user's removals as such
+    const again = await runMigrationPass(ctx, { ...input, mode: 'catchup' });
+    expect(again.totals).toMatchObject({ copied: 0, flagsUpdated: 0, failed: 0 });
+    expect(await destMessages(dest, 'Old')).toBeNull();
+    const v = await verifyMailbox(ctx, { ...input, mode: 'catchup' });
+    expect(v.totals).toMatchObject({ missing: 0, removedByUser: 4, duplicates: 0 });
+    expect(v.outcome).toBe('verified');
+    const inbox = v.folders.find((f) => f.sourcePath === 'INBOX')!;
+    expect(inbox.removedByUser.map((m) => m.subject).sort()).toEqual(['deleted by user', 'moved by user']);
+    expect(v.folders.find((f) => f.sourcePath.endsWith('Old'))).toMatchObject({ folderRemovedByUser: true, missingCount: 0 });
+    expect(
+      summarize(buildReport(ctx.migrationId, again, v))
+        .split('\n')
+        .pop(),
+    ).toBe('VERIFIED: every source message is on the destination or was removed there by the user (4)');
+  });
+
+  it('2. control: before the switch a delta copies a message that vanished on the destination again', async () => {
+    const user = S.uniqUser('f2delta');
+    await S.withClient(S.sourceEndpoint(user), (c) => S.loadCorpus(c, [msg('INBOX', 'one'), msg('INBOX', 'two')]));
+    const dest = await S.createDestinationAccount();
+    const ctx = { logger: S.silentLogger, migrationId: `f2d-${user}` };
+    const input = { source: S.sourceEndpoint(user, { master: true }), destination: S.destEndpoint(dest), store: state().store };
+    expect((await runMigrationPass(ctx, input)).totals.copied).toBe(2);
+    await S.withClient(S.destEndpoint(dest), async (c) => {
+      await c.mailboxOpen('INBOX');
+      expect(await c.messageDelete(String(await uidBySubject(c, 'one')), { uid: true })).toBe(true);
+    });
+    const delta = await runMigrationPass(ctx, { ...input, mode: 'delta' });
+    expect(delta.totals.copied).toBe(1);
+    expect((await destMessages(dest, 'INBOX'))!.map((m) => m.subject)).toEqual(['one', 'two']);
+    const v = await verifyMailbox(ctx, input);
+    expect(v).toMatchObject({ verified: true, totals: { missing: 0, removedByUser: 0 } });
+  });
+});
+
+describe('migrator: issue 11 finding 10, children follow a parent mapped to a special-use name', () => {
+  const state = S.useStateStore();
+
+  it('10. Archiv → Archive takes its child along: Archive/Alt & Neu, no second archive', async () => {
+    const user = S.uniqUser('f10archiv');
+    const at = new Date('2024-01-01T00:00:00Z');
+    await S.withClient(S.sourceEndpoint(user), (c) =>
+      S.loadCorpus(c, [
+        { folder: ['Archiv'], raw: S.textMessage('archived'), flags: [], date: at },
+        { folder: ['Archiv', 'Alt & Neu'], raw: S.textMessage('old and new'), flags: [], date: at },
+      ]),
+    );
+    const dest = await S.createDestinationAccount();
+    const ctx = { logger: S.silentLogger, migrationId: `f10-${user}` };
+    const input = { source: S.sourceEndpoint(user, { master: true }), destination: S.destEndpoint(dest), store: state().store };
+    const pass = await runMigrationPass(ctx, input);
+    expect(pass.totals).toMatchObject({ copied: 2, failed: 0 });
+    const names = await S.withClient(S.destEndpoint(dest), async (c) => (await c.list()).map((f) => f.path.split(f.delimiter).join('/')));
+    expect(names).toEqual(expect.arrayContaining(['Archive', 'Archive/Alt & Neu']));
+    expect(names.filter((n) => /^Archiv($|\/)/.test(n))).toEqual([]);
+    expect(await destCount(dest, 'Archive')).toBe(1);
+    expect((await verifyMailbox(ctx, input)).verified).toBe(true);
+  });
+});
