@@ -10,6 +10,9 @@ import { findAccountById } from '../../tenancy/repositories/accounts';
 import { createServices } from '../../control-plane/services';
 import { createTestAccount, createTestTenant } from '../support/fixtures';
 import { testConfig } from '../support/env';
+import { ImapFlow } from 'imapflow';
+import { deliverLmtp } from '../../platform/mail/lmtp';
+import { platformImapOptions } from '../../platform/mail/imap';
 import { digestMailbox, fill, sampleMessage, withImap } from './export-support';
 
 /**
@@ -149,6 +152,21 @@ describe(`backup restore drills (${testConfig().db.client})`, () => {
     const notes = await services.db('backup_notifications').where({ tenant_id: tenant.tenantId });
     expect(notes).toHaveLength(1);
     expect(JSON.parse(notes[0].detail).failed[0].id).toBe(Number(victim.id));
+    expectEmptyScratch(await scratchContent(tenant.tenantId));
+  });
+
+  it('keeps the scratch mailbox closed: no mail is delivered to it and no password opens it', async () => {
+    const { tenant } = await backedUpTenant();
+    expect((await runRestoreDrill(ctx, { tenantId: tenant.tenantId })).status).toBe('passed');
+    const { address } = await services.db('backup_scratch_mailboxes').where({ tenant_id: tenant.tenantId }).first();
+    const lmtp = await deliverLmtp(services.config.dovecot, { from: 'x@example.org', to: [address] }, sampleMessage(99));
+    expect(lmtp.rejected[0]?.response).toMatch(/^550 5\.1\.1/);
+    for (const password of ['!', '']) {
+      const client = new ImapFlow(platformImapOptions(services.config.dovecot, { user: address, password }));
+      client.on('error', () => undefined);
+      await expect(client.connect()).rejects.toBeDefined();
+      client.close();
+    }
     expectEmptyScratch(await scratchContent(tenant.tenantId));
   });
 
