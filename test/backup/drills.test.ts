@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { cliActor } from '../../platform/actor';
@@ -10,6 +11,7 @@ import { findAccountById } from '../../tenancy/repositories/accounts';
 import { createServices } from '../../control-plane/services';
 import { createTestAccount, createTestTenant } from '../support/fixtures';
 import { testConfig } from '../support/env';
+import { api, auth, startHarness, tokenFor } from '../control-plane/harness';
 import { ImapFlow } from 'imapflow';
 import { deliverLmtp } from '../../platform/mail/lmtp';
 import { platformImapOptions } from '../../platform/mail/imap';
@@ -168,6 +170,45 @@ describe(`backup restore drills (${testConfig().db.client})`, () => {
       client.close();
     }
     expectEmptyScratch(await scratchContent(tenant.tenantId));
+  });
+
+  it('prints the figures with `postwerk backup drill`, and shows them through the API to tenant admins and support', async () => {
+    const { tenant } = await backedUpTenant();
+    const bin = path.resolve(__dirname, '../../bin/postwerk');
+    const cli = spawnSync(process.execPath, [bin, 'backup', 'drill', '--tenant', tenant.tenantId], {
+      encoding: 'utf8',
+      env: { ...process.env, POSTWERK_LOG_LEVEL: 'error' },
+      timeout: 120_000,
+    });
+    expect(cli.stderr).toBe('');
+    expect(cli.status).toBe(0);
+    expect(cli.stdout).toMatch(
+      new RegExp(
+        `^drill \\S+ of tenant ${tenant.tenantId}: PASSED, 6/6 sampled messages restored byte-identical; recovery time \\d+ ms; recovery point max \\d+ s`,
+      ),
+    );
+    expect(cli.stdout.match(/recovery point \d+ s\t/g)).toHaveLength(2);
+
+    const h = startHarness();
+    try {
+      for (const role of ['tenant_admin', 'support'] as const) {
+        const token = await tokenFor(h.operator, role, role === 'tenant_admin' ? tenant.tenantId : null);
+        const res = await api(h.app).get(`/api/v1/tenants/${tenant.tenantId}/backups/drills`).set(auth(token));
+        expect(res.status).toBe(200);
+        expect(res.body.items).toHaveLength(1);
+        expect(res.body.items[0]).toMatchObject({ status: 'passed', result: { sampled: 6, passed: 6, failed: [] } });
+        expect(typeof res.body.items[0].result.recoveryTimeMs).toBe('number');
+        expect(res.body.items[0].result.recoveryPoint.accounts).toHaveLength(2);
+      }
+      const admin = await tokenFor(h.operator, 'tenant_admin', tenant.tenantId);
+      const queued = await api(h.app).post(`/api/v1/tenants/${tenant.tenantId}/backups/drills`).set(auth(admin)).send({});
+      expect(queued.status).toBe(202);
+      expect(queued.body).toMatchObject({ tenantId: tenant.tenantId, jobId: expect.any(String) });
+      const support = await tokenFor(h.operator, 'support');
+      expect((await api(h.app).post(`/api/v1/tenants/${tenant.tenantId}/backups/drills`).set(auth(support)).send({})).status).toBe(403);
+    } finally {
+      await h.close();
+    }
   });
 
   it('never runs beside a backup pass of a sampled account', async () => {
