@@ -7,6 +7,8 @@ import { backupAccount } from '../../backup/engine/pass';
 import { acquireLease } from '../../backup/engine/lease';
 import { runRestoreDrill } from '../../backup/use-cases/run-restore-drill';
 import { listDrills } from '../../backup/use-cases/list-drills';
+import { backupJobHandlers } from '../../backup/processors';
+import type { Job } from 'bullmq';
 import { findAccountById } from '../../tenancy/repositories/accounts';
 import { createServices } from '../../control-plane/services';
 import { createTestAccount, createTestTenant } from '../support/fixtures';
@@ -209,6 +211,19 @@ describe(`backup restore drills (${testConfig().db.client})`, () => {
     } finally {
       await h.close();
     }
+  });
+
+  it('runs as the backup.drill job: a failed drill is a result of the job, not a retry', async () => {
+    const { tenant, accounts } = await backedUpTenant();
+    const handler = backupJobHandlers(services).find((x) => x.job.name === 'backup.drill')!;
+    const ok = await handler.handle({ tenantId: tenant.tenantId, trigger: 'schedule' }, {} as Job);
+    expect(ok).toMatchObject({ status: 'done', detail: { status: 'passed', sampled: 6, failed: 0 } });
+    const victim = await services.db('backup_messages').where({ account_id: accounts[0]!.accountId }).first();
+    fs.rmSync(objectPath(tenant.tenantId, victim.hash));
+    const bad = await handler.handle({ tenantId: tenant.tenantId, trigger: 'schedule' }, {} as Job);
+    expect(bad).toMatchObject({ status: 'done', detail: { status: 'failed', sampled: 6, failed: 1 } });
+    const checks = await services.db('backup_checks').where({ tenant_id: tenant.tenantId, kind: 'drill' }).orderBy('started_at');
+    expect(checks.map((c: { status: string }) => c.status)).toEqual(['passed', 'failed']);
   });
 
   it('never runs beside a backup pass of a sampled account', async () => {
