@@ -56,7 +56,7 @@ export const DEFAULT_DELETED_DAYS = 30;
 export const DEFAULT_HISTORY_DAYS = 90;
 /** How far back an account's own user may restore by default: the same as deleted messages are kept. */
 export const DEFAULT_SELF_SERVICE_DAYS = 30;
-/** Messages a restore drill samples per tenant: enough to catch a broken key or store, cheap to run hourly. */
+/** Messages a restore drill samples per tenant: enough to catch a broken key or store, cheap enough to run daily for every tenant. */
 export const DRILL_SAMPLE = 20;
 /** Login name (local part) of the tenant's scratch mailbox that drills restore into: a mailbox of its own, not an account and not a folder of a real one (README, Restore drills). */
 export const DRILL_SCRATCH_LOCAL_PART = 'postwerk-drill';
