@@ -19,6 +19,20 @@ export const backupTenantJob = defineJob({
   options: { attempts: 3 },
 });
 
+/** A restore drill of one tenant (use-cases/run-restore-drill.ts): daily per tenant, and on demand. */
+export const backupDrillJob = defineJob({
+  queue: 'backup',
+  name: 'backup.drill',
+  payload: z.strictObject({
+    tenantId: z.uuid(),
+    trigger: z.enum(['schedule', 'demand']),
+    requestedAt: z.string().optional(),
+  }),
+  jobId: (p) => `backup.drill-${p.tenantId}-${p.trigger}-${p.requestedAt ?? 'scheduled'}`,
+  // a failed drill is a result (recorded, notified), not a retry; only a running pass makes it retry
+  options: { attempts: 3 },
+});
+
 /** Upserts every tenant's schedule (tenants created since the worker started get theirs within minutes). */
 export const backupSchedulesJob = defineJob({
   queue: 'backup',

@@ -56,10 +56,14 @@ export const DEFAULT_DELETED_DAYS = 30;
 export const DEFAULT_HISTORY_DAYS = 90;
 /** How far back an account's own user may restore by default: the same as deleted messages are kept. */
 export const DEFAULT_SELF_SERVICE_DAYS = 30;
-/** Messages a restore drill samples per tenant: enough to catch a broken key or store, cheap to run hourly. */
+/** Messages a restore drill samples per tenant: enough to catch a broken key or store, cheap enough to run daily for every tenant. */
 export const DRILL_SAMPLE = 20;
-/** Scratch folder of drills, in a scratch account of the tenant (see README: why not a hidden folder). */
+/** Login name (local part) of the tenant's scratch mailbox that drills restore into: a mailbox of its own, not an account and not a folder of a real one (README, Restore drills). */
 export const DRILL_SCRATCH_LOCAL_PART = 'postwerk-drill';
+/** Quota of the scratch mailbox: a full sample of the largest restorable messages fits; it holds nothing between drills. */
+export const DRILL_SCRATCH_QUOTA_BYTES = DRILL_SAMPLE * MAX_RESTORE_MESSAGE_BYTES;
+/** Drill results one listing returns (newest first): a month of daily drills. */
+export const DRILL_LIST_MAX = 31;
 /** Restore drills and integrity checks run daily per tenant by default. */
 export const DRILL_EVERY_MS = 24 * 3600 * 1000;
 export const INTEGRITY_EVERY_MS = 24 * 3600 * 1000;

@@ -34,6 +34,8 @@ export const PERMISSIONS = {
   'backup.read': ['operator', 'tenant_admin', 'support'],
   'backup.run': ['operator', 'tenant_admin', 'support'],
   'backup.restore': ['operator', 'tenant_admin', 'support'],
+  // backup/: restore drills on demand (the results are backup.read, support included)
+  'backup.drill': ['operator', 'tenant_admin'],
   // backup/: export for reversibility (a whole mailbox: not for support)
   'backup.export': ['operator', 'tenant_admin'],
   // an account's own user (self-service sessions), and nobody else: staff restore through support routes

@@ -2,10 +2,11 @@ import { handler, type JobHandler } from '../../platform/queue';
 import { systemActor } from '../../platform/actor';
 import { withActor, type Services } from '../../platform/context';
 import { listTenants } from '../../tenancy/repositories/tenants';
-import { backupSchedulesJob, backupTenantJob } from '../jobs';
+import { backupDrillJob, backupSchedulesJob, backupTenantJob } from '../jobs';
 import { allSettings } from '../repositories/restores';
 import { runBackup } from '../use-cases/run-backup';
-import { DEFAULT_BACKUP_EVERY_MINUTES } from '../limits';
+import { runRestoreDrill } from '../use-cases/run-restore-drill';
+import { DEFAULT_BACKUP_EVERY_MINUTES, DRILL_EVERY_MS } from '../limits';
 
 /** How often the per-tenant schedules are brought up to date (new tenants, changed intervals). */
 const SCHEDULE_SYNC_EVERY_MS = 10 * 60_000;
@@ -22,11 +23,16 @@ export function backupJobHandlers(services: Services): JobHandler<any>[] {
       if (failed.length) throw new Error(`backup failed for ${failed.map((a) => `${a.address}: ${a.error}`).join('; ')}`);
       return { status: 'done', detail: r.accounts.map((a) => ({ address: a.address, status: a.status })) };
     }),
+    handler(backupDrillJob, async (p) => {
+      // a failed drill is recorded and notified by the use case; retrying it would only notify again
+      const r = await runRestoreDrill(ctx, { tenantId: p.tenantId });
+      return { status: 'done', detail: { checkId: r.id, status: r.status, sampled: r.sampled, failed: r.failed.length, error: r.error } };
+    }),
     handler(backupSchedulesJob, async () => ({ status: 'done', detail: { tenants: await syncBackupSchedules(services) } })),
   ];
 }
 
-/** One schedule per tenant, every `backup_settings.every_minutes` (hourly by default). */
+/** Per tenant: a backup every `backup_settings.every_minutes` (hourly by default) and a restore drill daily. */
 export async function syncBackupSchedules(services: Services): Promise<number> {
   const settings = new Map((await allSettings(services.db)).map((s) => [s.tenant_id, s]));
   let cursor: string | undefined;
@@ -36,10 +42,13 @@ export async function syncBackupSchedules(services: Services): Promise<number> {
     for (const t of page.items) {
       const s = settings.get(t.id);
       const id = `backup.tenant-${t.id}`;
+      const drillId = `backup.drill-${t.id}`;
       if (s && !s.enabled) {
         await services.queue.removeSchedule('backup', id);
+        await services.queue.removeSchedule('backup', drillId);
         continue;
       }
+      await services.queue.schedule(backupDrillJob, drillId, { everyMs: DRILL_EVERY_MS }, { tenantId: t.id, trigger: 'schedule' });
       const minutes = s?.every_minutes ?? DEFAULT_BACKUP_EVERY_MINUTES;
       await services.queue.schedule(backupTenantJob, id, { everyMs: minutes * 60_000 }, { tenantId: t.id, trigger: 'schedule' });
       n++;

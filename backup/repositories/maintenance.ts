@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { IN_CHUNK_EXTRAS } from '../limits';
+import type { BackupMessageRow } from './rows';
 
 /** SQL of retention, garbage collection, integrity checks, drills and their notifications. */
 export interface RetentionRow {
@@ -92,7 +93,7 @@ export async function indexedAccounts(q: Knex, tenantId: string): Promise<string
 }
 
 /** Random sample of messages present now (open intervals) of the tenant. */
-export async function sampleOpenMessages(q: Knex, tenantId: string, n: number) {
+export async function sampleOpenMessages(q: Knex, tenantId: string, n: number): Promise<BackupMessageRow[]> {
   return q('backup_messages').where({ tenant_id: tenantId }).whereNull('gone_at').orderByRaw('RANDOM()').limit(n).select('*');
 }
 

@@ -86,6 +86,15 @@ describe(`authorization of every route (${testConfig().db.client})`, () => {
     expect(allRoutes.length).toBeGreaterThan(30);
   });
 
+  it('covers the restore drills: results for backup.read (support too), a drill on demand for operators and tenant admins', () => {
+    const drills = allRoutes.filter((r) => r.path === '/tenants/:tenantId/backups/drills').map((r) => [r.method, r.permission]);
+    expect(drills.sort()).toEqual([
+      ['get', 'backup.read'],
+      ['post', 'backup.drill'],
+    ]);
+    expect(PERMISSIONS['backup.drill']).toEqual(['operator', 'tenant_admin']);
+  });
+
   it('documents every route in the OpenAPI document, with its permission', async () => {
     const res = await api(h.app).get('/api/v1/openapi.json');
     expect(res.status).toBe(200);

@@ -6,8 +6,9 @@ import { backupStatus } from '../../../backup/use-cases/backup-status';
 import { searchBackups, searchBackupsInput } from '../../../backup/use-cases/search-backups';
 import { previewMessage } from '../../../backup/use-cases/preview-message';
 import { restoreBackup, restoreBackupInput } from '../../../backup/use-cases/restore-backup';
+import { listDrills, listDrillsInput, requestDrill } from '../../../backup/use-cases/list-drills';
 
-/** Backup API: passes on demand, status, support's search and preview, restores. One use case per route. */
+/** Backup API: passes on demand, status, support's search and preview, restores, restore drills. One use case per route. */
 const TenantParams = z.strictObject({ tenantId: uuidParam });
 // A message id that cannot exist answers like a missing one (404), not as bad input: ids are opaque to callers.
 const MessageParams = z.strictObject({ tenantId: uuidParam, messageId: z.string().max(40) });
@@ -15,6 +16,7 @@ const StatusQuery = z.strictObject({ accountId: z.uuid().optional() });
 const RunBody = z.strictObject({ accountId: z.uuid().optional() });
 const SearchQuery = searchBackupsInput.omit({ tenantId: true });
 const RestoreBody = restoreBackupInput.omit({ tenantId: true });
+const DrillsQuery = listDrillsInput.omit({ tenantId: true });
 const Message = z.object({
   id: z.number(),
   accountId: z.string(),
@@ -96,5 +98,27 @@ export const backupRoutes = [
     idempotent: true,
     response: typed<Awaited<ReturnType<typeof restoreBackup>>>(),
     handler: (ctx, { params, body }) => restoreBackup(ctx, { ...body, tenantId: params.tenantId }),
+  }),
+  route({
+    method: 'get',
+    path: '/tenants/:tenantId/backups/drills',
+    summary: "Latest restore drills: sampled, passed, failures, recovery time and each account's recovery point",
+    tags: ['backup'],
+    permission: 'backup.read',
+    params: TenantParams,
+    query: DrillsQuery,
+    response: typed<Awaited<ReturnType<typeof listDrills>>>(),
+    handler: (ctx, { params, query }) => listDrills(ctx, { ...query, tenantId: params.tenantId }),
+  }),
+  route({
+    method: 'post',
+    path: '/tenants/:tenantId/backups/drills',
+    summary: 'Queue a restore drill of the tenant now (a sample restored into its scratch mailbox and compared)',
+    tags: ['backup'],
+    permission: 'backup.drill',
+    params: TenantParams,
+    status: 202,
+    response: z.object({ jobId: z.string().nullable(), tenantId: z.string() }),
+    handler: (ctx, { params }) => requestDrill(ctx, { tenantId: params.tenantId }),
   }),
 ];
