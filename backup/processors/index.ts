@@ -2,10 +2,12 @@ import { handler, type JobHandler } from '../../platform/queue';
 import { systemActor } from '../../platform/actor';
 import { withActor, type Services } from '../../platform/context';
 import { listTenants } from '../../tenancy/repositories/tenants';
-import { backupSchedulesJob, backupTenantJob } from '../jobs';
+import { backupIntegrityJob, backupRetentionJob, backupSchedulesJob, backupTenantJob } from '../jobs';
 import { allSettings } from '../repositories/restores';
 import { runBackup } from '../use-cases/run-backup';
-import { DEFAULT_BACKUP_EVERY_MINUTES } from '../limits';
+import { runRetention } from '../use-cases/run-retention';
+import { checkIntegrity } from '../use-cases/check-integrity';
+import { DEFAULT_BACKUP_EVERY_MINUTES, INTEGRITY_EVERY_MS, RETENTION_EVERY_MS } from '../limits';
 
 /** How often the per-tenant schedules are brought up to date (new tenants, changed intervals). */
 const SCHEDULE_SYNC_EVERY_MS = 10 * 60_000;
@@ -22,11 +24,21 @@ export function backupJobHandlers(services: Services): JobHandler<any>[] {
       if (failed.length) throw new Error(`backup failed for ${failed.map((a) => `${a.address}: ${a.error}`).join('; ')}`);
       return { status: 'done', detail: r.accounts.map((a) => ({ address: a.address, status: a.status })) };
     }),
+    handler(backupRetentionJob, async (p) => ({ status: 'done', detail: await runRetention(services, { tenantId: p.tenantId }) })),
+    handler(backupIntegrityJob, async (p) => {
+      // a failed check is a finding, recorded and notified by the use case, not a job to retry
+      const r = await checkIntegrity(services, { tenantId: p.tenantId });
+      return { status: 'done', detail: { checkId: r.id, status: r.status, checked: r.checked, missing: r.missing, corrupt: r.corrupt } };
+    }),
     handler(backupSchedulesJob, async () => ({ status: 'done', detail: { tenants: await syncBackupSchedules(services) } })),
   ];
 }
 
-/** One schedule per tenant, every `backup_settings.every_minutes` (hourly by default). */
+/**
+ * Per tenant: the backup schedule, every `backup_settings.every_minutes` (hourly by default; none when
+ * backups are off), and the daily retention and integrity runs (also when backups are off: what is
+ * stored still ages and must still read back).
+ */
 export async function syncBackupSchedules(services: Services): Promise<number> {
   const settings = new Map((await allSettings(services.db)).map((s) => [s.tenant_id, s]));
   let cursor: string | undefined;
@@ -36,6 +48,8 @@ export async function syncBackupSchedules(services: Services): Promise<number> {
     for (const t of page.items) {
       const s = settings.get(t.id);
       const id = `backup.tenant-${t.id}`;
+      await services.queue.schedule(backupRetentionJob, `backup.retention-${t.id}`, { everyMs: RETENTION_EVERY_MS }, { tenantId: t.id });
+      await services.queue.schedule(backupIntegrityJob, `backup.integrity-${t.id}`, { everyMs: INTEGRITY_EVERY_MS }, { tenantId: t.id });
       if (s && !s.enabled) {
         await services.queue.removeSchedule('backup', id);
         continue;
