@@ -49,7 +49,8 @@ export async function holdTenant<T>(
       for (const l of leases) l.check();
     });
   } catch (e) {
-    if (e instanceof AppError && e.code === 'conflict') throw new AppError('conflict', `${why} waits for a running backup pass: ${e.message}`);
+    if (e instanceof AppError && e.code === 'conflict')
+      throw new AppError('conflict', `${why} waits for a running backup pass: ${e.message}`);
     throw e;
   } finally {
     for (const l of leases) await l.release().catch(() => undefined);

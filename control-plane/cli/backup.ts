@@ -130,7 +130,13 @@ export function registerBackupCommands(program: Command): void {
     .option('--json', 'JSON output')
     .action(
       (
-        o: { tenant?: string; setDeletedDays?: number; setHistoryDays?: number; setSelfServiceDays?: number; apply?: boolean } & OutputOptions,
+        o: {
+          tenant?: string;
+          setDeletedDays?: number;
+          setHistoryDays?: number;
+          setSelfServiceDays?: number;
+          apply?: boolean;
+        } & OutputOptions,
       ) =>
         withCtx(async (ctx) => {
           const setting = o.setDeletedDays !== undefined || o.setHistoryDays !== undefined || o.setSelfServiceDays !== undefined;
