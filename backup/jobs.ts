@@ -40,3 +40,22 @@ export const backupSchedulesJob = defineJob({
   payload: z.strictObject({}),
   options: { attempts: 1 },
 });
+
+/** Daily per tenant: retention of the index, then garbage collection of the store (use-cases/run-retention.ts). */
+export const backupRetentionJob = defineJob({
+  queue: 'backup',
+  name: 'backup.retention',
+  payload: z.strictObject({ tenantId: z.uuid() }),
+  // a running pass makes it give up with `conflict`: the default exponential backoff retries it
+  // after the pass (eight attempts span several minutes), and tomorrow's run comes anyway
+});
+
+/** Daily per tenant: every indexed body read back and verified (use-cases/check-integrity.ts). */
+export const backupIntegrityJob = defineJob({
+  queue: 'backup',
+  name: 'backup.integrity',
+  payload: z.strictObject({ tenantId: z.uuid() }),
+  // a check that ran records its finding (passed or failed); only a check that could not run (the
+  // database or the store unreachable, a key that does not open) throws, and it is retried twice
+  options: { attempts: 3 },
+});

@@ -72,3 +72,8 @@ export const RETENTION_EVERY_MS = 24 * 3600 * 1000;
 export const MAIL_USER_SESSION_TTL_MS = 12 * 3600 * 1000;
 /** Deleted messages one self-service listing returns (newest first). */
 export const SELF_SERVICE_LIST_MAX = 200;
+/** Longest retention a tenant may set: ten years, beyond any legal hold we know of; more is a typo. */
+export const MAX_RETENTION_DAYS = 3650;
+/** Checks and notifications one listing returns: a status screen, not an archive. */
+export const CHECKS_LIST_MAX = 200;
+export const NOTIFICATIONS_LIST_MAX = 200;

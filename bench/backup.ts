@@ -163,7 +163,8 @@ async function main(): Promise<void> {
           folder_id: folderId,
           folder: 'Archive',
           uid: 1_000_000 + i,
-          subject: `seeded invoice ${i}`,
+          // delimited: a contains-search for invoice 1 must not also match 10, 100, 19999 …
+          subject: `seeded invoice <${i}>`,
           first_seen: at,
           gone_at: at,
           close_reason: 'expunged',
@@ -183,10 +184,11 @@ async function main(): Promise<void> {
       const found = await searchBackups(ctx, {
         tenantId: account.tenant_id,
         accountId: account.id,
-        subject: `seeded invoice ${n}`,
+        subject: `seeded invoice <${n}>`,
         limit: 5,
       });
-      const hit = found.items.find((m) => m.subject === `seeded invoice ${n}`)!;
+      const hit = found.items.find((m) => m.subject === `seeded invoice <${n}>`);
+      if (!hit) throw new Error(`search for seeded invoice <${n}> found ${found.items.length} others`);
       const r = await restoreBackup(ctx, {
         tenantId: account.tenant_id,
         accountId: account.id,

@@ -38,6 +38,8 @@ export const PERMISSIONS = {
   'backup.drill': ['operator', 'tenant_admin'],
   // backup/: export for reversibility (a whole mailbox: not for support)
   'backup.export': ['operator', 'tenant_admin'],
+  // backup/: retention settings and integrity checks on demand (support reads them through backup.read)
+  'backup.maintain': ['operator', 'tenant_admin'],
   // an account's own user (self-service sessions), and nobody else: staff restore through support routes
   'backup.self-service': ['mail_user'],
   // inbound mail filters (filters/policy, filters/quarantine): the release policy itself says which

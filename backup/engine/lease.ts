@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { Db } from '../../platform/db';
 import { AppError } from '../../platform/errors';
-import { releaseLease, renewLease, tryAcquireLease } from '../repositories/leases';
+import { findLease, releaseLease, renewLease, tryAcquireLease } from '../repositories/leases';
 import { LEASE_RENEW_MS, LEASE_TTL_MS } from '../limits';
 
 export interface Lease {
@@ -41,4 +41,22 @@ export async function acquireLease(db: Db, accountId: string, address: string): 
       await releaseLease(db, accountId, holder);
     },
   };
+}
+
+/**
+ * The lease of a backup pass: the account's lease, refused while the tenant is held by maintenance
+ * (`holdTenant`: retention and garbage collection). Taken in this order, and maintenance takes the tenant
+ * first and the accounts after, so either the pass sees the tenant held, or maintenance finds the account
+ * leased by the pass: the two never run side by side, also for an account created while maintenance runs.
+ */
+export async function acquirePassLease(db: Db, account: { id: string; tenant_id: string; address: string }): Promise<Lease> {
+  const lease = await acquireLease(db, account.id, account.address);
+  const hold = await findLease(db, account.tenant_id);
+  if (hold && hold.expires_at > new Date().toISOString()) {
+    await lease.release();
+    throw new AppError('conflict', `backup maintenance (retention, garbage collection) of the tenant of ${account.address} is running`, {
+      accountId: account.id,
+    });
+  }
+  return lease;
 }

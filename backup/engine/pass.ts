@@ -26,7 +26,7 @@ import type { BackupFolderRow } from '../repositories/rows';
 import { openStore } from '../store/open-store';
 import type { BodyStore, PutResult } from '../store/store';
 import { FETCH_BATCH_BYTES, FETCH_BATCH_MESSAGES, INDEX_WRITE_BATCH, STORE_WRITE_CONCURRENCY, STREAM_MESSAGE_BYTES } from '../limits';
-import { acquireLease, type Lease } from './lease';
+import { acquirePassLease, type Lease } from './lease';
 import { bodyCounters, fetchBodies, indexRow, listFlags, listMeta, streamBody, type BodyCounters, type MessageMeta } from './messages';
 
 export interface PassStats extends BodyCounters {
@@ -120,7 +120,7 @@ export async function backupAccount(
   account: AccountRow,
   opts: PassOptions,
 ): Promise<{ passId: string; stats: PassStats }> {
-  const lease = await acquireLease(services.db, account.id, account.address);
+  const lease = await acquirePassLease(services.db, account);
   const passId = randomUUID();
   const stats = emptyStats();
   const log = services.logger.child({ tenantId: account.tenant_id, accountId: account.id, passId });

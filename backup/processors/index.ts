@@ -2,11 +2,13 @@ import { handler, type JobHandler } from '../../platform/queue';
 import { systemActor } from '../../platform/actor';
 import { withActor, type Services } from '../../platform/context';
 import { listTenants } from '../../tenancy/repositories/tenants';
-import { backupDrillJob, backupSchedulesJob, backupTenantJob } from '../jobs';
+import { backupDrillJob, backupIntegrityJob, backupRetentionJob, backupSchedulesJob, backupTenantJob } from '../jobs';
 import { allSettings } from '../repositories/restores';
 import { runBackup } from '../use-cases/run-backup';
 import { runRestoreDrill } from '../use-cases/run-restore-drill';
-import { DEFAULT_BACKUP_EVERY_MINUTES, DRILL_EVERY_MS } from '../limits';
+import { runRetention } from '../use-cases/run-retention';
+import { checkIntegrity } from '../use-cases/check-integrity';
+import { DEFAULT_BACKUP_EVERY_MINUTES, DRILL_EVERY_MS, INTEGRITY_EVERY_MS, RETENTION_EVERY_MS } from '../limits';
 
 /** How often the per-tenant schedules are brought up to date (new tenants, changed intervals). */
 const SCHEDULE_SYNC_EVERY_MS = 10 * 60_000;
@@ -28,11 +30,21 @@ export function backupJobHandlers(services: Services): JobHandler<any>[] {
       const r = await runRestoreDrill(ctx, { tenantId: p.tenantId });
       return { status: 'done', detail: { checkId: r.id, status: r.status, sampled: r.sampled, failed: r.failed.length, error: r.error } };
     }),
+    handler(backupRetentionJob, async (p) => ({ status: 'done', detail: await runRetention(services, { tenantId: p.tenantId }) })),
+    handler(backupIntegrityJob, async (p) => {
+      // a failed check is a finding, recorded and notified by the use case, not a job to retry
+      const r = await checkIntegrity(services, { tenantId: p.tenantId });
+      return { status: 'done', detail: { checkId: r.id, status: r.status, checked: r.checked, missing: r.missing, corrupt: r.corrupt } };
+    }),
     handler(backupSchedulesJob, async () => ({ status: 'done', detail: { tenants: await syncBackupSchedules(services) } })),
   ];
 }
 
-/** Per tenant: a backup every `backup_settings.every_minutes` (hourly by default) and a restore drill daily. */
+/**
+ * Per tenant: the backup schedule, every `backup_settings.every_minutes` (hourly by default), and a
+ * restore drill daily (neither when backups are off); the daily retention and integrity runs (also when
+ * backups are off: what is stored still ages and must still read back).
+ */
 export async function syncBackupSchedules(services: Services): Promise<number> {
   const settings = new Map((await allSettings(services.db)).map((s) => [s.tenant_id, s]));
   let cursor: string | undefined;
@@ -43,6 +55,8 @@ export async function syncBackupSchedules(services: Services): Promise<number> {
       const s = settings.get(t.id);
       const id = `backup.tenant-${t.id}`;
       const drillId = `backup.drill-${t.id}`;
+      await services.queue.schedule(backupRetentionJob, `backup.retention-${t.id}`, { everyMs: RETENTION_EVERY_MS }, { tenantId: t.id });
+      await services.queue.schedule(backupIntegrityJob, `backup.integrity-${t.id}`, { everyMs: INTEGRITY_EVERY_MS }, { tenantId: t.id });
       if (s && !s.enabled) {
         await services.queue.removeSchedule('backup', id);
         await services.queue.removeSchedule('backup', drillId);

@@ -113,6 +113,13 @@ export async function lastChecks(q: Knex, tenantId: string, kind: CheckRow['kind
   return q<CheckRow>('backup_checks').where({ tenant_id: tenantId, kind }).orderBy('started_at', 'desc').limit(limit);
 }
 
+/** The newest checks of the tenant, of one kind or of both. */
+export async function recentChecks(q: Knex, tenantId: string, kind: CheckRow['kind'] | undefined, limit: number): Promise<CheckRow[]> {
+  const query = q<CheckRow>('backup_checks').where({ tenant_id: tenantId });
+  if (kind) query.andWhere({ kind });
+  return query.orderBy('started_at', 'desc').orderBy('id').limit(limit);
+}
+
 export async function insertNotification(q: Knex, row: Omit<NotificationRow, 'id'>): Promise<number> {
   const [r] = await q('backup_notifications').insert(row).returning('id');
   return typeof r === 'object' ? Number((r as { id: number }).id) : Number(r);

@@ -1,10 +1,15 @@
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { invalid } from '../../platform/errors';
+import { EXIT, invalid } from '../../platform/errors';
 import { runBackup, type RunBackupInput } from '../../backup/use-cases/run-backup';
 import { backupStatus } from '../../backup/use-cases/backup-status';
 import { searchBackups, type BackupMessage } from '../../backup/use-cases/search-backups';
 import { restoreBackup, type RestoreBackupInput, type RestoreResult } from '../../backup/use-cases/restore-backup';
+import { getRetention, type TenantRetention } from '../../backup/use-cases/get-retention';
+import { setRetention } from '../../backup/use-cases/set-retention';
+import { runRetention } from '../../backup/use-cases/run-retention';
+import { collectGarbage } from '../../backup/use-cases/collect-garbage';
+import { runIntegrityCheck } from '../../backup/use-cases/run-integrity-check';
 import type { PassProgress } from '../../backup/engine/pass';
 import type { RestoreProgress } from '../../backup/engine/restore';
 import { resolveAccount } from '../../tenancy/use-cases/list-accounts';
@@ -12,7 +17,10 @@ import { listTenants, resolveTenant } from '../../tenancy/use-cases/list-tenants
 import { runRestoreDrill, type DrillReport } from '../../backup/use-cases/run-restore-drill';
 import { intOption, output, withCtx, type OutputOptions } from './runtime';
 
-/** `postwerk backup run|status|drill` and `postwerk restore search|message|folder|account`, as the `cli` actor. */
+/**
+ * `postwerk backup run|status|drill|retention|gc|check` and `postwerk restore search|message|folder|account`,
+ * as the `cli` actor.
+ */
 
 /** A progress bar on a terminal (messages done / planned); nothing when output is piped or --json. */
 function progressBar(enabled: boolean, label: string) {
@@ -69,6 +77,9 @@ const drillLines = (r: DrillReport) => [
 
 const messageLine = (m: BackupMessage) =>
   `${m.id}\t${m.internalDate.slice(0, 16)}\t${m.folder}\t${m.from ?? ''}\t${m.subject ?? ''}${m.goneAt ? `\t(gone ${m.goneAt.slice(0, 16)})` : ''}`;
+
+const retentionLine = (r: TenantRetention) =>
+  `${r.tenantId}\tdeleted ${r.deletedDays} days\thistory ${r.historyDays} days\tself-service ${r.selfServiceDays} days${r.custom ? '' : '\t(defaults)'}`;
 
 const restoreLines = (r: RestoreResult) => [
   `restore ${r.restoreId}: ${r.restored} restored, ${r.present} already there, ${r.failed.length} failed (of ${r.selected}, as of ${r.asOf})`,
@@ -142,6 +153,85 @@ export function registerBackupCommands(program: Command): void {
         for (const tenantId of tenantIds) reports.push(await runRestoreDrill(ctx, { tenantId }));
         output(o, reports, (rs: DrillReport[]) => rs.flatMap(drillLines));
         if (reports.some((r) => r.status === 'failed')) process.exitCode = 1;
+      }),
+    );
+
+  backup
+    .command('retention')
+    .description("show a tenant's retention (every tenant's without --tenant), set it, or apply it now")
+    .option('--tenant <tenant>', 'tenant id or slug')
+    .option('--set-deleted-days <n>', 'days an expunged message or deleted folder stays restorable', intOption('--set-deleted-days'))
+    .option('--set-history-days <n>', 'days superseded flag states are kept', intOption('--set-history-days'))
+    .option('--set-self-service-days <n>', "days back an account's own user may restore (0: off)", intOption('--set-self-service-days'))
+    .option('--apply', 'run retention and garbage collection now (as the daily job does)')
+    .option('--json', 'JSON output')
+    .action(
+      (
+        o: {
+          tenant?: string;
+          setDeletedDays?: number;
+          setHistoryDays?: number;
+          setSelfServiceDays?: number;
+          apply?: boolean;
+        } & OutputOptions,
+      ) =>
+        withCtx(async (ctx) => {
+          const setting = o.setDeletedDays !== undefined || o.setHistoryDays !== undefined || o.setSelfServiceDays !== undefined;
+          if ((setting || o.apply) && !o.tenant) throw invalid('--set-… and --apply need --tenant');
+          if (!o.tenant) {
+            const all: TenantRetention[] = [];
+            let cursor: string | undefined;
+            do {
+              const page = await listTenants(ctx, { limit: 500, cursor });
+              for (const t of page.items) all.push(await getRetention(ctx, { tenantId: t.id }));
+              cursor = page.nextCursor ?? undefined;
+            } while (cursor);
+            output(o, all, (r: TenantRetention[]) => r.map(retentionLine));
+            return;
+          }
+          const tenantId = (await resolveTenant(ctx, o.tenant)).id;
+          const policy = setting
+            ? await setRetention(ctx, {
+                tenantId,
+                deletedDays: o.setDeletedDays,
+                historyDays: o.setHistoryDays,
+                selfServiceDays: o.setSelfServiceDays,
+              })
+            : await getRetention(ctx, { tenantId });
+          if (!o.apply) return output(o, policy, retentionLine);
+          const run = await runRetention(ctx, { tenantId });
+          output(o, { policy, run }, (r: { policy: TenantRetention; run: Awaited<ReturnType<typeof runRetention>> }) => [
+            retentionLine(r.policy),
+            `removed ${r.run.deletedRows} deleted and ${r.run.supersededRows} superseded index rows, ${r.run.folders} folders; ${r.run.garbage.deleted} of ${r.run.garbage.checked} bodies collected`,
+          ]);
+        }),
+    );
+  backup
+    .command('gc')
+    .description('delete the stored bodies no index row names any more (waits for no running pass: fails if one runs)')
+    .requiredOption('--tenant <tenant>', 'tenant id or slug')
+    .option('--json', 'JSON output')
+    .action((o: { tenant: string } & OutputOptions) =>
+      withCtx(async (ctx) => {
+        const tenantId = (await resolveTenant(ctx, o.tenant)).id;
+        const result = await collectGarbage(ctx, { tenantId });
+        output(o, result, (r: Awaited<ReturnType<typeof collectGarbage>>) => `${r.deleted} of ${r.checked} bodies deleted`);
+      }),
+    );
+  backup
+    .command('check')
+    .description('integrity check: read back and verify every indexed body (exit 1 when one is missing or corrupt)')
+    .requiredOption('--tenant <tenant>', 'tenant id or slug')
+    .option('--json', 'JSON output')
+    .action((o: { tenant: string } & OutputOptions) =>
+      withCtx(async (ctx) => {
+        const tenantId = (await resolveTenant(ctx, o.tenant)).id;
+        const result = await runIntegrityCheck(ctx, { tenantId });
+        output(o, result, (r: Awaited<ReturnType<typeof runIntegrityCheck>>) => [
+          `check ${r.id}: ${r.status}, ${r.checked} bodies (${r.bytes} bytes) read, ${r.missing} missing, ${r.corrupt} corrupt`,
+          ...r.problems.map((p) => `${p.problem.toUpperCase()} ${p.hash}\t${p.why}`),
+        ]);
+        if (result.status !== 'passed') process.exitCode = EXIT.failed;
       }),
     );
 

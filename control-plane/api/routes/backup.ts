@@ -7,8 +7,16 @@ import { searchBackups, searchBackupsInput } from '../../../backup/use-cases/sea
 import { previewMessage } from '../../../backup/use-cases/preview-message';
 import { restoreBackup, restoreBackupInput } from '../../../backup/use-cases/restore-backup';
 import { listDrills, listDrillsInput, requestDrill } from '../../../backup/use-cases/list-drills';
+import { getRetention } from '../../../backup/use-cases/get-retention';
+import { retentionFigures, setRetention } from '../../../backup/use-cases/set-retention';
+import { runIntegrityCheck } from '../../../backup/use-cases/run-integrity-check';
+import { listBackupChecks, listBackupChecksInput } from '../../../backup/use-cases/list-backup-checks';
+import { listBackupNotifications, listBackupNotificationsInput } from '../../../backup/use-cases/list-backup-notifications';
 
-/** Backup API: passes on demand, status, support's search and preview, restores, restore drills. One use case per route. */
+/**
+ * Backup API: passes on demand, status, support's search and preview, restores, restore drills,
+ * retention settings, integrity checks and their notifications. One use case per route.
+ */
 const TenantParams = z.strictObject({ tenantId: uuidParam });
 // A message id that cannot exist answers like a missing one (404), not as bad input: ids are opaque to callers.
 const MessageParams = z.strictObject({ tenantId: uuidParam, messageId: z.string().max(40) });
@@ -17,6 +25,17 @@ const RunBody = z.strictObject({ accountId: z.uuid().optional() });
 const SearchQuery = searchBackupsInput.omit({ tenantId: true });
 const RestoreBody = restoreBackupInput.omit({ tenantId: true });
 const DrillsQuery = listDrillsInput.omit({ tenantId: true });
+const RetentionBody = retentionFigures;
+const ChecksQuery = listBackupChecksInput.omit({ tenantId: true });
+const NotificationsQuery = listBackupNotificationsInput.omit({ tenantId: true });
+const Retention = z.object({
+  tenantId: z.string(),
+  deletedDays: z.number(),
+  historyDays: z.number(),
+  selfServiceDays: z.number(),
+  custom: z.boolean(),
+  updatedAt: z.string().nullable(),
+});
 const Message = z.object({
   id: z.number(),
   accountId: z.string(),
@@ -120,5 +139,59 @@ export const backupRoutes = [
     status: 202,
     response: z.object({ jobId: z.string().nullable(), tenantId: z.string() }),
     handler: (ctx, { params }) => requestDrill(ctx, { tenantId: params.tenantId }),
+  }),
+  route({
+    method: 'get',
+    path: '/tenants/:tenantId/backups/retention',
+    summary: "The tenant's retention: days deleted messages stay restorable, days of flag history, self-service days",
+    tags: ['backup'],
+    permission: 'backup.read',
+    params: TenantParams,
+    response: Retention,
+    handler: (ctx, { params }) => getRetention(ctx, { tenantId: params.tenantId }),
+  }),
+  route({
+    method: 'put',
+    path: '/tenants/:tenantId/backups/retention',
+    summary: "Set the tenant's retention (any of the figures; the others stay); applied by the next daily retention run",
+    tags: ['backup'],
+    permission: 'backup.maintain',
+    params: TenantParams,
+    body: RetentionBody,
+    response: Retention,
+    handler: (ctx, { params, body }) => setRetention(ctx, { ...body, tenantId: params.tenantId }),
+  }),
+  route({
+    method: 'post',
+    path: '/tenants/:tenantId/backups/integrity',
+    summary: 'Run the integrity check now: every indexed body read back and verified; returns the check',
+    tags: ['backup'],
+    permission: 'backup.maintain',
+    params: TenantParams,
+    body: z.strictObject({}),
+    response: typed<Awaited<ReturnType<typeof runIntegrityCheck>>>(),
+    handler: (ctx, { params }) => runIntegrityCheck(ctx, { tenantId: params.tenantId }),
+  }),
+  route({
+    method: 'get',
+    path: '/tenants/:tenantId/backups/checks',
+    summary: 'The latest integrity checks and restore drills, newest first',
+    tags: ['backup'],
+    permission: 'backup.read',
+    params: TenantParams,
+    query: ChecksQuery,
+    response: typed<Awaited<ReturnType<typeof listBackupChecks>>>(),
+    handler: (ctx, { params, query }) => listBackupChecks(ctx, { ...query, tenantId: params.tenantId }),
+  }),
+  route({
+    method: 'get',
+    path: '/tenants/:tenantId/backups/notifications',
+    summary: 'Notifications raised by failed integrity checks and drills, newest first',
+    tags: ['backup'],
+    permission: 'backup.read',
+    params: TenantParams,
+    query: NotificationsQuery,
+    response: typed<Awaited<ReturnType<typeof listBackupNotifications>>>(),
+    handler: (ctx, { params, query }) => listBackupNotifications(ctx, { ...query, tenantId: params.tenantId }),
   }),
 ];
