@@ -46,7 +46,10 @@ const trustProxy = z
     } else if (/^\d+$/.test(v)) {
       if (Number(v) > MAX_PROXY_HOPS) ctx.addIssue({ code: 'custom', message: `a hop count is at most ${MAX_PROXY_HOPS}` });
     } else {
-      const bad = v.split(',').map((p) => p.trim()).filter((p) => !isProxyAddress(p));
+      const bad = v
+        .split(',')
+        .map((p) => p.trim())
+        .filter((p) => !isProxyAddress(p));
       if (bad.length)
         ctx.addIssue({
           code: 'custom',
