@@ -1,5 +1,6 @@
 import path from 'node:path';
 import fs from 'node:fs';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -9,6 +10,54 @@ import { z } from 'zod';
  */
 const port = z.coerce.number().int().min(1).max(65535);
 const bool = z.enum(['1', '0', 'true', 'false', 'yes', 'no']).transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+/**
+ * More proxies than any real deployment chains. A hop count larger than the real chain makes express take
+ * the leftmost X-Forwarded-For entry, which the client writes itself.
+ */
+const MAX_PROXY_HOPS = 10;
+/** express's names for address ranges (proxy-addr): loopback, link-local and unique-local addresses. */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+function isProxyAddress(entry: string): boolean {
+  const [addr, bits, ...rest] = entry.split('/');
+  if (PROXY_RANGE_NAMES.includes(entry)) return true;
+  if (rest.length || !addr || !isIP(addr)) return false;
+  if (bits === undefined) return true;
+  return /^\d+$/.test(bits) && Number(bits) <= (isIP(addr) === 4 ? 32 : 128);
+}
+
+/**
+ * Which proxies in front of the API may say who the client is (X-Forwarded-For): a hop count or a comma
+ * list of their addresses, as express's `trust proxy` takes them. Never "trust every proxy": then any
+ * client could choose its own address for the sign-in limit, the rate limit and the audit log.
+ */
+const trustProxy = z
+  .string()
+  .trim()
+  .superRefine((v, ctx) => {
+    if (/^(true|yes|all|\*)$/i.test(v)) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'trusting every X-Forwarded-For is refused: a client could choose its own address for the sign-in limit and the audit log; ' +
+          `give the number of proxies in front of the API (0-${MAX_PROXY_HOPS}, e.g. 1) or their addresses (e.g. 10.0.0.5,10.0.0.0/24,loopback)`,
+      });
+    } else if (/^\d+$/.test(v)) {
+      if (Number(v) > MAX_PROXY_HOPS) ctx.addIssue({ code: 'custom', message: `a hop count is at most ${MAX_PROXY_HOPS}` });
+    } else {
+      const bad = v
+        .split(',')
+        .map((p) => p.trim())
+        .filter((p) => !isProxyAddress(p));
+      if (bad.length)
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be a hop count (0-${MAX_PROXY_HOPS}) or a comma list of proxy addresses (IP, IP/bits, loopback, linklocal, uniquelocal); not ${bad.map((b) => JSON.stringify(b)).join(', ')}`,
+        });
+    }
+  })
+  .transform((v): number | string[] => (/^\d+$/.test(v) ? Number(v) : v.split(',').map((p) => p.trim())));
 
 const schema = z
   .object({
@@ -68,7 +117,8 @@ const schema = z
     POSTWERK_PUBLIC_URL: z.url().optional(),
     /** Requests per minute per client address on the API; 0 turns the limit off (tests, benchmarks). */
     POSTWERK_API_RATE_LIMIT: z.coerce.number().int().min(0).default(600),
-    POSTWERK_TRUST_PROXY: bool.default(false),
+    /** a hop count or a comma list of proxy addresses; 0: no proxy, the socket's address is the client's */
+    POSTWERK_TRUST_PROXY: trustProxy.default(0),
 
     /** 32 bytes, hex or base64: encrypts secrets at rest (migration source credentials). */
     POSTWERK_SECRET_KEY: z.string().optional(),
@@ -132,7 +182,7 @@ export interface Config {
   rspamdController: { url: string; password: string };
   quarantineDir: string;
   ldap: { url: string; baseDn: string; bindDn: string; bindPassword: string } | null;
-  api: { host: string; port: number; publicUrl: string; rateLimitPerMinute: number; trustProxy: boolean };
+  api: { host: string; port: number; publicUrl: string; rateLimitPerMinute: number; trustProxy: number | string[] };
   secretKey: Buffer;
   passwordCost: number;
   deleteGraceDays: number;

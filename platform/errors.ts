@@ -18,6 +18,8 @@ export type ErrorCode =
   /** the request was understood but some of its content was refused (bulk imports: per-row errors) */
   | 'unprocessable'
   | 'rate_limited'
+  /** staff sign-in: too many wrong passwords for this address or from this client; wait retryAfterSeconds */
+  | 'sign_in_locked'
   /** mail: no such recipient on the platform (SMTP 550 5.1.1) */
   | 'recipient_unknown'
   /** mail: the recipient exists but may not receive now: suspended, being deleted (SMTP 550 5.2.1) */
@@ -65,6 +67,7 @@ const STATUS: Record<ErrorCode, number> = {
   precondition_failed: 412,
   unprocessable: 422,
   rate_limited: 429,
+  sign_in_locked: 429,
   recipient_unknown: 404,
   recipient_disabled: 403,
   relay_denied: 403,
@@ -89,14 +92,17 @@ export class AppError extends Error {
   /** Whether `message` may be shown to the caller; internal errors are replaced by a generic text. */
   readonly expose: boolean;
   readonly details: unknown;
+  /** When the caller may try again (429, 503); the HTTP layer sends it as Retry-After. */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ErrorCode, message: string, details?: unknown, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, details?: unknown, options?: { cause?: unknown; retryAfterSeconds?: number }) {
     super(message, options);
     this.name = 'AppError';
     this.code = code;
     this.status = STATUS[code];
     this.expose = code !== 'internal';
     this.details = details;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 }
 

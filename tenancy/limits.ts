@@ -33,3 +33,18 @@ export const PURGE_SWEEP_BATCH = 500;
 /** Names shown in lists and headers: control characters and line breaks would forge lines there. */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 export const NO_CONTROL_CHARACTERS = /^[^\x00-\x1f\x7f]*$/;
+
+/**
+ * Staff sign-in brakes (shared/sign-in-limits.ts), counted in Redis so they hold across API processes.
+ * An operator's password guarded only by the API rate limit (600/min) allows ~860,000 guesses a day;
+ * with these, one account gets 10 guesses per 15 minutes (~1,000 a day) and one client address 100.
+ */
+export const SIGN_IN_WINDOW_SECONDS = 15 * 60;
+/** Failures per account (the e-mail address typed, known or not) before its sign-in locks. */
+export const SIGN_IN_MAX_FAILURES_PER_ACCOUNT = 10;
+/** Failures per client address (IPv6: its /56) before it locks: spraying many accounts from one place. */
+export const SIGN_IN_MAX_FAILURES_PER_ADDRESS = 100;
+/** A user mistyping a few times feels no delay; after that each failure answers later, up to the cap. */
+export const SIGN_IN_FREE_FAILURES = 3;
+export const SIGN_IN_DELAY_STEP_MS = 250;
+export const SIGN_IN_MAX_DELAY_MS = 2000;

@@ -30,6 +30,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const appErr = toAppError(err);
     if (appErr.status >= 500) logger.error({ err, path: req.path, method: req.method }, 'request failed');
     if (res.headersSent) return res.end();
+    if (appErr.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(Math.ceil(appErr.retryAfterSeconds)));
     res.status(appErr.status).json(errorBody(appErr));
   };
 }
