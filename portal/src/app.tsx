@@ -24,6 +24,7 @@ import { TenantsPage } from './pages/operator/tenants';
 import { HealthPage } from './pages/operator/health';
 import { AuditPage } from './pages/operator/audit';
 import { SupportPage } from './pages/support';
+import { BackupsPage } from './pages/backups';
 
 const LANG_KEY = 'postwerk.lang';
 
@@ -169,6 +170,7 @@ function SignedIn({ me, onSignedOut }: { me: Me; onSignedOut(): void }) {
           <Route path="/t/:tenantId/overview" component={TenantOverview} />
           <Route path="/t/:tenantId/accounts" component={AccountsPage} />
           <Route path="/t/:tenantId/accounts/:accountId" component={AccountPage} />
+          <Route path="/t/:tenantId/accounts/:accountId/backups" component={only(['operator', 'tenant_admin', 'support'], BackupsPage)} />
           <Route path="/t/:tenantId/aliases" component={AliasesPage} />
           <Route path="/t/:tenantId/import" component={ImportPage} />
           <Route path="/t/:tenantId/notifications" component={NotificationsPage} />

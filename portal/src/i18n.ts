@@ -269,6 +269,28 @@ const M = {
     'Wählen Sie einen Mandanten, um seine Postfächer und deren Audit-Verlauf zu sehen.',
   ],
   auditTrail: ['Audit trail', 'Audit-Verlauf'],
+  backups: ['Backups and restore', 'Sicherungen und Wiederherstellung'],
+  backupsOf: ['Backups of {address}', 'Sicherungen von {address}'],
+  backupSearchText: ['Subject or sender contains', 'Betreff oder Absender enthält'],
+  deletedWithin: ['Deleted', 'Gelöscht'],
+  anyMessage: ['Any message, deleted or not', 'Jede Nachricht, gelöscht oder nicht'],
+  lastDays: ['in the last {days} days', 'in den letzten {days} Tagen'],
+  noBackupMatches: ['No backed-up message matches.', 'Keine gesicherte Nachricht passt.'],
+  receivedAt: ['Received', 'Empfangen'],
+  deletedAt: ['Deleted', 'Gelöscht'],
+  previewAction: ['Preview', 'Vorschau'],
+  preview: ['Preview (headers and text only)', 'Vorschau (nur Kopfzeilen und Text)'],
+  size: ['Size', 'Größe'],
+  restoreReason: ['Reason for the restore', 'Grund der Wiederherstellung'],
+  restoreReasonHint: [
+    'Recorded in the audit log, e.g. the ticket number.',
+    'Wird im Audit-Protokoll festgehalten, z. B. die Ticketnummer.',
+  ],
+  restoreMessage: ['Restore this message', 'Diese Nachricht wiederherstellen'],
+  restoreDone: [
+    'Restored: {restored} message(s) put back, {present} already there.',
+    'Wiederhergestellt: {restored} Nachricht(en) zurückgelegt, {present} waren schon da.',
+  ],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type MessageKey = keyof typeof M;

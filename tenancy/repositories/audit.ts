@@ -5,6 +5,7 @@ import { paginate, type Page } from '../../platform/db/paginate';
 export interface AuditFilter {
   tenantId?: string | undefined;
   actor?: string | undefined;
+  targetId?: string | undefined;
   action?: string | undefined;
   from?: string | undefined;
   to?: string | undefined;
@@ -14,6 +15,7 @@ function filtered(q: Knex, filter: AuditFilter): Knex.QueryBuilder {
   const query = q<AuditRow>('audit_log');
   if (filter.tenantId) query.where({ tenant_id: filter.tenantId });
   if (filter.actor) query.where({ actor_id: filter.actor });
+  if (filter.targetId) query.where({ target_id: filter.targetId });
   if (filter.action) {
     // `account.` or `account.*` matches every account action
     if (filter.action.endsWith('.') || filter.action.endsWith('.*')) {

@@ -12,6 +12,8 @@ const time = z.iso.datetime({ offset: true }).transform((s) => new Date(s).toISO
 export const auditFilterInput = z.strictObject({
   tenantId: z.uuid().optional(),
   actor: z.string().min(1).max(320).optional(),
+  /** entries about one object (an account, a token, a project …), e.g. an account's audit trail */
+  targetId: z.string().min(1).max(80).optional(),
   /** an action, or a prefix ending in `.` or `.*` */
   action: z.string().min(1).max(80).optional(),
   /** time range [from, to) */

@@ -136,6 +136,21 @@ describe(`audit log (${testConfig().db.client})`, () => {
     expect((await api(h.app).get('/api/v1/audit/verify').set(auth(admin))).status).toBe(403);
   });
 
+  it("filters by target: one account's audit trail", async () => {
+    const mk = (local: string) =>
+      api(h.app)
+        .post(`/api/v1/tenants/${tenantId}/accounts`)
+        .set(auth(admin))
+        .send({ address: `${local}-${uniq('t')}@${domain}`, password: strongPassword() })
+        .expect(201);
+    const a = (await mk('trail')).body;
+    await mk('other');
+    await api(h.app).post(`/api/v1/tenants/${tenantId}/accounts/${a.id}/suspend`).set(auth(admin)).expect(200);
+    const trail = await entries(admin, { targetId: a.id });
+    expect(trail.map((e) => e.action).sort()).toEqual(['account.created', 'account.suspended']);
+    expect(trail.every((e) => e.target?.id === a.id)).toBe(true);
+  });
+
   it('exports NDJSON and CSV', async () => {
     const nd = await api(h.app).get('/api/v1/audit/export').query({ tenantId }).set(auth(operator));
     expect(nd.status).toBe(200);

@@ -954,6 +954,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/tenants/{tenantId}/backups/drills": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Latest restore drills: sampled, passed, failures, recovery time and each account's recovery point */
+        get: operations["getTenantsTenantIdBackupsDrills"];
+        put?: never;
+        /** Queue a restore drill of the tenant now (a sample restored into its scratch mailbox and compared) */
+        post: operations["postTenantsTenantIdBackupsDrills"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tenants/{tenantId}/backups/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's retention: days deleted messages stay restorable, days of flag history, self-service days */
+        get: operations["getTenantsTenantIdBackupsRetention"];
+        /** Set the tenant's retention (any of the figures; the others stay); applied by the next daily retention run */
+        put: operations["putTenantsTenantIdBackupsRetention"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tenants/{tenantId}/backups/integrity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run the integrity check now: every indexed body read back and verified; returns the check */
+        post: operations["postTenantsTenantIdBackupsIntegrity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tenants/{tenantId}/backups/checks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The latest integrity checks and restore drills, newest first */
+        get: operations["getTenantsTenantIdBackupsChecks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tenants/{tenantId}/backups/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Notifications raised by failed integrity checks and drills, newest first */
+        get: operations["getTenantsTenantIdBackupsNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/system/health": {
         parameters: {
             query?: never;
@@ -963,6 +1050,231 @@ export interface paths {
         };
         /** Platform health: the readiness checks, each queue’s job counts and its latest failed jobs */
         get: operations["getSystemHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tenants/{tenantId}/accounts/{accountId}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export an account as mbox files or a Maildir tree in a tar (streamed), live or from a backup as of a time */
+        get: operations["getTenantsTenantIdAccountsAccountIdExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tenants/{tenantId}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export every account of a tenant as mbox files or Maildir trees in one tar (streamed) */
+        get: operations["getTenantsTenantIdExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/self/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Self-service sign-in of a mail user with the mail address and password: opens a session cookie */
+        post: operations["postSelfSession"];
+        /** Self-service sign-out */
+        delete: operations["deleteSelfSession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/self/deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in mail user's own deleted messages of the last N days (the tenant's setting), newest first */
+        get: operations["getSelfDeleted"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/self/deleted/{messageId}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Restore one of my deleted messages into its folder (restoring twice adds nothing) */
+        post: operations["postSelfDeletedMessageIdRestore"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tenants/{tenantId}/filter-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's inbound filter policy: score bands, release policy, quarantine period (defaults until set) */
+        get: operations["getTenantsTenantIdFilterPolicy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change score bands (discard only with allowDiscard), quarantine period, and (operators) the release policy */
+        patch: operations["patchTenantsTenantIdFilterPolicy"];
+        trace?: never;
+    };
+    "/tenants/{tenantId}/filter-policy/senders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's allow and block lists of senders */
+        get: operations["getTenantsTenantIdFilterPolicySenders"];
+        put?: never;
+        /** Add a sender (address, domain or *.domain) to the allow or block list; an existing entry answers created false */
+        post: operations["postTenantsTenantIdFilterPolicySenders"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tenants/{tenantId}/filter-policy/senders/{entryId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove an allow or block list entry */
+        delete: operations["deleteTenantsTenantIdFilterPolicySendersEntryId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tenants/{tenantId}/quarantine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's quarantine, oldest first: search by sender, subject, recipient, reason, status, time range [from, to) */
+        get: operations["getTenantsTenantIdQuarantine"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tenants/{tenantId}/quarantine/{quarantineId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Show a quarantined message (index data, never its content) */
+        get: operations["getTenantsTenantIdQuarantineQuarantineId"];
+        put?: never;
+        post?: never;
+        /** Delete a quarantined message for good */
+        delete: operations["deleteTenantsTenantIdQuarantineQuarantineId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tenants/{tenantId}/quarantine/{quarantineId}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A safe preview: headers and plain text only (HTML as sanitized text, no remote content), attachments named */
+        get: operations["getTenantsTenantIdQuarantineQuarantineIdPreview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tenants/{tenantId}/quarantine/{quarantineId}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Scan again and deliver to the INBOX (per the tenant's release policy); optionally allow-list the sender and teach rspamd ham */
+        post: operations["postTenantsTenantIdQuarantineQuarantineIdRelease"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mail/trace": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A message's path (accepted, scanned, routed, delivered, quarantined, released, failed) by queue ID, Message-ID, or recipient and time range */
+        get: operations["getMailTrace"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3161,6 +3473,7 @@ export interface operations {
                 cursor?: string;
                 tenantId?: string;
                 actor?: string;
+                targetId?: string;
                 action?: string;
                 from?: string;
                 to?: string;
@@ -3218,6 +3531,7 @@ export interface operations {
             query?: {
                 tenantId?: string;
                 actor?: string;
+                targetId?: string;
                 action?: string;
                 from?: string;
                 to?: string;
@@ -3304,6 +3618,10 @@ export interface operations {
                         security: "tls" | "starttls" | "plain";
                         /** @default false */
                         insecure?: boolean;
+                        smtpRelay?: {
+                            host: string;
+                            port: number;
+                        };
                     };
                     auth: {
                         /** @constant */
@@ -3413,6 +3731,10 @@ export interface operations {
                         security: "tls" | "starttls" | "plain";
                         /** @default false */
                         insecure?: boolean;
+                        smtpRelay?: {
+                            host: string;
+                            port: number;
+                        };
                     };
                     auth: {
                         /** @constant */
@@ -3460,6 +3782,8 @@ export interface operations {
                         multiappend?: boolean;
                         /** @default true */
                         failOnQuota?: boolean;
+                        /** @default false */
+                        acceptSkipped?: boolean;
                     };
                     catchupWindowHours?: number;
                     catchupIntervalSeconds?: number;
@@ -4034,7 +4358,7 @@ export interface operations {
             header?: never;
             path: {
                 tenantId: string;
-                messageId: number;
+                messageId: string;
             };
             cookie?: never;
         };
@@ -4108,6 +4432,259 @@ export interface operations {
             };
         };
     };
+    getTenantsTenantIdBackupsDrills: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postTenantsTenantIdBackupsDrills: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        jobId: string | null;
+                        tenantId: string;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTenantsTenantIdBackupsRetention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tenantId: string;
+                        deletedDays: number;
+                        historyDays: number;
+                        selfServiceDays: number;
+                        custom: boolean;
+                        updatedAt: string | null;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putTenantsTenantIdBackupsRetention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    deletedDays?: number;
+                    historyDays?: number;
+                    selfServiceDays?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tenantId: string;
+                        deletedDays: number;
+                        historyDays: number;
+                        selfServiceDays: number;
+                        custom: boolean;
+                        updatedAt: string | null;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postTenantsTenantIdBackupsIntegrity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTenantsTenantIdBackupsChecks: {
+        parameters: {
+            query?: {
+                kind?: "integrity" | "drill";
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTenantsTenantIdBackupsNotifications: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getSystemHealth: {
         parameters: {
             query?: {
@@ -4148,6 +4725,808 @@ export interface operations {
                                 failedReason: string;
                                 attemptsMade: number;
                                 finishedAt: string | null;
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTenantsTenantIdAccountsAccountIdExport: {
+        parameters: {
+            query: {
+                format: "mbox" | "maildir";
+                from?: "live" | "backup";
+                at?: string;
+            };
+            header?: never;
+            path: {
+                tenantId: string;
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTenantsTenantIdExport: {
+        parameters: {
+            query: {
+                format: "mbox" | "maildir";
+                from?: "live" | "backup";
+                at?: string;
+            };
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postSelfSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    address: string;
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        kind: "mail_user";
+                        id: string;
+                        label: string;
+                        tenantId: string;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteSelfSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSelfDeleted: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        days: number;
+                        items: {
+                            id: number;
+                            folder: string;
+                            subject: string | null;
+                            from: string | null;
+                            date: string | null;
+                            size: number;
+                            deletedAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postSelfDeletedMessageIdRestore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                messageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        restored: boolean;
+                        folder: string;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTenantsTenantIdFilterPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tenantId: string;
+                        bands: {
+                            minScore: number;
+                            /** @enum {string} */
+                            action: "deliver" | "junk" | "quarantine" | "reject" | "discard";
+                        }[];
+                        releasePolicy: {
+                            /** @enum {string} */
+                            spam: "tenant_admin" | "operator";
+                            /** @enum {string} */
+                            blocked_sender: "tenant_admin" | "operator";
+                            /** @enum {string} */
+                            virus: "tenant_admin" | "operator";
+                        };
+                        quarantineDays: number;
+                        allowEntries: number;
+                        blockEntries: number;
+                        isDefault: boolean;
+                        updatedAt: string | null;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patchTenantsTenantIdFilterPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    bands?: {
+                        minScore: number;
+                        /** @enum {string} */
+                        action: "deliver" | "junk" | "quarantine" | "reject" | "discard";
+                    }[];
+                    allowDiscard?: boolean;
+                    releasePolicy?: {
+                        /** @enum {string} */
+                        spam?: "tenant_admin" | "operator";
+                        /** @enum {string} */
+                        blocked_sender?: "tenant_admin" | "operator";
+                        /** @enum {string} */
+                        virus?: "tenant_admin" | "operator";
+                    };
+                    quarantineDays?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tenantId: string;
+                        bands: {
+                            minScore: number;
+                            /** @enum {string} */
+                            action: "deliver" | "junk" | "quarantine" | "reject" | "discard";
+                        }[];
+                        releasePolicy: {
+                            /** @enum {string} */
+                            spam: "tenant_admin" | "operator";
+                            /** @enum {string} */
+                            blocked_sender: "tenant_admin" | "operator";
+                            /** @enum {string} */
+                            virus: "tenant_admin" | "operator";
+                        };
+                        quarantineDays: number;
+                        allowEntries: number;
+                        blockEntries: number;
+                        isDefault: boolean;
+                        updatedAt: string | null;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTenantsTenantIdFilterPolicySenders: {
+        parameters: {
+            query?: {
+                list?: "allow" | "block";
+            };
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            /** @enum {string} */
+                            list: "allow" | "block";
+                            pattern: string;
+                            note: string;
+                            createdAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postTenantsTenantIdFilterPolicySenders: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    list: "allow" | "block";
+                    pattern: string;
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        entry: {
+                            id: string;
+                            /** @enum {string} */
+                            list: "allow" | "block";
+                            pattern: string;
+                            note: string;
+                            createdAt: string;
+                        };
+                        created: boolean;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteTenantsTenantIdFilterPolicySendersEntryId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+                entryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTenantsTenantIdQuarantine: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                sender?: string;
+                subject?: string;
+                recipient?: string;
+                reason?: "virus" | "spam" | "blocked_sender";
+                status?: "held" | "releasing" | "released";
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            tenantId: string;
+                            accountId: string | null;
+                            recipient: string;
+                            sender: string;
+                            headerFrom: string;
+                            subject: string;
+                            messageId: string;
+                            /** @enum {string} */
+                            reason: "virus" | "spam" | "blocked_sender";
+                            detail: string;
+                            spamScore: number | null;
+                            sizeBytes: number;
+                            queueId: string;
+                            createdAt: string;
+                            expiresAt: string;
+                            /** @enum {string} */
+                            status: "held" | "releasing" | "released";
+                            statusAt: string;
+                            releasedBy: string | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTenantsTenantIdQuarantineQuarantineId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+                quarantineId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        tenantId: string;
+                        accountId: string | null;
+                        recipient: string;
+                        sender: string;
+                        headerFrom: string;
+                        subject: string;
+                        messageId: string;
+                        /** @enum {string} */
+                        reason: "virus" | "spam" | "blocked_sender";
+                        detail: string;
+                        spamScore: number | null;
+                        sizeBytes: number;
+                        queueId: string;
+                        createdAt: string;
+                        expiresAt: string;
+                        /** @enum {string} */
+                        status: "held" | "releasing" | "released";
+                        statusAt: string;
+                        releasedBy: string | null;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteTenantsTenantIdQuarantineQuarantineId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+                quarantineId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTenantsTenantIdQuarantineQuarantineIdPreview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+                quarantineId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: {
+                            id: string;
+                            tenantId: string;
+                            accountId: string | null;
+                            recipient: string;
+                            sender: string;
+                            headerFrom: string;
+                            subject: string;
+                            messageId: string;
+                            /** @enum {string} */
+                            reason: "virus" | "spam" | "blocked_sender";
+                            detail: string;
+                            spamScore: number | null;
+                            sizeBytes: number;
+                            queueId: string;
+                            createdAt: string;
+                            expiresAt: string;
+                            /** @enum {string} */
+                            status: "held" | "releasing" | "released";
+                            statusAt: string;
+                            releasedBy: string | null;
+                        };
+                        preview: {
+                            headers: {
+                                name: string;
+                                value: string;
+                            }[];
+                            subject: string;
+                            from: string;
+                            to: string;
+                            date: string | null;
+                            text: string;
+                            /** @enum {string} */
+                            textSource: "text" | "html" | "none";
+                            textTruncated: boolean;
+                            attachments: {
+                                filename: string | null;
+                                contentType: string;
+                                sizeBytes: number;
+                            }[];
+                            attachmentsNotListed: number;
+                            headersOnly: boolean;
+                        };
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postTenantsTenantIdQuarantineQuarantineIdRelease: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+                quarantineId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    allowSender?: boolean;
+                    learnHam?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: {
+                            id: string;
+                            tenantId: string;
+                            accountId: string | null;
+                            recipient: string;
+                            sender: string;
+                            headerFrom: string;
+                            subject: string;
+                            messageId: string;
+                            /** @enum {string} */
+                            reason: "virus" | "spam" | "blocked_sender";
+                            detail: string;
+                            spamScore: number | null;
+                            sizeBytes: number;
+                            queueId: string;
+                            createdAt: string;
+                            expiresAt: string;
+                            /** @enum {string} */
+                            status: "held" | "releasing" | "released";
+                            statusAt: string;
+                            releasedBy: string | null;
+                        };
+                        rescan: {
+                            av: unknown;
+                            spam: unknown;
+                        };
+                        allowListed: string | null;
+                        learned: unknown;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMailTrace: {
+        parameters: {
+            query?: {
+                queueId?: string;
+                messageId?: string;
+                recipient?: string;
+                from?: string;
+                to?: string;
+                tenantId?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            queueId: string;
+                            messageId: string | null;
+                            acceptedAt: string | null;
+                            events: {
+                                stage: string;
+                                at: string;
+                                elapsedMs: number | null;
+                                recipient: string | null;
+                                detail: unknown;
                             }[];
                         }[];
                     };

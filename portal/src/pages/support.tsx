@@ -5,7 +5,7 @@ import { useResource } from '../live';
 import { Loaded } from '../components/loaded';
 import { Badge, useTitle } from '../components/ui';
 
-/** Support: pick a tenant, find an account (backup search and restore come with the backup API). */
+/** Support: pick a tenant, find an account, and go to its backups (search, preview, restore) or its audit trail. */
 export function SupportPage() {
   const { t } = useI18n();
   useTitle(t('supportHome'));
@@ -63,7 +63,10 @@ export function SupportPage() {
             <ul>
               {list.map((a) => (
                 <li key={a.id}>
-                  <Link href={`/t/${tenantId}/accounts/${a.id}`}>{a.address}</Link> <Badge status={a.status} />
+                  <Link href={`/t/${tenantId}/accounts/${a.id}`}>{a.address}</Link> <Badge status={a.status} />{' '}
+                  <Link href={`/t/${tenantId}/accounts/${a.id}/backups`} aria-label={`${t('backups')}: ${a.address}`}>
+                    {t('backups')}
+                  </Link>
                 </li>
               ))}
             </ul>

@@ -6,7 +6,7 @@ import { useAction } from '../../live';
 import { Field, FormError, Notice, useTitle } from '../../components/ui';
 import { useSession } from '../../session';
 
-const FILTERS = ['tenantId', 'actor', 'action', 'from', 'to'] as const;
+const FILTERS = ['tenantId', 'targetId', 'actor', 'action', 'from', 'to'] as const;
 type Filter = Partial<Record<(typeof FILTERS)[number], string>>;
 type Entry = Awaited<ReturnType<typeof loadPage>>['items'][number];
 
@@ -73,6 +73,9 @@ export function AuditPage() {
           </Field>
           <Field label={t('action')} name="action" error={load.error}>
             {(p) => <input {...p} value={draft.action ?? ''} onInput={(e) => setDraft({ ...draft, action: e.currentTarget.value })} />}
+          </Field>
+          <Field label={t('target')} name="targetId" error={load.error}>
+            {(p) => <input {...p} value={draft.targetId ?? ''} onInput={(e) => setDraft({ ...draft, targetId: e.currentTarget.value })} />}
           </Field>
         </div>
         <div class="grid">

@@ -61,6 +61,11 @@ export function AccountPage({ params }: { params: { tenantId: string; accountId:
             </div>
           </dl>
           {a.status === 'deleting' && a.deleteAfter && <p>{t('deleteAfter', { date: date(a.deleteAfter) })}</p>}
+          {me.role !== 'migration_engineer' && (
+            <p>
+              <Link href={`/t/${tenantId}/accounts/${accountId}/backups`}>{t('backups')}</Link>
+            </p>
+          )}
           {writable && (
             <div class="actions">
               {a.status === 'active' && (
