@@ -10,6 +10,7 @@ import type { RawImapConnection } from '../imap/raw-append';
 import type { PassMode } from '../options';
 import { compressUids } from '../../platform/mail/uidset';
 import type { MessageRecord } from '../state/store';
+import { AppendLocator } from './append-locator';
 import type { PassContext } from './context';
 import { HashPool, copyMessages } from './folder-copy';
 import { allUids, propagateDeletions } from './folder-deletions';
@@ -188,6 +189,12 @@ export async function syncFolder(
           destEncoded: encodeMailboxName(dbox.path),
           filterFlags,
           pool,
+          locator: new AppendLocator(
+            dst,
+            dbox.uidNext !== undefined ? Number(dbox.uidNext) : undefined,
+            destMetas.map((m) => m.uid),
+            signal,
+          ),
           result,
           log,
         },

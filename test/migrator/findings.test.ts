@@ -319,3 +319,72 @@ describe('migrator: issue 11 finding 10, children follow a parent mapped to a sp
     expect((await verifyMailbox(ctx, input)).verified).toBe(true);
   });
 });
+
+describe('migrator: issue 11 finding 7, a destination without UIDPLUS', () => {
+  const state = S.useStateStore();
+
+  it('7. without APPENDUID every record still names its destination UID (found by size, confirmed by hash); a lost copy is copied again', async () => {
+    const user = S.uniqUser('f7uidplus');
+    const twin = S.textMessage('twin', { messageId: '<twin@corpus.test>' });
+    const day = (d: number): Date => new Date(`2024-01-0${d}T00:00:00Z`);
+    const corpus = [
+      ...[1, 2, 3, 4, 5].map((i) => ({ folder: ['INBOX'], raw: S.textMessage(`plain ${i}`), flags: i === 2 ? ['\\Seen'] : [], date: day(i) })),
+      // the same bytes twice at the source: each must get a destination UID of its own
+      { folder: ['INBOX'], raw: twin, flags: [], date: day(6) },
+      { folder: ['INBOX'], raw: twin, flags: [], date: day(6) },
+      // streamed through a spool file and APPENDed alone
+      { folder: ['INBOX'], raw: S.bigMessage('big', 1_200_000), flags: [], date: day(7) },
+    ];
+    await S.withClient(S.sourceEndpoint(user), (c) => S.loadCorpus(c, corpus));
+    const dest = await S.createDestinationAccount();
+    const ctx = { logger: S.silentLogger, migrationId: `f7-${user}` };
+    const proxy = await startFaultProxy(
+      { host: process.env.POSTWERK_IMAP_HOST!, port: Number(process.env.POSTWERK_IMAP_PORT) },
+      { stripCapability: 'UIDPLUS', stripResponseCode: 'APPENDUID' },
+    );
+    // the store as the engine uses it, remembering which folder state it opened
+    const base = state().store;
+    const folderIds = new Map<string, number>();
+    const store = Object.create(base) as typeof base;
+    store.folder = async (...args: Parameters<typeof base.folder>) => {
+      const f = await base.folder(...args);
+      folderIds.set(f.destPath, f.id);
+      return f;
+    };
+    const input = { source: S.sourceEndpoint(user, { master: true }), destination: { ...S.destEndpoint(dest), port: proxy.port }, store };
+    try {
+      const pass = await runMigrationPass(ctx, input);
+      expect(pass.totals.copied).toBe(corpus.length);
+      expect(proxy.fired()).toBeGreaterThan(0); // UIDPLUS and APPENDUID were hidden
+
+      // every record names the destination message that holds its bytes, as a direct login sees it
+      const snap = await S.withClient(S.destEndpoint(dest), (c) => S.snapshot(c));
+      const hashByUid = new Map((snap.get('INBOX') ?? []).map((m) => [m.uid, m.sha256]));
+      const records = await base.loadMessages(folderIds.get('INBOX')!);
+      expect(records).toHaveLength(corpus.length);
+      for (const r of records) {
+        expect(r.status).toBe('copied');
+        expect(r.destUid).not.toBeNull();
+        expect(hashByUid.get(r.destUid!)).toBe(r.sha256);
+      }
+      expect(new Set(records.map((r) => r.destUid)).size).toBe(corpus.length);
+      expect((await verifyMailbox(ctx, input)).verified).toBe(true);
+
+      // a copy is lost on the destination: verification says so, and a delta copies it again
+      await S.withClient(S.destEndpoint(dest), async (c) => {
+        await c.mailboxOpen('INBOX');
+        const uid = await uidBySubject(c, 'plain 3');
+        expect(await c.messageDelete(String(uid), { uid: true })).toBe(true);
+      });
+      const lost = await verifyMailbox(ctx, input);
+      expect(lost.verified).toBe(false);
+      expect(lost.totals.missing).toBe(1);
+      const delta = await runMigrationPass(ctx, { ...input, mode: 'delta' });
+      expect(delta.totals.copied).toBe(1);
+      expect(await destCount(dest)).toBe(corpus.length);
+      expect((await verifyMailbox(ctx, input)).verified).toBe(true);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
