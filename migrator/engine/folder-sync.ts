@@ -126,7 +126,11 @@ export async function syncFolder(
         await store.deleteMessages(fstate.id, vanished);
       }
       // ---- what to do per source message
-      const needMeta = (afterSwitch ? [] : vanished).filter((r) => !metaByUid.has(r.sourceUid)).map((r) => r.sourceUid);
+      // metadata a CONDSTORE listing lacks: of vanished copies, and of copies never confirmed (no UIDPLUS), to look for again
+      const unconfirmed = [...current.values()].filter((r) => r.status === 'unconfirmed');
+      const needMeta = (afterSwitch ? [] : [...vanished, ...unconfirmed])
+        .filter((r) => !metaByUid.has(r.sourceUid))
+        .map((r) => r.sourceUid);
       if (needMeta.length) for (const m of await listMessages(src, compressUids(needMeta))) metaByUid.set(m.uid, m);
       const work = planMessages({
         metas: metaByUid.values(),

@@ -387,4 +387,48 @@ describe('migrator: issue 11 finding 7, a destination without UIDPLUS', () => {
       await proxy.close();
     }
   });
+
+  it('7. a copy the lookup cannot confirm is recorded unconfirmed, found by hash in the next pass and not copied twice', async () => {
+    const user = S.uniqUser('f7unconf');
+    const big = S.bigMessage('read back damaged once', 1_200_000);
+    const corpus = [
+      { folder: ['INBOX'], raw: S.textMessage('small'), flags: [], date: new Date('2024-01-01T00:00:00Z') },
+      { folder: ['INBOX'], raw: big, flags: [], date: new Date('2024-01-02T00:00:00Z') },
+    ];
+    await S.withClient(S.sourceEndpoint(user), (c) => S.loadCorpus(c, corpus));
+    const dest = await S.createDestinationAccount();
+    const ctx = { logger: S.silentLogger, migrationId: `f7u-${user}` };
+    // no UIDPLUS, and the first large literal the destination sends (the lookup reading the big copy back) is cut
+    const proxy = await startFaultProxy(
+      { host: process.env.POSTWERK_IMAP_HOST!, port: Number(process.env.POSTWERK_IMAP_PORT) },
+      { stripCapability: 'UIDPLUS', stripResponseCode: 'APPENDUID', truncateLiteralAtLeast: 500_000, truncateBy: 5000 },
+    );
+    const base = state().store;
+    const folderIds = new Map<string, number>();
+    const store = Object.create(base) as typeof base;
+    store.folder = async (...args: Parameters<typeof base.folder>) => {
+      const f = await base.folder(...args);
+      folderIds.set(f.destPath, f.id);
+      return f;
+    };
+    const input = { source: S.sourceEndpoint(user, { master: true }), destination: { ...S.destEndpoint(dest), port: proxy.port }, store };
+    const bigRecord = async () => (await base.loadMessages(folderIds.get('INBOX')!)).find((r) => r.sha256 === S.sha(big));
+    try {
+      const pass = await runMigrationPass(ctx, input);
+      expect(pass.totals.copied).toBe(2);
+      expect(pass.folders.find((f) => f.sourcePath === 'INBOX')?.unconfirmed).toHaveLength(1);
+      expect(await bigRecord()).toMatchObject({ status: 'unconfirmed', destUid: null });
+
+      // the next pass looks for it again: the destination has its bytes, so it is recorded, not appended
+      const delta = await runMigrationPass(ctx, { ...input, mode: 'delta' });
+      expect(delta.totals).toMatchObject({ copied: 0, alreadyPresent: 1 });
+      const snap = await S.withClient(S.destEndpoint(dest), (c) => S.snapshot(c));
+      const copy = (snap.get('INBOX') ?? []).find((m) => m.sha256 === S.sha(big));
+      expect(await bigRecord()).toMatchObject({ status: 'present', destUid: copy?.uid });
+      expect(snap.get('INBOX')).toHaveLength(2);
+      expect((await verifyMailbox(ctx, input)).verified).toBe(true);
+    } finally {
+      await proxy.close();
+    }
+  });
 });
