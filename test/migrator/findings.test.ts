@@ -328,7 +328,12 @@ describe('migrator: issue 11 finding 7, a destination without UIDPLUS', () => {
     const twin = S.textMessage('twin', { messageId: '<twin@corpus.test>' });
     const day = (d: number): Date => new Date(`2024-01-0${d}T00:00:00Z`);
     const corpus = [
-      ...[1, 2, 3, 4, 5].map((i) => ({ folder: ['INBOX'], raw: S.textMessage(`plain ${i}`), flags: i === 2 ? ['\\Seen'] : [], date: day(i) })),
+      ...[1, 2, 3, 4, 5].map((i) => ({
+        folder: ['INBOX'],
+        raw: S.textMessage(`plain ${i}`),
+        flags: i === 2 ? ['\\Seen'] : [],
+        date: day(i),
+      })),
       // the same bytes twice at the source: each must get a destination UID of its own
       { folder: ['INBOX'], raw: twin, flags: [], date: day(6) },
       { folder: ['INBOX'], raw: twin, flags: [], date: day(6) },
