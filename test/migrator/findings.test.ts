@@ -1,12 +1,14 @@
 // Issue 11: the holes in "zero loss, proven", each reproduced against the real Dovecot servers
 // (a fault proxy in front of the source where a server must misbehave at a precise moment).
 import { buildReport, runMigrationPass, summarize, verifyMailbox } from '../../migrator';
+import type { MessageRecord, MigrationStateStore } from '../../migrator/state/store';
 import { startFaultProxy } from './fault-proxy';
 import * as S from './support';
 
 jest.setTimeout(90_000);
 
 const sourceServer = () => ({ host: process.env.POSTWERK_SOURCE_IMAP_HOST!, port: Number(process.env.POSTWERK_SOURCE_IMAP_PORT) });
+const destServer = () => ({ host: process.env.POSTWERK_IMAP_HOST!, port: Number(process.env.POSTWERK_IMAP_PORT) });
 
 async function destCount(dest: S.DestAccount, folder = 'INBOX'): Promise<number> {
   return S.withClient(S.destEndpoint(dest), async (c) => {
@@ -320,6 +322,18 @@ describe('migrator: issue 11 finding 10, children follow a parent mapped to a sp
   });
 });
 
+/** The engine's view of the state store, and the records of a destination folder it synced. */
+function recordsOf(base: MigrationStateStore): { store: MigrationStateStore; records: (destPath: string) => Promise<MessageRecord[]> } {
+  const folderIds = new Map<string, number>();
+  const store = Object.create(base) as MigrationStateStore;
+  store.folder = async (...args) => {
+    const f = await base.folder(...args);
+    folderIds.set(f.destPath, f.id);
+    return f;
+  };
+  return { store, records: (destPath) => base.loadMessages(folderIds.get(destPath)!) };
+}
+
 describe('migrator: issue 11 finding 7, a destination without UIDPLUS', () => {
   const state = S.useStateStore();
 
@@ -343,19 +357,9 @@ describe('migrator: issue 11 finding 7, a destination without UIDPLUS', () => {
     await S.withClient(S.sourceEndpoint(user), (c) => S.loadCorpus(c, corpus));
     const dest = await S.createDestinationAccount();
     const ctx = { logger: S.silentLogger, migrationId: `f7-${user}` };
-    const proxy = await startFaultProxy(
-      { host: process.env.POSTWERK_IMAP_HOST!, port: Number(process.env.POSTWERK_IMAP_PORT) },
-      { stripCapability: 'UIDPLUS', stripResponseCode: 'APPENDUID' },
-    );
+    const proxy = await startFaultProxy(destServer(), { stripCapability: 'UIDPLUS', stripResponseCode: 'APPENDUID' });
     // the store as the engine uses it, remembering which folder state it opened
-    const base = state().store;
-    const folderIds = new Map<string, number>();
-    const store = Object.create(base) as typeof base;
-    store.folder = async (...args: Parameters<typeof base.folder>) => {
-      const f = await base.folder(...args);
-      folderIds.set(f.destPath, f.id);
-      return f;
-    };
+    const { store, records } = recordsOf(state().store);
     const input = { source: S.sourceEndpoint(user, { master: true }), destination: { ...S.destEndpoint(dest), port: proxy.port }, store };
     try {
       const pass = await runMigrationPass(ctx, input);
@@ -365,14 +369,14 @@ describe('migrator: issue 11 finding 7, a destination without UIDPLUS', () => {
       // every record names the destination message that holds its bytes, as a direct login sees it
       const snap = await S.withClient(S.destEndpoint(dest), (c) => S.snapshot(c));
       const hashByUid = new Map((snap.get('INBOX') ?? []).map((m) => [m.uid, m.sha256]));
-      const records = await base.loadMessages(folderIds.get('INBOX')!);
-      expect(records).toHaveLength(corpus.length);
-      for (const r of records) {
+      const recs = await records('INBOX');
+      expect(recs).toHaveLength(corpus.length);
+      for (const r of recs) {
         expect(r.status).toBe('copied');
         expect(r.destUid).not.toBeNull();
         expect(hashByUid.get(r.destUid!)).toBe(r.sha256);
       }
-      expect(new Set(records.map((r) => r.destUid)).size).toBe(corpus.length);
+      expect(new Set(recs.map((r) => r.destUid)).size).toBe(corpus.length);
       expect((await verifyMailbox(ctx, input)).verified).toBe(true);
 
       // a copy is lost on the destination: verification says so, and a delta copies it again
@@ -404,20 +408,15 @@ describe('migrator: issue 11 finding 7, a destination without UIDPLUS', () => {
     const dest = await S.createDestinationAccount();
     const ctx = { logger: S.silentLogger, migrationId: `f7u-${user}` };
     // no UIDPLUS, and the first large literal the destination sends (the lookup reading the big copy back) is cut
-    const proxy = await startFaultProxy(
-      { host: process.env.POSTWERK_IMAP_HOST!, port: Number(process.env.POSTWERK_IMAP_PORT) },
-      { stripCapability: 'UIDPLUS', stripResponseCode: 'APPENDUID', truncateLiteralAtLeast: 500_000, truncateBy: 5000 },
-    );
-    const base = state().store;
-    const folderIds = new Map<string, number>();
-    const store = Object.create(base) as typeof base;
-    store.folder = async (...args: Parameters<typeof base.folder>) => {
-      const f = await base.folder(...args);
-      folderIds.set(f.destPath, f.id);
-      return f;
-    };
+    const proxy = await startFaultProxy(destServer(), {
+      stripCapability: 'UIDPLUS',
+      stripResponseCode: 'APPENDUID',
+      truncateLiteralAtLeast: 500_000,
+      truncateBy: 5000,
+    });
+    const { store, records } = recordsOf(state().store);
     const input = { source: S.sourceEndpoint(user, { master: true }), destination: { ...S.destEndpoint(dest), port: proxy.port }, store };
-    const bigRecord = async () => (await base.loadMessages(folderIds.get('INBOX')!)).find((r) => r.sha256 === S.sha(big));
+    const bigRecord = async () => (await records('INBOX')).find((r) => r.sha256 === S.sha(big));
     try {
       const pass = await runMigrationPass(ctx, input);
       expect(pass.totals.copied).toBe(2);
