@@ -11,6 +11,7 @@ import type { FolderPlan } from '../folders/mapping';
 import type { AppendItem, RawImapConnection } from '../imap/raw-append';
 import { MULTIAPPEND_MAX_BYTES, MULTIAPPEND_MAX_MESSAGES, SMALL_MESSAGE_BYTES } from '../limits';
 import type { MessageRecord } from '../state/store';
+import type { AppendLocator } from './append-locator';
 import { type PassContext, checkAborted } from './context';
 import type { FolderPassResult } from './folder-result';
 import { type FlagFilter, groupByFlags } from './folder-plan';
@@ -45,6 +46,8 @@ export interface CopyContext {
   destEncoded: string;
   filterFlags: FlagFilter;
   pool: HashPool;
+  /** Finds the destination UIDs of what an APPEND without APPENDUID stored. */
+  locator: AppendLocator;
   result: FolderPassResult;
   log: Logger;
 }
@@ -52,7 +55,7 @@ export interface CopyContext {
 type Pending = { meta: MessageMeta; hash: string; item: AppendItem; file?: string };
 
 export async function copyMessages(c: CopyContext, toCopy: readonly MessageMeta[]): Promise<void> {
-  const { pc, src, dst, writer, result, filterFlags, pool, log, srcValidity } = c;
+  const { pc, src, dst, writer, result, filterFlags, pool, locator, log, srcValidity } = c;
   const { options, store, signal } = pc;
   const refused = new Map<number, string[]>();
   const prepare = (m: MessageMeta): string[] => {
@@ -120,23 +123,35 @@ export async function copyMessages(c: CopyContext, toCopy: readonly MessageMeta[
         uids = await appendEach(batch);
       }
     } else uids = await appendEach(batch);
+    for (const u of uids) if (typeof u === 'number') locator.claim(u);
+    // no APPENDUID (a destination without UIDPLUS): look the copies up by size and hash
+    const unknown = batch.filter((_, i) => uids[i] === null);
+    if (unknown.length) {
+      const found = await locator.locate(unknown.map((p) => ({ size: p.meta.size, hash: p.hash })));
+      let k = 0;
+      uids = uids.map((u) => (u === null ? found[k++] : u));
+    }
     const recs: MessageRecord[] = [];
     batch.forEach((p, i) => {
       if (uids[i] === undefined) return;
+      // not found by hash: unconfirmed, so a later pass looks for it again (and copies it if it is gone)
+      if (uids[i] === null) result.unconfirmed.push(p.meta.uid);
       recs.push({
         sourceUidValidity: srcValidity,
         sourceUid: p.meta.uid,
-        destUid: uids[i]!,
+        destUid: uids[i] ?? null,
         sha256: p.hash,
         size: p.meta.size,
         flags: p.meta.flags,
-        status: 'copied',
+        status: uids[i] === null ? 'unconfirmed' : 'copied',
       });
       result.copied++;
       result.bytesCopied += p.meta.size;
       const rf = refused.get(p.meta.uid);
       if (rf) result.refusedFlags.push({ uid: p.meta.uid, flags: rf });
     });
+    if (unknown.length && result.unconfirmed.length)
+      log.warn({ uids: result.unconfirmed }, 'APPEND without APPENDUID: copy not found by size and hash, recorded unconfirmed');
     await store.putMessages(c.folderId, recs);
     pc.emit({
       kind: 'messages',

@@ -61,6 +61,15 @@ describe('folder plan', () => {
     expect(p.flagGroups.map((g) => g.uids)).toEqual([[101]]);
   });
 
+  it('an unconfirmed copy (no UIDPLUS, not found by hash) is planned again before the switch, left alone after it', () => {
+    const current = new Map([[1, rec(1, { destUid: null, status: 'unconfirmed' })]]);
+    expect(reconcileRecords([...current.values()], 7, new Set()).vanished).toEqual([]);
+    const plan = (destFlags?: Map<number, string[]>) =>
+      planMessages({ metas: [meta(1)], current, options: { syncFlags: true }, filterFlags: flagFilter(undefined), destFlags });
+    expect(plan().toCopy.map((m) => m.uid)).toEqual([1]);
+    expect(plan(new Map()).toCopy).toEqual([]);
+  });
+
   it('deletes only what is recorded and gone from the source', () => {
     const current = new Map([
       [1, rec(1)],

@@ -87,7 +87,10 @@ export function planMessages(input: {
   const cap = Math.min(options.maxMessageBytes ?? Infinity, appendLimit ?? Infinity);
   for (const m of input.metas) {
     const r = input.current.get(m.uid);
-    if (r && r.status !== 'skipped') {
+    // an APPEND whose copy was not found (no UIDPLUS): after the switch it is left alone (the user may
+    // have moved it); before, it is copied again unless the copy step finds its bytes on the destination
+    if (r?.status === 'unconfirmed' && input.destFlags) continue;
+    if (r && r.status !== 'skipped' && r.status !== 'unconfirmed') {
       if (r.destUid === null || !options.syncFlags || sameFlags(r.flags, m.flags)) continue;
       if (input.destFlags && !sameFlags([...input.filterFlags(r.flags).kept].sort(), input.destFlags.get(r.destUid) ?? [])) continue;
       const { kept } = input.filterFlags(m.flags);

@@ -10,6 +10,7 @@ import type { RawImapConnection } from '../imap/raw-append';
 import type { PassMode } from '../options';
 import { compressUids } from '../../platform/mail/uidset';
 import type { MessageRecord } from '../state/store';
+import { AppendLocator } from './append-locator';
 import type { PassContext } from './context';
 import { HashPool, copyMessages } from './folder-copy';
 import { allUids, propagateDeletions } from './folder-deletions';
@@ -125,7 +126,11 @@ export async function syncFolder(
         await store.deleteMessages(fstate.id, vanished);
       }
       // ---- what to do per source message
-      const needMeta = (afterSwitch ? [] : vanished).filter((r) => !metaByUid.has(r.sourceUid)).map((r) => r.sourceUid);
+      // metadata a CONDSTORE listing lacks: of vanished copies, and of copies never confirmed (no UIDPLUS), to look for again
+      const unconfirmed = [...current.values()].filter((r) => r.status === 'unconfirmed');
+      const needMeta = (afterSwitch ? [] : [...vanished, ...unconfirmed])
+        .filter((r) => !metaByUid.has(r.sourceUid))
+        .map((r) => r.sourceUid);
       if (needMeta.length) for (const m of await listMessages(src, compressUids(needMeta))) metaByUid.set(m.uid, m);
       const work = planMessages({
         metas: metaByUid.values(),
@@ -188,6 +193,12 @@ export async function syncFolder(
           destEncoded: encodeMailboxName(dbox.path),
           filterFlags,
           pool,
+          locator: new AppendLocator(
+            dst,
+            dbox.uidNext !== undefined ? Number(dbox.uidNext) : undefined,
+            destMetas.map((m) => m.uid),
+            signal,
+          ),
           result,
           log,
         },

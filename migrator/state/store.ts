@@ -12,8 +12,12 @@ export interface FolderState {
   destUidValidity: number | null;
 }
 
-/** removed: copied, then removed (deleted, moved) on the destination by the user after the switch: never copied again. */
-export type MessageStatus = 'copied' | 'present' | 'skipped' | 'removed';
+/**
+ * removed: copied, then removed (deleted, moved) on the destination by the user after the switch: never copied again.
+ * unconfirmed: APPENDed to a destination without UIDPLUS, and no new destination message had its bytes
+ * (destUid null): a later pass before the switch looks for it by hash again, and copies it when it is not there.
+ */
+export type MessageStatus = 'copied' | 'present' | 'skipped' | 'removed' | 'unconfirmed';
 
 export interface MessageRecord {
   sourceUidValidity: number;

@@ -1,6 +1,6 @@
 // A TCP proxy in front of a real IMAP server that injects one fault, for the tests that need a
 // server misbehaving at a precise moment: drop the connection on the first command matching a
-// pattern, truncate the first large literal of an answer, or hide a capability.
+// pattern, truncate the first large literal of an answer, or hide a capability and its response code.
 import net from 'node:net';
 
 export interface FaultOptions {
@@ -13,6 +13,8 @@ export interface FaultOptions {
   truncateBy?: number;
   /** Remove this capability from every CAPABILITY list the server sends. */
   stripCapability?: string;
+  /** Remove this response code (`[APPENDUID 5 3:4] `) from every tagged answer the server sends. */
+  stripResponseCode?: string;
   /** Start disarmed (the faults fire only after arm()): the state store keys an account by host and
    * port, so a test that needs a clean pass first runs it through the same proxy. */
   armed?: boolean;
@@ -100,6 +102,13 @@ export async function startFaultProxy(upstream: { host: string; port: number }, 
         buf = buf.subarray(eol + 2);
         if (armed && opts.stripCapability && /CAPABILITY/i.test(line)) {
           const re = new RegExp(` ${opts.stripCapability}(?=[ \\]\\r])`, 'gi');
+          if (re.test(line)) {
+            line = line.replace(re, '');
+            fired++;
+          }
+        }
+        if (armed && opts.stripResponseCode && /^[^*+]/.test(line)) {
+          const re = new RegExp(`\\[${opts.stripResponseCode}[^\\]]*\\] ?`, 'i');
           if (re.test(line)) {
             line = line.replace(re, '');
             fired++;

@@ -1,12 +1,14 @@
 // Issue 11: the holes in "zero loss, proven", each reproduced against the real Dovecot servers
 // (a fault proxy in front of the source where a server must misbehave at a precise moment).
 import { buildReport, runMigrationPass, summarize, verifyMailbox } from '../../migrator';
+import type { MessageRecord, MigrationStateStore } from '../../migrator/state/store';
 import { startFaultProxy } from './fault-proxy';
 import * as S from './support';
 
 jest.setTimeout(90_000);
 
 const sourceServer = () => ({ host: process.env.POSTWERK_SOURCE_IMAP_HOST!, port: Number(process.env.POSTWERK_SOURCE_IMAP_PORT) });
+const destServer = () => ({ host: process.env.POSTWERK_IMAP_HOST!, port: Number(process.env.POSTWERK_IMAP_PORT) });
 
 async function destCount(dest: S.DestAccount, folder = 'INBOX'): Promise<number> {
   return S.withClient(S.destEndpoint(dest), async (c) => {
@@ -317,5 +319,120 @@ describe('migrator: issue 11 finding 10, children follow a parent mapped to a sp
     expect(names.filter((n) => /^Archiv($|\/)/.test(n))).toEqual([]);
     expect(await destCount(dest, 'Archive')).toBe(1);
     expect((await verifyMailbox(ctx, input)).verified).toBe(true);
+  });
+});
+
+/** The engine's view of the state store, and the records of a destination folder it synced. */
+function recordsOf(base: MigrationStateStore): { store: MigrationStateStore; records: (destPath: string) => Promise<MessageRecord[]> } {
+  const folderIds = new Map<string, number>();
+  const store = Object.create(base) as MigrationStateStore;
+  store.folder = async (...args) => {
+    const f = await base.folder(...args);
+    folderIds.set(f.destPath, f.id);
+    return f;
+  };
+  return { store, records: (destPath) => base.loadMessages(folderIds.get(destPath)!) };
+}
+
+describe('migrator: issue 11 finding 7, a destination without UIDPLUS', () => {
+  const state = S.useStateStore();
+
+  it('7. without APPENDUID every record still names its destination UID (found by size, confirmed by hash); a lost copy is copied again', async () => {
+    const user = S.uniqUser('f7uidplus');
+    const twin = S.textMessage('twin', { messageId: '<twin@corpus.test>' });
+    const day = (d: number): Date => new Date(`2024-01-0${d}T00:00:00Z`);
+    const corpus = [
+      ...[1, 2, 3, 4, 5].map((i) => ({
+        folder: ['INBOX'],
+        raw: S.textMessage(`plain ${i}`),
+        flags: i === 2 ? ['\\Seen'] : [],
+        date: day(i),
+      })),
+      // the same bytes twice at the source: each must get a destination UID of its own
+      { folder: ['INBOX'], raw: twin, flags: [], date: day(6) },
+      { folder: ['INBOX'], raw: twin, flags: [], date: day(6) },
+      // streamed through a spool file and APPENDed alone
+      { folder: ['INBOX'], raw: S.bigMessage('big', 1_200_000), flags: [], date: day(7) },
+    ];
+    await S.withClient(S.sourceEndpoint(user), (c) => S.loadCorpus(c, corpus));
+    const dest = await S.createDestinationAccount();
+    const ctx = { logger: S.silentLogger, migrationId: `f7-${user}` };
+    const proxy = await startFaultProxy(destServer(), { stripCapability: 'UIDPLUS', stripResponseCode: 'APPENDUID' });
+    // the store as the engine uses it, remembering which folder state it opened
+    const { store, records } = recordsOf(state().store);
+    const input = { source: S.sourceEndpoint(user, { master: true }), destination: { ...S.destEndpoint(dest), port: proxy.port }, store };
+    try {
+      const pass = await runMigrationPass(ctx, input);
+      expect(pass.totals.copied).toBe(corpus.length);
+      expect(proxy.fired()).toBeGreaterThan(0); // UIDPLUS and APPENDUID were hidden
+
+      // every record names the destination message that holds its bytes, as a direct login sees it
+      const snap = await S.withClient(S.destEndpoint(dest), (c) => S.snapshot(c));
+      const hashByUid = new Map((snap.get('INBOX') ?? []).map((m) => [m.uid, m.sha256]));
+      const recs = await records('INBOX');
+      expect(recs).toHaveLength(corpus.length);
+      for (const r of recs) {
+        expect(r.status).toBe('copied');
+        expect(r.destUid).not.toBeNull();
+        expect(hashByUid.get(r.destUid!)).toBe(r.sha256);
+      }
+      expect(new Set(recs.map((r) => r.destUid)).size).toBe(corpus.length);
+      expect((await verifyMailbox(ctx, input)).verified).toBe(true);
+
+      // a copy is lost on the destination: verification says so, and a delta copies it again
+      await S.withClient(S.destEndpoint(dest), async (c) => {
+        await c.mailboxOpen('INBOX');
+        const uid = await uidBySubject(c, 'plain 3');
+        expect(await c.messageDelete(String(uid), { uid: true })).toBe(true);
+      });
+      const lost = await verifyMailbox(ctx, input);
+      expect(lost.verified).toBe(false);
+      expect(lost.totals.missing).toBe(1);
+      const delta = await runMigrationPass(ctx, { ...input, mode: 'delta' });
+      expect(delta.totals.copied).toBe(1);
+      expect(await destCount(dest)).toBe(corpus.length);
+      expect((await verifyMailbox(ctx, input)).verified).toBe(true);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('7. a copy the lookup cannot confirm is recorded unconfirmed, found by hash in the next pass and not copied twice', async () => {
+    const user = S.uniqUser('f7unconf');
+    const big = S.bigMessage('read back damaged once', 1_200_000);
+    const corpus = [
+      { folder: ['INBOX'], raw: S.textMessage('small'), flags: [], date: new Date('2024-01-01T00:00:00Z') },
+      { folder: ['INBOX'], raw: big, flags: [], date: new Date('2024-01-02T00:00:00Z') },
+    ];
+    await S.withClient(S.sourceEndpoint(user), (c) => S.loadCorpus(c, corpus));
+    const dest = await S.createDestinationAccount();
+    const ctx = { logger: S.silentLogger, migrationId: `f7u-${user}` };
+    // no UIDPLUS, and the first large literal the destination sends (the lookup reading the big copy back) is cut
+    const proxy = await startFaultProxy(destServer(), {
+      stripCapability: 'UIDPLUS',
+      stripResponseCode: 'APPENDUID',
+      truncateLiteralAtLeast: 500_000,
+      truncateBy: 5000,
+    });
+    const { store, records } = recordsOf(state().store);
+    const input = { source: S.sourceEndpoint(user, { master: true }), destination: { ...S.destEndpoint(dest), port: proxy.port }, store };
+    const bigRecord = async () => (await records('INBOX')).find((r) => r.sha256 === S.sha(big));
+    try {
+      const pass = await runMigrationPass(ctx, input);
+      expect(pass.totals.copied).toBe(2);
+      expect(pass.folders.find((f) => f.sourcePath === 'INBOX')?.unconfirmed).toHaveLength(1);
+      expect(await bigRecord()).toMatchObject({ status: 'unconfirmed', destUid: null });
+
+      // the next pass looks for it again: the destination has its bytes, so it is recorded, not appended
+      const delta = await runMigrationPass(ctx, { ...input, mode: 'delta' });
+      expect(delta.totals).toMatchObject({ copied: 0, alreadyPresent: 1 });
+      const snap = await S.withClient(S.destEndpoint(dest), (c) => S.snapshot(c));
+      const copy = (snap.get('INBOX') ?? []).find((m) => m.sha256 === S.sha(big));
+      expect(await bigRecord()).toMatchObject({ status: 'present', destUid: copy?.uid });
+      expect(snap.get('INBOX')).toHaveLength(2);
+      expect((await verifyMailbox(ctx, input)).verified).toBe(true);
+    } finally {
+      await proxy.close();
+    }
   });
 });
