@@ -36,7 +36,7 @@ import {
  * counters and history, and records results. Processors call these; they never talk IMAP themselves.
  */
 export interface MigrationHooks {
-  /** Runs between the final delta and the verification of a cut-over (tests make the check fail here). */
+  /** Runs between the final delta and the verification of a cut-over (tests change either side here). */
   beforeVerify?(account: MigrationAccountRow): Promise<void>;
 }
 
