@@ -4,6 +4,7 @@ export type { ProgressEvent } from './engine/context';
 export type { FolderPassResult } from './engine/folder-sync';
 export type { PreflightReport } from './engine/preflight';
 export type { FolderVerification, MissingMessage } from './engine/verify';
+export { sourceSnapshot, type FolderSnapshot, type SourceSnapshot } from './engine/snapshot';
 export { buildReport, summarize, manifestDigest, type MigrationReport, type PassResult, type VerificationReport } from './report';
 export { MigratorError, isMigratorError, type MigratorErrorCode } from './errors';
 export { openImapFlow, closeQuietly } from './imap/connect';

@@ -19,6 +19,8 @@ function folder(over: Partial<FolderVerification>): FolderVerification {
     removedByUserCount: 0,
     removedByUser: [],
     folderRemovedByUser: false,
+    newcomerCount: 0,
+    newcomers: [],
     duplicates: [],
     sizeMismatches: [],
     flagMismatches: [],
@@ -58,6 +60,20 @@ describe('report and manifest', () => {
     const text = summarize(report);
     expect(text).toContain('uid 7 <x@y>');
     expect(text.split('\n').pop()).toMatch(/^NOT VERIFIED/);
+  });
+
+  it('newcomers (arrived after the pass verified against) do not change the outcome and are named', () => {
+    const r = buildVerificationReport(
+      { source: 's', destination: 'd' },
+      [folder({ newcomerCount: 1, newcomers: [{ uid: 3, subject: 'late', size: 10 }] })],
+      new Date(),
+    );
+    expect(r).toMatchObject({ verified: true, outcome: 'verified', totals: { newcomers: 1, missing: 0 } });
+    const lines = summarize(buildReport('m1', undefined, r)).split('\n');
+    expect(lines).toContain('  arrived at the source after the pass verified against, for the catch-up: 1');
+    expect(lines.pop()).toBe(
+      "VERIFIED: every message of the pass's snapshot is on the destination; 1 arrived at the source since (for the catch-up)",
+    );
   });
 
   it('a folder that could not be verified fails the report', () => {

@@ -31,6 +31,8 @@ export interface VerificationReport {
     missing: number;
     /** Catch-up verification: copied messages the user removed on the destination after the switch. */
     removedByUser: number;
+    /** Verification against a pass's snapshot: source messages that arrived after that pass (for the catch-up). */
+    newcomers: number;
     duplicates: number;
     sizeMismatches: number;
     flagMismatches: number;
@@ -97,6 +99,7 @@ export function buildVerificationReport(
     skipped: 0,
     missing: 0,
     removedByUser: 0,
+    newcomers: 0,
     duplicates: 0,
     sizeMismatches: 0,
     flagMismatches: 0,
@@ -109,6 +112,7 @@ export function buildVerificationReport(
     totals.skipped += f.skipped.length;
     totals.missing += f.missingCount;
     totals.removedByUser += f.removedByUserCount;
+    totals.newcomers += f.newcomerCount;
     totals.duplicates += f.duplicates.length;
     totals.sizeMismatches += f.sizeMismatches.filter((m) => m.side === 'destination').length;
     totals.flagMismatches += f.flagMismatches.length;
@@ -222,6 +226,7 @@ export function summarize(r: MigrationReport): string {
           `  missing: ${f.sourceName} uid ${m.uid} ${m.messageId ?? '(no Message-ID)'} ${m.date ?? ''} "${m.subject ?? ''}" ${m.size} bytes`,
         );
     }
+    if (t.newcomers) lines.push(`  arrived at the source after the pass verified against, for the catch-up: ${t.newcomers}`);
     lines.push(`  manifest digest: ${v.manifestDigest}`);
   }
   lines.push(verdict(r));
@@ -231,6 +236,8 @@ export function summarize(r: MigrationReport): string {
 /** The summary's last line. */
 export function verdict(r: MigrationReport): string {
   const v = r.verification;
+  if (r.verified && v?.totals.newcomers)
+    return `VERIFIED: every message of the pass's snapshot is on the destination; ${v.totals.newcomers} arrived at the source since (for the catch-up)`;
   if (r.verified && v?.totals.removedByUser)
     return `VERIFIED: every source message is on the destination or was removed there by the user (${v.totals.removedByUser})`;
   if (r.verified) return 'VERIFIED: every source message is on the destination';

@@ -3,6 +3,7 @@ import { appendAudit } from '../../platform/audit';
 import { nowIso } from '../../platform/db';
 import { inTransaction } from '../../platform/db/transaction';
 import type { JobOutcome } from '../../platform/queue';
+import { sourceSnapshot, type PassResult, type VerificationReport } from '../../migrator';
 import { catchupJob, cutoverJob, deltaSchedulerId } from '../jobs';
 import { CUTOVER_BUSY_RETRY_MS, CUTOVER_MAX_BUSY_WAITS, REASON_MISSING_LISTED } from '../limits';
 import {
@@ -31,8 +32,9 @@ const IN_CUTOVER = ['cutting-over', 'verified'] as const;
 
 /**
  * `migration.cutover`. The engineer's delayed job (no accountId) stops the delta passes and fans out one
- * job per ready account. Each account job runs: final delta → verification → only when nothing is missing,
- * the switch (status live + inbound_route local + audit entry, one transaction) and the catch-up chain.
+ * job per ready account. Each account job runs: final delta → verification against the delta's snapshot →
+ * only when nothing of it is missing, the switch (status live + inbound_route local + audit entry, one
+ * transaction), a catch-up pass for mail that reached the source after the delta, and the catch-up chain.
  * A failed verification blocks the switch: the account is `failed` with the reason and inbound mail stays
  * with the source server.
  */
@@ -108,8 +110,9 @@ async function cutoverAccount(
     return skipped('another pass holds the account; looking again shortly', { wait: wait + 1 });
   }
   try {
+    let delta: PassResult;
     try {
-      await runAccountPass(deps, project, account, 'delta', owner);
+      delta = await runAccountPass(deps, project, account, 'delta', owner);
     } catch (err) {
       if (!isPermanent(err) && !isLastAttempt(job)) throw err;
       await failAccount(deps, project, account, `final delta failed: ${describeError(err)}`);
@@ -118,7 +121,9 @@ async function cutoverAccount(
     await deps.hooks?.beforeVerify?.(account);
     let report;
     try {
-      report = await verifyAccount(deps, project, account, owner);
+      // against what the final delta copied: mail that reached the source since is a newcomer, not missing,
+      // or a busy mailbox would never finish its cut-over
+      report = await verifyAccount(deps, project, account, owner, sourceSnapshot(delta));
     } catch (err) {
       if (!isPermanent(err) && !isLastAttempt(job)) throw err;
       await failAccount(deps, project, account, `verification could not run: ${describeError(err)}`);
@@ -133,8 +138,11 @@ async function cutoverAccount(
       return done({ failed: 'verification', missing: report.totals.missing });
     }
     await updateAccount(db, account.id, { status: 'verified' }, [...IN_CUTOVER]);
-    const switched = await switchAccount(deps, project, account, report.manifestDigest, report.totals);
-    return switched ? done({ switched: true }) : skipped('the account left the cut-over before the switch');
+    const switched = await switchAccount(deps, project, account, report);
+    if (!switched) return skipped('the account left the cut-over before the switch');
+    const newcomers = report.totals.newcomers;
+    if (!newcomers) return done({ switched: true });
+    return done({ switched: true, newcomers, ...(await catchUpNewcomers(deps, project, account, owner)) });
   } finally {
     await releaseLease(db, account.id, owner);
     await settleProject(deps, project.id);
@@ -146,10 +154,10 @@ async function switchAccount(
   deps: MigrationDeps,
   project: ProjectRow,
   account: MigrationAccountRow,
-  manifestDigest: string,
-  totals: unknown,
+  report: VerificationReport,
 ): Promise<boolean> {
   const { db, queue } = deps.services;
+  const { manifestDigest, totals } = report;
   const now = Date.now();
   const catchupUntil = project.catchup_window_ms > 0 ? new Date(now + project.catchup_window_ms).toISOString() : null;
   return inTransaction(db, async ({ trx, afterCommit }) => {
@@ -180,7 +188,7 @@ async function switchAccount(
       projectId: project.id,
       accountId: account.id,
       kind: 'switched',
-      message: `verified and switched: inbound mail is delivered locally (manifest ${manifestDigest})`,
+      message: `verified and switched: inbound mail is delivered locally (manifest ${manifestDigest})${totals.newcomers ? `; ${totals.newcomers} message(s) reached the source after the final delta: catching them up` : ''}`,
     });
     if (catchupUntil)
       afterCommit(() =>
@@ -192,6 +200,26 @@ async function switchAccount(
       );
     return true;
   });
+}
+
+/**
+ * Mail that reached the source between the final delta and the verification, copied at once by a catch-up
+ * pass (the destination is the user's mailbox since the switch) while the cut-over still holds the lease:
+ * it need not wait for the catch-up chain, and is not left behind by a project without a catch-up window.
+ * A failure is recorded by runAccountPass (last error, `pass.failed`); the chain, if any, tries again.
+ */
+async function catchUpNewcomers(
+  deps: MigrationDeps,
+  project: ProjectRow,
+  account: MigrationAccountRow,
+  owner: string,
+): Promise<{ caughtUp: number } | { catchupFailed: string }> {
+  try {
+    const r = await runAccountPass(deps, project, account, 'catchup', owner);
+    return { caughtUp: r.totals.copied };
+  } catch (err) {
+    return { catchupFailed: describeError(err) };
+  }
 }
 
 async function failAccount(

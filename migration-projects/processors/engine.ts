@@ -15,6 +15,7 @@ import {
   type PassMode,
   type PassResult,
   type ProgressEvent,
+  type SourceSnapshot,
   type VerificationReport,
 } from '../../migrator';
 import { PROGRESS_EVENT_MS, PROGRESS_FLUSH_MS } from '../limits';
@@ -35,7 +36,7 @@ import {
  * counters and history, and records results. Processors call these; they never talk IMAP themselves.
  */
 export interface MigrationHooks {
-  /** Runs between the final delta and the verification of a cut-over (tests make the check fail here). */
+  /** Runs between the final delta and the verification of a cut-over (tests change either side here). */
   beforeVerify?(account: MigrationAccountRow): Promise<void>;
 }
 
@@ -220,12 +221,16 @@ export async function runAccountPass(
   return result;
 }
 
-/** Reads the destination back and matches every source message; stores the report on the account. */
+/**
+ * Reads the destination back and matches every source message; stores the report on the account. With a
+ * snapshot (the cut-over's final delta), only the messages that pass saw; later ones are newcomers.
+ */
 export async function verifyAccount(
   deps: MigrationDeps,
   project: ProjectRow,
   account: MigrationAccountRow,
   owner?: string,
+  snapshot?: SourceSnapshot,
 ): Promise<VerificationReport> {
   const { services } = deps;
   const log = services.logger.child({ migrationId: project.id, tenantId: project.tenant_id, accountId: account.account_id });
@@ -237,6 +242,7 @@ export async function verifyAccount(
       destination: destinationEndpoint(services, account),
       options: JSON.parse(project.options),
       store: new KnexStateStore(services.db),
+      snapshot,
     },
   ).finally(stopLease);
   await updateAccount(services.db, account.id, {

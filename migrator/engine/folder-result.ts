@@ -1,5 +1,6 @@
 // What a folder pass reports.
 import type { FolderPlan } from '../folders/mapping';
+import type { FolderSnapshot } from './snapshot';
 
 export interface FolderPassResult {
   sourcePath: string;
@@ -19,6 +20,8 @@ export interface FolderPassResult {
   removedByUser: number;
   /** Catch-up: the user deleted the destination folder after the switch; it is left deleted, not an error. */
   folderRemovedByUser: boolean;
+  /** The source as this pass saw it (snapshot.ts): what a verification against this pass checks. */
+  snapshot?: FolderSnapshot;
   error?: string;
 }
 

@@ -18,6 +18,7 @@ import { applyFlagChanges } from './folder-flags';
 import { flagFilter, planMessages, reconcileRecords } from './folder-plan';
 import type { FolderPassResult } from './folder-result';
 import { type MessageMeta, assertSelected, folderExists, hashMessages, listMessages } from './messages';
+import { folderSnapshot } from './snapshot';
 
 export { emptyFolderResult, type FolderPassResult } from './folder-result';
 export { flagFilter } from './folder-plan';
@@ -108,6 +109,7 @@ export async function syncFolder(
       if (!sourceUids && deletions) sourceUids = await allUids(src);
       log.debug({ exists: sbox.exists, listed: listing.length, useCondstore, uidValidity: srcValidity }, 'source listing');
       result.sourceCount = useCondstore || only ? Number(sbox.exists) : listing.length;
+      result.snapshot = folderSnapshot(srcValidity, srcUidNext, listing, !useCondstore && !only);
 
       // ---- destination listing: what is really there
       const destMetas = await listMessages(dst, '1:*', { withDate: false });

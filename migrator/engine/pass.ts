@@ -23,6 +23,7 @@ import type { MigrationStateStore } from '../state/store';
 import { ByteThrottle, type PassContext, type ProgressEvent } from './context';
 import { type FolderPassResult, emptyFolderResult, syncFolder } from './folder-sync';
 import { planAccount } from './plan';
+import type { SourceSnapshot } from './snapshot';
 import { type PreflightReport, preflight as runPreflightChecks } from './preflight';
 import { type FolderVerification, emptyFolderVerification, verifyFolder } from './verify';
 import { runFolders } from './workers';
@@ -192,8 +193,14 @@ export async function runMigrationPass(ctx: EngineContext, input: PassInput): Pr
  * false trusts the hashes recorded while copying instead (faster, but it cannot catch a short read).
  * mode 'catchup' (after the switch): a message the migrator copied whose copy is gone, and a folder it
  * synced that is gone, were removed by the user: reported as removedByUser, not missing.
+ * snapshot (sourceSnapshot(pass), a cut-over's final delta): per folder only the messages that pass saw
+ * are checked, later ones are reported as newcomers; a folder whose source UIDVALIDITY changed since
+ * is not verified. A folder without a snapshot entry is verified in full.
  */
-export async function verifyMailbox(ctx: EngineContext, input: PassInput & { rehashSource?: boolean }): Promise<VerificationReport> {
+export async function verifyMailbox(
+  ctx: EngineContext,
+  input: PassInput & { rehashSource?: boolean; snapshot?: SourceSnapshot },
+): Promise<VerificationReport> {
   const startedAt = new Date();
   const p = await prepare(ctx, input, false);
   try {
@@ -201,7 +208,11 @@ export async function verifyMailbox(ctx: EngineContext, input: PassInput & { reh
     const work = plans.filter((x) => x.action === 'copy');
     pc.emit({ kind: 'plan', phase: 'verify', folders: work.length, messages: 0, bytes: 0 });
     const outcome = await runFolders(pc, work, { parallel: pc.options.parallelFolders, writer: false, phase: 'verify' }, (plan, conns) =>
-      verifyFolder(pc, plan, conns, { rehashSource: input.rehashSource !== false, afterSwitch: input.mode === 'catchup' }),
+      verifyFolder(pc, plan, conns, {
+        rehashSource: input.rehashSource !== false,
+        afterSwitch: input.mode === 'catchup',
+        snapshot: input.snapshot?.[plan.sourcePath],
+      }),
     );
     const folders: FolderVerification[] = work.map((plan) => {
       const o = outcome.get(plan);

@@ -2,12 +2,15 @@
 // match every source message to a destination message with the same SHA-256. Source hashes
 // come from the state store (computed from the bytes that were appended); source messages the
 // store does not know are read and hashed at the source (or all of them with `rehashSource`).
+// Against a pass's snapshot (a cut-over's final delta), only the messages of the snapshot are checked;
+// what arrived at the source later is listed as newcomers for the catch-up.
 import { createHash } from 'node:crypto';
 import type { ImapFlow } from 'imapflow';
 import type { FolderPlan } from '../folders/mapping';
 import { REPORT_MAX_LISTED_PER_FOLDER } from '../limits';
 import { type PassContext, checkAborted } from './context';
 import { flagFilter } from './folder-plan';
+import type { FolderSnapshot } from './snapshot';
 import { assertSelected, envelopes, folderExists, hashMessages, listMessages, sameFlags } from './messages';
 
 export interface MissingMessage {
@@ -36,6 +39,12 @@ export interface FolderVerification {
   removedByUser: MissingMessage[];
   /** Catch-up verification: the user deleted this destination folder after the switch. */
   folderRemovedByUser: boolean;
+  /**
+   * Verification against a pass's snapshot: source messages above it, which arrived after that pass
+   * (during a cut-over, after the final delta). Not checked, not missing: the catch-up copies them.
+   */
+  newcomerCount: number;
+  newcomers: MissingMessage[];
   /** Destination messages beyond the number of source copies with the same bytes. */
   duplicates: Array<{ destUid: number; sha256: string }>;
   /** Messages whose bytes read differ in length from their RFC822.SIZE. */
@@ -68,6 +77,8 @@ export function emptyFolderVerification(plan: FolderPlan, error?: string): Folde
     removedByUserCount: 0,
     removedByUser: [],
     folderRemovedByUser: false,
+    newcomerCount: 0,
+    newcomers: [],
     duplicates: [],
     sizeMismatches: [],
     flagMismatches: [],
@@ -81,14 +92,23 @@ export async function verifyFolder(
   pc: PassContext,
   plan: FolderPlan,
   conns: { src: ImapFlow; dst: ImapFlow },
-  opts: { rehashSource: boolean; afterSwitch?: boolean },
+  opts: { rehashSource: boolean; afterSwitch?: boolean; snapshot?: FolderSnapshot },
 ): Promise<FolderVerification> {
   const { src, dst } = conns;
   const out = emptyFolderVerification(plan);
   const srcLock = await src.getMailboxLock(plan.sourcePath, { readOnly: true });
   try {
     const validity = Number((src.mailbox as { uidValidity: bigint }).uidValidity);
-    const srcMetas = await listMessages(src, '1:*');
+    const snap = opts.snapshot;
+    // another UIDVALIDITY: the snapshot's UIDs name other messages now, so nothing can be proven against it
+    if (snap && snap.uidValidity !== validity)
+      return emptyFolderVerification(
+        plan,
+        `source UIDVALIDITY changed since the pass that copied it (${snap.uidValidity} -> ${validity}): run the delta again`,
+      );
+    const listing = await listMessages(src, '1:*');
+    const srcMetas = snap ? listing.filter((m) => m.uid <= snap.lastUid) : listing;
+    const srcSize = new Map(listing.map((m) => [m.uid, m.size]));
     out.sourceCount = srcMetas.length;
     const st = await pc.store.findFolder(pc.accountKey, plan.sourcePath);
     const known = st && st.destPath === plan.destPath ? await pc.store.loadMessages(st.id) : [];
@@ -96,8 +116,13 @@ export async function verifyFolder(
     const listed = async (uids: readonly number[]): Promise<MissingMessage[]> => {
       const first = uids.slice(0, REPORT_MAX_LISTED_PER_FOLDER);
       const env = await envelopes(src, first);
-      return first.map((uid) => env.get(uid) ?? { uid, size: srcMetas.find((m) => m.uid === uid)?.size ?? 0 });
+      return first.map((uid) => env.get(uid) ?? { uid, size: srcSize.get(uid) ?? 0 });
     };
+    if (snap) {
+      const later = listing.filter((m) => m.uid > snap.lastUid).map((m) => m.uid);
+      out.newcomerCount = later.length;
+      if (later.length) out.newcomers = await listed(later);
+    }
 
     // after the switch, a folder the migrator synced that is gone from the destination was deleted by the user
     if (
@@ -124,7 +149,6 @@ export async function verifyFolder(
       else if (r?.sha256 && !opts.rehashSource) srcHash.set(m.uid, r.sha256);
       else toHash.push(m);
     }
-    const srcSize = new Map(srcMetas.map((m) => [m.uid, m.size]));
     if (toHash.length)
       await hashMessages(
         src,

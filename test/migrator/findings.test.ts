@@ -1,6 +1,6 @@
 // Issue 11: the holes in "zero loss, proven", each reproduced against the real Dovecot servers
 // (a fault proxy in front of the source where a server must misbehave at a precise moment).
-import { buildReport, runMigrationPass, summarize, verifyMailbox } from '../../migrator';
+import { buildReport, runMigrationPass, sourceSnapshot, summarize, verifyMailbox } from '../../migrator';
 import type { MessageRecord, MigrationStateStore } from '../../migrator/state/store';
 import { startFaultProxy } from './fault-proxy';
 import * as S from './support';
@@ -434,5 +434,82 @@ describe('migrator: issue 11 finding 7, a destination without UIDPLUS', () => {
     } finally {
       await proxy.close();
     }
+  });
+});
+
+describe('migrator: issue 11 finding 9, mail arriving during the cut-over', () => {
+  const state = S.useStateStore();
+  const at = new Date('2024-01-01T00:00:00Z');
+  const msg = (folder: string, subject: string) => ({ folder: [folder], raw: S.textMessage(subject), flags: [], date: at });
+  const appendAtSource = (user: string, folder: string, subject: string) =>
+    S.withClient(S.sourceEndpoint(user), (c) => c.append(folder, S.textMessage(subject), [], at));
+
+  it('9. verified against the final delta’s snapshot: later mail is a newcomer for the catch-up; a lost message still fails', async () => {
+    const user = S.uniqUser('f9late');
+    await S.withClient(S.sourceEndpoint(user), (c) => S.loadCorpus(c, [msg('INBOX', 'one'), msg('INBOX', 'two')]));
+    const dest = await S.createDestinationAccount();
+    const ctx = { logger: S.silentLogger, migrationId: `f9-${user}` };
+    const input = { source: S.sourceEndpoint(user, { master: true }), destination: S.destEndpoint(dest), store: state().store };
+    expect((await runMigrationPass(ctx, input)).totals.copied).toBe(2);
+    await appendAtSource(user, 'INBOX', 'three');
+    const delta = await runMigrationPass(ctx, { ...input, mode: 'delta' });
+    expect(delta.totals).toMatchObject({ copied: 1, failed: 0 });
+    const snapshot = sourceSnapshot(delta);
+    expect(snapshot.INBOX).toMatchObject({ lastUid: 3 });
+
+    // between the final delta and the verification, mail keeps arriving at the source
+    await appendAtSource(user, 'INBOX', 'late');
+    // verified against the source as it is now, the newcomer is "missing": the cut-over never finishes
+    expect(await verifyMailbox(ctx, input)).toMatchObject({ verified: false, outcome: 'missing', totals: { missing: 1 } });
+    const v = await verifyMailbox(ctx, { ...input, snapshot });
+    expect(v).toMatchObject({ verified: true, outcome: 'verified', totals: { sourceCount: 3, matched: 3, missing: 0, newcomers: 1 } });
+    expect(v.folders[0].newcomers).toEqual([expect.objectContaining({ uid: 4, subject: 'late' })]);
+    expect(
+      summarize(buildReport(ctx.migrationId, delta, v))
+        .split('\n')
+        .pop(),
+    ).toBe("VERIFIED: every message of the pass's snapshot is on the destination; 1 arrived at the source since (for the catch-up)");
+
+    // the catch-up that follows the switch copies the newcomer
+    const catchup = await runMigrationPass(ctx, { ...input, mode: 'catchup' });
+    expect(catchup.totals).toMatchObject({ copied: 1, failed: 0 });
+    expect((await destMessages(dest, 'INBOX'))!.map((m) => m.subject)).toEqual(['late', 'one', 'three', 'two']);
+    expect(await verifyMailbox(ctx, input)).toMatchObject({ verified: true, totals: { missing: 0, newcomers: 0 } });
+
+    // control: a message of the snapshot that is gone from the destination still fails the verification
+    await S.withClient(S.destEndpoint(dest), async (c) => {
+      await c.mailboxOpen('INBOX');
+      expect(await c.messageDelete(String(await uidBySubject(c, 'two')), { uid: true })).toBe(true);
+    });
+    const lost = await verifyMailbox(ctx, { ...input, snapshot });
+    expect(lost).toMatchObject({ verified: false, outcome: 'missing', totals: { missing: 1, newcomers: 1 } });
+    expect(lost.folders[0].missing).toEqual([expect.objectContaining({ uid: 2, subject: 'two' })]);
+  });
+
+  it('9. a source UIDVALIDITY change after the final delta is not verified, even when every message is there by content', async () => {
+    const user = S.uniqUser('f9uidv');
+    await S.withClient(S.sourceEndpoint(user), (c) => S.loadCorpus(c, [msg('INBOX', 'in'), msg('Work', 'w1'), msg('Work', 'w2')]));
+    const dest = await S.createDestinationAccount();
+    const ctx = { logger: S.silentLogger, migrationId: `f9u-${user}` };
+    const input = { source: S.sourceEndpoint(user, { master: true }), destination: S.destEndpoint(dest), store: state().store };
+    await runMigrationPass(ctx, input);
+    const snapshot = sourceSnapshot(await runMigrationPass(ctx, { ...input, mode: 'delta' }));
+    // Work is re-created at the source with the very same bytes: new UIDVALIDITY, new UIDs
+    await S.withClient(S.sourceEndpoint(user), async (c) => {
+      await c.mailboxOpen('Work', { readOnly: true });
+      const msgs = await c.fetchAll('1:*', { source: true, flags: true, internalDate: true });
+      await c.mailboxClose();
+      await c.mailboxDelete('Work');
+      await c.mailboxCreate('Work');
+      for (const m of msgs) await c.append('Work', m.source!, [...(m.flags ?? [])], m.internalDate as Date);
+      const st = await c.status('Work', { uidValidity: true });
+      expect(st && st.uidValidity).not.toBe(BigInt(snapshot.Work.uidValidity));
+    });
+    // by content everything is there, so a verification without the snapshot passes
+    expect((await verifyMailbox(ctx, input)).verified).toBe(true);
+    const v = await verifyMailbox(ctx, { ...input, snapshot });
+    expect(v).toMatchObject({ verified: false, outcome: 'errors' });
+    expect(v.folders.find((f) => f.sourcePath === 'Work')?.error).toMatch(/^source UIDVALIDITY changed since the pass that copied it/);
+    expect(v.folders.find((f) => f.sourcePath === 'INBOX')).toMatchObject({ matched: 1, newcomerCount: 0 });
   });
 });
