@@ -1,6 +1,8 @@
 import { systemActor } from '../../platform/actor';
 import { withActor } from '../../platform/context';
 import { runBackup } from '../../backup/use-cases/run-backup';
+import { runRestoreDrill } from '../../backup/use-cases/run-restore-drill';
+import { checkIntegrity } from '../../backup/use-cases/check-integrity';
 import { createTestAccount, createTestTenant, type TestAccount } from '../support/fixtures';
 import { testConfig } from '../support/env';
 import { live, rawMessage, sha, withMailbox } from '../backup/support';
@@ -101,5 +103,27 @@ describe(`portal: support restores a deleted message (${testConfig().db.client})
     const audited = await w.services.db('audit_log').where({ target_id: acct.accountId }).andWhere('action', 'like', 'backup.restore%');
     expect(audited.length).toBeGreaterThanOrEqual(2);
     expect(audited.map((a: { after: string | null }) => a.after ?? '').join(' ')).toContain('Ticket 8812: deleted by mistake');
+  });
+
+  it('shows the tenant admin the last restore drill and integrity check with their figures', async () => {
+    const ctx = withActor(w.services, systemActor('portal-test'));
+    // the restored invoice and the lunch note are both in the mailbox, and now in the backup again
+    expect((await runBackup(ctx, { tenantId: acct.tenantId, accountId: acct.accountId })).accounts[0]!.status).toBe('done');
+    const drill = await runRestoreDrill(ctx, { tenantId: acct.tenantId });
+    expect(drill).toMatchObject({ status: 'passed', sampled: 2, passed: 2 });
+    expect((await checkIntegrity(w.services, { tenantId: acct.tenantId })).status).toBe('passed');
+    const admin = await makeStaff(w.services, 'tenant_admin', acct.tenantId);
+    const page = await newPage(w);
+    await signIn(page, admin);
+    await page.waitForURL(new RegExp(`/t/${acct.tenantId}/overview$`));
+    const health = page.getByTestId('backup-health');
+    await health.getByTestId('last-drill').filter({ hasText: 'passed' }).waitFor();
+    expect(await health.getByTestId('last-drill').textContent()).toMatch(
+      /2 of 2 sampled messages restored identical; recovery point at most \d+ min/,
+    );
+    await health.getByTestId('last-integrity').filter({ hasText: 'passed' }).waitFor();
+    expect(await health.getByTestId('last-integrity').textContent()).toMatch(/[1-9]\d* stored messages read back: 0 missing, 0 corrupt/);
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    await screenshot(page, 'tenant-backup-health');
   });
 });

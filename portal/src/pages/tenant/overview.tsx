@@ -6,6 +6,7 @@ import { Loaded } from '../../components/loaded';
 import { PoolBar, useTitle } from '../../components/ui';
 import { UsageChart, type Series } from '../../components/usage-chart';
 import { loadAllocations, loadPool, loadTenant, type Pool } from './data';
+import { BackupHealth } from './backup-health';
 
 /** How many accounts the usage chart draws: the largest ones (one history request each). */
 const CHART_ACCOUNTS = 5;
@@ -26,6 +27,7 @@ export function TenantOverview({ params }: { params: { tenantId: string } }) {
             <Link href={`/t/${tenantId}/accounts`}>{t('navAccounts')} →</Link>
           </p>
           <History tenantId={tenantId} />
+          <BackupHealth tenantId={tenantId} />
         </section>
       )}
     </Loaded>
