@@ -1,7 +1,5 @@
 import { z } from 'zod';
 import type { Ctx } from '../../platform/context';
-import { nowIso } from '../../platform/db';
-import { backupDrillJob } from '../jobs';
 import { DRILL_LIST_MAX } from '../limits';
 import { lastChecks } from '../repositories/maintenance';
 import { authorizeTenant } from './access';
@@ -42,15 +40,4 @@ export async function listDrills(
       result: r.result ? (JSON.parse(r.result) as DrillResult) : null,
     })),
   };
-}
-
-export const requestDrillInput = z.strictObject({ tenantId: z.uuid() });
-export type RequestDrillInput = z.infer<typeof requestDrillInput>;
-
-/** Queues a restore drill now (the API's answer does not wait for it); the worker runs it. */
-export async function requestDrill(ctx: Ctx, raw: RequestDrillInput): Promise<{ jobId: string | null; tenantId: string }> {
-  const input = requestDrillInput.parse(raw);
-  await authorizeTenant(ctx, 'backup.drill', input.tenantId);
-  const jobId = await ctx.queue.enqueue(backupDrillJob, { tenantId: input.tenantId, trigger: 'demand', requestedAt: nowIso() });
-  return { jobId: jobId ?? null, tenantId: input.tenantId };
 }
