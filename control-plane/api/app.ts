@@ -59,7 +59,7 @@ function adapt(services: Services, def: RouteDef) {
     const idemKey = def.idempotent && actor ? req.get('idempotency-key') : undefined;
     const principal = actor ? `${actor.kind}:${actor.id}` : '';
     if (idemKey) {
-      const r = await reserveKey(services.db, principal, idemKey, { method, path: req.path, body });
+      const r = await reserveKey(services.db, services.config.secretKey, principal, idemKey, { method, path: req.path, body });
       if ('replay' in r) {
         res.setHeader('Idempotent-Replayed', 'true');
         return r.replay.status === 204 ? res.status(204).end() : res.status(r.replay.status).json(r.replay.body);

@@ -14,6 +14,11 @@ export async function deleteExpiredKey(q: Knex, principal: string, key: string, 
   await q('idempotency_keys').where({ principal, key }).andWhere('created_at', '<', cutoff).delete();
 }
 
+/** Every record older than `cutoff` (the sweep). */
+export async function deleteExpiredKeys(q: Knex, cutoff: string): Promise<number> {
+  return q('idempotency_keys').where('created_at', '<', cutoff).delete();
+}
+
 /** Throws a unique violation when the key is held already. */
 export async function insertKey(q: Knex, row: IdempotencyRow): Promise<void> {
   await q('idempotency_keys').insert(row);
