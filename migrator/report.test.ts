@@ -20,6 +20,7 @@ function folder(over: Partial<FolderVerification>): FolderVerification {
     removedByUser: [],
     folderRemovedByUser: false,
     duplicates: [],
+    altered: [],
     sizeMismatches: [],
     flagMismatches: [],
     dateMismatches: [],

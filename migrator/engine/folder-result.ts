@@ -13,6 +13,8 @@ export interface FolderPassResult {
   skipped: Array<{ uid: number; size: number; reason: string }>;
   failed: Array<{ uid: number; size: number; error: string }>;
   refusedFlags: Array<{ uid: number; flags: string[] }>;
+  /** Copied, but stored by the destination with other bytes than the source's (counted in `copied` too). */
+  altered: Array<{ uid: number; destUid: number; reason: string }>;
   /** Catch-up: records whose destination copy the user removed (deleted, moved) after the switch, found in this pass. */
   removedByUser: number;
   /** Catch-up: the user deleted the destination folder after the switch; it is left deleted, not an error. */
@@ -33,6 +35,7 @@ export function emptyFolderResult(plan: FolderPlan): FolderPassResult {
     skipped: [],
     failed: [],
     refusedFlags: [],
+    altered: [],
     removedByUser: 0,
     folderRemovedByUser: false,
   };

@@ -12,8 +12,12 @@ export interface FolderState {
   destUidValidity: number | null;
 }
 
-/** removed: copied, then removed (deleted, moved) on the destination by the user after the switch: never copied again. */
-export type MessageStatus = 'copied' | 'present' | 'skipped' | 'removed';
+/**
+ * removed: copied, then removed (deleted, moved) on the destination by the user after the switch: never copied again.
+ * altered: copied in the one form the protocol allows, but the destination stores other bytes (it re-encodes
+ * NUL bytes); `destUid` is that copy, `reason` says why. It is not copied again.
+ */
+export type MessageStatus = 'copied' | 'present' | 'skipped' | 'removed' | 'altered';
 
 export interface MessageRecord {
   sourceUidValidity: number;
