@@ -225,7 +225,8 @@ export function summarize(r: MigrationReport): string {
     );
     for (const f of v.folders) {
       if (f.error) lines.push(`  ${f.sourceName}: verification error: ${f.error}`);
-      for (const a of f.altered.slice(0, 10)) lines.push(`  altered by the destination: ${f.sourceName} uid ${a.uid} (destination uid ${a.destUid}): ${a.reason}`);
+      for (const a of f.altered.slice(0, 10))
+        lines.push(`  altered by the destination: ${f.sourceName} uid ${a.uid} (destination uid ${a.destUid}): ${a.reason}`);
       for (const m of f.missing.slice(0, 10))
         lines.push(
           `  missing: ${f.sourceName} uid ${m.uid} ${m.messageId ?? '(no Message-ID)'} ${m.date ?? ''} "${m.subject ?? ''}" ${m.size} bytes`,

@@ -239,7 +239,12 @@ export async function copyMessages(c: CopyContext, toCopy: readonly MessageMeta[
           continue;
         }
         await flush([
-          { meta, hash: r.sha256, file, item: { flags: prepare(meta), internalDate: meta.internalDate, size: r.size, body: { file }, hasNul: r.hasNul } },
+          {
+            meta,
+            hash: r.sha256,
+            file,
+            item: { flags: prepare(meta), internalDate: meta.internalDate, size: r.size, body: { file }, hasNul: r.hasNul },
+          },
         ]);
       } finally {
         await rm(file, { force: true });

@@ -121,7 +121,8 @@ function mayHideNul(client: ImapFlow, body: Buffer): boolean {
 
 async function withNul(client: ImapFlow, uid: number, body: Buffer): Promise<Buffer> {
   let bin: Buffer | undefined;
-  for await (const m of client.fetch(String(uid), { uid: true, source: true }, { uid: true, binary: true })) if (m.uid === uid) bin = m.source;
+  for await (const m of client.fetch(String(uid), { uid: true, source: true }, { uid: true, binary: true }))
+    if (m.uid === uid) bin = m.source;
   if (!bin || bin.length !== body.length || !bin.includes(0)) return body;
   for (let i = 0; i < bin.length; i++) if (bin[i] !== body[i] && !(bin[i] === 0 && body[i] === 0x80)) return body;
   return bin;

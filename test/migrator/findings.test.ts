@@ -385,12 +385,20 @@ describe('migrator: issue 11 finding 5, messages the destination rewrites', () =
     expect(stored).toContain(payload.toString('base64'));
 
     const v = await verifyMailbox(ctx, input);
-    expect(v).toMatchObject({ verified: false, outcome: 'altered', totals: { matched: 1, missing: 0, alteredByDestination: 1, duplicates: 0 } });
-    expect(v.folders[0].altered).toEqual([{ uid: 2, destUid: pass.folders[0].altered[0].destUid, reason: pass.folders[0].altered[0].reason }]);
+    expect(v).toMatchObject({
+      verified: false,
+      outcome: 'altered',
+      totals: { matched: 1, missing: 0, alteredByDestination: 1, duplicates: 0 },
+    });
+    expect(v.folders[0].altered).toEqual([
+      { uid: 2, destUid: pass.folders[0].altered[0].destUid, reason: pass.folders[0].altered[0].reason },
+    ]);
     const report = buildReport(ctx.migrationId, pass, v);
     expect(report.retry).toEqual({});
     const text = summarize(report);
-    expect(text).toContain(`altered by the destination: INBOX uid 2 (destination uid ${v.folders[0].altered[0].destUid}): destination re-encodes`);
+    expect(text).toContain(
+      `altered by the destination: INBOX uid 2 (destination uid ${v.folders[0].altered[0].destUid}): destination re-encodes`,
+    );
     expect(text.split('\n').pop()).toBe('NOT VERIFIED: 1 message(s) altered by the destination, none missing (see report)');
     expect(exitStatusOf([report])).toBe(EXIT.altered);
 
