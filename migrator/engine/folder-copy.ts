@@ -15,7 +15,7 @@ import { type PassContext, checkAborted } from './context';
 import type { FolderPassResult } from './folder-result';
 import { type FlagFilter, groupByFlags } from './folder-plan';
 import { setFlags } from './folder-flags';
-import { type MessageMeta, fetchSmallBodies, sha256, streamMessage } from './messages';
+import { type MessageMeta, fetchSmallBodies, hashMessages, sha256, streamMessage } from './messages';
 
 /** Destination UIDs by content hash, for messages no record accounts for. */
 export class HashPool {
@@ -111,10 +111,18 @@ export async function copyMessages(c: CopyContext, toCopy: readonly MessageMeta[
     const check = batch.flatMap((p, i) => (p.item.hasNul && typeof uids[i] === 'number' ? [{ p, i, uid: uids[i]! }] : []));
     if (!check.length) return out;
     await dst.noop(); // the APPENDs came over another connection: let this session see them
+    const stored = new Map<number, { sha: string; size: number }>();
+    // read as verification reads (BINARY where BODY[] hides NULs), so both judge the same bytes
+    await hashMessages(
+      dst,
+      check.map((x) => ({ uid: x.uid, size: x.p.meta.size })),
+      (uid, sha, size) => stored.set(uid, { sha, size }),
+      signal,
+    );
     for (const { p, i, uid } of check) {
-      const r = await streamMessage(dst, uid);
+      const r = stored.get(uid);
       // not there (expunged meanwhile) or identical: a plain copy, which verification judges as any other
-      if (!r || r.sha256 === p.hash) continue;
+      if (!r || r.sha === p.hash) continue;
       const how = writer.capabilities.has('BINARY')
         ? 'destination re-encodes NUL bytes (BINARY APPEND)'
         : 'destination has no BINARY and alters NUL bytes in a plain APPEND';

@@ -198,6 +198,7 @@ export async function verifyFolder(
         compare(m, r.destUid);
       } else if (
         r?.status === 'altered' &&
+        r.sha256 === h &&
         r.destUid != null &&
         st?.destUidValidity === destValidity &&
         destHash.has(r.destUid) &&
