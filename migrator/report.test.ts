@@ -22,6 +22,7 @@ function folder(over: Partial<FolderVerification>): FolderVerification {
     newcomerCount: 0,
     newcomers: [],
     duplicates: [],
+    altered: [],
     sizeMismatches: [],
     flagMismatches: [],
     dateMismatches: [],
@@ -79,5 +80,16 @@ describe('report and manifest', () => {
   it('a folder that could not be verified fails the report', () => {
     const r = buildVerificationReport({ source: 's', destination: 'd' }, [folder({ error: 'connection lost' })], new Date());
     expect(r.verified).toBe(false);
+  });
+
+  it('altered by the destination: not verified, worse than skipped, better than missing, never retried', () => {
+    const altered = { altered: [{ uid: 2, destUid: 9, reason: 'destination re-encodes NUL bytes (BINARY APPEND)' }], matched: 1 };
+    const skipped = [{ uid: 3, size: 10, reason: 'larger than size cap 5' }];
+    const acc = { source: 's', destination: 'd' };
+    const r = buildVerificationReport(acc, [folder({ ...altered, skipped })], new Date());
+    expect(r).toMatchObject({ verified: false, outcome: 'altered', totals: { alteredByDestination: 1, missing: 0, skipped: 1 } });
+    expect(buildReport('m1', undefined, r).retry).toEqual({});
+    const missing = [{ uid: 4, size: 10 }];
+    expect(buildVerificationReport(acc, [folder({ ...altered, missingCount: 1, missing })], new Date()).outcome).toBe('missing');
   });
 });

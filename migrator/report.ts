@@ -34,6 +34,8 @@ export interface VerificationReport {
     /** Verification against a pass's snapshot: source messages that arrived after that pass (for the catch-up). */
     newcomers: number;
     duplicates: number;
+    /** Source messages the destination stores with other bytes (NUL bytes re-encoded), listed per folder. */
+    alteredByDestination: number;
     sizeMismatches: number;
     flagMismatches: number;
     dateMismatches: number;
@@ -60,6 +62,8 @@ export interface PassResult {
     deleted: number;
     skipped: number;
     failed: number;
+    /** Copied, but stored by the destination with other bytes (NUL bytes re-encoded); also in `copied`. */
+    altered: number;
     /** Catch-up: copies the user removed on the destination (left removed), and folders the user deleted. */
     removedByUser: number;
     foldersRemovedByUser: number;
@@ -101,6 +105,7 @@ export function buildVerificationReport(
     removedByUser: 0,
     newcomers: 0,
     duplicates: 0,
+    alteredByDestination: 0,
     sizeMismatches: 0,
     flagMismatches: 0,
     dateMismatches: 0,
@@ -114,6 +119,7 @@ export function buildVerificationReport(
     totals.removedByUser += f.removedByUserCount;
     totals.newcomers += f.newcomerCount;
     totals.duplicates += f.duplicates.length;
+    totals.alteredByDestination += f.altered.length;
     totals.sizeMismatches += f.sizeMismatches.filter((m) => m.side === 'destination').length;
     totals.flagMismatches += f.flagMismatches.length;
     totals.dateMismatches += f.dateMismatches.length;
@@ -126,7 +132,7 @@ export function buildVerificationReport(
         ? 'missing'
         : totals.duplicates
           ? 'duplicates'
-          : totals.sizeMismatches
+          : totals.sizeMismatches || totals.alteredByDestination
             ? 'altered'
             : totals.skipped
               ? 'verified-except-skipped'
@@ -152,6 +158,7 @@ export function sumPass(folders: readonly FolderPassResult[]): PassResult['total
     deleted: 0,
     skipped: 0,
     failed: 0,
+    altered: 0,
     removedByUser: 0,
     foldersRemovedByUser: 0,
   };
@@ -163,6 +170,7 @@ export function sumPass(folders: readonly FolderPassResult[]): PassResult['total
     t.deleted += f.deleted;
     t.skipped += f.skipped.length;
     t.failed += f.failed.length;
+    t.altered += f.altered.length;
     t.removedByUser += f.removedByUser;
     if (f.folderRemovedByUser) t.foldersRemovedByUser++;
   }
@@ -205,7 +213,7 @@ export function summarize(r: MigrationReport): string {
   if (r.pass) {
     const t = r.pass.totals;
     lines.push(
-      `  ${r.pass.mode} pass${r.pass.dryRun ? ' (dry run)' : ''}: copied ${t.copied} (${mb(t.bytesCopied)}), already present ${t.alreadyPresent}, flags updated ${t.flagsUpdated}, deleted ${t.deleted}, skipped ${t.skipped}, failed ${t.failed}`,
+      `  ${r.pass.mode} pass${r.pass.dryRun ? ' (dry run)' : ''}: copied ${t.copied} (${mb(t.bytesCopied)}), altered by the destination ${t.altered ?? 0}, already present ${t.alreadyPresent}, flags updated ${t.flagsUpdated}, deleted ${t.deleted}, skipped ${t.skipped}, failed ${t.failed}`,
     );
     if (t.removedByUser || t.foldersRemovedByUser)
       lines.push(`  removed on the destination by the user, left so: ${t.removedByUser} message(s), ${t.foldersRemovedByUser} folder(s)`);
@@ -217,10 +225,12 @@ export function summarize(r: MigrationReport): string {
     const v = r.verification;
     const t = v.totals;
     lines.push(
-      `  verification: source ${t.sourceCount}, destination ${t.destCount}, matched ${t.matched}, skipped ${t.skipped}, missing ${t.missing}, removed by the user ${t.removedByUser ?? 0}, duplicates ${t.duplicates ?? 0}, size mismatches ${t.sizeMismatches ?? 0}, flag mismatches ${t.flagMismatches}, date mismatches ${t.dateMismatches}`,
+      `  verification: source ${t.sourceCount}, destination ${t.destCount}, matched ${t.matched}, skipped ${t.skipped}, missing ${t.missing}, removed by the user ${t.removedByUser ?? 0}, duplicates ${t.duplicates ?? 0}, altered by the destination ${t.alteredByDestination ?? 0}, size mismatches ${t.sizeMismatches ?? 0}, flag mismatches ${t.flagMismatches}, date mismatches ${t.dateMismatches}`,
     );
     for (const f of v.folders) {
       if (f.error) lines.push(`  ${f.sourceName}: verification error: ${f.error}`);
+      for (const a of f.altered.slice(0, 10))
+        lines.push(`  altered by the destination: ${f.sourceName} uid ${a.uid} (destination uid ${a.destUid}): ${a.reason}`);
       for (const m of f.missing.slice(0, 10))
         lines.push(
           `  missing: ${f.sourceName} uid ${m.uid} ${m.messageId ?? '(no Message-ID)'} ${m.date ?? ''} "${m.subject ?? ''}" ${m.size} bytes`,
@@ -251,7 +261,7 @@ export function verdict(r: MigrationReport): string {
     case 'duplicates':
       return `NOT VERIFIED: ${v.totals.duplicates} duplicate(s) on the destination (see report)`;
     case 'altered':
-      return `NOT VERIFIED: ${v.totals.sizeMismatches} message(s) stored differently on the destination (see report)`;
+      return `NOT VERIFIED: ${v.totals.sizeMismatches + (v.totals.alteredByDestination ?? 0)} message(s) altered by the destination, none missing (see report)`;
     case 'errors':
       return 'NOT VERIFIED: folders could not be verified (see report)';
     default:

@@ -118,9 +118,10 @@ export function isAppError(e: unknown): e is AppError {
 /**
  * Exit status of every CLI command (`postwerk …` and `postwerk migrate`), the one map: 0 done (for a
  * migration: verified), 1 failed (not verified), 2 bad input, 3 verified except messages skipped by
- * policy (size cap, APPENDLIMIT): nothing was lost, but not everything is there.
+ * policy (size cap, APPENDLIMIT): nothing was lost, but not everything is there; 4 altered: nothing is
+ * missing, but the destination stores messages with other bytes than the source's (it re-encodes NUL bytes).
  */
-export const EXIT = { ok: 0, failed: 1, badInput: 2, verifiedExceptSkipped: 3 } as const;
+export const EXIT = { ok: 0, failed: 1, badInput: 2, verifiedExceptSkipped: 3, altered: 4 } as const;
 
 /** Codes whose exit status differs from the rule "below 500 is the caller's input". */
 const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {

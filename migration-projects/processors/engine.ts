@@ -265,6 +265,8 @@ export function verificationFailure(report: VerificationReport, listed: number):
     );
   if (report.totals.duplicates) parts.push(`${report.totals.duplicates} duplicate(s) on the destination`);
   if (report.totals.sizeMismatches) parts.push(`${report.totals.sizeMismatches} message(s) stored differently on the destination`);
+  if (report.totals.alteredByDestination)
+    parts.push(`${report.totals.alteredByDestination} message(s) altered by the destination (NUL bytes re-encoded)`);
   if (report.outcome === 'nothing-selected') parts.push('no folder was selected');
   if (report.outcome === 'verified-except-skipped')
     parts.push(`${report.totals.skipped} message(s) skipped by policy (set acceptSkipped on the project to switch anyway)`);

@@ -1,7 +1,8 @@
 // `postwerk migrate`: the standalone migration CLI (any two IMAP servers). Registers itself on
 // the caller's commander program; the engine does the work (runMigrationPass, verifyMailbox).
 // Exit status (platform/errors.ts EXIT): 0 only when verification finds everything; 3 when nothing is
-// missing but messages were skipped by policy; 1 otherwise; 2 for bad input.
+// missing but messages were skipped by policy; 4 when nothing is missing but the destination altered
+// messages (re-encoded NUL bytes); 1 otherwise; 2 for bad input.
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -273,6 +274,19 @@ export function registerMigrateCommand(program: Command): Command {
     });
 }
 
+/** The exit status of finished accounts' reports (a missing one counts as failed). */
+export function exitStatusOf(reports: ReadonlyArray<MigrationReport | undefined>): number {
+  const outcomes = reports.map((r) =>
+    r?.verified ? 'verified' : r?.pass?.failedFolders.length ? 'errors' : (r?.verification?.outcome ?? 'errors'),
+  );
+  if (outcomes.every((x) => x === 'verified')) return EXIT_VERIFIED;
+  // nothing lost, but messages skipped by policy stayed behind: a different status, never 0
+  if (outcomes.every((x) => x === 'verified' || x === 'verified-except-skipped')) return EXIT.verifiedExceptSkipped;
+  // nothing missing, but the destination stores some messages with other bytes (listed in the report)
+  if (outcomes.every((x) => x === 'verified' || x === 'verified-except-skipped' || x === 'altered')) return EXIT.altered;
+  return EXIT_NOT_VERIFIED;
+}
+
 /** The command's body, callable without commander (tests). Returns the exit status. */
 export async function runMigrateCli(o: CliOpts, io: { out?: (s: string) => void; err?: (s: string) => void } = {}): Promise<number> {
   const out = io.out ?? ((s: string) => process.stdout.write(s + '\n'));
@@ -347,11 +361,7 @@ export async function runMigrateCli(o: CliOpts, io: { out?: (s: string) => void;
     const ok = reports.every((r) => r?.verified) || (!!o.dryRun && reports.every((r) => r && !(r as { error?: string }).error));
     if (jobs.length > 1) out(`${reports.filter((r) => r?.verified).length}/${jobs.length} accounts verified`);
     if (ok) return EXIT_VERIFIED;
-    // nothing lost, but messages skipped by policy stayed behind: a different status, never 0
-    const exceptSkipped = reports.every(
-      (r) => r?.verified || (r?.verification?.outcome === 'verified-except-skipped' && !r.pass?.failedFolders.length),
-    );
-    return exceptSkipped ? EXIT.verifiedExceptSkipped : EXIT_NOT_VERIFIED;
+    return exitStatusOf(reports);
   } catch (e) {
     err(`postwerk migrate: ${errorMessage(e)}`);
     return exitCodeFor(e);

@@ -16,7 +16,7 @@ import { type PassContext, checkAborted } from './context';
 import type { FolderPassResult } from './folder-result';
 import { type FlagFilter, groupByFlags } from './folder-plan';
 import { setFlags } from './folder-flags';
-import { type MessageMeta, fetchSmallBodies, sha256, streamMessage } from './messages';
+import { type MessageMeta, fetchSmallBodies, hashMessages, sha256, streamMessage } from './messages';
 
 /** Destination UIDs by content hash, for messages no record accounts for. */
 export class HashPool {
@@ -106,6 +106,34 @@ export async function copyMessages(c: CopyContext, toCopy: readonly MessageMeta[
     }
     return out;
   };
+  // A message holding NUL bytes has no form the destination must store as-is: literal8 is the only one
+  // the protocol allows, and Dovecot re-encodes its binary parts to base64. Such copies are read back;
+  // one stored with other bytes is recorded as altered (with the reason), never as copied or missing.
+  const readBackNul = async (batch: Pending[], uids: ReadonlyArray<number | null | undefined>): Promise<Map<number, string>> => {
+    const out = new Map<number, string>();
+    const check = batch.flatMap((p, i) => (p.item.hasNul && typeof uids[i] === 'number' ? [{ p, i, uid: uids[i]! }] : []));
+    if (!check.length) return out;
+    await dst.noop(); // the APPENDs came over another connection: let this session see them
+    const stored = new Map<number, { sha: string; size: number }>();
+    // read as verification reads (BINARY where BODY[] hides NULs), so both judge the same bytes
+    await hashMessages(
+      dst,
+      check.map((x) => ({ uid: x.uid, size: x.p.meta.size })),
+      (uid, sha, size) => stored.set(uid, { sha, size }),
+      signal,
+    );
+    for (const { p, i, uid } of check) {
+      const r = stored.get(uid);
+      // not there (expunged meanwhile) or identical: a plain copy, which verification judges as any other
+      if (!r || r.sha === p.hash) continue;
+      const how = writer.capabilities.has('BINARY')
+        ? 'destination re-encodes NUL bytes (BINARY APPEND)'
+        : 'destination has no BINARY and alters NUL bytes in a plain APPEND';
+      out.set(i, `${how}: it stores ${r.size} bytes for the source's ${p.meta.size}`);
+      log.warn({ uid: p.meta.uid, destUid: uid, size: p.meta.size, stored: r.size }, 'destination altered a message holding NUL bytes');
+    }
+    return out;
+  };
   const flush = async (batch: Pending[]): Promise<void> => {
     if (!batch.length) return;
     const useMulti = options.multiappend && writer.supportsMultiappend && batch.length > 1;
@@ -131,11 +159,13 @@ export async function copyMessages(c: CopyContext, toCopy: readonly MessageMeta[
       let k = 0;
       uids = uids.map((u) => (u === null ? found[k++] : u));
     }
+    const altered = await readBackNul(batch, uids);
     const recs: MessageRecord[] = [];
     batch.forEach((p, i) => {
       if (uids[i] === undefined) return;
       // not found by hash: unconfirmed, so a later pass looks for it again (and copies it if it is gone)
       if (uids[i] === null) result.unconfirmed.push(p.meta.uid);
+      const reason = altered.get(i);
       recs.push({
         sourceUidValidity: srcValidity,
         sourceUid: p.meta.uid,
@@ -143,8 +173,10 @@ export async function copyMessages(c: CopyContext, toCopy: readonly MessageMeta[
         sha256: p.hash,
         size: p.meta.size,
         flags: p.meta.flags,
-        status: uids[i] === null ? 'unconfirmed' : 'copied',
+        status: uids[i] === null ? 'unconfirmed' : reason ? 'altered' : 'copied',
+        ...(reason ? { reason } : {}),
       });
+      if (reason) result.altered.push({ uid: p.meta.uid, destUid: uids[i]!, reason });
       result.copied++;
       result.bytesCopied += p.meta.size;
       const rf = refused.get(p.meta.uid);
@@ -199,7 +231,8 @@ export async function copyMessages(c: CopyContext, toCopy: readonly MessageMeta[
         await recordPresent(meta, hash, existing);
         continue;
       }
-      batch.push({ meta, hash, item: { flags: prepare(meta), internalDate: meta.internalDate, size: body.length, body } });
+      const item = { flags: prepare(meta), internalDate: meta.internalDate, size: body.length, body, hasNul: body.includes(0) };
+      batch.push({ meta, hash, item });
       batchBytes += body.length;
       if (batch.length >= MULTIAPPEND_MAX_MESSAGES || batchBytes >= MULTIAPPEND_MAX_BYTES) {
         await inflight;
@@ -229,7 +262,12 @@ export async function copyMessages(c: CopyContext, toCopy: readonly MessageMeta[
           continue;
         }
         await flush([
-          { meta, hash: r.sha256, file, item: { flags: prepare(meta), internalDate: meta.internalDate, size: r.size, body: { file } } },
+          {
+            meta,
+            hash: r.sha256,
+            file,
+            item: { flags: prepare(meta), internalDate: meta.internalDate, size: r.size, body: { file }, hasNul: r.hasNul },
+          },
         ]);
       } finally {
         await rm(file, { force: true });

@@ -16,6 +16,8 @@ export interface FolderPassResult {
   refusedFlags: Array<{ uid: number; flags: string[] }>;
   /** Source UIDs APPENDed to a destination without UIDPLUS whose copy was not found by hash: recorded unconfirmed. */
   unconfirmed: number[];
+  /** Copied, but stored by the destination with other bytes than the source's (counted in `copied` too). */
+  altered: Array<{ uid: number; destUid: number; reason: string }>;
   /** Catch-up: records whose destination copy the user removed (deleted, moved) after the switch, found in this pass. */
   removedByUser: number;
   /** Catch-up: the user deleted the destination folder after the switch; it is left deleted, not an error. */
@@ -39,6 +41,7 @@ export function emptyFolderResult(plan: FolderPlan): FolderPassResult {
     failed: [],
     refusedFlags: [],
     unconfirmed: [],
+    altered: [],
     removedByUser: 0,
     folderRemovedByUser: false,
   };

@@ -1,6 +1,7 @@
 // Reading messages through imapflow: metadata listings, bodies by UID range (small messages)
 // and streamed downloads (large ones), always BODY.PEEK on a mailbox opened read-only at the
 // source, so no \Seen is ever set there.
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
@@ -95,14 +96,36 @@ export async function* fetchSmallBodies(
   for (const part of fetchGroups(metas)) {
     assertSelected(client);
     const got = new Set<number>();
+    const masked: Array<{ uid: number; body: Buffer }> = [];
     for await (const m of client.fetch(compressUids(part), { uid: true, source: true }, { uid: true })) {
       if (m.uid && m.source && !got.has(m.uid)) {
         got.add(m.uid);
-        yield { uid: m.uid, body: m.source };
+        if (mayHideNul(client, m.source)) masked.push({ uid: m.uid, body: m.source });
+        else yield { uid: m.uid, body: m.source };
       }
     }
     await ensureComplete(client, part, got);
+    for (const m of masked) yield { uid: m.uid, body: await withNul(client, m.uid, m.body) };
   }
+}
+
+/**
+ * Dovecot answers BODY[] with every NUL byte turned into 0x80: a message with a binary part holding
+ * NULs would be copied (and verified) damaged. 0x80 in a body that is not UTF-8 is the sign; with BINARY
+ * the message is read again by BINARY[], which keeps NULs but also decodes base64 and quoted-printable
+ * parts, so it is taken only where it differs from BODY[] by NULs in place of 0x80 and nothing else.
+ */
+function mayHideNul(client: ImapFlow, body: Buffer): boolean {
+  return client.capabilities.has('BINARY') && body.includes(0x80) && !body.includes(0) && !isUtf8(body);
+}
+
+async function withNul(client: ImapFlow, uid: number, body: Buffer): Promise<Buffer> {
+  let bin: Buffer | undefined;
+  for await (const m of client.fetch(String(uid), { uid: true, source: true }, { uid: true, binary: true }))
+    if (m.uid === uid) bin = m.source;
+  if (!bin || bin.length !== body.length || !bin.includes(0)) return body;
+  for (let i = 0; i < bin.length; i++) if (bin[i] !== body[i] && !(bin[i] === 0 && body[i] === 0x80)) return body;
+  return bin;
 }
 
 /**
@@ -144,7 +167,11 @@ export async function ensureComplete(client: ImapFlow, asked: readonly number[],
 }
 
 /** Streams one message, hashing it and optionally spooling it to `file`. */
-export async function streamMessage(client: ImapFlow, uid: number, file?: string): Promise<{ sha256: string; size: number } | null> {
+export async function streamMessage(
+  client: ImapFlow,
+  uid: number,
+  file?: string,
+): Promise<{ sha256: string; size: number; hasNul: boolean } | null> {
   assertSelected(client);
   const dl = await client.download(String(uid), undefined, { uid: true, chunkSize: DOWNLOAD_CHUNK_BYTES });
   if (!dl || !dl.content) {
@@ -153,10 +180,12 @@ export async function streamMessage(client: ImapFlow, uid: number, file?: string
   }
   const hash = createHash('sha256');
   let size = 0;
+  let hasNul = false;
   const tap = new Transform({
     transform(c: Buffer, _e, cb) {
       hash.update(c);
       size += c.length;
+      if (!hasNul && c.includes(0)) hasNul = true;
       cb(null, file ? c : undefined);
     },
   });
@@ -165,7 +194,7 @@ export async function streamMessage(client: ImapFlow, uid: number, file?: string
     tap.resume();
     await pipeline(dl.content, tap);
   }
-  return { sha256: hash.digest('hex'), size };
+  return { sha256: hash.digest('hex'), size, hasNul };
 }
 
 /** SHA-256 of each message (small ones by range, large ones streamed); memory stays flat. */

@@ -47,6 +47,11 @@ export interface FolderVerification {
   newcomers: MissingMessage[];
   /** Destination messages beyond the number of source copies with the same bytes. */
   duplicates: Array<{ destUid: number; sha256: string }>;
+  /**
+   * Source messages whose copy the destination stores with other bytes (it re-encoded their NUL bytes),
+   * as recorded when they were copied, the copy still there: neither matched nor missing.
+   */
+  altered: Array<{ uid: number; destUid: number; reason: string }>;
   /** Messages whose bytes read differ in length from their RFC822.SIZE. */
   sizeMismatches: Array<{ side: 'source' | 'destination'; uid: number; size: number; read: number }>;
   flagMismatches: Array<{ uid: number; destUid: number; source: string[]; destination: string[] }>;
@@ -80,6 +85,7 @@ export function emptyFolderVerification(plan: FolderPlan, error?: string): Folde
     newcomerCount: 0,
     newcomers: [],
     duplicates: [],
+    altered: [],
     sizeMismatches: [],
     flagMismatches: [],
     dateMismatches: [],
@@ -166,9 +172,11 @@ export async function verifyFolder(
     const byHash = new Map<string, number[]>();
     let destMetas: Awaited<ReturnType<typeof listMessages>> = [];
     let filter = flagFilter(undefined);
+    let destValidity: number | undefined;
     if (destExists) {
       const dstLock = await dst.getMailboxLock(plan.destPath, { readOnly: true });
       try {
+        destValidity = Number((dst.mailbox as { uidValidity: bigint }).uidValidity);
         destMetas = await listMessages(dst, '1:*');
         const destSize = new Map(destMetas.map((m) => [m.uid, m.size]));
         await hashMessages(
@@ -212,6 +220,17 @@ export async function verifyFolder(
       if (r?.destUid != null && destHash.get(r.destUid) === h && !used.has(r.destUid)) {
         used.add(r.destUid);
         compare(m, r.destUid);
+      } else if (
+        r?.status === 'altered' &&
+        r.sha256 === h &&
+        r.destUid != null &&
+        st?.destUidValidity === destValidity &&
+        destHash.has(r.destUid) &&
+        !used.has(r.destUid)
+      ) {
+        // the copy the destination re-encoded when it was appended (a UID's bytes never change)
+        used.add(r.destUid);
+        out.altered.push({ uid: m.uid, destUid: r.destUid, reason: r.reason ?? 'altered by the destination' });
       } else pending.push({ m, h });
     }
     for (const { m, h } of pending) {

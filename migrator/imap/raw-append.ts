@@ -18,6 +18,9 @@ export interface AppendItem {
   size: number;
   /** The bytes, or a file holding exactly `size` bytes. */
   body: Buffer | { file: string };
+  /** The bytes hold NUL: sent as literal8 (RFC 3516) where the destination has BINARY, the only form
+   * that may carry NUL (a plain literal may not; Dovecot turns such NULs into 0x80). Found in a Buffer body. */
+  hasNul?: boolean;
 }
 
 export interface AppendResult {
@@ -297,7 +300,7 @@ export class RawImapConnection {
     try {
       for (const item of items) {
         const flags = item.flags.filter((f) => !/^\\recent$/i.test(f));
-        const lit8 = binary && Buffer.isBuffer(item.body) && item.body.includes(0);
+        const lit8 = binary && (item.hasNul ?? (Buffer.isBuffer(item.body) && item.body.includes(0)));
         const date = item.internalDate ? ` ${quoteString(formatInternalDate(item.internalDate))}` : '';
         const literal = `${lit8 ? '~' : ''}{${item.size}${plus ? '+' : ''}}`;
         await this.write(`${head} (${flags.join(' ')})${date} ${literal}\r\n`);

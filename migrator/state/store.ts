@@ -16,8 +16,10 @@ export interface FolderState {
  * removed: copied, then removed (deleted, moved) on the destination by the user after the switch: never copied again.
  * unconfirmed: APPENDed to a destination without UIDPLUS, and no new destination message had its bytes
  * (destUid null): a later pass before the switch looks for it by hash again, and copies it when it is not there.
+ * altered: copied in the one form the protocol allows, but the destination stores other bytes (it re-encodes
+ * NUL bytes); `destUid` is that copy, `reason` says why. It is not copied again.
  */
-export type MessageStatus = 'copied' | 'present' | 'skipped' | 'removed' | 'unconfirmed';
+export type MessageStatus = 'copied' | 'present' | 'skipped' | 'removed' | 'unconfirmed' | 'altered';
 
 export interface MessageRecord {
   sourceUidValidity: number;

@@ -1,7 +1,12 @@
 // Issue 11: the holes in "zero loss, proven", each reproduced against the real Dovecot servers
 // (a fault proxy in front of the source where a server must misbehave at a precise moment).
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { buildReport, runMigrationPass, sourceSnapshot, summarize, verifyMailbox } from '../../migrator';
 import type { MessageRecord, MigrationStateStore } from '../../migrator/state/store';
+import { exitStatusOf } from '../../migrator/cli/migrate-command';
+import { EXIT } from '../../platform/errors';
 import { startFaultProxy } from './fault-proxy';
 import * as S from './support';
 
@@ -511,5 +516,92 @@ describe('migrator: issue 11 finding 9, mail arriving during the cut-over', () =
     expect(v).toMatchObject({ verified: false, outcome: 'errors' });
     expect(v.folders.find((f) => f.sourcePath === 'Work')?.error).toMatch(/^source UIDVALIDITY changed since the pass that copied it/);
     expect(v.folders.find((f) => f.sourcePath === 'INBOX')).toMatchObject({ matched: 1, newcomerCount: 0 });
+  });
+});
+
+/**
+ * Stores `raw` byte for byte in the source's INBOX with doveadm save: over IMAP, Dovecot turns NULs into
+ * 0x80 (plain literal) or re-encodes the part (literal8), so NUL bytes reach its store only this way. The
+ * source's config is in the first stack's state dir (the PostgreSQL run points POSTWERK_HOME at pg/ below
+ * it): the one that listens on the source's port.
+ */
+function saveToSource(user: string, raw: Buffer): void {
+  const home = process.env.POSTWERK_HOME!;
+  const conf = [home, path.dirname(home)]
+    .map((d) => path.join(d, 'source-imap', 'dovecot.conf'))
+    .find((f) => existsSync(f) && new RegExp(`port = ${process.env.POSTWERK_SOURCE_IMAP_PORT}\\b`).test(readFileSync(f, 'utf8')));
+  if (!conf) throw new Error(`no source-imap config under ${home}`);
+  execFileSync('doveadm', ['-c', conf, 'save', '-u', user, '-m', 'INBOX'], { input: raw });
+}
+
+describe('migrator: issue 11 finding 5, messages the destination rewrites', () => {
+  const state = S.useStateStore();
+  const payload = Buffer.from([0x50, 0x4b, 0x00, 0x01, 0x02, 0x00, 0x00, 0xff, 0x42, 0x00]);
+  const nulMessage = Buffer.concat([
+    Buffer.from(
+      'From: a@example.org\r\nTo: b@example.org\r\nSubject: binary part with NUL bytes\r\nMessage-ID: <nul-5@example.org>\r\n' +
+        'Date: Mon, 01 Jan 2024 00:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b5"\r\n\r\n' +
+        '--b5\r\nContent-Type: text/plain\r\n\r\nsee attachment\r\n' +
+        '--b5\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n',
+    ),
+    payload,
+    Buffer.from('\r\n--b5--\r\n'),
+  ]);
+
+  it('5. a binary part with NUL bytes is reported altered by the destination, not missing, and never appended twice', async () => {
+    const user = S.uniqUser('f5nul');
+    await S.withClient(S.sourceEndpoint(user), (c) =>
+      S.loadCorpus(c, [{ folder: ['INBOX'], raw: S.textMessage('plain'), flags: [], date: new Date('2024-01-01T00:00:00Z') }]),
+    );
+    saveToSource(user, nulMessage);
+    // the source holds the NULs: BINARY[] shows them (BODY[] would show 0x80 in their place)
+    await S.withClient(S.sourceEndpoint(user), async (c) => {
+      await c.mailboxOpen('INBOX', { readOnly: true });
+      const m = await c.fetchOne('2', { source: true }, { binary: true });
+      expect(m && m.source!.includes(payload)).toBe(true);
+    });
+    const dest = await S.createDestinationAccount();
+    const ctx = { logger: S.silentLogger, migrationId: `f5-${user}` };
+    const input = { source: S.sourceEndpoint(user, { master: true }), destination: S.destEndpoint(dest), store: state().store };
+
+    const pass = await runMigrationPass(ctx, input);
+    expect(pass.totals).toMatchObject({ copied: 2, altered: 1, failed: 0 });
+    expect(pass.folders[0].altered).toEqual([
+      { uid: 2, destUid: expect.any(Number), reason: expect.stringMatching(/^destination re-encodes NUL bytes \(BINARY APPEND\)/) },
+    ]);
+    // sent as literal8: the NULs arrived (not 0x80), the destination stored the part as base64
+    const stored = await S.withClient(S.destEndpoint(dest), async (c) => {
+      await c.mailboxOpen('INBOX', { readOnly: true });
+      const m = await c.fetchOne(String(pass.folders[0].altered[0].destUid), { source: true }, { uid: true });
+      return m ? m.source!.toString('latin1') : '';
+    });
+    expect(stored).toContain('Content-Transfer-Encoding: base64');
+    expect(stored).toContain(payload.toString('base64'));
+
+    const v = await verifyMailbox(ctx, input);
+    expect(v).toMatchObject({
+      verified: false,
+      outcome: 'altered',
+      totals: { matched: 1, missing: 0, alteredByDestination: 1, duplicates: 0 },
+    });
+    expect(v.folders[0].altered).toEqual([
+      { uid: 2, destUid: pass.folders[0].altered[0].destUid, reason: pass.folders[0].altered[0].reason },
+    ]);
+    const report = buildReport(ctx.migrationId, pass, v);
+    expect(report.retry).toEqual({});
+    const text = summarize(report);
+    expect(text).toContain(
+      `altered by the destination: INBOX uid 2 (destination uid ${v.folders[0].altered[0].destUid}): destination re-encodes`,
+    );
+    expect(text.split('\n').pop()).toBe('NOT VERIFIED: 1 message(s) altered by the destination, none missing (see report)');
+    expect(exitStatusOf([report])).toBe(EXIT.altered);
+
+    // a rerun and a retry of that message append nothing: the altered copy is the copy
+    const again = await runMigrationPass(ctx, input);
+    expect(again.totals).toMatchObject({ copied: 0, altered: 0, failed: 0 });
+    const retry = await runMigrationPass(ctx, { ...input, options: { onlyUids: { INBOX: [2] } } });
+    expect(retry.totals).toMatchObject({ copied: 0, failed: 0 });
+    expect(await destCount(dest)).toBe(2);
+    expect((await verifyMailbox(ctx, input)).outcome).toBe('altered');
   });
 });
