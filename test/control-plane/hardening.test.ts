@@ -1,0 +1,49 @@
+import { systemActor } from '../../platform/actor';
+import { withActor } from '../../platform/context';
+import { createStaffUser } from '../../tenancy/use-cases/create-staff-user';
+import { testConfig, uniq } from '../support/env';
+import { api, auth, makeTenant, startHarness, strongPassword, tokenFor, type Harness } from './harness';
+
+/**
+ * Issue 12, item 9 ("smaller ones"), against the real database and Redis: each answer a careless
+ * request used to turn into a 500, or a door a cross-site page could use.
+ */
+let h: Harness;
+let tenantId: string;
+let operator: string;
+
+beforeAll(async () => {
+  h = startHarness();
+  tenantId = (await makeTenant(h.operator)).tenant.id;
+  operator = await tokenFor(h.operator, 'operator');
+});
+afterAll(() => h.close());
+
+/** A signed-in operator's session cookie, as the portal holds it. */
+async function sessionCookie(): Promise<string> {
+  const email = `${uniq('hard')}@staff.test`.toLowerCase();
+  const password = strongPassword();
+  await createStaffUser(withActor(h.services, systemActor('hardening-test')), { email, name: 'H', role: 'operator', tenantId: null, password });
+  const res = await api(h.app).post('/api/v1/auth/session').send({ email, password });
+  expect(res.status).toBe(200);
+  const set = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
+  return set.map((c) => c.split(';')[0]).join('; ');
+}
+
+describe(`smaller hardening (${testConfig().db.client})`, () => {
+  it.each([['pw_session=%E0%A4%A'], ['pw_session=%'], ['pw_mail_session=%zz; pw_session=a%']])(
+    'a malformed cookie (%s) gets 401, not 500',
+    async (cookie) => {
+      const res = await api(h.app).get('/api/v1/auth/me').set('Cookie', cookie);
+      expect({ status: res.status, code: res.body.error?.code }).toEqual({ status: 401, code: 'unauthenticated' });
+    },
+  );
+
+  it('a session cookie beside malformed ones still signs in', async () => {
+    const cookie = await sessionCookie();
+    const res = await api(h.app).get('/api/v1/auth/me').set('Cookie', `junk=%E0%A4%A; ${cookie}`);
+    expect(res.status).toBe(200);
+  });
+
+});
+});
