@@ -23,7 +23,13 @@ afterAll(() => h.close());
 async function sessionCookie(): Promise<string> {
   const email = `${uniq('hard')}@staff.test`.toLowerCase();
   const password = strongPassword();
-  await createStaffUser(withActor(h.services, systemActor('hardening-test')), { email, name: 'H', role: 'operator', tenantId: null, password });
+  await createStaffUser(withActor(h.services, systemActor('hardening-test')), {
+    email,
+    name: 'H',
+    role: 'operator',
+    tenantId: null,
+    password,
+  });
   const res = await api(h.app).post('/api/v1/auth/session').send({ email, password });
   expect(res.status).toBe(200);
   const set = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
@@ -45,5 +51,25 @@ describe(`smaller hardening (${testConfig().db.client})`, () => {
     expect(res.status).toBe(200);
   });
 
-});
+  it.each([
+    ['/api/v1/tenants', 'AA'],
+    ['/api/v1/tenants', '%00'],
+    ['/api/v1/tenants', 'not base64!'],
+    [`/api/v1/audit?tenantId=TENANT`, Buffer.from('abc').toString('base64url')],
+    [`/api/v1/audit?tenantId=TENANT`, Buffer.from('99999999999999999999999').toString('base64url')],
+    [`/api/v1/tenants/TENANT/accounts`, Buffer.from('a\u0000b').toString('base64url')],
+  ])('a bad cursor on %s (%s) gets 400 naming the cursor', async (path, cursor) => {
+    const res = await api(h.app).get(path.replace('TENANT', tenantId)).query({ cursor }).set(auth(operator));
+    expect({ status: res.status, code: res.body.error?.code }).toEqual({ status: 400, code: 'validation_failed' });
+    expect(res.body.error.message).toMatch(/cursor/);
+  });
+
+  it('a cursor from a previous page still works', async () => {
+    await makeTenant(h.operator);
+    const first = await api(h.app).get('/api/v1/tenants').query({ limit: 1 }).set(auth(operator));
+    expect(first.body.nextCursor).toEqual(expect.any(String));
+    const next = await api(h.app).get('/api/v1/tenants').query({ limit: 1, cursor: first.body.nextCursor }).set(auth(operator));
+    expect(next.status).toBe(200);
+    expect(next.body.items[0].id).not.toBe(first.body.items[0].id);
+  });
 });
