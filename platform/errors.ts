@@ -6,6 +6,8 @@ export type ErrorCode =
   | 'validation_failed'
   | 'malformed_json'
   | 'payload_too_large'
+  /** a body of a type the route does not take (bulk imports: text/csv or JSON only) */
+  | 'unsupported_media_type'
   | 'unauthenticated'
   | 'forbidden'
   | 'not_found'
@@ -56,6 +58,7 @@ const STATUS: Record<ErrorCode, number> = {
   validation_failed: 400,
   malformed_json: 400,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   unauthenticated: 401,
   forbidden: 403,
   not_found: 404,

@@ -19,6 +19,17 @@ export const API_PREFIX = '/api/v1';
 const DEFAULT_BODY_LIMIT = '1mb';
 const noQuery = z.strictObject({});
 
+/**
+ * A CSV import takes text/csv or JSON, nothing else: a cross-site HTML form can post text/plain (or
+ * form encodings) without a CORS preflight, text/csv it cannot.
+ */
+function csvOnly(req: Request, _res: Response, next: NextFunction) {
+  if (req.is(['text/csv', 'application/json']) === false) {
+    return next(new AppError('unsupported_media_type', `send the CSV as Content-Type: text/csv (or JSON), not ${req.get('content-type')}`));
+  }
+  next();
+}
+
 /** Wraps one declared route: authenticate → authorize → validate → idempotency → command → answer. */
 function adapt(services: Services, def: RouteDef) {
   const method = def.method.toUpperCase();
@@ -119,7 +130,7 @@ export function createApiApp(services: Services, opts: { routes?: RouteDef[]; po
   for (const def of routes) {
     const parsers = [
       express.json({ limit: def.bodyLimit ?? DEFAULT_BODY_LIMIT, strict: true }),
-      ...(def.acceptsCsv ? [express.text({ type: ['text/csv', 'text/plain'], limit: def.bodyLimit ?? DEFAULT_BODY_LIMIT })] : []),
+      ...(def.acceptsCsv ? [csvOnly, express.text({ type: 'text/csv', limit: def.bodyLimit ?? DEFAULT_BODY_LIMIT })] : []),
     ];
     api[def.method](def.path, ...parsers, adapt(services, def));
   }

@@ -10,11 +10,14 @@ import { api, auth, makeTenant, startHarness, strongPassword, tokenFor, type Har
  */
 let h: Harness;
 let tenantId: string;
+let domain: string;
 let operator: string;
 
 beforeAll(async () => {
   h = startHarness();
-  tenantId = (await makeTenant(h.operator)).tenant.id;
+  const t = await makeTenant(h.operator);
+  tenantId = t.tenant.id;
+  domain = t.domain.name;
   operator = await tokenFor(h.operator, 'operator');
 });
 afterAll(() => h.close());
@@ -71,5 +74,33 @@ describe(`smaller hardening (${testConfig().db.client})`, () => {
     const next = await api(h.app).get('/api/v1/tenants').query({ limit: 1, cursor: first.body.nextCursor }).set(auth(operator));
     expect(next.status).toBe(200);
     expect(next.body.items[0].id).not.toBe(first.body.items[0].id);
+  });
+
+  it.each([['text/plain'], ['application/x-www-form-urlencoded'], ['multipart/form-data; boundary=x']])(
+    'a bulk CSV import sent as %s gets 415 and imports nothing',
+    async (type) => {
+      const admin = await tokenFor(h.operator, 'tenant_admin', tenantId);
+      const address = `${uniq('csv')}@${domain}`;
+      const res = await api(h.app)
+        .post(`/api/v1/tenants/${tenantId}/accounts/bulk`)
+        .set(auth(admin))
+        .set('content-type', type)
+        .send(`address,password\n${address},${strongPassword()}\n`);
+      expect({ status: res.status, code: res.body.error?.code }).toEqual({ status: 415, code: 'unsupported_media_type' });
+      expect(res.body.error.message).toMatch(/text\/csv/);
+      expect(await h.services.db('accounts').where({ address })).toHaveLength(0);
+    },
+  );
+
+  it('a bulk CSV import sent as text/csv still works', async () => {
+    const admin = await tokenFor(h.operator, 'tenant_admin', tenantId);
+    const address = `${uniq('csv')}@${domain}`;
+    const res = await api(h.app)
+      .post(`/api/v1/tenants/${tenantId}/accounts/bulk`)
+      .set(auth(admin))
+      .set('content-type', 'text/csv; charset=utf-8')
+      .send(`address,password\n${address},${strongPassword()}\n`);
+    expect(res.status).toBe(200);
+    expect(await h.services.db('accounts').where({ address })).toHaveLength(1);
   });
 });
