@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'unsupported_media_type'
   | 'unauthenticated'
   | 'forbidden'
+  /** a write with a session cookie that the browser says came from another site (CSRF) */
+  | 'cross_site_request'
   | 'not_found'
   | 'conflict'
   | 'idempotency_mismatch'
@@ -61,6 +63,7 @@ const STATUS: Record<ErrorCode, number> = {
   unsupported_media_type: 415,
   unauthenticated: 401,
   forbidden: 403,
+  cross_site_request: 403,
   not_found: 404,
   conflict: 409,
   idempotency_mismatch: 422,

@@ -8,6 +8,7 @@ import { AppError } from '../../platform/errors';
 import { platformChecks, runChecks } from '../../platform/health';
 import { authenticate } from '../auth/authenticate';
 import { requirePermission } from '../auth/permissions';
+import { assertSameOrigin } from '../auth/same-origin';
 import { errorBody, errorHandler } from './http-errors';
 import { completeKey, releaseKey, reserveKey } from './idempotency';
 import { buildOpenApi } from './openapi';
@@ -37,6 +38,7 @@ function adapt(services: Services, def: RouteDef) {
     const actor = def.permission === 'public' ? null : await authenticate(services.db, req);
     if (def.permission !== 'public' && !actor)
       throw new AppError('unauthenticated', 'sign in or send an API token (Authorization: Bearer pwk_…)');
+    if (actor) assertSameOrigin(req, actor, services.config.api.publicUrl);
     if (actor && def.permission !== 'public' && def.permission !== 'authenticated') requirePermission(actor, def.permission);
 
     const params = def.params ? def.params.parse(req.params) : req.params;

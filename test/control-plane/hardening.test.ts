@@ -103,4 +103,57 @@ describe(`smaller hardening (${testConfig().db.client})`, () => {
     expect(res.status).toBe(200);
     expect(await h.services.db('accounts').where({ address })).toHaveLength(1);
   });
+
+  describe('cookie-authenticated writes check where they come from', () => {
+    let cookie: string;
+    beforeAll(async () => {
+      cookie = await sessionCookie();
+    });
+    const newTenant = () => {
+      const slug = uniq('csrf');
+      return { slug, name: `T ${slug}`, poolBytes: 1024 ** 3, defaultAllocationBytes: 1024 ** 2 };
+    };
+    const created = async (slug: string) => (await h.services.db('tenants').where({ slug })).length;
+
+    it.each([
+      [{ 'Sec-Fetch-Site': 'cross-site' }],
+      [{ 'Sec-Fetch-Site': 'same-site' }],
+      [{ Origin: 'https://evil.example' }],
+      [{ Origin: 'null' }],
+      [{ 'Sec-Fetch-Site': 'cross-site', Origin: 'http://127.0.0.1' }],
+    ])('refuses %j with 403 cross_site_request and writes nothing', async (headers) => {
+      const body = newTenant();
+      const res = await api(h.app).post('/api/v1/tenants').set('Cookie', cookie).set(headers).send(body);
+      expect({ status: res.status, code: res.body.error?.code }).toEqual({ status: 403, code: 'cross_site_request' });
+      expect(res.body.error.message).toMatch(/another site/);
+      expect(await created(body.slug)).toBe(0);
+    });
+
+    it('refuses a cross-site sign-out too (DELETE)', async () => {
+      const res = await api(h.app).delete('/api/v1/auth/session').set('Cookie', cookie).set('Sec-Fetch-Site', 'cross-site');
+      expect(res.status).toBe(403);
+      expect((await api(h.app).get('/api/v1/auth/me').set('Cookie', cookie)).status).toBe(200);
+    });
+
+    it.each([[{ 'Sec-Fetch-Site': 'same-origin' }], [{}], [{ Origin: 'http://HOST' }], [{ Origin: testConfig().api.publicUrl }]])(
+      'lets %j through',
+      async (headers) => {
+        const body = newTenant();
+        const req = api(h.app).post('/api/v1/tenants').set('Cookie', cookie);
+        const host = 'portal.test:8443';
+        const res = await req
+          .set('Host', host)
+          .set(Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v.replace('HOST', host)])))
+          .send(body);
+        expect(res.status).toBe(201);
+        expect(await created(body.slug)).toBe(1);
+      },
+    );
+
+    it('does not apply to API tokens, which a browser does not attach by itself', async () => {
+      const body = newTenant();
+      const res = await api(h.app).post('/api/v1/tenants').set(auth(operator)).set('Sec-Fetch-Site', 'cross-site').send(body);
+      expect(res.status).toBe(201);
+    });
+  });
 });
