@@ -45,14 +45,16 @@ export function isPrivateAddress(address: string): boolean {
 
 /** Throws, naming the address, when `url` leads to a non-public address and that is not allowed. */
 export async function assertPublicDestination(url: string, opts: { allowPrivate: boolean }): Promise<void> {
+  await assertPublicHost(new URL(url).hostname, { ...opts, setting: 'POSTWERK_WEBHOOK_ALLOW_PRIVATE' });
+}
+
+/** The same guard for a bare host name (migration sources): `setting` is the variable that allows it. */
+export async function assertPublicHost(hostname: string, opts: { allowPrivate: boolean; setting: string }): Promise<void> {
   if (opts.allowPrivate) return;
-  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  const host = hostname.replace(/^\[|\]$/g, '');
   const addresses = isIP(host) ? [host] : (await lookup(host, { all: true })).map((a) => a.address);
   const blocked = addresses.find(isPrivateAddress);
   if (blocked) {
-    throw new AppError(
-      'forbidden',
-      `${host} resolves to ${blocked}, a non-public address (set POSTWERK_WEBHOOK_ALLOW_PRIVATE=true to allow)`,
-    );
+    throw new AppError('forbidden', `${host} resolves to ${blocked}, a non-public address (set ${opts.setting}=true to allow)`);
   }
 }
