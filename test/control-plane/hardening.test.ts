@@ -1,4 +1,7 @@
+import { createApiApp } from '../../control-plane/api/app';
+import { route } from '../../control-plane/api/route';
 import { systemActor } from '../../platform/actor';
+import { PERMISSIONS, requirePermission, type Permission } from '../../platform/permissions';
 import { withActor } from '../../platform/context';
 import { createStaffUser } from '../../tenancy/use-cases/create-staff-user';
 import { testConfig, uniq } from '../support/env';
@@ -155,5 +158,35 @@ describe(`smaller hardening (${testConfig().db.client})`, () => {
       const res = await api(h.app).post('/api/v1/tenants').set(auth(operator)).set('Sec-Fetch-Site', 'cross-site').send(body);
       expect(res.status).toBe(201);
     });
+  });
+
+  it('public routes run as the anonymous actor, which no permission lets through', async () => {
+    const seenActor: Record<string, unknown>[] = [];
+    const probe = route({
+      method: 'get',
+      path: '/probe',
+      summary: 'test only',
+      tags: ['test'],
+      permission: 'public',
+      async handler(ctx) {
+        seenActor.push({ ...ctx.actor });
+        const allowed = (Object.keys(PERMISSIONS) as Permission[]).filter((p) => {
+          try {
+            requirePermission(ctx.actor, p);
+            return true;
+          } catch {
+            return false;
+          }
+        });
+        return { allowed };
+      },
+    });
+    const app = createApiApp(h.services, { routes: [probe] });
+    const res = await api(app)
+      .get('/api/v1/probe')
+      .set('Cookie', await sessionCookie());
+    expect(res.status).toBe(200);
+    expect(res.body.allowed).toEqual([]);
+    expect(seenActor).toEqual([expect.objectContaining({ id: 'anonymous', role: 'anonymous', tenantId: null })]);
   });
 });
