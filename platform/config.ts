@@ -127,6 +127,8 @@ const schema = z
     POSTWERK_DELETE_GRACE_DAYS: z.coerce.number().min(0).max(3650).default(30),
     /** Let tenant webhooks reach loopback/private addresses (tests, or a provider's internal receivers). */
     POSTWERK_WEBHOOK_ALLOW_PRIVATE: bool.default(false),
+    /** Let migration projects name a source (or relay) host on loopback/private addresses (tests, an internal server). */
+    POSTWERK_MIGRATION_ALLOW_PRIVATE: bool.default(false),
     /** Where the backup store keeps its encrypted message bodies (one folder per tenant). */
     POSTWERK_BACKUP_DIR: z.string().optional(),
   })
@@ -187,6 +189,7 @@ export interface Config {
   passwordCost: number;
   deleteGraceDays: number;
   webhookAllowPrivate: boolean;
+  migrationAllowPrivate: boolean;
   backup: { dir: string };
 }
 
@@ -294,6 +297,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     passwordCost: e.POSTWERK_PASSWORD_COST,
     deleteGraceDays: e.POSTWERK_DELETE_GRACE_DAYS,
     webhookAllowPrivate: e.POSTWERK_WEBHOOK_ALLOW_PRIVATE,
+    migrationAllowPrivate: e.POSTWERK_MIGRATION_ALLOW_PRIVATE,
     backup: { dir: path.resolve(e.POSTWERK_BACKUP_DIR ?? path.join(home, 'backup')) },
   };
 }

@@ -6,8 +6,12 @@ export type ErrorCode =
   | 'validation_failed'
   | 'malformed_json'
   | 'payload_too_large'
+  /** a body of a type the route does not take (bulk imports: text/csv or JSON only) */
+  | 'unsupported_media_type'
   | 'unauthenticated'
   | 'forbidden'
+  /** a write with a session cookie that the browser says came from another site (CSRF) */
+  | 'cross_site_request'
   | 'not_found'
   | 'conflict'
   | 'idempotency_mismatch'
@@ -56,8 +60,10 @@ const STATUS: Record<ErrorCode, number> = {
   validation_failed: 400,
   malformed_json: 400,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   unauthenticated: 401,
   forbidden: 403,
+  cross_site_request: 403,
   not_found: 404,
   conflict: 409,
   idempotency_mismatch: 422,

@@ -13,6 +13,12 @@ export const purgeAccountJob = defineJob({
   jobId: (p) => `account.purge.${p.accountId}.${p.deleteAfter}`,
 });
 
+export const sessionSweepJob = defineJob({
+  queue: 'control-plane',
+  name: 'session.sweep',
+  payload: z.object({}),
+});
+
 export const purgeSweepJob = defineJob({
   queue: 'control-plane',
   name: 'account.purge-sweep',

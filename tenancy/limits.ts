@@ -30,6 +30,13 @@ export const PURGE_SWEEP_EVERY_MS = 3600_000;
 /** One sweep enqueues at most this many purges; the next sweep continues. */
 export const PURGE_SWEEP_BATCH = 500;
 
+/**
+ * Expired staff sessions no longer sign anyone in, but their hashes would pile up forever: a sweep every
+ * hour deletes them, this many per statement so one sweep never holds a long lock on the table.
+ */
+export const SESSION_SWEEP_EVERY_MS = 3600_000;
+export const SESSION_SWEEP_BATCH = 1000;
+
 /** Names shown in lists and headers: control characters and line breaks would forge lines there. */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 export const NO_CONTROL_CHARACTERS = /^[^\x00-\x1f\x7f]*$/;

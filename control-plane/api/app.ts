@@ -5,9 +5,10 @@ import type { Services } from '../services';
 import { appendAudit } from '../../platform/audit';
 import { anonymousActor, assertTenantAccess } from '../../platform/actor';
 import { AppError } from '../../platform/errors';
-import { platformChecks, runChecks } from '../../platform/health';
+import { platformChecks, runChecks, type Check } from '../../platform/health';
 import { authenticate } from '../auth/authenticate';
 import { requirePermission } from '../auth/permissions';
+import { assertSameOrigin } from '../auth/same-origin';
 import { errorBody, errorHandler } from './http-errors';
 import { completeKey, releaseKey, reserveKey } from './idempotency';
 import { buildOpenApi } from './openapi';
@@ -18,6 +19,31 @@ import { allRoutes } from './routes';
 export const API_PREFIX = '/api/v1';
 const DEFAULT_BODY_LIMIT = '1mb';
 const noQuery = z.strictObject({});
+/** How long one readiness answer is served again: fresh enough for a load balancer probing every few seconds. */
+export const READINESS_CACHE_MS = 3_000;
+
+/**
+ * The readiness checks, run at most once per READINESS_CACHE_MS however many probes ask: callers in
+ * the same window share one run (and its answer), so a flood of /readyz cannot flood the servers behind.
+ */
+function cachedReadiness(checks: Check[]): () => Promise<Awaited<ReturnType<typeof runChecks>>> {
+  let last: { at: number; result: ReturnType<typeof runChecks> } | undefined;
+  return () => {
+    if (!last || Date.now() - last.at >= READINESS_CACHE_MS) last = { at: Date.now(), result: runChecks(checks) };
+    return last.result;
+  };
+}
+
+/**
+ * A CSV import takes text/csv or JSON, nothing else: a cross-site HTML form can post text/plain (or
+ * form encodings) without a CORS preflight, text/csv it cannot.
+ */
+function csvOnly(req: Request, _res: Response, next: NextFunction) {
+  if (req.is(['text/csv', 'application/json']) === false) {
+    return next(new AppError('unsupported_media_type', `send the CSV as Content-Type: text/csv (or JSON), not ${req.get('content-type')}`));
+  }
+  next();
+}
 
 /** Wraps one declared route: authenticate → authorize → validate → idempotency → command → answer. */
 function adapt(services: Services, def: RouteDef) {
@@ -26,6 +52,7 @@ function adapt(services: Services, def: RouteDef) {
     const actor = def.permission === 'public' ? null : await authenticate(services.db, req);
     if (def.permission !== 'public' && !actor)
       throw new AppError('unauthenticated', 'sign in or send an API token (Authorization: Bearer pwk_…)');
+    if (actor) assertSameOrigin(req, actor, services.config.api.publicUrl);
     if (actor && def.permission !== 'public' && def.permission !== 'authenticated') requirePermission(actor, def.permission);
 
     const params = def.params ? def.params.parse(req.params) : req.params;
@@ -90,28 +117,36 @@ export function createApiApp(services: Services, opts: { routes?: RouteDef[]; po
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  const checks = platformChecks(services);
-  app.get('/readyz', async (_req, res) => {
-    const result = await runChecks(checks);
-    res.status(result.ok ? 200 : 503).json({ status: result.ok ? 'ready' : 'not ready', checks: result.checks });
+  // One limiter for /readyz and the API: an anonymous caller cannot make /readyz a free amplifier either.
+  const limiter =
+    services.config.api.rateLimitPerMinute > 0
+      ? rateLimit({
+          windowMs: 60_000,
+          limit: services.config.api.rateLimitPerMinute,
+          standardHeaders: 'draft-7',
+          legacyHeaders: false,
+          handler: (_req, res) => {
+            res
+              .status(429)
+              .json(
+                errorBody(new AppError('rate_limited', 'too many requests; slow down and retry after the time in the RateLimit header')),
+              );
+          },
+        })
+      : (_req: Request, _res: Response, next: NextFunction) => next();
+  const readiness = cachedReadiness(platformChecks(services));
+  app.get('/readyz', limiter, async (_req, res) => {
+    const result = await readiness();
+    // anyone may ask (load balancers do not sign in): names and ok only, no error text with host names and
+    // ports; GET /api/v1/system/health shows the details to operators and support
+    res.status(result.ok ? 200 : 503).json({
+      status: result.ok ? 'ready' : 'not ready',
+      checks: result.checks.map(({ name, ok }) => ({ name, ok })),
+    });
   });
 
   const api = express.Router();
-  if (services.config.api.rateLimitPerMinute > 0) {
-    api.use(
-      rateLimit({
-        windowMs: 60_000,
-        limit: services.config.api.rateLimitPerMinute,
-        standardHeaders: 'draft-7',
-        legacyHeaders: false,
-        handler: (_req, res) => {
-          res
-            .status(429)
-            .json(errorBody(new AppError('rate_limited', 'too many requests; slow down and retry after the time in the RateLimit header')));
-        },
-      }),
-    );
-  }
+  api.use(limiter);
   const openapi = buildOpenApi(routes, { serverUrl: `${services.config.api.publicUrl}${API_PREFIX}` });
   api.get('/openapi.json', (_req, res) => {
     res.json(openapi);
@@ -119,7 +154,7 @@ export function createApiApp(services: Services, opts: { routes?: RouteDef[]; po
   for (const def of routes) {
     const parsers = [
       express.json({ limit: def.bodyLimit ?? DEFAULT_BODY_LIMIT, strict: true }),
-      ...(def.acceptsCsv ? [express.text({ type: ['text/csv', 'text/plain'], limit: def.bodyLimit ?? DEFAULT_BODY_LIMIT })] : []),
+      ...(def.acceptsCsv ? [csvOnly, express.text({ type: 'text/csv', limit: def.bodyLimit ?? DEFAULT_BODY_LIMIT })] : []),
     ];
     api[def.method](def.path, ...parsers, adapt(services, def));
   }

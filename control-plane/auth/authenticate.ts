@@ -1,3 +1,4 @@
+import { parse as parseCookie } from 'cookie';
 import type { Request } from 'express';
 import type { Actor, Role } from '../../platform/actor';
 import type { Db } from '../../platform/db';
@@ -11,13 +12,9 @@ import { MAIL_SESSION_COOKIE, mailUserOf } from '../../backup/use-cases/sign-in-
  */
 const TOKEN_USE_RESOLUTION_MS = 60_000;
 
+/** One cookie of the request; `cookie` leaves a value with a malformed %-escape as it is instead of throwing. */
 export function readCookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === name) return decodeURIComponent(v.join('='));
-  }
-  return undefined;
+  return header ? parseCookie(header)[name] : undefined;
 }
 
 export async function authenticate(db: Db, req: Request): Promise<Actor | null> {

@@ -13,6 +13,7 @@ import { insertAccounts, insertProject, projectNameTaken, setInboundRoute, type 
 import { createProjectSchema, type CreateProjectInput } from '../schemas';
 import { projectSecretContext } from '../processors/engine';
 import { accountRowsFromCsv } from './account-rows';
+import { assertPublicSource } from './common';
 
 /**
  * Creates a migration project of a tenant with its accounts (CSV). Source credentials are sealed before
@@ -25,6 +26,8 @@ export async function createMigrationProject(ctx: Ctx, tenantId: string, rawInpu
   const input = createProjectSchema.parse(rawInput);
   if (input.auth.method === 'xoauth2' && ctx.actor.role !== 'operator')
     throw new AppError('forbidden', 'only operators may set an XOAUTH2 token command: it runs on the migration workers');
+
+  await assertPublicSource(ctx, input.source);
 
   return inTransaction(ctx.db, async ({ trx }) => {
     const tenant = await trx('tenants').where({ id: tenantId }).first('id');

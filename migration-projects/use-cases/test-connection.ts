@@ -5,6 +5,7 @@ import { AppError } from '../../platform/errors';
 import { requirePermission } from '../../platform/permissions';
 import { closeQuietly, endpointSchema, isMigratorError, openImapFlow } from '../../migrator';
 import { sourceAuthSchema, sourceServerSchema } from '../schemas';
+import { assertPublicSource } from './common';
 
 /**
  * "Test connection" before a project is created: connects to the source server as one of the
@@ -41,6 +42,7 @@ export async function testSourceConnection(ctx: Ctx, tenantId: string, raw: Test
     throw new AppError('validation_failed', 'sourcePassword: the account’s own password is needed to test a password login', [
       { path: 'sourcePassword', message: 'is required with auth method password' },
     ]);
+  await assertPublicSource(ctx, input.source);
   const endpoint = endpointSchema.parse({
     ...input.source,
     user: input.sourceUser,

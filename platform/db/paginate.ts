@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
+import { AppError } from '../errors';
 
 /**
  * Keyset pagination: lists are ordered by a unique, sortable column (the id, or `created_at|id`), and
@@ -24,7 +25,7 @@ export async function paginate<T extends Record<string, unknown>>(
     key?: string;
     /** newest first (`desc`) for logs read from the end */
     order?: 'asc' | 'desc';
-    /** the key is a number (ids): the cursor is compared as one, and one that is not a number starts at the first page */
+    /** the key is a number (ids): the cursor is compared as one, and must be a positive integer */
     numeric?: boolean;
   },
 ): Promise<Page<T>> {
@@ -44,9 +45,20 @@ export async function paginate<T extends Record<string, unknown>>(
   return { items, nextCursor: more && last ? Buffer.from(String(last[column]), 'utf8').toString('base64url') : null };
 }
 
-function decodeCursor(cursor: string, numeric: boolean): string | number | undefined {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+/**
+ * A cursor is one this API gave out: base64url of the last key. Anything else (hand-edited, truncated,
+ * a NUL that PostgreSQL refuses in text, an id past the integer range) is the caller's mistake: 400.
+ */
+function decodeCursor(cursor: string, numeric: boolean): string | number {
+  const bad = () =>
+    new AppError(
+      'validation_failed',
+      `cursor ${JSON.stringify(cursor.slice(0, 40))} is not one this list gave out: start from the first page (no cursor)`,
+    );
+  const text = /^[A-Za-z0-9_-]+$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
+  if (!text || Buffer.from(text, 'utf8').toString('base64url') !== cursor || text.includes('\0') || text.includes('\ufffd')) throw bad();
   if (!numeric) return text;
   const n = Number(text);
-  return Number.isFinite(n) && n > 0 ? n : undefined;
+  if (!Number.isSafeInteger(n) || n <= 0 || String(n) !== text) throw bad();
+  return n;
 }

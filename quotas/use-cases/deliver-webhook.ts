@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AppError } from '../../platform/errors';
 import type { Services } from '../../platform/context';
 import type { JobOutcome } from '../../platform/queue';
-import { assertPublicDestination } from '../../platform/outbound';
+import { guardedFetch } from '../../platform/outbound';
 import { WEBHOOK_TIMEOUT_MS } from '../limits';
 import * as repo from '../repositories/usage';
 
@@ -50,14 +50,18 @@ export async function deliverWebhook(
   };
   let problem: string | null = null;
   try {
-    await assertPublicDestination(url, { allowPrivate: deps.config.webhookAllowPrivate });
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'user-agent': 'Postwerk-Webhook/1', 'x-postwerk-event': n.event },
-      body: JSON.stringify(body),
-      redirect: 'manual',
-      signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
-    });
+    // resolved once, checked and connected to that address (platform/outbound.ts)
+    const res = await guardedFetch(
+      url,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': 'Postwerk-Webhook/1', 'x-postwerk-event': n.event },
+        body: JSON.stringify(body),
+        redirect: 'manual',
+        signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
+      },
+      { allowPrivate: deps.config.webhookAllowPrivate, setting: 'POSTWERK_WEBHOOK_ALLOW_PRIVATE' },
+    );
     await res.arrayBuffer().catch(() => undefined);
     if (res.status < 200 || res.status >= 300) problem = `HTTP ${res.status}`;
   } catch (e) {

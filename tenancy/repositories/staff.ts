@@ -72,6 +72,12 @@ export async function insertSession(q: Knex, row: SessionRow): Promise<void> {
   await q('sessions').insert(row);
 }
 
+/** Deletes up to `batch` sessions that expired before `now`; returns how many. */
+export async function deleteExpiredSessions(q: Knex, now: string, batch: number): Promise<number> {
+  const ids = q('sessions').select('id').where('expires_at', '<=', now).limit(batch);
+  return q('sessions').whereIn('id', ids).delete();
+}
+
 export async function deleteSessionByHash(q: Knex, tokenHash: string): Promise<void> {
   await q('sessions').where({ token_hash: tokenHash }).delete();
 }
