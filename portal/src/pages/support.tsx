@@ -63,8 +63,12 @@ export function SupportPage() {
             <ul>
               {list.map((a) => (
                 <li key={a.id}>
-                  <Link href={`/t/${tenantId}/accounts/${a.id}`}>{a.address}</Link> <Badge status={a.status} />{' '}
-                  <Link href={`/t/${tenantId}/accounts/${a.id}/backups`} aria-label={`${t('backups')}: ${a.address}`}>
+                  <Link href={`/t/${tenantId}/accounts/${a.id}`} id={`acct-${a.id}`}>
+                    {a.address}
+                  </Link>{' '}
+                  <Badge status={a.status} />{' '}
+                  {/* named "Backups and restore", described by the address: the address stays the account link's name alone */}
+                  <Link href={`/t/${tenantId}/accounts/${a.id}/backups`} aria-describedby={`acct-${a.id}`}>
                     {t('backups')}
                   </Link>
                 </li>
