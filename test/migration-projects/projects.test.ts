@@ -269,7 +269,11 @@ describe(`migration projects (${testConfig().db.client})`, () => {
     );
     await tick!.promote();
     await waitFor('delta copy', async () => (await destinationCount(w.services, dest.address)) === 5);
-    const a = (await api(w.app).get(`${base()}/${id}/accounts`).set(auth(engineer))).body.items[0];
+    // the pass records its outcome after its last APPEND: wait for the row, not only for the mailbox
+    const a = await waitFor('delta recorded', async () => {
+      const row = (await api(w.app).get(`${base()}/${id}/accounts`).set(auth(engineer))).body.items[0];
+      return row.lastPassMode === 'delta' && row.status === 'synced' ? row : null;
+    });
     expect(a).toMatchObject({ status: 'synced', lastPassMode: 'delta', copiedTotal: 5 });
     await api(w.app).delete(`${base()}/${id}/delta-schedule`).set(auth(engineer)).expect(200);
     await waitFor('scheduler removed', async () => !(await w.inspect.getJobScheduler(`migration.delta_${id}`)));
