@@ -72,13 +72,22 @@ function adapt(services: Services, def: RouteDef) {
       actor: actor ?? anonymousActor(req.ip),
     };
 
-    // Support staff acting on a tenant is audited even when they only look.
-    if (actor?.role === 'support' && method === 'GET' && params && typeof params === 'object' && 'tenantId' in params) {
+    // Support staff acting on a tenant is audited even when they only look; so are support's reads of
+    // the platform-wide routes that show every tenant (the audit log and its export, the tenant list).
+    const tenantRoute = !!params && typeof params === 'object' && 'tenantId' in params;
+    if (actor?.role === 'support' && method === 'GET' && (tenantRoute || def.auditSupportReads)) {
+      const q = req.query as Record<string, unknown>;
+      const tenantId = tenantRoute
+        ? String((params as { tenantId: string }).tenantId)
+        : typeof q.tenantId === 'string' && /^[0-9a-f-]{36}$/i.test(q.tenantId)
+          ? q.tenantId
+          : null;
       await services.db.transaction((trx) =>
         appendAudit(trx, actor, {
           action: 'support.viewed',
-          tenantId: String((params as { tenantId: string }).tenantId),
+          tenantId,
           target: { type: 'route', id: `${method} ${req.path}` },
+          ...(tenantRoute ? {} : { after: { query: q } }),
         }),
       );
     }

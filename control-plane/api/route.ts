@@ -41,6 +41,11 @@ export interface RouteDef<P = any, Q = any, B = any, R = any> {
   bodyLimit?: string;
   /** Accept text/csv bodies as a string. */
   acceptsCsv?: boolean;
+  /**
+   * A platform-wide read that is audited when support makes it (`support.viewed`), as every read of a
+   * tenant's routes by support is: the audit log, its export, the list of tenants.
+   */
+  auditSupportReads?: boolean;
   handler(ctx: Ctx, input: RouteInput<P, Q, B>): Promise<R>;
 }
 

@@ -151,6 +151,22 @@ describe(`audit log (${testConfig().db.client})`, () => {
     expect(trail.every((e) => e.target?.id === a.id)).toBe(true);
   });
 
+  it("audits support's reads of the audit log, its export and the tenant list, like its reads of a tenant", async () => {
+    const support = await tokenFor(h.operator, 'support');
+    const since = new Date(Date.now() - 1000).toISOString();
+    await api(h.app).get('/api/v1/audit').query({ tenantId }).set(auth(support)).expect(200);
+    await api(h.app).get('/api/v1/audit/export').set(auth(support)).expect(200);
+    await api(h.app).get('/api/v1/tenants').set(auth(support)).expect(200);
+    // an operator's reads are not support's: not audited as such
+    await api(h.app).get('/api/v1/tenants').set(auth(operator)).expect(200);
+    const rows = await h.services.db('audit_log').where({ action: 'support.viewed' }).andWhere('at', '>=', since).orderBy('id');
+    const targets = rows.map((r: { target_id: string }) => r.target_id.replace(/^GET (\/api\/v1)?/, ''));
+    expect(targets).toEqual(['/audit', '/audit/export', '/tenants']);
+    expect(rows.every((r: { actor_role: string }) => r.actor_role === 'support')).toBe(true);
+    expect(rows[0]).toMatchObject({ tenant_id: tenantId });
+    expect(JSON.parse(rows[0].after)).toMatchObject({ query: { tenantId } });
+  });
+
   it('exports NDJSON and CSV', async () => {
     const nd = await api(h.app).get('/api/v1/audit/export').query({ tenantId }).set(auth(operator));
     expect(nd.status).toBe(200);

@@ -25,6 +25,7 @@ export const auditRoutes = [
     summary: 'Audit log, oldest first (filter by tenant, actor, action or action prefix `account.`, time range [from, to))',
     tags: ['audit'],
     permission: 'audit.read',
+    auditSupportReads: true,
     query: listAuditInput,
     response: pageOf(AuditEntry),
     handler: (ctx, { query }) => listAudit(ctx, query),
@@ -35,6 +36,7 @@ export const auditRoutes = [
     summary: 'Export the audit log as NDJSON (default) or CSV, streamed',
     tags: ['audit'],
     permission: 'audit.read',
+    auditSupportReads: true,
     query: exportAuditInput,
     async handler(ctx, { query, http }) {
       const { format, ...filter } = query;

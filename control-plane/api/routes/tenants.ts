@@ -13,6 +13,7 @@ export const tenantRoutes = [
     summary: 'List tenants (a tenant admin sees its own)',
     tags: ['tenants'],
     permission: 'tenant.read',
+    auditSupportReads: true,
     query: listTenantsInput,
     response: pageOf(Tenant),
     handler: (ctx, { query }) => listTenants(ctx, query),
