@@ -29,6 +29,17 @@ export type AntivirusVerdict = { kind: 'clean' } | { kind: 'infected'; signature
 export type SpamVerdict =
   { kind: 'scored'; score: number; requiredScore: number; action: string; symbols: string[] } | { kind: 'unscanned'; reason: string };
 
+/** The trace detail of an rspamd score (worker or before the DATA reply): one shape for every reader. */
+export const spamScanDetail = (v: Extract<SpamVerdict, { kind: 'scored' }>, ms: number) => ({
+  scanner: 'rspamd',
+  verdict: 'scored',
+  score: v.score,
+  required: v.requiredScore,
+  action: v.action,
+  symbols: v.symbols,
+  ms,
+});
+
 /** What the tenant's policy makes of the verdicts, for one recipient's tenant. */
 export type Decision =
   /** deliver to the INBOX with these headers prepended */

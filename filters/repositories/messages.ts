@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { nowIso } from '../../platform/db';
-import type { SpamVerdict } from '../verdicts';
+import { spamScanDetail, type SpamVerdict } from '../verdicts';
 
 /**
  * The only SQL over inbound mail: messages the ingress accepted, their delivery targets with the outcome
@@ -124,16 +124,7 @@ export async function insertAccepted(db: Knex, m: AcceptedMessage): Promise<bool
       await insertEvent(
         trx,
         { queueId: m.queueId, messageId: m.messageId, stage: 'scanned', at: m.receivedAt, elapsedMs: m.inlineSpam.ms },
-        {
-          scanner: 'rspamd',
-          atData: true,
-          verdict: 'scored',
-          score: v.score,
-          required: v.requiredScore,
-          action: v.action,
-          symbols: v.symbols,
-          ms: m.inlineSpam.ms,
-        },
+        { ...spamScanDetail(v, m.inlineSpam.ms), atData: true },
       );
     }
     return true;

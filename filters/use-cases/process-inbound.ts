@@ -16,7 +16,7 @@ import { scanWithClamd } from '../scan/clamd';
 import { scoreWithRspamd } from '../scan/rspamd';
 import type { Spool, SpoolEnvelope } from '../spool/spool';
 import { recordRows } from './accept-message';
-import type { AntivirusVerdict, Decision, SpamVerdict, SpooledMessage } from '../verdicts';
+import { spamScanDetail, type AntivirusVerdict, type Decision, type SpamVerdict, type SpooledMessage } from '../verdicts';
 
 export const processInboundInput = z.object({ queueId: queueIdSchema });
 export type ProcessInboundInput = z.infer<typeof processInboundInput>;
@@ -95,18 +95,7 @@ export async function processInbound(
       const v = spamNow.v;
       spam = v;
       await repo.saveVerdicts(deps.db, queueId, { spam });
-      await ev({
-        stage: 'scanned',
-        detail: {
-          scanner: 'rspamd',
-          verdict: 'scored',
-          score: v.score,
-          required: v.requiredScore,
-          action: v.action,
-          symbols: v.symbols,
-          ms: spamNow.ms,
-        },
-      });
+      await ev({ stage: 'scanned', detail: spamScanDetail(v, spamNow.ms) });
     }
     if (avNow?.v.kind === 'unscanned') {
       await ev({ stage: 'deferred', detail: { scanner: 'clamd', reason: avNow.v.reason } });
