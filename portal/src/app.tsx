@@ -25,6 +25,8 @@ import { HealthPage } from './pages/operator/health';
 import { AuditPage } from './pages/operator/audit';
 import { SupportPage } from './pages/support';
 import { BackupsPage } from './pages/backups';
+import { QuarantineItemPage, QuarantinePage } from './pages/tenant/quarantine';
+import { TracePage } from './pages/trace';
 
 const LANG_KEY = 'postwerk.lang';
 
@@ -102,6 +104,11 @@ function Header({ me, onSignOut }: { me?: Me; onSignOut?: () => void }) {
   const [open, setOpen] = useState(false);
   useEffect(() => setOpen(false), [location]);
   const items = me ? menuFor(me) : [];
+  // the current item is the longest one the path starts with (/support/trace is not also /support)
+  const current = items
+    .map((i) => i.href)
+    .filter((h) => location === h || location.startsWith(h + '/'))
+    .sort((a, b) => b.length - a.length)[0];
   return (
     <header class="site">
       <a class="skip" href="#content">
@@ -130,7 +137,7 @@ function Header({ me, onSignOut }: { me?: Me; onSignOut?: () => void }) {
           <ul>
             {items.map((i) => (
               <li key={i.href}>
-                <Link href={i.href} aria-current={location.startsWith(i.href) ? 'page' : undefined}>
+                <Link href={i.href} aria-current={i.href === current ? 'page' : undefined}>
                   {t(i.label)}
                 </Link>
               </li>
@@ -175,6 +182,11 @@ function SignedIn({ me, onSignedOut }: { me: Me; onSignedOut(): void }) {
           <Route path="/t/:tenantId/import" component={ImportPage} />
           <Route path="/t/:tenantId/notifications" component={NotificationsPage} />
           <Route path="/t/:tenantId/access" component={only(['operator', 'tenant_admin'], AccessPage)} />
+          <Route path="/t/:tenantId/quarantine" component={only(['operator', 'tenant_admin', 'support'], QuarantinePage)} />
+          <Route
+            path="/t/:tenantId/quarantine/:quarantineId"
+            component={only(['operator', 'tenant_admin', 'support'], QuarantineItemPage)}
+          />
           <Route path="/migrations" component={MigrationsHome} />
           <Route path="/t/:tenantId/migrations" component={ProjectList} />
           <Route path="/t/:tenantId/migrations/new" component={only(['operator', 'migration_engineer'], NewProject)} />
@@ -183,6 +195,7 @@ function SignedIn({ me, onSignedOut }: { me: Me; onSignedOut(): void }) {
           <Route path="/operator/health" component={only(['operator', 'support'], HealthPage)} />
           <Route path="/audit" component={only(['operator', 'tenant_admin', 'support'], AuditPage)} />
           <Route path="/support" component={only(['operator', 'support'], SupportPage)} />
+          <Route path="/support/trace" component={only(['operator', 'support'], TracePage)} />
           <Route component={NotFound} />
         </Switch>
       </main>

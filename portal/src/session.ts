@@ -31,6 +31,7 @@ export function menuFor(me: Me): MenuItem[] {
         { href: `${t}/import`, label: 'navImport' },
         { href: `${t}/notifications`, label: 'navNotifications' },
         { href: `${t}/access`, label: 'navAccess' },
+        { href: `${t}/quarantine`, label: 'navQuarantine' },
         { href: `${t}/migrations`, label: 'navMigrations' },
         { href: '/audit', label: 'navAudit' },
       ];
@@ -47,6 +48,7 @@ export function menuFor(me: Me): MenuItem[] {
     case 'support':
       return [
         { href: '/support', label: 'supportHome' },
+        { href: '/support/trace', label: 'navTrace' },
         { href: '/operator/health', label: 'navHealth' },
         { href: '/audit', label: 'navAudit' },
       ];

@@ -119,7 +119,12 @@ export function message(opts: { to: string; from?: string; subject?: string; bod
 }
 
 /** Sends over SMTP; resolves with the queue id from the 250 reply, or rejects with the server's error. */
-export async function send(h: QuarantineHarness, to: string | string[], raw: string, from = 'sender@sender.test'): Promise<string> {
+export async function send(
+  h: { ingress: { port: number } },
+  to: string | string[],
+  raw: string,
+  from = 'sender@sender.test',
+): Promise<string> {
   const t = nodemailer.createTransport({
     host: '127.0.0.1',
     port: h.ingress.port,
@@ -136,7 +141,7 @@ export async function send(h: QuarantineHarness, to: string | string[], raw: str
 }
 
 /** Waits until every target of the message has a final outcome; returns the targets. */
-export async function waitFinal(h: QuarantineHarness, queueId: string, timeoutMs = 45_000) {
+export async function waitFinal(h: { services: Pick<QuarantineHarness['services'], 'db'> }, queueId: string, timeoutMs = 45_000) {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const m = await messages.findMessage(h.services.db, queueId);

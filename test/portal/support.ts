@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Worker } from 'bullmq';
@@ -14,6 +15,7 @@ import { createApiApp } from '../../control-plane/api/app';
 import { createStaffUser } from '../../tenancy/use-cases/create-staff-user';
 import { PORTAL_DIR } from '../../control-plane/main/run';
 import { migrationJobHandlers } from '../../migration-projects';
+import { filterJobHandlers, openSpool, startIngress, type Ingress } from '../../filters';
 import { testConfig, testDb, uniq } from '../support/env';
 
 /**
@@ -25,6 +27,8 @@ export interface PortalWorld {
   services: Services;
   baseUrl: string;
   browser: Browser;
+  /** the SMTP ingress's port, with `filters: true` */
+  smtpPort: number;
   close(): Promise<void>;
 }
 
@@ -42,27 +46,55 @@ const CHROMIUM_ARGS = [
 export const CHROMIUM = process.env.POSTWERK_CHROMIUM ?? '/usr/bin/chromium';
 export const ARTIFACTS = path.resolve(__dirname, '../../test-artifacts/portal');
 
-export async function startPortalWorld(opts: { migrationWorker?: boolean } = {}): Promise<PortalWorld> {
+/**
+ * `filters`: also the inbound mail path (the SMTP ingress on a free port and a filters worker), with a
+ * spool and quarantine of this world alone, which the API's quarantine routes read too.
+ */
+export async function startPortalWorld(opts: { migrationWorker?: boolean; filters?: boolean } = {}): Promise<PortalWorld> {
   if (!fs.existsSync(path.join(PORTAL_DIR, 'index.html')))
     throw new Error(`the portal is not built (${PORTAL_DIR}): run npm run portal:build (stack/install.sh does)`);
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (stack/install.sh does as root)`);
   const base = testConfig();
-  const config = { ...base, passwordCost: 4, api: { ...base.api, rateLimitPerMinute: 0 } };
+  let config = { ...base, passwordCost: 4, api: { ...base.api, rateLimitPerMinute: 0 } };
+  const home = opts.filters ? fs.mkdtempSync(path.join(os.tmpdir(), 'pw-portal-')) : null;
+  if (home)
+    config = {
+      ...config,
+      home,
+      smtp: { ...config.smtp, hostname: 'mx.postwerk.test', spoolDir: path.join(home, 'spool') },
+      quarantineDir: path.join(home, 'quarantine'),
+    };
   const db = testDb();
   const redis = createRedis(config.redisUrl);
   const prefix = uniq('pwportal');
   const queue = new JobQueue(redis, prefix);
   const services: Services = { config, db, logger: silentLogger, redis, queue, doveadm: new DoveadmClient(config.dovecot) };
-  let worker: Worker | undefined;
+  const workers: Worker[] = [];
   if (opts.migrationWorker) {
-    worker = startWorker({
-      redisUrl: config.redisUrl,
-      queue: 'migrations',
-      handlers: migrationJobHandlers(services, {}),
-      logger: silentLogger,
-      prefix,
-      concurrency: 2,
-    });
+    workers.push(
+      startWorker({
+        redisUrl: config.redisUrl,
+        queue: 'migrations',
+        handlers: migrationJobHandlers(services, {}),
+        logger: silentLogger,
+        prefix,
+        concurrency: 2,
+      }),
+    );
+  }
+  let ingress: Ingress | undefined;
+  if (opts.filters) {
+    const spool = await openSpool(services);
+    ingress = await startIngress({ ...services, spool }, { port: 0, host: '127.0.0.1' });
+    workers.push(
+      startWorker({
+        redisUrl: config.redisUrl,
+        queue: 'filters',
+        handlers: filterJobHandlers(services, spool),
+        logger: silentLogger,
+        prefix,
+      }),
+    );
   }
   const server = http.createServer(createApiApp(services, { portalDir: PORTAL_DIR }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -73,16 +105,19 @@ export async function startPortalWorld(opts: { migrationWorker?: boolean } = {})
     services,
     baseUrl,
     browser,
+    smtpPort: ingress?.port ?? 0,
     async close() {
       await browser.close();
       await new Promise((r) => server.close(r));
-      if (worker) {
+      await ingress?.close();
+      for (const worker of workers) {
         await worker.close();
         (worker.opts.connection as Redis).disconnect();
       }
       await queue.close();
       redis.disconnect();
       await db.destroy();
+      if (home) fs.rmSync(home, { recursive: true, force: true });
     },
   };
 }
