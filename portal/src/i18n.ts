@@ -349,6 +349,10 @@ const M = {
     'The message is too large for a text preview: its headers only.',
     'Die Nachricht ist für eine Textvorschau zu groß: nur ihre Kopfzeilen.',
   ],
+  previewGone: [
+    'Released: its content is no longer kept in quarantine, so there is no preview.',
+    'Zugestellt: der Inhalt wird nicht mehr in der Quarantäne aufbewahrt, daher gibt es keine Vorschau.',
+  ],
   headers: ['Headers', 'Kopfzeilen'],
   headerName: ['Header', 'Kopfzeile'],
   headerValue: ['Value', 'Wert'],

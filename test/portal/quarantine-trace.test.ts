@@ -68,7 +68,7 @@ describe(`portal: quarantine and message trace (${testConfig().db.client})`, () 
     await page.getByLabel('Subject contains').fill('quarterly');
     await page.getByRole('button', { name: 'Search' }).click();
     await page.waitForURL((u) => u.searchParams.get('subject') === 'quarterly');
-    await rows.filter({ hasText: 'Your invoice' }).waitFor({ state: 'detached' });
+    await rows.filter({ hasText: 'Quarterly offer' }).waitFor();
     expect(await rows.count()).toBe(1);
     await page.getByLabel('Reason').selectOption('virus');
     await page.getByRole('button', { name: 'Search' }).click();
@@ -113,6 +113,7 @@ describe(`portal: quarantine and message trace (${testConfig().db.client})`, () 
     await page.getByTestId('quarantine-status').filter({ hasText: 'released' }).waitFor();
     expect(await page.getByRole('button', { name: 'Release to the inbox' }).isDisabled()).toBe(true);
     expect(await page.getByTestId('release-refusal').textContent()).toBe('Already released.');
+    expect(await page.getByTestId('quarantine-preview').textContent()).toContain('its content is no longer kept');
     const inbox = await findInMailbox(w.services.config, address, spam.messageId);
     expect(inbox).toHaveLength(1);
     expect(inbox[0]).toContain('Subject: Quarterly offer you cannot refuse');

@@ -203,10 +203,19 @@ export function QuarantineItemPage({ params }: { params: { tenantId: string; qua
   const path = { tenantId, quarantineId };
   const policy = usePolicy(tenantId);
   const item = useResource(
-    () => call(api.GET('/tenants/{tenantId}/quarantine/{quarantineId}/preview', { params: { path } })),
+    () => call(api.GET('/tenants/{tenantId}/quarantine/{quarantineId}', { params: { path } })),
     [tenantId, quarantineId],
   );
-  useTitle(item.data ? t('quarantinedMessage', { subject: item.data.message.subject || t('noSubject') }) : t('navQuarantine'));
+  // a released message's content is no longer kept: no preview then
+  const released = item.data?.status === 'released';
+  const preview = useResource(
+    async () =>
+      item.data && !released
+        ? (await call(api.GET('/tenants/{tenantId}/quarantine/{quarantineId}/preview', { params: { path } }))).preview
+        : null,
+    [tenantId, quarantineId, !!item.data, released],
+  );
+  useTitle(item.data ? t('quarantinedMessage', { subject: item.data.subject || t('noSubject') }) : t('navQuarantine'));
   const [opts, setOpts] = useState({ allowSender: false, learnHam: false });
   const [confirmDelete, setConfirmDelete] = useState(false);
   const release = useAction(async () => {
@@ -228,7 +237,7 @@ export function QuarantineItemPage({ params }: { params: { tenantId: string; qua
     <section data-page="quarantine-item">
       {back}
       <Loaded res={item}>
-        {({ message: m, preview: p }) => {
+        {(m) => {
           const refusal = releaseRefusal(m, policy.data, me.role);
           const mayAct = me.role === 'operator' || me.role === 'tenant_admin';
           return (
@@ -275,45 +284,57 @@ export function QuarantineItemPage({ params }: { params: { tenantId: string; qua
 
               <section class="card" aria-labelledby="qpreview-h" data-testid="quarantine-preview">
                 <h2 id="qpreview-h">{t('preview')}</h2>
-                {p.headersOnly && <p>{t('previewHeadersOnly')}</p>}
-                <div class="table-wrap">
-                  <table>
-                    <caption class="visually-hidden">{t('headers')}</caption>
-                    <thead>
-                      <tr>
-                        <th scope="col">{t('headerName')}</th>
-                        <th scope="col">{t('headerValue')}</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {p.headers.map((h, i) => (
-                        <tr key={i}>
-                          <th scope="row">{h.name}</th>
-                          <td class="wrap">{h.value}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </div>
-                {/* text only: the API never returns HTML, and it is shown as text, never as markup */}
-                {!p.headersOnly && (
-                  <pre class="preview-text" tabIndex={0} aria-label={t('messageText')} data-testid="quarantine-text">
-                    {p.text}
-                  </pre>
-                )}
-                {p.textTruncated && <p>{t('previewTruncated')}</p>}
-                {p.textSource === 'html' && <p>{t('previewFromHtml')}</p>}
-                {p.attachments.length > 0 && (
-                  <>
-                    <h3>{t('attachments')}</h3>
-                    <ul>
-                      {p.attachments.map((a, i) => (
-                        <li key={i}>
-                          {a.filename ?? '–'} ({a.contentType}, {bytes(a.sizeBytes)})
-                        </li>
-                      ))}
-                    </ul>
-                  </>
+                {released ? (
+                  <p>{t('previewGone')}</p>
+                ) : (
+                  <Loaded res={preview}>
+                    {(p) =>
+                      p && (
+                        <>
+                          {p.headersOnly && <p>{t('previewHeadersOnly')}</p>}
+                          <div class="table-wrap">
+                            <table>
+                              <caption class="visually-hidden">{t('headers')}</caption>
+                              <thead>
+                                <tr>
+                                  <th scope="col">{t('headerName')}</th>
+                                  <th scope="col">{t('headerValue')}</th>
+                                </tr>
+                              </thead>
+                              <tbody>
+                                {p.headers.map((h, i) => (
+                                  <tr key={i}>
+                                    <th scope="row">{h.name}</th>
+                                    <td class="wrap">{h.value}</td>
+                                  </tr>
+                                ))}
+                              </tbody>
+                            </table>
+                          </div>
+                          {/* text only: the API never returns HTML, and it is shown as text, never as markup */}
+                          {!p.headersOnly && (
+                            <pre class="preview-text" tabIndex={0} aria-label={t('messageText')} data-testid="quarantine-text">
+                              {p.text}
+                            </pre>
+                          )}
+                          {p.textTruncated && <p>{t('previewTruncated')}</p>}
+                          {p.textSource === 'html' && <p>{t('previewFromHtml')}</p>}
+                          {p.attachments.length > 0 && (
+                            <>
+                              <h3>{t('attachments')}</h3>
+                              <ul>
+                                {p.attachments.map((a, i) => (
+                                  <li key={i}>
+                                    {a.filename ?? '–'} ({a.contentType}, {bytes(a.sizeBytes)})
+                                  </li>
+                                ))}
+                              </ul>
+                            </>
+                          )}
+                        </>
+                      )
+                    }
+                  </Loaded>
                 )}
               </section>
 
