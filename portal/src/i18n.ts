@@ -337,6 +337,7 @@ const M = {
   noSubject: ['(no subject)', '(kein Betreff)'],
   quarantinePages: ['Quarantine pages', 'Seiten der Quarantäne'],
   firstPage: ['First page', 'Erste Seite'],
+  perPage: ['Per page', 'Pro Seite'],
   releaseRefusedReleased: ['Already released.', 'Bereits zugestellt.'],
   releaseRefusedRole: ['Your role may not release messages.', 'Ihre Rolle darf keine Nachrichten zustellen.'],
   releaseRefusedPolicy: [
@@ -398,7 +399,7 @@ const M = {
   stage_delivered: ['delivered', 'zugestellt'],
   stage_relayed: ['relayed', 'weitergereicht'],
   stage_quarantined: ['quarantined', 'in Quarantäne'],
-  stage_released: ['released from quarantine', 'aus der Quarantäne zugestellt'],
+  stage_released: ['released from quarantine and delivered', 'aus der Quarantäne zugestellt'],
   stage_deferred: ['deferred', 'zurückgestellt'],
   stage_rejected: ['rejected', 'abgewiesen'],
   stage_discarded: ['discarded', 'verworfen'],

@@ -10,10 +10,20 @@ import { makeStaff, newPage, screenshot, seriousA11yViolations, signIn, startPor
 jest.setTimeout(150_000);
 
 const MENUS: Record<Role, string[]> = {
-  tenant_admin: ['Overview', 'Accounts', 'Aliases', 'CSV import', 'Notifications', 'Tokens & staff', 'Migrations', 'Audit log'],
+  tenant_admin: [
+    'Overview',
+    'Accounts',
+    'Aliases',
+    'CSV import',
+    'Notifications',
+    'Tokens & staff',
+    'Quarantine',
+    'Migrations',
+    'Audit log',
+  ],
   migration_engineer: ['Migrations'],
   operator: ['Tenants', 'Platform health', 'Audit log', 'Migrations'],
-  support: ['Support', 'Platform health', 'Audit log'],
+  support: ['Support', 'Message trace', 'Platform health', 'Audit log'],
 };
 
 describe(`portal: authorization (${testConfig().db.client})`, () => {
@@ -63,6 +73,11 @@ describe(`portal: authorization (${testConfig().db.client})`, () => {
     await page.goto(`/t/${a.tenantId}/accounts/${bAccount.accountId}`);
     await notFoundPage(page);
     await page.goto(`/t/${b.tenantId}/overview`);
+    await notFoundPage(page);
+    // nor the other tenant's quarantine, nor support's message trace
+    await page.goto(`/t/${b.tenantId}/quarantine`);
+    await notFoundPage(page);
+    await page.goto('/support/trace');
     await notFoundPage(page);
     // operator pages are not its to see
     await page.goto('/operator/health');

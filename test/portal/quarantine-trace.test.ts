@@ -64,6 +64,28 @@ describe(`portal: quarantine and message trace (${testConfig().db.client})`, () 
     await rows.filter({ hasText: 'Your invoice' }).filter({ hasText: 'Only an operator may release it' }).waitFor();
     await rows.filter({ hasText: 'Quarterly offer' }).filter({ hasText: 'You may release it' }).waitFor();
 
+    // keyset pages of one (a bookmarkable page size): next, next (none after), back, first
+    await page.goto(`/t/${tenantId}/quarantine?limit=1`);
+    const pages = page.getByRole('navigation', { name: 'Quarantine pages' });
+    await rows.filter({ hasText: 'Quarterly offer' }).waitFor();
+    expect(await rows.count()).toBe(1);
+    expect(await pages.getByRole('button', { name: 'First page' }).isDisabled()).toBe(true);
+    await pages.getByRole('button', { name: 'Next' }).click();
+    await page.waitForURL((u) => u.searchParams.has('cursor') && u.searchParams.get('limit') === '1');
+    await rows.filter({ hasText: 'Your invoice' }).waitFor();
+    expect(await rows.count()).toBe(1);
+    await page.goBack();
+    await rows.filter({ hasText: 'Quarterly offer' }).waitFor();
+    await page.goForward();
+    await rows.filter({ hasText: 'Your invoice' }).waitFor();
+    await pages.getByRole('button', { name: 'First page' }).click();
+    await page.waitForURL((u) => !u.searchParams.has('cursor') && u.searchParams.get('limit') === '1');
+    await rows.filter({ hasText: 'Quarterly offer' }).waitFor();
+    await page.getByLabel('Per page').selectOption('25');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL((u) => !u.searchParams.has('limit'));
+    await rows.nth(1).waitFor();
+
     // search by subject: in the query string (bookmarkable), one row
     await page.getByLabel('Subject contains').fill('quarterly');
     await page.getByRole('button', { name: 'Search' }).click();

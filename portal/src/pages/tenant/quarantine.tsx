@@ -12,7 +12,13 @@ type ReleasePolicy = GetAnswer<'/tenants/{tenantId}/filter-policy'>['releasePoli
 
 const REASONS = ['spam', 'virus', 'blocked_sender'] as const;
 const STATUSES = ['held', 'releasing', 'released'] as const;
-const PAGE = 25;
+const PAGE_SIZES = [10, 25, 50, 100];
+const DEFAULT_PAGE = 25;
+/** the page size from the query string: 1 to 100 (the API's bound), else the default */
+const pageSize = (v: string | null) => {
+  const n = Number(v);
+  return Number.isInteger(n) && n >= 1 && n <= 100 ? n : DEFAULT_PAGE;
+};
 /** the list's filters, as the query string names them (and the API's list route too) */
 const FILTERS = ['sender', 'subject', 'reason', 'status'] as const;
 
@@ -48,7 +54,8 @@ export function QuarantinePage({ params }: { params: { tenantId: string } }) {
   const [search, setSearch] = useSearchParams();
   const filters = Object.fromEntries(FILTERS.map((f) => [f, search.get(f) ?? ''])) as Record<(typeof FILTERS)[number], string>;
   const cursor = search.get('cursor') ?? '';
-  const [draft, setDraft] = useState(filters);
+  const limit = pageSize(search.get('limit'));
+  const [draft, setDraft] = useState({ ...filters, limit: String(limit) });
   const policy = usePolicy(tenantId);
   const list = useResource(
     () =>
@@ -57,7 +64,7 @@ export function QuarantinePage({ params }: { params: { tenantId: string } }) {
           params: {
             path: { tenantId },
             query: {
-              limit: PAGE,
+              limit,
               ...(cursor ? { cursor } : {}),
               ...(filters.sender ? { sender: filters.sender } : {}),
               ...(filters.subject ? { subject: filters.subject } : {}),
@@ -67,11 +74,13 @@ export function QuarantinePage({ params }: { params: { tenantId: string } }) {
           },
         }),
       ),
-    [tenantId, cursor, ...FILTERS.map((f) => filters[f])],
+    [tenantId, cursor, limit, ...FILTERS.map((f) => filters[f])],
     { everyMs: 10_000 },
   );
   const query = (extra: Record<string, string>) =>
-    Object.fromEntries(Object.entries({ ...filters, ...extra }).filter(([, v]) => v !== '')) as Record<string, string>;
+    Object.fromEntries(
+      Object.entries({ ...filters, limit: limit === DEFAULT_PAGE ? '' : String(limit), ...extra }).filter(([, v]) => v !== ''),
+    ) as Record<string, string>;
 
   return (
     <section data-page="quarantine">
@@ -83,7 +92,7 @@ export function QuarantinePage({ params }: { params: { tenantId: string } }) {
         role="search"
         onSubmit={(e) => {
           e.preventDefault();
-          setSearch(query({ ...draft, cursor: '' }));
+          setSearch(query({ ...draft, limit: Number(draft.limit) === DEFAULT_PAGE ? '' : draft.limit, cursor: '' }));
         }}
       >
         <Field label={t('senderContains')} name="sender" error={list.error}>
@@ -115,6 +124,17 @@ export function QuarantinePage({ params }: { params: { tenantId: string } }) {
               {STATUSES.map((s) => (
                 <option key={s} value={s}>
                   {t(`qstatus_${s}`)}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label={t('perPage')} name="limit">
+          {(p) => (
+            <select {...p} value={draft.limit} onChange={(e) => setDraft({ ...draft, limit: e.currentTarget.value })}>
+              {(PAGE_SIZES.includes(limit) ? PAGE_SIZES : [limit, ...PAGE_SIZES]).map((n) => (
+                <option key={n} value={String(n)}>
+                  {n}
                 </option>
               ))}
             </select>
