@@ -126,6 +126,20 @@ export function Pager({ page, pages, onPage }: { page: number; pages: number; on
   );
 }
 
+/** A message's attachments, named only (never opened or linked): the safe previews of backups and quarantine. */
+export function AttachmentList({ items }: { items: Array<{ filename: string | null; contentType: string; size: number }> }) {
+  const { bytes } = useI18n();
+  return (
+    <ul>
+      {items.map((a, i) => (
+        <li key={i}>
+          {a.filename ?? '–'} ({a.contentType}, {bytes(a.size)})
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 export function Loading() {
   const { t } = useI18n();
   return <p aria-busy="true">{t('loading')}</p>;

@@ -4,7 +4,7 @@ import { api, call } from '../api/client';
 import { useI18n } from '../i18n';
 import { useAction, useResource } from '../live';
 import { Loaded } from '../components/loaded';
-import { Field, FormError, Notice, useTitle } from '../components/ui';
+import { AttachmentList, Field, FormError, Notice, useTitle } from '../components/ui';
 
 // The preview and restore routes declare their answers by TypeScript type only (no zod schema in the
 // OpenAPI document), so their shapes are restated here: backup/use-cases/preview-message.ts, restore-backup.ts.
@@ -183,15 +183,7 @@ export function BackupsPage({ params }: { params: { tenantId: string; accountId:
                   <pre class="preview-text" tabIndex={0} aria-label={t('preview')}>
                     {p.text}
                   </pre>
-                  {p.attachments.length > 0 && (
-                    <ul>
-                      {p.attachments.map((a, i) => (
-                        <li key={i}>
-                          {a.filename ?? '–'} ({a.contentType}, {bytes(a.size)})
-                        </li>
-                      ))}
-                    </ul>
-                  )}
+                  {p.attachments.length > 0 && <AttachmentList items={p.attachments} />}
                   <form
                     onSubmit={(e) => {
                       e.preventDefault();

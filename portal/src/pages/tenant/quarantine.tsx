@@ -5,7 +5,7 @@ import { useI18n, type MessageKey } from '../../i18n';
 import { useAction, useResource } from '../../live';
 import { useSession, type Role } from '../../session';
 import { Loaded } from '../../components/loaded';
-import { Field, FormError, Notice, useTitle } from '../../components/ui';
+import { AttachmentList, Field, FormError, Notice, useTitle } from '../../components/ui';
 
 type Quarantined = GetAnswer<'/tenants/{tenantId}/quarantine/{quarantineId}'>;
 type ReleasePolicy = GetAnswer<'/tenants/{tenantId}/filter-policy'>['releasePolicy'];
@@ -342,13 +342,7 @@ export function QuarantineItemPage({ params }: { params: { tenantId: string; qua
                           {p.attachments.length > 0 && (
                             <>
                               <h3>{t('attachments')}</h3>
-                              <ul>
-                                {p.attachments.map((a, i) => (
-                                  <li key={i}>
-                                    {a.filename ?? '–'} ({a.contentType}, {bytes(a.sizeBytes)})
-                                  </li>
-                                ))}
-                              </ul>
+                              <AttachmentList items={p.attachments.map((a) => ({ ...a, size: a.sizeBytes }))} />
                             </>
                           )}
                         </>
