@@ -116,6 +116,12 @@ export async function findTokenCredential(
 /** Revokes every live token the staff user owns; returns their ids. */
 export async function revokeTokensOwnedBy(q: Knex, staffId: string, now: string): Promise<string[]> {
   const rows: { id: string }[] = await q('api_tokens').select('id').where({ created_by: staffId }).whereNull('revoked_at').orderBy('id');
-  if (rows.length > 0) await q('api_tokens').whereIn('id', rows.map((r) => r.id)).update({ revoked_at: now });
+  if (rows.length > 0)
+    await q('api_tokens')
+      .whereIn(
+        'id',
+        rows.map((r) => r.id),
+      )
+      .update({ revoked_at: now });
   return rows.map((r) => r.id);
 }

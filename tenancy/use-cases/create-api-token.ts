@@ -46,7 +46,11 @@ export async function createApiToken(ctx: Ctx, input: CreateTokenInput) {
   return inTransaction(ctx.db, async ({ trx }) => {
     const tenantId = await checkRoleGrant(trx, ctx, input.role, input.tenantId);
     const owner =
-      ctx.actor.kind === 'staff' ? ctx.actor.id : ctx.actor.kind === 'token' ? ((await findToken(trx, ctx.actor.id))?.created_by ?? null) : null;
+      ctx.actor.kind === 'staff'
+        ? ctx.actor.id
+        : ctx.actor.kind === 'token'
+          ? ((await findToken(trx, ctx.actor.id))?.created_by ?? null)
+          : null;
     const now = Date.now();
     const row: TokenRow = {
       id: newId(),

@@ -40,5 +40,12 @@ export async function actorOfSession(services: Pick<Services, 'db'>, secret: str
   const row = await findSessionUser(services.db, hashSecret(secret), new Date().toISOString());
   if (!row) return null;
   assertTenantNotSuspended(row.tenant_status);
-  return { kind: 'staff', id: row.id, label: row.email, role: row.role as Role, tenantId: row.tenant_id, ...(ip !== undefined ? { ip } : {}) };
+  return {
+    kind: 'staff',
+    id: row.id,
+    label: row.email,
+    role: row.role as Role,
+    tenantId: row.tenant_id,
+    ...(ip !== undefined ? { ip } : {}),
+  };
 }

@@ -10,7 +10,10 @@ import type { Knex } from 'knex';
 export async function up(knex: Knex): Promise<void> {
   await knex('api_tokens').update({ created_by_label: knex.ref('created_by') });
   await knex('api_tokens').update({
-    created_by: knex('staff_users').select('staff_users.id').where('staff_users.email', knex.raw('lower(api_tokens.created_by_label)')).limit(1),
+    created_by: knex('staff_users')
+      .select('staff_users.id')
+      .where('staff_users.email', knex.raw('lower(api_tokens.created_by_label)'))
+      .limit(1),
   });
 }
 

@@ -56,7 +56,8 @@ export async function call<T>(p: Promise<Answer<T>>): Promise<T> {
   const err = body?.error
     ? new ApiError(r.response.status, body.error.code, body.error.message, body.error.details)
     : new ApiError(r.response.status, 'http_' + r.response.status, `${r.response.status} ${r.response.statusText}`, null);
-  if ((r.response.status === 401 && err.code === 'unauthenticated') || err.code === 'tenant_suspended') for (const f of unauthenticated) f();
+  if ((r.response.status === 401 && err.code === 'unauthenticated') || err.code === 'tenant_suspended')
+    for (const f of unauthenticated) f();
   throw err;
 }
 

@@ -585,7 +585,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Disable a staff user and end their sessions */
+        /** Disable a staff user: end their sessions and revoke the API tokens they own */
         post: operations["postStaffStaffIdDisable"];
         delete?: never;
         options?: never;
