@@ -9,7 +9,11 @@ export type ErrorCode =
   /** a body of a type the route does not take (bulk imports: text/csv or JSON only) */
   | 'unsupported_media_type'
   | 'unauthenticated'
+  /** an API token past its expiry: create a new one */
+  | 'token_expired'
   | 'forbidden'
+  /** the caller's tenant is suspended: its staff and tokens are refused until it is resumed */
+  | 'tenant_suspended'
   /** a write with a session cookie that the browser says came from another site (CSRF) */
   | 'cross_site_request'
   | 'not_found'
@@ -62,7 +66,9 @@ const STATUS: Record<ErrorCode, number> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   unauthenticated: 401,
+  token_expired: 401,
   forbidden: 403,
+  tenant_suspended: 403,
   cross_site_request: 403,
   not_found: 404,
   conflict: 409,

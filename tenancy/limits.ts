@@ -55,3 +55,10 @@ export const SIGN_IN_MAX_FAILURES_PER_ADDRESS = 100;
 export const SIGN_IN_FREE_FAILURES = 3;
 export const SIGN_IN_DELAY_STEP_MS = 250;
 export const SIGN_IN_MAX_DELAY_MS = 2000;
+
+/**
+ * API tokens expire: a token forgotten in a script or a leaked CI variable stops working by itself.
+ * 90 days unless the creator chooses otherwise; at most 10 years; `never` only by an operator.
+ */
+export const TOKEN_DEFAULT_EXPIRY_DAYS = 90;
+export const TOKEN_MAX_EXPIRY_DAYS = 3650;

@@ -135,8 +135,12 @@ export const Token = z.object({
   prefix: z.string(),
   role: z.string(),
   tenantId: z.string().nullable(),
+  /** the staff user who owns the token (disabling them revokes it); null for tokens the CLI made */
   createdBy: z.string().nullable(),
+  /** who made it, as the audit log names them (e-mail address, token:<name>, cli:<user>) */
+  createdByLabel: z.string().nullable(),
   createdAt: z.string(),
+  /** null: the token never expires (only an operator can choose that) */
   expiresAt: z.string().nullable(),
   lastUsedAt: z.string().nullable(),
   revokedAt: z.string().nullable(),
@@ -148,6 +152,7 @@ export const presentToken = (r: TokenRow): z.infer<typeof Token> => ({
   role: r.role,
   tenantId: r.tenant_id ?? null,
   createdBy: r.created_by ?? null,
+  createdByLabel: r.created_by_label ?? null,
   createdAt: r.created_at,
   expiresAt: r.expires_at ?? null,
   lastUsedAt: r.last_used_at ?? null,

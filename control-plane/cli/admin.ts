@@ -5,6 +5,7 @@ import { invalid } from '../../platform/errors';
 import { AUDIT_CSV_COLUMNS, auditCsvLine, auditNdjsonLine, iterateAudit, verifyAudit } from '../../tenancy/use-cases/audit-log';
 import { createApiToken } from '../../tenancy/use-cases/create-api-token';
 import { createStaffUser } from '../../tenancy/use-cases/create-staff-user';
+import { TOKEN_DEFAULT_EXPIRY_DAYS } from '../../tenancy/limits';
 import { resolveTenant } from '../../tenancy/use-cases/list-tenants';
 import { intOption, output, readPassword, withCtx, type OutputOptions } from './runtime';
 
@@ -48,14 +49,16 @@ export function registerAdminCommands(program: Command): void {
     .requiredOption('--name <name>', 'what the token is for')
     .requiredOption('--role <role>', ROLES.join(' | '), role)
     .option('--tenant <tenant>', 'tenant id or slug (tenant_admin only)')
-    .option('--expires-in-days <n>', 'expiry', intOption('--expires-in-days'))
+    .option('--expires-in-days <n|never>', `days until it stops working (default ${TOKEN_DEFAULT_EXPIRY_DAYS}), or never`, (v: string) =>
+      v === 'never' ? ('never' as const) : intOption('--expires-in-days')(v),
+    )
     .option('--json', 'JSON output')
-    .action((o: { name: string; role: Role; tenant?: string; expiresInDays?: number } & OutputOptions) =>
+    .action((o: { name: string; role: Role; tenant?: string; expiresInDays?: number | 'never' } & OutputOptions) =>
       withCtx(async (ctx) => {
         const tenantId = o.tenant ? (await resolveTenant(ctx, o.tenant)).id : null;
         const r = await createApiToken(ctx, { name: o.name, role: o.role, tenantId, expiresInDays: o.expiresInDays });
         output(o, r, () => [
-          `token ${r.token.id} (${r.token.role}${r.token.tenantId ? `, tenant ${r.token.tenantId}` : ''})`,
+          `token ${r.token.id} (${r.token.role}${r.token.tenantId ? `, tenant ${r.token.tenantId}` : ''}, expires ${r.token.expiresAt ?? 'never'})`,
           r.secret,
           '(the secret is shown only now)',
         ]);

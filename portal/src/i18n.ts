@@ -151,7 +151,11 @@ const M = {
   tokenSecret: ['The token (shown only now): {secret}', 'Das Token (nur jetzt sichtbar): {secret}'],
   staff: ['Staff', 'Personal'],
   disable: ['Disable', 'Deaktivieren'],
-  expiresInDays: ['Expires in days (empty: never)', 'Läuft ab in Tagen (leer: nie)'],
+  expiresIn: ['Expires in', 'Läuft ab in'],
+  expiryDays: ['{days} days', '{days} Tagen'],
+  expiryNever: ['Never', 'Nie'],
+  expiresAt: ['Expires', 'Läuft ab'],
+  tokenOwner: ['Owner', 'Besitzer'],
   // migrations
   projects: ['Migration projects', 'Migrationsprojekte'],
   newProject: ['New project', 'Neues Projekt'],

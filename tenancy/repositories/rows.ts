@@ -74,8 +74,12 @@ export interface TokenRow {
   prefix: string;
   role: string;
   tenant_id: string | null;
+  /** the staff user who owns the token (made it); null for the CLI's tokens, which no staff user owns */
   created_by: string | null;
+  /** who made it, as the audit log names them: an e-mail address, `token:<name>`, `cli:<user>` */
+  created_by_label: string | null;
   created_at: string;
+  /** null: never (an operator's explicit choice) */
   expires_at: string | null;
   last_used_at: string | null;
   revoked_at: string | null;

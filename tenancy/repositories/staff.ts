@@ -82,25 +82,46 @@ export async function deleteSessionByHash(q: Knex, tokenHash: string): Promise<v
   await q('sessions').where({ token_hash: tokenHash }).delete();
 }
 
-/** The staff user of an unexpired session, when that user is active. */
+/** The staff user of an unexpired session, when that user is active, with their tenant's status (null: platform staff). */
 export async function findSessionUser(
   q: Knex,
   tokenHash: string,
   now: string,
-): Promise<Pick<StaffRow, 'id' | 'email' | 'role' | 'tenant_id'> | undefined> {
+): Promise<(Pick<StaffRow, 'id' | 'email' | 'role' | 'tenant_id'> & { tenant_status: string | null }) | undefined> {
   return q('sessions')
     .join('staff_users', 'staff_users.id', 'sessions.user_id')
+    .leftJoin('tenants', 'tenants.id', 'staff_users.tenant_id')
     .where('sessions.token_hash', tokenHash)
     .andWhere('sessions.expires_at', '>', now)
     .andWhere('staff_users.status', 'active')
-    .first('staff_users.id', 'staff_users.email', 'staff_users.role', 'staff_users.tenant_id');
+    .first('staff_users.id', 'staff_users.email', 'staff_users.role', 'staff_users.tenant_id', 'tenants.status as tenant_status');
 }
 
-/** An API token by the hash of its secret, when it is neither revoked nor expired. */
-export async function findLiveToken(q: Knex, tokenHash: string, now: string): Promise<TokenRow | undefined> {
-  return q<TokenRow>('api_tokens')
-    .where({ token_hash: tokenHash })
-    .whereNull('revoked_at')
-    .andWhere((w) => w.whereNull('expires_at').orWhere('expires_at', '>', now))
-    .first();
+/**
+ * An unrevoked API token by the hash of its secret, expired or not, with its owner's status (null when
+ * the token has no owner, or its owner's row is gone) and its tenant's status (null: platform token).
+ */
+export async function findTokenCredential(
+  q: Knex,
+  tokenHash: string,
+): Promise<(TokenRow & { owner_status: string | null; tenant_status: string | null }) | undefined> {
+  return q('api_tokens')
+    .leftJoin('staff_users', 'staff_users.id', 'api_tokens.created_by')
+    .leftJoin('tenants', 'tenants.id', 'api_tokens.tenant_id')
+    .where('api_tokens.token_hash', tokenHash)
+    .whereNull('api_tokens.revoked_at')
+    .first('api_tokens.*', 'staff_users.status as owner_status', 'tenants.status as tenant_status');
+}
+
+/** Revokes every live token the staff user owns; returns their ids. */
+export async function revokeTokensOwnedBy(q: Knex, staffId: string, now: string): Promise<string[]> {
+  const rows: { id: string }[] = await q('api_tokens').select('id').where({ created_by: staffId }).whereNull('revoked_at').orderBy('id');
+  if (rows.length > 0)
+    await q('api_tokens')
+      .whereIn(
+        'id',
+        rows.map((r) => r.id),
+      )
+      .update({ revoked_at: now });
+  return rows.map((r) => r.id);
 }

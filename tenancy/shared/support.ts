@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../../platform/db';
 import { assertTenantAccess } from '../../platform/actor';
 import type { Ctx, Services } from '../../platform/context';
-import { notFound } from '../../platform/errors';
+import { AppError, notFound } from '../../platform/errors';
 import { requirePermission, type Permission } from '../../platform/permissions';
 import { findTenant } from '../repositories/tenants';
 import { findDomainByName } from '../repositories/domains';
@@ -16,6 +16,12 @@ import type { TenantRow } from '../repositories/rows';
 export function authorize(ctx: Ctx, permission: Permission, tenantId?: string): void {
   requirePermission(ctx.actor, permission);
   if (tenantId !== undefined) assertTenantAccess(ctx.actor, tenantId, 'tenant', tenantId);
+}
+
+/** A tenant's staff and tokens are refused while the tenant is suspended: sign-in and every authenticated route. */
+export function assertTenantNotSuspended(tenantStatus: string | null | undefined): void {
+  if (tenantStatus === 'suspended')
+    throw new AppError('tenant_suspended', 'this tenant is suspended: its staff and API tokens are refused until an operator resumes it');
 }
 
 export async function loadTenant(q: Db, ctx: Ctx, tenantId: string): Promise<TenantRow> {

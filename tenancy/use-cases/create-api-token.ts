@@ -2,12 +2,12 @@ import { z } from 'zod';
 import { ROLES } from '../../platform/actor';
 import { appendAudit } from '../../platform/audit';
 import type { Ctx } from '../../platform/context';
-import { nowIso } from '../../platform/db';
 import { inTransaction } from '../../platform/db/transaction';
-import { invalid } from '../../platform/errors';
+import { forbidden, invalid } from '../../platform/errors';
+import { TOKEN_DEFAULT_EXPIRY_DAYS, TOKEN_MAX_EXPIRY_DAYS } from '../limits';
 import { hashSecret, newSecret, TOKEN_PREFIX } from '../shared/tokens';
 import { presentToken } from '../presenters';
-import { insertToken } from '../repositories/staff';
+import { findToken, insertToken } from '../repositories/staff';
 import type { TokenRow } from '../repositories/rows';
 import { authorize, newId } from '../shared/support';
 import { checkRoleGrant } from '../shared/staff-roles';
@@ -20,7 +20,10 @@ export const createApiTokenInput = z.strictObject({
   name: z.string().trim().min(1).max(200),
   role: z.enum(ROLES),
   tenantId: z.uuid().nullable().optional(),
-  expiresInDays: z.number().int().min(1).max(3650).optional(),
+  expiresInDays: z
+    .union([z.number().int().min(1).max(TOKEN_MAX_EXPIRY_DAYS), z.literal('never')])
+    .optional()
+    .describe(`days until the token stops working (default ${TOKEN_DEFAULT_EXPIRY_DAYS}), or "never" (operators only)`),
 });
 export type CreateTokenInput = z.infer<typeof createApiTokenInput>;
 
@@ -28,14 +31,26 @@ export type CreateTokenInput = z.infer<typeof createApiTokenInput>;
  * An API token for automation, scoped to a role and (for tenant_admin) a tenant. The secret is returned
  * here once and never again: only its sha256 is stored. (Hence the create route takes no
  * Idempotency-Key: a replayed answer would have to keep the secret.)
+ *
+ * The token belongs to the staff user who creates it (a token made by a token belongs to that token's
+ * owner): disabling that user revokes it. Tokens the CLI makes belong to no staff user.
  */
 export async function createApiToken(ctx: Ctx, input: CreateTokenInput) {
   authorize(ctx, 'token.write');
   const name = input.name.trim();
   if (!name) throw invalid('name must not be empty', [{ path: 'name', message: 'empty' }]);
+  const expiresInDays = input.expiresInDays ?? TOKEN_DEFAULT_EXPIRY_DAYS;
+  if (expiresInDays === 'never' && ctx.actor.role !== 'operator')
+    throw forbidden('only an operator may create a token that never expires; choose expiresInDays (1 to 3650)');
   const secret = newSecret(TOKEN_PREFIX);
   return inTransaction(ctx.db, async ({ trx }) => {
     const tenantId = await checkRoleGrant(trx, ctx, input.role, input.tenantId);
+    const owner =
+      ctx.actor.kind === 'staff'
+        ? ctx.actor.id
+        : ctx.actor.kind === 'token'
+          ? ((await findToken(trx, ctx.actor.id))?.created_by ?? null)
+          : null;
     const now = Date.now();
     const row: TokenRow = {
       id: newId(),
@@ -44,9 +59,10 @@ export async function createApiToken(ctx: Ctx, input: CreateTokenInput) {
       prefix: secret.slice(0, SHOWN_PREFIX_LENGTH),
       role: input.role,
       tenant_id: tenantId,
-      created_by: ctx.actor.label,
-      created_at: nowIso(),
-      expires_at: input.expiresInDays ? new Date(now + input.expiresInDays * DAY_MS).toISOString() : null,
+      created_by: owner,
+      created_by_label: ctx.actor.label,
+      created_at: new Date(now).toISOString(),
+      expires_at: expiresInDays === 'never' ? null : new Date(now + expiresInDays * DAY_MS).toISOString(),
       last_used_at: null,
       revoked_at: null,
     };

@@ -4,7 +4,9 @@ import type { Ctx, Services } from '../../platform/context';
 import { AppError } from '../../platform/errors';
 import { verifyPasswordOrDummy } from '../../platform/passwords';
 import { deleteSessionByHash, findActiveStaffByEmail, insertSession } from '../repositories/staff';
+import { findTenant } from '../repositories/tenants';
 import { beginSignInAttempt } from '../shared/sign-in-limits';
+import { assertTenantNotSuspended } from '../shared/support';
 import { hashSecret, newSecret, SESSION_TTL_MS } from '../shared/tokens';
 
 /**
@@ -28,6 +30,8 @@ export async function signIn(ctx: Ctx, input: SignInInput) {
     throw new AppError('unauthenticated', 'wrong e-mail address or password');
   }
   await attempt.succeeded();
+  // the right password of a suspended tenant's staff: say why (the wrong one got the 401 above)
+  if (user.tenant_id) assertTenantNotSuspended((await findTenant(ctx.db, user.tenant_id))?.status);
   const secret = newSecret();
   const now = Date.now();
   await insertSession(ctx.db, {

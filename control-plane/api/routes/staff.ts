@@ -34,7 +34,7 @@ export const staffRoutes = [
   route({
     method: 'post',
     path: '/staff/:staffId/disable',
-    summary: 'Disable a staff user and end their sessions',
+    summary: 'Disable a staff user: end their sessions and revoke the API tokens they own',
     tags: ['staff'],
     permission: 'staff.write',
     params: z.strictObject({ staffId: z.uuid() }),

@@ -31,7 +31,10 @@ export class ApiError extends Error {
   }
 }
 
-/** Subscribers hear about a 401 (the session ended): the app sends the person to the sign-in page. */
+/**
+ * Subscribers hear about a 401 (the session ended) or a suspended tenant (403 tenant_suspended): the
+ * app sends the person to the sign-in page, which says why when they sign in again.
+ */
 const unauthenticated = new Set<() => void>();
 export const onUnauthenticated = (f: () => void) => {
   unauthenticated.add(f);
@@ -53,7 +56,8 @@ export async function call<T>(p: Promise<Answer<T>>): Promise<T> {
   const err = body?.error
     ? new ApiError(r.response.status, body.error.code, body.error.message, body.error.details)
     : new ApiError(r.response.status, 'http_' + r.response.status, `${r.response.status} ${r.response.statusText}`, null);
-  if (r.response.status === 401 && err.code === 'unauthenticated') for (const f of unauthenticated) f();
+  if ((r.response.status === 401 && err.code === 'unauthenticated') || err.code === 'tenant_suspended')
+    for (const f of unauthenticated) f();
   throw err;
 }
 

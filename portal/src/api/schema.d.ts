@@ -585,7 +585,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Disable a staff user and end their sessions */
+        /** Disable a staff user: end their sessions and revoke the API tokens they own */
         post: operations["postStaffStaffIdDisable"];
         delete?: never;
         options?: never;
@@ -3351,6 +3351,7 @@ export interface operations {
                             role: string;
                             tenantId: string | null;
                             createdBy: string | null;
+                            createdByLabel: string | null;
                             createdAt: string;
                             expiresAt: string | null;
                             lastUsedAt: string | null;
@@ -3385,7 +3386,8 @@ export interface operations {
                     /** @enum {string} */
                     role: "operator" | "tenant_admin" | "migration_engineer" | "support";
                     tenantId?: string | null;
-                    expiresInDays?: number;
+                    /** @description days until the token stops working (default 90), or "never" (operators only) */
+                    expiresInDays?: number | "never";
                 };
             };
         };
@@ -3404,6 +3406,7 @@ export interface operations {
                             role: string;
                             tenantId: string | null;
                             createdBy: string | null;
+                            createdByLabel: string | null;
                             createdAt: string;
                             expiresAt: string | null;
                             lastUsedAt: string | null;
@@ -3448,6 +3451,7 @@ export interface operations {
                         role: string;
                         tenantId: string | null;
                         createdBy: string | null;
+                        createdByLabel: string | null;
                         createdAt: string;
                         expiresAt: string | null;
                         lastUsedAt: string | null;

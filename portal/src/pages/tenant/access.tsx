@@ -4,9 +4,12 @@ import { useI18n } from '../../i18n';
 import { useAction, useResource } from '../../live';
 import { Loaded } from '../../components/loaded';
 import { Field, FormError, Notice, useTitle } from '../../components/ui';
-import type { Role } from '../../session';
+import { useSession, type Role } from '../../session';
 
 const ROLES: Role[] = ['tenant_admin', 'migration_engineer', 'support', 'operator'];
+/** Expiries the create form offers (days); the API's default is 90. `never` is offered to operators only. */
+const EXPIRY_DAYS = ['7', '30', '90', '365'];
+const DEFAULT_EXPIRY = '90';
 
 /** API tokens and staff of one tenant. */
 export function AccessPage({ params }: { params: { tenantId: string } }) {
@@ -36,12 +39,14 @@ function RoleSelect(p: { id: string; name: string; value: Role; onChange(r: Role
 
 function Tokens({ tenantId }: { tenantId: string }) {
   const { t, date } = useI18n();
+  const { me } = useSession();
   const list = useResource(() => call(api.GET('/tokens', { params: { query: { tenantId, limit: 200 } } })), [tenantId]);
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>('tenant_admin');
-  const [days, setDays] = useState('');
+  const [days, setDays] = useState(DEFAULT_EXPIRY);
   const create = useAction(async () => {
-    const r = await call(api.POST('/tokens', { body: { name, role, tenantId, ...(days ? { expiresInDays: Number(days) } : {}) } }));
+    const expiresInDays = days === 'never' ? ('never' as const) : Number(days);
+    const r = await call(api.POST('/tokens', { body: { name, role, tenantId, expiresInDays } }));
     setName('');
     await list.reload();
     return r;
@@ -61,7 +66,9 @@ function Tokens({ tenantId }: { tenantId: string }) {
                 <tr>
                   <th scope="col">{t('name')}</th>
                   <th scope="col">{t('role')}</th>
+                  <th scope="col">{t('tokenOwner')}</th>
                   <th scope="col">{t('createdAt')}</th>
+                  <th scope="col">{t('expiresAt')}</th>
                   <th scope="col">{t('lastUsed')}</th>
                   <th scope="col">{t('actions')}</th>
                 </tr>
@@ -73,7 +80,9 @@ function Tokens({ tenantId }: { tenantId: string }) {
                       {k.name} <code>{k.prefix}…</code>
                     </td>
                     <td>{k.role}</td>
+                    <td>{k.createdByLabel ?? '–'}</td>
                     <td>{date(k.createdAt)}</td>
+                    <td>{k.expiresAt ? date(k.expiresAt) : t('expiryNever')}</td>
                     <td>{date(k.lastUsedAt)}</td>
                     <td>
                       {!k.revokedAt && (
@@ -103,8 +112,17 @@ function Tokens({ tenantId }: { tenantId: string }) {
           <Field label={t('role')} name="role" error={create.error}>
             {(p) => <RoleSelect id={p.id} name={p.name} value={role} onChange={setRole} />}
           </Field>
-          <Field label={t('expiresInDays')} name="expiresInDays" error={create.error}>
-            {(p) => <input {...p} inputMode="numeric" value={days} onInput={(e) => setDays(e.currentTarget.value)} />}
+          <Field label={t('expiresIn')} name="expiresInDays" error={create.error}>
+            {(p) => (
+              <select {...p} value={days} onChange={(e) => setDays(e.currentTarget.value)}>
+                {EXPIRY_DAYS.map((d) => (
+                  <option key={d} value={d}>
+                    {t('expiryDays', { days: d })}
+                  </option>
+                ))}
+                {me.role === 'operator' && <option value="never">{t('expiryNever')}</option>}
+              </select>
+            )}
           </Field>
         </div>
         <FormError error={create.error} fields={['name', 'role', 'expiresInDays']} />
