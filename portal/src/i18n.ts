@@ -335,7 +335,7 @@ const M = {
   recipient: ['Recipient', 'Empfänger'],
   spamScore: ['Spam score', 'Spam-Wert'],
   quarantinedAt: ['Quarantined', 'In Quarantäne seit'],
-  expiresAt: ['Deleted automatically', 'Automatisch gelöscht am'],
+  quarantineExpiresAt: ['Deleted automatically', 'Automatisch gelöscht am'],
   release: ['Release', 'Zustellen'],
   releaseAllowed: ['You may release it', 'Sie dürfen sie zustellen'],
   noSubject: ['(no subject)', '(kein Betreff)'],

@@ -292,7 +292,7 @@ export function QuarantineItemPage({ params }: { params: { tenantId: string; qua
                   <dd>{date(m.createdAt)}</dd>
                 </div>
                 <div>
-                  <dt>{t('expiresAt')}</dt>
+                  <dt>{t('quarantineExpiresAt')}</dt>
                   <dd>{date(m.expiresAt)}</dd>
                 </div>
                 <div>
