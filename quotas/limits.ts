@@ -67,3 +67,13 @@ export const WEBHOOK_TIMEOUT_MS = 5000;
 
 /** Webhook URLs: length bound of the column. */
 export const MAX_WEBHOOK_URL_LENGTH = 2000;
+
+/**
+ * The SMTP ingress asks Dovecot for an account's usage at most this often (RCPTs in between share the
+ * figure, plus the bytes accepted for the account since): each doveadm request forks a process, too
+ * dear at every RCPT of a burst. Dovecot still enforces the exact limit at delivery.
+ */
+export const LIVE_USAGE_TTL_MS = 3000;
+
+/** Accounts whose live figure the ingress keeps at once; the oldest go first. */
+export const LIVE_USAGE_MAX_ENTRIES = 10_000;

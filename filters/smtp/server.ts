@@ -6,6 +6,7 @@ import { MAX_RECIPIENTS_PER_MESSAGE, SMTP_CLOSE_TIMEOUT_MS, SMTP_SOCKET_TIMEOUT_
 import type { Spool, SpoolTarget } from '../spool/spool';
 import { acceptMessage } from '../use-cases/accept-message';
 import { checkRecipient } from '../use-cases/check-recipient';
+import { LiveUsage } from '../../quotas/shared/live-usage';
 import { smtpError } from './replies';
 import { ingressTls } from './tls';
 
@@ -31,6 +32,8 @@ export async function startIngress(deps: IngressDeps, opts: { port?: number; hos
   const counted = new Set<string>();
   // RCPT answers per session and recipient: DATA takes those of the current envelope
   const targetsBySession = new Map<string, Map<string, SpoolTarget[]>>();
+  // the recipients' usage as Dovecot last said, plus what this ingress accepted since (shared by all sessions)
+  const liveUsage = new LiveUsage(deps.doveadm);
 
   const server = new SMTPServer({
     name: config.smtp.hostname,
@@ -71,7 +74,10 @@ export async function startIngress(deps: IngressDeps, opts: { port?: number; hos
     },
     onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, callback) {
       const declared = Number((session.envelope.mailFrom && (session.envelope.mailFrom.args as Record<string, string>)?.SIZE) || 0);
-      checkRecipient(deps, { address: address.address, declaredSize: Number.isFinite(declared) && declared > 0 ? Math.floor(declared) : 0 })
+      checkRecipient(
+        { ...deps, liveUsage },
+        { address: address.address, declaredSize: Number.isFinite(declared) && declared > 0 ? Math.floor(declared) : 0 },
+      )
         .then((targets) => {
           let m = targetsBySession.get(session.id);
           if (!m) targetsBySession.set(session.id, (m = new Map()));
@@ -99,6 +105,7 @@ export async function startIngress(deps: IngressDeps, opts: { port?: number; hos
         maxBytes: config.smtp.maxMessageBytes,
       })
         .then(({ queueId, sizeBytes }) => {
+          for (const r of recipients) for (const t of r.targets) liveUsage.accepted(t.address, sizeBytes);
           log.info({ queueId, from: mailFrom, rcpt: recipients.length, size: sizeBytes, ip: session.remoteAddress }, 'accepted');
           callback(null, `2.0.0 Ok: queued as ${queueId}`);
         })

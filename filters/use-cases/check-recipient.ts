@@ -2,7 +2,7 @@ import { domainToASCII } from 'node:url';
 import { z } from 'zod';
 import type { Services } from '../../platform/context';
 import { AppError } from '../../platform/errors';
-import { mayAccept } from '../../quotas/use-cases/may-accept';
+import { mayAccept, type MayAcceptDeps } from '../../quotas/use-cases/may-accept';
 import { isPlatformDomain, resolveAddress } from '../../tenancy/use-cases/resolve-address';
 import type { SpoolTarget } from '../spool/spool';
 
@@ -13,7 +13,7 @@ export const checkRecipientInput = z.object({
 });
 export type CheckRecipientInput = z.input<typeof checkRecipientInput>;
 
-export type CheckRecipientDeps = Pick<Services, 'db' | 'doveadm' | 'logger'>;
+export type CheckRecipientDeps = Pick<Services, 'db' | 'doveadm' | 'logger'> & Pick<MayAcceptDeps, 'liveUsage'>;
 
 /**
  * The policy at RCPT TO: may this address receive this message? Answers the accounts that will store

@@ -3,6 +3,7 @@ import type { Services } from '../../platform/context';
 import { MAX_FORWARD_HOPS, MAY_ACCEPT_LIVE_TIMEOUT_MS } from '../limits';
 import { withTimeout } from '../../platform/timeout';
 import { readUsage } from '../shared/dovecot-usage';
+import type { LiveUsage } from '../shared/live-usage';
 import * as allocations from '../../tenancy/repositories/allocations';
 import * as repo from '../repositories/usage';
 
@@ -22,7 +23,8 @@ import * as repo from '../repositories/usage';
  * Figures: the allocation is read from the database (the source of truth that Dovecot also reads);
  * the usage is asked live from Dovecot (quotaGet, one loopback request of a few ms), because the
  * recorded figure can be minutes old and a migration or a burst of mail fills an account much faster
- * than that. When Dovecot does not answer within MAY_ACCEPT_LIVE_TIMEOUT_MS, the recorded figure
+ * than that. The ingress shares one figure per account between the RCPTs of a few seconds (deps.liveUsage).
+ * When Dovecot does not answer within MAY_ACCEPT_LIVE_TIMEOUT_MS, the recorded figure
  * answers instead (`source: 'recorded'`): better a slightly stale answer than a stalled RCPT, and
  * Dovecot still enforces the exact limit at delivery.
  *
@@ -57,7 +59,10 @@ export const MayAcceptAnswer = z.object({
 });
 export type MayAcceptAnswer = z.infer<typeof MayAcceptAnswer>;
 
-export type MayAcceptDeps = Pick<Services, 'db' | 'doveadm' | 'logger'>;
+export type MayAcceptDeps = Pick<Services, 'db' | 'doveadm' | 'logger'> & {
+  /** the ingress's shared live figures (quotas/shared/live-usage.ts); without it every question asks Dovecot */
+  liveUsage?: LiveUsage;
+};
 
 async function resolveAccount(deps: MayAcceptDeps, address: string): Promise<allocations.AccountAllocationRow | null> {
   return (await allocations.findAllocationByAddress(deps.db, address)) ?? (await allocations.findAliasTarget(deps.db, address));
@@ -91,7 +96,10 @@ async function figuresOf(deps: MayAcceptDeps, account: allocations.AccountAlloca
   let usedBytes: number;
   let source: StoringAccount['source'] = 'dovecot';
   try {
-    usedBytes = (await withTimeout(readUsage(deps.doveadm, account.address), MAY_ACCEPT_LIVE_TIMEOUT_MS, 'quotaGet')).usedBytes;
+    const live = deps.liveUsage
+      ? deps.liveUsage.usedBytes(account.address)
+      : readUsage(deps.doveadm, account.address).then((u) => u.usedBytes);
+    usedBytes = await withTimeout(live, MAY_ACCEPT_LIVE_TIMEOUT_MS, 'quotaGet');
   } catch (e) {
     deps.logger.warn(
       { err: (e as Error).message, accountId: account.id },
