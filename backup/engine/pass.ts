@@ -146,7 +146,8 @@ export async function backupAccount(
       error: null,
     });
     try {
-      const store = await openStore(services, account.tenant_id, { create: true });
+      // staged bodies of a killed pass of this account are swept by the next one (it holds the lease)
+      const store = await openStore(services, account.tenant_id, { create: true, stagingArea: account.id });
       const connect = () => connectPlatformImap(services.config.dovecot, masterLogin(services.config.dovecot, account.address), log);
       const client = await connect();
       try {

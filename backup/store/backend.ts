@@ -88,11 +88,24 @@ export class LocalFolderBackend implements ObjectBackend {
   /** names staged (or being staged) and not yet committed */
   private readonly stagedNames = new Map<string, Promise<boolean>>();
   private lastCommit: Promise<void> = Promise.resolve();
-  private tmpReady = false;
+  private stagingReady: Promise<void> | undefined;
 
-  constructor(readonly root: string) {
+  private readonly staging: string;
+
+  /**
+   * `stagingArea` names who stages through this instance (a backup pass: its account, whose lease it
+   * holds). Staged files go to `tmp/staged-<area>/`, and the first `stage` of an instance removes what a
+   * killed writer of the same area left there: no one else writes into it meanwhile.
+   */
+  constructor(
+    readonly root: string,
+    opts: { stagingArea?: string } = {},
+  ) {
     this.objects = path.join(root, 'objects');
     this.tmp = path.join(root, 'tmp');
+    const area = opts.stagingArea;
+    if (area !== undefined && !/^[0-9a-f-]{36}$/i.test(area)) throw new Error(`bad staging area ${JSON.stringify(area)}`);
+    this.staging = area ? path.join(this.tmp, `staged-${area}`) : this.tmp;
   }
 
   private pathOf(name: string): string {
@@ -155,11 +168,13 @@ export class LocalFolderBackend implements ObjectBackend {
   private async stageNew(name: string, final: string, produce: () => Promise<Buffer[]>): Promise<{ created: boolean; bytes: number }> {
     if (await this.existsAt(final)) return { created: false, bytes: 0 };
     const data = await produce();
-    if (!this.tmpReady) {
-      await fs.promises.mkdir(this.tmp, { recursive: true, mode: 0o700 });
-      this.tmpReady = true;
-    }
-    const tmp = path.join(this.tmp, `${randomUUID()}.tmp`);
+    // once per instance, shared by the puts that start at once
+    this.stagingReady ??= (async () => {
+      if (this.staging !== this.tmp) await fs.promises.rm(this.staging, { recursive: true, force: true });
+      await fs.promises.mkdir(this.staging, { recursive: true, mode: 0o700 });
+    })();
+    await this.stagingReady;
+    const tmp = path.join(this.staging, `${randomUUID()}.tmp`);
     let fh: fs.promises.FileHandle | undefined;
     try {
       fh = await fs.promises.open(tmp, 'w', 0o600);

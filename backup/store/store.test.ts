@@ -168,6 +168,24 @@ describe('backup body store (local folder, sealed chunks)', () => {
     expect(await store.put(Readable.from([bodies[1]!]))).toMatchObject({ created: false });
   });
 
+  it("sweeps what a killed writer of the same staging area left, and only that area's", async () => {
+    const area = '00000000-0000-4000-8000-000000000001';
+    const killed = createBodyStore('t1', new LocalFolderBackend(dir, { stagingArea: area }), key);
+    const other = createBodyStore('t1', new LocalFolderBackend(dir, { stagingArea: '00000000-0000-4000-8000-000000000002' }), key);
+    await killed.putStaged(randomBytes(1000));
+    await other.putStaged(randomBytes(1000));
+    const staged = (a: string) => fs.readdirSync(path.join(dir, 'tmp', `staged-${a}`));
+    expect(staged(area)).toHaveLength(1);
+    // never committed: the next writer of the area starts clean
+    const next = createBodyStore('t1', new LocalFolderBackend(dir, { stagingArea: area }), key);
+    const put = await next.putStaged(randomBytes(1000));
+    expect(staged(area)).toHaveLength(1);
+    expect(staged('00000000-0000-4000-8000-000000000002')).toHaveLength(1);
+    await next.commit();
+    expect(staged(area)).toEqual([]);
+    expect(await next.exists(put.hash)).toBe(true);
+  });
+
   it('reads objects sealed before brotli (raw deflate)', async () => {
     const backend = new LocalFolderBackend(dir);
     const store = createBodyStore('t1', backend, key);
