@@ -2,6 +2,10 @@
 // one 30 MB message), an incremental pass after 100 new messages, and the p95 of search-then-restore of a
 // single message with 100,000 messages indexed (index rows seeded directly). Starts its own stack (Dovecot
 // only) when none runs.
+//
+// In the same run, right after the full backup, the migrator copies the same mailbox (Dovecot to Dovecot,
+// through the master user, no verification) into a second account: the reference the full backup aims at
+// (at least as fast as the migrator's copy), measured on the same machine at the same time.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
 import net from 'node:net';
@@ -9,7 +13,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { encodeMailboxName } from '../migrator/imap/mailbox-name';
 import { RawImapConnection } from '../migrator/imap/raw-append';
+import { runMigrationPass } from '../migrator';
 import { parseEndpoint } from '../migrator/options';
+import { openSqliteStateStore } from '../migrator/state/sqlite';
 import * as S from '../test/migrator/support';
 
 const TOTAL = Number(process.env.BENCH_MESSAGES ?? 10_000);
@@ -139,6 +145,20 @@ async function main(): Promise<void> {
       `full: ${full.stats.newMessages} messages, ${(bytes / 1048576).toFixed(0)} MB in ${fullS.toFixed(1)} s: ${msgRate.toFixed(0)} msg/s, ${(bytes / 1048576 / fullS).toFixed(1)} MB/s (${(full.stats.bytesStored / 1048576).toFixed(0)} MB stored)`,
     );
 
+    // the reference: the migrator's copy of the same mailbox, measured the same way
+    const copyTarget = await S.createDestinationAccount(8 * 1024 ** 3);
+    const st = await openSqliteStateStore(':memory:');
+    t0 = process.hrtime.bigint();
+    const copy = await runMigrationPass(
+      { logger: S.silentLogger, migrationId: `bench-backup-${dest.address}` },
+      { source: S.destEndpoint(dest, { master: true }), destination: S.destEndpoint(copyTarget), store: st.store },
+    );
+    const copyS = Number(process.hrtime.bigint() - t0) / 1e9;
+    await st.close();
+    if (copy.totals.copied !== TOTAL) throw new Error(`the migrator copied ${copy.totals.copied} of ${TOTAL} messages`);
+    const copyRate = copy.totals.copied / copyS;
+    console.log(`migrator copy: ${copy.totals.copied} messages in ${copyS.toFixed(1)} s: ${copyRate.toFixed(0)} msg/s`);
+
     await fill(dest, TOTAL, 100, ['INBOX', 'Sent']);
     t0 = process.hrtime.bigint();
     const inc = await backupAccount(services, account, { trigger: 'demand' });
@@ -205,6 +225,9 @@ async function main(): Promise<void> {
       `search-then-restore of one message over ${INDEXED} indexed: p50 ${[...times].sort((a, b) => a - b)[Math.floor(times.length / 2)]!.toFixed(0)} ms, p95 ${restoreP95.toFixed(0)} ms`,
     );
     await services.close();
+    console.log(
+      `backup-vs-migrate: full backup ${msgRate.toFixed(0)} msg/s, migrator copy ${copyRate.toFixed(0)} msg/s, ratio ${(msgRate / copyRate).toFixed(2)}`,
+    );
     console.log(`backup: full ${msgRate.toFixed(0)} msg/s; incremental ${incS.toFixed(2)} s; restore p95 ${restoreP95.toFixed(0)} ms`);
   } finally {
     await S.releaseDb();

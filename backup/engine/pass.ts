@@ -10,7 +10,6 @@
 // Index rows are written in batches after their bodies are durable, so a killed pass loses only work: the
 // rerun fetches again what has no index row, and the store keeps each body once (content-addressed).
 import { randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
 import pLimit from 'p-limit';
 import type { ImapFlow, ListResponse } from 'imapflow';
 import type { Services } from '../../platform/context';
@@ -20,12 +19,19 @@ import { connectPlatformImap, masterLogin } from '../../platform/mail/imap';
 import { compressUids } from '../../platform/mail/uidset';
 import type { AccountRow } from '../../tenancy/repositories/rows';
 import * as idx from '../repositories/index-rows';
-import { recordBlob } from '../repositories/keys';
+import { recordBlobs } from '../repositories/keys';
 import { finishPass, insertPass } from '../repositories/passes';
 import type { BackupFolderRow } from '../repositories/rows';
 import { openStore } from '../store/open-store';
 import type { BodyStore, PutResult } from '../store/store';
-import { FETCH_BATCH_BYTES, FETCH_BATCH_MESSAGES, INDEX_WRITE_BATCH, STORE_WRITE_CONCURRENCY, STREAM_MESSAGE_BYTES } from '../limits';
+import {
+  FETCH_BATCH_BYTES,
+  FETCH_BATCH_MESSAGES,
+  INDEX_WRITE_BATCH,
+  PASS_PARALLEL_FOLDERS,
+  STORE_WRITE_CONCURRENCY,
+  STREAM_MESSAGE_BYTES,
+} from '../limits';
 import { acquirePassLease, type Lease } from './lease';
 import { bodyCounters, fetchBodies, indexRow, listFlags, listMeta, streamBody, type BodyCounters, type MessageMeta } from './messages';
 
@@ -107,7 +113,10 @@ interface PassRun {
   services: Services;
   account: AccountRow;
   store: BodyStore;
+  /** the pass's first session: lists the folders and syncs folders too */
   client: ImapFlow;
+  /** opens another master-user session, for folders synced in parallel */
+  connect: () => Promise<ImapFlow>;
   lease: Lease;
   stats: PassStats;
   counters: BodyCounters[];
@@ -137,10 +146,12 @@ export async function backupAccount(
       error: null,
     });
     try {
-      const store = await openStore(services, account.tenant_id, { create: true });
-      const client = await connectPlatformImap(services.config.dovecot, masterLogin(services.config.dovecot, account.address), log);
+      // staged bodies of a killed pass of this account are swept by the next one (it holds the lease)
+      const store = await openStore(services, account.tenant_id, { create: true, stagingArea: account.id });
+      const connect = () => connectPlatformImap(services.config.dovecot, masterLogin(services.config.dovecot, account.address), log);
+      const client = await connect();
       try {
-        await runPass({ services, account, store, client, lease, stats, counters: [stats, bodyCounters], opts });
+        await runPass({ services, account, store, client, connect, lease, stats, counters: [stats, bodyCounters], opts });
       } finally {
         await client.logout().catch(() => client.close());
       }
@@ -162,7 +173,8 @@ export async function backupAccount(
 }
 
 async function runPass(run: PassRun): Promise<void> {
-  const { services, account, client, lease, stats } = run;
+  const { services, account, client, lease } = run;
+  const stats = run.stats;
   const db = services.db;
   const server = await listFolders(client);
   stats.folders = server.length;
@@ -171,8 +183,8 @@ async function runPass(run: PassRun): Promise<void> {
   const byName = new Map(known.map((f) => [f.name, f]));
   const seen = new Set<string>();
   const untouched: number[] = [];
+  const changed: Array<{ st: FolderStatus; row: BackupFolderRow | undefined }> = [];
   for (const st of server) {
-    lease.check();
     seen.add(st.path);
     const row = byName.get(st.path);
     if (row && unchanged(row, st)) {
@@ -180,10 +192,38 @@ async function runPass(run: PassRun): Promise<void> {
       run.opts.onProgress?.({ kind: 'folder', folder: st.path, state: 'unchanged', newMessages: 0 });
       continue;
     }
-    stats.foldersChanged++;
-    const added = await syncFolder(run, st, row);
-    run.opts.onProgress?.({ kind: 'folder', folder: st.path, state: 'synced', newMessages: added });
+    changed.push({ st, row });
   }
+  stats.foldersChanged = changed.length;
+  // changed folders on up to PASS_PARALLEL_FOLDERS sessions: one session's FETCH waits on Dovecot while
+  // another's bodies are compressed and sealed. The first failure stops the others from taking a folder.
+  let next = 0;
+  let failed = false;
+  const worker = async (client: ImapFlow): Promise<void> => {
+    while (!failed && next < changed.length) {
+      const { st, row } = changed[next++]!;
+      lease.check();
+      try {
+        const added = await syncFolder({ ...run, client }, st, row);
+        run.opts.onProgress?.({ kind: 'folder', folder: st.path, state: 'synced', newMessages: added });
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+    }
+  };
+  const extra = Math.min(PASS_PARALLEL_FOLDERS, changed.length) - 1;
+  await Promise.all([
+    worker(client),
+    ...Array.from({ length: Math.max(0, extra) }, async () => {
+      const own = await run.connect();
+      try {
+        await worker(own);
+      } finally {
+        await own.logout().catch(() => own.close());
+      }
+    }),
+  ]);
   const at = nowIso();
   for (const f of known) {
     if (seen.has(f.name)) continue;
@@ -334,24 +374,28 @@ async function storeNew(
   const flush = (): Promise<void> => {
     const batch = pending.splice(0);
     if (!batch.length) return writing;
-    writing = writing.then(() =>
-      inTransaction(db, async ({ trx }) => {
+    writing = writing.then(async () => {
+      // the bodies of the batch are durable before any row names them (the store's commit waits for
+      // every staged body, also those staged by other folders of the pass meanwhile)
+      await store.commit();
+      await inTransaction(db, async ({ trx }) => {
         // body rows first: an index row never names a body the inventory does not know
-        for (const b of batch) {
-          await recordBlob(trx, {
+        await recordBlobs(
+          trx,
+          batch.map((b) => ({
             tenant_id: account.tenant_id,
             hash: b.put.hash,
             size: b.put.size,
             stored_bytes: b.put.storedBytes,
             created_at: seenAt,
-          });
-        }
+          })),
+        );
         await idx.insertMessages(
           trx,
           batch.map((b) => indexRow(b.meta, ctx, b.put.hash, seenAt)),
         );
-      }),
-    );
+      });
+    });
     return writing;
   };
   const stored = (meta: MessageMeta, put: PutResult) => {
@@ -390,7 +434,7 @@ async function storeNew(
       writes.push(
         limit(async () => {
           try {
-            stored(meta, await store.put(bufferStream(body)));
+            stored(meta, await store.putStaged(body));
           } catch (e) {
             failure ??= e as Error;
           } finally {
@@ -414,5 +458,3 @@ async function storeNew(
   }
   await flush();
 }
-
-const bufferStream = (body: Buffer): Readable => Readable.from([body], { objectMode: false });

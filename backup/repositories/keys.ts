@@ -10,8 +10,15 @@ export async function insertBackupKeyIfAbsent(q: Knex, row: BackupKeyRow): Promi
   await q('backup_keys').insert(row).onConflict('tenant_id').ignore();
 }
 
-export async function recordBlob(q: Knex, row: BackupBlobRow): Promise<void> {
-  await q('backup_blobs').insert(row).onConflict(['tenant_id', 'hash']).ignore();
+/** Many body rows at once (5 columns a row: well below SQLite's parameter limit per statement). */
+export async function recordBlobs(q: Knex, rows: BackupBlobRow[]): Promise<void> {
+  const unique = [...new Map(rows.map((r) => [r.hash, r])).values()];
+  for (let i = 0; i < unique.length; i += 100) {
+    await q('backup_blobs')
+      .insert(unique.slice(i, i + 100))
+      .onConflict(['tenant_id', 'hash'])
+      .ignore();
+  }
 }
 
 export async function findBlob(q: Knex, tenantId: string, hash: string): Promise<BackupBlobRow | undefined> {

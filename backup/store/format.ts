@@ -1,7 +1,8 @@
-// The sealed object format of the backup store: a message body compressed (raw deflate) and then cut into
-// chunks, each encrypted and authenticated with AES-256-GCM under the tenant's data key.
+// The sealed object format of the backup store: a message body compressed (brotli; raw deflate in objects
+// written before brotli) and then cut into chunks, each encrypted and authenticated with AES-256-GCM under
+// the tenant's data key.
 //
-//   header (32 bytes): "PWBK" | version 1 | compression 1 = deflate-raw | 2 reserved | key id (8) |
+//   header (32 bytes): "PWBK" | version 1 | compression 1 = deflate-raw, 2 = brotli | 2 reserved | key id (8) |
 //                      nonce prefix (8, random per object) | chunk size (u32) | 4 reserved
 //   chunk:             u32 (bit 31 = final chunk, bits 0..30 = ciphertext length) | ciphertext | GCM tag (16)
 //
@@ -18,7 +19,9 @@ import { STORE_CHUNK_BYTES } from '../limits';
 
 const MAGIC = Buffer.from('PWBK', 'ascii');
 const VERSION = 1;
-const COMPRESSION_DEFLATE_RAW = 1;
+export const COMPRESSION_DEFLATE_RAW = 1;
+export const COMPRESSION_BROTLI = 2;
+const COMPRESSIONS = new Set([COMPRESSION_DEFLATE_RAW, COMPRESSION_BROTLI]);
 export const HEADER_BYTES = 32;
 const TAG_BYTES = 16;
 const FINAL_BIT = 0x8000_0000;
@@ -53,51 +56,87 @@ function nonce(prefix: Buffer, counter: number): Buffer {
 }
 
 /**
- * Encrypts an already compressed stream. `digest()` is asked once at the end for the plaintext's SHA-256
- * (the hashing tap upstream has seen every byte by then).
+ * Seals one object chunk by chunk. `digest()` is asked once, for the final chunk, for the plaintext's
+ * SHA-256 (the caller has seen every byte by then).
  */
-export class SealStream extends Transform {
-  private readonly header: Buffer;
+class Sealer {
+  readonly header: Buffer;
   private readonly prefix = randomBytes(8);
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
   private counter = 0;
 
   constructor(
     private readonly key: Buffer,
+    compression: number,
     private readonly digest: () => Buffer,
   ) {
-    super();
     if (key.length !== KEY_BYTES) throw new AppError('internal', 'backup data key must be 32 bytes');
     this.header = Buffer.alloc(HEADER_BYTES);
     MAGIC.copy(this.header, 0);
     this.header[4] = VERSION;
-    this.header[5] = COMPRESSION_DEFLATE_RAW;
+    this.header[5] = compression;
     dataKeyId(key).copy(this.header, 8);
     this.prefix.copy(this.header, 16);
     this.header.writeUInt32BE(STORE_CHUNK_BYTES, 24);
-    this.push(this.header);
   }
 
-  private sealChunk(plain: Buffer, final: boolean): void {
+  /** length word, ciphertext and tag of the next chunk */
+  chunk(plain: Buffer, final: boolean): Buffer[] {
     if (this.counter === 0xffff_ffff) throw new AppError('internal', 'backup object too large for its nonce space');
     const cipher = createCipheriv('aes-256-gcm', this.key, nonce(this.prefix, this.counter), { authTagLength: TAG_BYTES });
     cipher.setAAD(chunkAad(this.header, this.counter, final, final ? this.digest() : null));
-    const ct = Buffer.concat([cipher.update(plain), cipher.final()]);
+    const ct = cipher.update(plain);
+    const rest = cipher.final();
     const len = Buffer.alloc(4);
-    len.writeUInt32BE((final ? FINAL_BIT : 0) + ct.length, 0);
-    this.push(Buffer.concat([len, ct, cipher.getAuthTag()]));
+    len.writeUInt32BE((final ? FINAL_BIT : 0) + ct.length + rest.length, 0);
     this.counter++;
+    return rest.length ? [len, ct, rest, cipher.getAuthTag()] : [len, ct, cipher.getAuthTag()];
+  }
+}
+
+/** A whole object at once, for bodies already in memory: the same framing SealStream writes. */
+export function sealBuffer(key: Buffer, compression: number, compressed: Buffer, digest: Buffer): Buffer[] {
+  const sealer = new Sealer(key, compression, () => digest);
+  const out = [sealer.header];
+  let at = 0;
+  while (compressed.length - at >= STORE_CHUNK_BYTES) {
+    out.push(...sealer.chunk(compressed.subarray(at, at + STORE_CHUNK_BYTES), false));
+    at += STORE_CHUNK_BYTES;
+  }
+  out.push(...sealer.chunk(compressed.subarray(at), true));
+  return out;
+}
+
+/**
+ * Encrypts an already compressed stream. `digest()` is asked once at the end for the plaintext's SHA-256
+ * (the hashing tap upstream has seen every byte by then).
+ */
+export class SealStream extends Transform {
+  private readonly sealer: Sealer;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+
+  constructor(key: Buffer, compression: number, digest: () => Buffer) {
+    super();
+    this.sealer = new Sealer(key, compression, digest);
+    this.push(this.sealer.header);
+  }
+
+  private sealChunk(plain: Buffer, final: boolean): void {
+    this.push(Buffer.concat(this.sealer.chunk(plain, final)));
   }
 
   override _transform(data: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     try {
       this.pending.push(data);
       this.pendingBytes += data.length;
-      while (this.pendingBytes >= STORE_CHUNK_BYTES) {
+      if (this.pendingBytes >= STORE_CHUNK_BYTES) {
         const all = Buffer.concat(this.pending);
-        this.sealChunk(all.subarray(0, STORE_CHUNK_BYTES), false);
-        const rest = all.subarray(STORE_CHUNK_BYTES);
+        let at = 0;
+        while (all.length - at >= STORE_CHUNK_BYTES) {
+          this.sealChunk(all.subarray(at, at + STORE_CHUNK_BYTES), false);
+          at += STORE_CHUNK_BYTES;
+        }
+        const rest = all.subarray(at);
         this.pending = rest.length ? [rest] : [];
         this.pendingBytes = rest.length;
       }
@@ -155,7 +194,7 @@ export class OpenStream extends Transform {
       if (this.buf.length < HEADER_BYTES) return;
       const h = this.buf.subarray(0, HEADER_BYTES);
       if (!h.subarray(0, 4).equals(MAGIC)) throw this.fail('not a backup object (bad magic)');
-      if (h[4] !== VERSION || h[5] !== COMPRESSION_DEFLATE_RAW) throw this.fail(`unknown format version ${h[4]}/${h[5]}`);
+      if (h[4] !== VERSION || !COMPRESSIONS.has(h[5]!)) throw this.fail(`unknown format version ${h[4]}/${h[5]}`);
       const id = h.subarray(8, 16);
       if (!id.equals(dataKeyId(this.key))) {
         throw new AppError(

@@ -14,9 +14,9 @@ const UUID = /^[0-9a-f-]{36}$/i;
 /** The data key is sealed for its tenant: a key row copied to another tenant does not open. */
 const keyContext = (tenantId: string) => `backup_keys:${tenantId}`;
 
-export function tenantBackend(config: Services['config'], tenantId: string): ObjectBackend {
+export function tenantBackend(config: Services['config'], tenantId: string, stagingArea?: string): ObjectBackend {
   if (!UUID.test(tenantId)) throw new AppError('validation_failed', `bad tenant id ${JSON.stringify(tenantId)}`);
-  return new LocalFolderBackend(path.join(config.backup.dir, tenantId));
+  return new LocalFolderBackend(path.join(config.backup.dir, tenantId), { stagingArea });
 }
 
 /**
@@ -65,8 +65,9 @@ export async function tenantDataKey(services: Pick<Services, 'config' | 'db'>, t
 export async function openStore(
   services: Pick<Services, 'config' | 'db'>,
   tenantId: string,
-  opts: { create?: boolean } = {},
+  /** `stagingArea`: the account whose backup pass (and lease) this store serves, see LocalFolderBackend */
+  opts: { create?: boolean; stagingArea?: string } = {},
 ): Promise<BodyStore> {
   const key = await tenantDataKey(services, tenantId, opts.create ?? false);
-  return createBodyStore(tenantId, tenantBackend(services.config, tenantId), key);
+  return createBodyStore(tenantId, tenantBackend(services.config, tenantId, opts.stagingArea), key);
 }
