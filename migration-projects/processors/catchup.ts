@@ -1,7 +1,8 @@
 import type { JobOutcome } from '../../platform/queue';
 import { catchupJob } from '../jobs';
 import { addEvent, claimLease, findProject, getAccount, releaseLease } from '../repositories/migration-projects';
-import { describeError, runAccountPass, type MigrationDeps } from './engine';
+import { describeError, runAccountPass, leaseTiming, type MigrationDeps } from './engine';
+import { ACCOUNT_BUSY } from './lease';
 import { done, skipped, type JobInfo } from './common';
 
 /**
@@ -22,7 +23,7 @@ export async function processCatchup(
 
   const owner = job.id ?? catchupJob.jobId!(payload);
   let outcome: JobOutcome;
-  if (await claimLease(db, account.id, owner, 'catchup')) {
+  if (await claimLease(db, account.id, owner, 'catchup', leaseTiming(deps).durationMs)) {
     try {
       // the destination is the user's mailbox now: a catch-up pass leaves what the user removed or changed alone
       const r = await runAccountPass(deps, project, account, 'catchup', owner);
@@ -32,7 +33,7 @@ export async function processCatchup(
     } finally {
       await releaseLease(db, account.id, owner);
     }
-  } else outcome = skipped('another pass holds the account', { round: payload.round });
+  } else outcome = skipped('another pass holds the account', { code: ACCOUNT_BUSY, round: payload.round });
 
   const until = Date.parse(account.catchup_until);
   if (Date.now() + project.catchup_interval_ms <= until) {

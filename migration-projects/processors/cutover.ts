@@ -20,7 +20,8 @@ import {
   type MigrationAccountRow,
   type ProjectRow,
 } from '../repositories/migration-projects';
-import { describeError, isPermanent, runAccountPass, verificationFailure, verifyAccount, type MigrationDeps } from './engine';
+import { describeError, isPermanent, runAccountPass, verificationFailure, verifyAccount, leaseTiming, type MigrationDeps } from './engine';
+import { ACCOUNT_BUSY } from './lease';
 import { done, isLastAttempt, skipped, type JobInfo } from './common';
 
 type CutoverPayload = { projectId: string; generation: number; accountId?: string; wait?: number };
@@ -95,7 +96,7 @@ async function cutoverAccount(
     return skipped(`account is ${account.status}`);
   }
   const owner = job.id ?? cutoverJob.jobId!(payload);
-  if (!(await claimLease(db, account.id, owner, 'cutover'))) {
+  if (!(await claimLease(db, account.id, owner, 'cutover', leaseTiming(deps).durationMs))) {
     const wait = payload.wait ?? 0;
     if (wait >= CUTOVER_MAX_BUSY_WAITS) {
       await failAccount(
@@ -107,7 +108,7 @@ async function cutoverAccount(
       return done({ failed: 'busy' });
     }
     await queue.enqueue(cutoverJob, { ...payload, wait: wait + 1 }, { delay: CUTOVER_BUSY_RETRY_MS });
-    return skipped('another pass holds the account; looking again shortly', { wait: wait + 1 });
+    return skipped('another pass holds the account; looking again shortly', { code: ACCOUNT_BUSY, wait: wait + 1 });
   }
   try {
     let delta: PassResult;

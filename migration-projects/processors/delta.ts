@@ -1,7 +1,8 @@
 import type { JobOutcome } from '../../platform/queue';
 import { deltaJob } from '../jobs';
 import { accountsOf, claimLease, findProject, getAccount, releaseLease } from '../repositories/migration-projects';
-import { describeError, runAccountPass, type MigrationDeps } from './engine';
+import { describeError, runAccountPass, leaseTiming, type MigrationDeps } from './engine';
+import { ACCOUNT_BUSY } from './lease';
 import { done, skipped, type JobInfo } from './common';
 
 const DELTA_PROJECT_STATUSES = ['active', 'cutover-scheduled'];
@@ -34,7 +35,8 @@ export async function processDelta(
   if (!account || account.project_id !== project.id) return skipped('account no longer exists');
   if (account.status !== 'synced') return skipped(`account is ${account.status}`);
   const owner = job.id ?? deltaJob.jobId!(payload);
-  if (!(await claimLease(db, account.id, owner, 'delta'))) return skipped('another pass holds the account');
+  if (!(await claimLease(db, account.id, owner, 'delta', leaseTiming(deps).durationMs)))
+    return skipped('another pass holds the account', { code: ACCOUNT_BUSY });
   try {
     const result = await runAccountPass(deps, project, account, 'delta', owner);
     return done({ totals: result.totals });

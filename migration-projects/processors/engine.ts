@@ -19,7 +19,7 @@ import {
   type VerificationReport,
 } from '../../migrator';
 import { PROGRESS_EVENT_MS, PROGRESS_FLUSH_MS } from '../limits';
-import { keepLease } from './lease';
+import { DEFAULT_LEASE, keepLease, type LeaseTiming } from './lease';
 import {
   addEvent,
   recordPass,
@@ -43,7 +43,11 @@ export interface MigrationHooks {
 export interface MigrationDeps {
   services: Services;
   hooks?: MigrationHooks;
+  /** The account lease's timing; DEFAULT_LEASE unless a test shortens it. */
+  lease?: LeaseTiming;
 }
+
+export const leaseTiming = (deps: MigrationDeps): LeaseTiming => deps.lease ?? DEFAULT_LEASE;
 
 export const projectSecretContext = (projectId: string) => `migration_projects:${projectId}`;
 export const accountSecretContext = (accountId: string) => `migration_accounts:${accountId}`;
@@ -102,6 +106,7 @@ class ProgressRecorder {
     private readonly account: MigrationAccountRow,
     private readonly owner: string,
     private readonly log: Logger,
+    private readonly leaseMs: number,
   ) {}
 
   onProgress = (e: ProgressEvent): void => {
@@ -122,7 +127,7 @@ class ProgressRecorder {
     const db = this.services.db;
     this.chain = this.chain
       .then(async () => {
-        await writeProgress(db, this.account.id, this.owner, snapshot);
+        await writeProgress(db, this.account.id, this.owner, snapshot, this.leaseMs);
         if (withEvent)
           await addEvent(db, {
             projectId: this.account.project_id,
@@ -154,8 +159,9 @@ export async function runAccountPass(
 ): Promise<PassResult> {
   const { services } = deps;
   const log = services.logger.child({ migrationId: project.id, tenantId: project.tenant_id, accountId: account.account_id, jobId: owner });
-  const recorder = new ProgressRecorder(services, account, owner, log);
-  const stopLease = keepLease(() => renewLease(services.db, account.id, owner), log);
+  const lease = leaseTiming(deps);
+  const recorder = new ProgressRecorder(services, account, owner, log, lease.durationMs);
+  const stopLease = keepLease(() => renewLease(services.db, account.id, owner, lease.durationMs), log, lease.renewEveryMs);
   await updateAccount(services.db, account.id, { messages_done: 0, bytes_done: 0 });
   await addEvent(services.db, { projectId: project.id, accountId: account.id, kind: 'pass.started', message: `${mode} pass started` });
   let result: PassResult;
@@ -234,7 +240,10 @@ export async function verifyAccount(
 ): Promise<VerificationReport> {
   const { services } = deps;
   const log = services.logger.child({ migrationId: project.id, tenantId: project.tenant_id, accountId: account.account_id });
-  const stopLease = owner ? keepLease(() => renewLease(services.db, account.id, owner), log) : () => undefined;
+  const lease = leaseTiming(deps);
+  const stopLease = owner
+    ? keepLease(() => renewLease(services.db, account.id, owner, lease.durationMs), log, lease.renewEveryMs)
+    : () => undefined;
   const report = await verifyMailbox(
     { logger: log, migrationId: project.id },
     {

@@ -1,7 +1,7 @@
 import type { JobOutcome } from '../../platform/queue';
 import { prestageJob } from '../jobs';
 import { addEvent, claimLease, findProject, getAccount, releaseLease, updateAccount } from '../repositories/migration-projects';
-import { describeError, isPermanent, runAccountPass, type MigrationDeps } from './engine';
+import { describeError, isPermanent, runAccountPass, leaseTiming, type MigrationDeps } from './engine';
 import { done, isLastAttempt, skipped, type JobInfo } from './common';
 
 /**
@@ -24,7 +24,8 @@ export async function processPrestage(
 
   const owner = job.id ?? prestageJob.jobId!(payload);
   // Only an older pass of the same account can hold the lease here; BullMQ retries once it is gone.
-  if (!(await claimLease(db, account.id, owner, 'prestage'))) throw new Error(`account ${account.source_user} is busy with another pass`);
+  if (!(await claimLease(db, account.id, owner, 'prestage', leaseTiming(deps).durationMs)))
+    throw new Error(`account ${account.source_user} is busy with another pass`);
   try {
     const result = await runAccountPass(deps, project, account, 'full', owner);
     const n = await updateAccount(db, account.id, { status: 'synced' }, ['prestaging'], payload.generation);

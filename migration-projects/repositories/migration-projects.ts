@@ -281,20 +281,20 @@ export async function inboundRoute(q: Q, accountId: string): Promise<string | nu
 // ---------------------------------------------------------------- leases: one pass at a time per account
 
 /** Takes the account's lease for `owner` (a job id) when it is free, expired or already this owner's. */
-export async function claimLease(q: Q, id: string, owner: string, phase: Phase): Promise<boolean> {
+export async function claimLease(q: Q, id: string, owner: string, phase: Phase, ttlMs = ACCOUNT_LEASE_MS): Promise<boolean> {
   const now = nowIso();
   const n = await q('migration_accounts')
     .where({ id })
     .andWhere((w) => w.whereNull('lease_until').orWhere('lease_until', '<', now).orWhere('lease_owner', owner))
-    .update({ lease_owner: owner, lease_until: new Date(Date.now() + ACCOUNT_LEASE_MS).toISOString(), phase, updated_at: now });
+    .update({ lease_owner: owner, lease_until: new Date(Date.now() + ttlMs).toISOString(), phase, updated_at: now });
   return Number(n) === 1;
 }
 
 /** Extends the lease while `owner` holds it; false when it no longer does. */
-export async function renewLease(q: Q, id: string, owner: string): Promise<boolean> {
+export async function renewLease(q: Q, id: string, owner: string, ttlMs = ACCOUNT_LEASE_MS): Promise<boolean> {
   const n = await q('migration_accounts')
     .where({ id, lease_owner: owner })
-    .update({ lease_until: new Date(Date.now() + ACCOUNT_LEASE_MS).toISOString() });
+    .update({ lease_until: new Date(Date.now() + ttlMs).toISOString() });
   return Number(n) === 1;
 }
 
@@ -310,6 +310,7 @@ export async function writeProgress(
   id: string,
   owner: string,
   p: { messagesTotal?: number; messagesDone: number; bytesDone: number },
+  ttlMs = ACCOUNT_LEASE_MS,
 ): Promise<void> {
   await q('migration_accounts')
     .where({ id, lease_owner: owner })
@@ -317,7 +318,7 @@ export async function writeProgress(
       ...(p.messagesTotal !== undefined ? { messages_total: p.messagesTotal } : {}),
       messages_done: p.messagesDone,
       bytes_done: p.bytesDone,
-      lease_until: new Date(Date.now() + ACCOUNT_LEASE_MS).toISOString(),
+      lease_until: new Date(Date.now() + ttlMs).toISOString(),
       updated_at: nowIso(),
     });
 }

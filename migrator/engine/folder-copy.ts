@@ -1,5 +1,6 @@
 // The copy step of a folder pass: small messages by UID-range FETCH into MULTIAPPEND batches (the
-// next batch read while the previous one is written), large ones streamed through a spool file.
+// next batch read while the previous one is written), large ones streamed through a spool file (the
+// next one read while the previous one is appended).
 // A message whose bytes are already on the destination (found by hash) is recorded, not copied.
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
@@ -243,36 +244,43 @@ export async function copyMessages(c: CopyContext, toCopy: readonly MessageMeta[
       }
     }
     await inflight;
-    await flush(batch);
+    inflight = flush(batch); // the last small batch is written while the first large message downloads
+    inflight.catch(() => undefined);
     batch = [];
 
-    // large messages: stream to a spool file (hash on the way), then stream the APPEND
+    // large messages: stream to a spool file (hash on the way), then stream the APPEND while the next
+    // one downloads (one APPEND in flight; the spool file goes once its APPEND is done)
     for (const m of large) {
       checkAborted(signal);
       const file = path.join(pc.tmpDir, `${randomUUID()}.eml`);
+      let handedOver = false;
       try {
         const r = await streamMessage(src, m.uid, file);
         if (!r) continue; // expunged meanwhile
         await pc.throttle.consume(r.size, signal);
         checkRead(m, r.size, r.sha256);
         const meta = { ...m, size: r.size };
+        await inflight;
         const existing = pool.take(r.sha256);
         if (existing !== undefined) {
           await recordPresent(meta, r.sha256, existing);
           continue;
         }
-        await flush([
+        inflight = flush([
           {
             meta,
             hash: r.sha256,
             file,
             item: { flags: prepare(meta), internalDate: meta.internalDate, size: r.size, body: { file }, hasNul: r.hasNul },
           },
-        ]);
+        ]).finally(() => rm(file, { force: true }));
+        inflight.catch(() => undefined);
+        handedOver = true;
       } finally {
-        await rm(file, { force: true });
+        if (!handedOver) await rm(file, { force: true });
       }
     }
+    await inflight;
     await flushPresent();
   } finally {
     await inflight.catch(() => undefined);

@@ -1,6 +1,7 @@
 // A TCP proxy in front of a real IMAP server that injects one fault, for the tests that need a
 // server misbehaving at a precise moment: drop the connection on the first command matching a
-// pattern, truncate the first large literal of an answer, or hide a capability and its response code.
+// pattern, truncate the first large literal of an answer, hide a capability and its response code, or
+// hold the first command matching a pattern until the test lets it through (a listing as slow as the test needs).
 import net from 'node:net';
 
 export interface FaultOptions {
@@ -15,6 +16,9 @@ export interface FaultOptions {
   stripCapability?: string;
   /** Remove this response code (`[APPENDUID 5 3:4] `) from every tagged answer the server sends. */
   stripResponseCode?: string;
+  /** Hold back the first command line matching this, and whatever its client sends after it, until
+   * releaseHold() (once per proxy): the server sees the command only then. */
+  holdCommand?: RegExp;
   /** Start disarmed (the faults fire only after arm()): the state store keys an account by host and
    * port, so a test that needs a clean pass first runs it through the same proxy. */
   armed?: boolean;
@@ -25,6 +29,8 @@ export interface FaultProxy {
   /** How many times the fault fired. */
   fired: () => number;
   arm: () => void;
+  /** Passes the held command (and what followed it) on to the server. */
+  releaseHold: () => void;
   close: () => Promise<void>;
 }
 
@@ -34,6 +40,9 @@ export async function startFaultProxy(upstream: { host: string; port: number }, 
   let dropped = false;
   let truncated = false;
   let refused = false;
+  let holdTaken = false;
+  let onRelease: (() => void) | undefined;
+  let released = false;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const up = net.connect(upstream.port, upstream.host);
@@ -46,7 +55,28 @@ export async function startFaultProxy(upstream: { host: string; port: number }, 
     up.on('error', kill).on('close', kill);
 
     let clientLine = '';
+    let heldChunks: Buffer[] | undefined;
     client.on('data', (chunk: Buffer) => {
+      if (heldChunks) return void heldChunks.push(chunk);
+      if (
+        armed &&
+        opts.holdCommand &&
+        !holdTaken &&
+        chunk
+          .toString('latin1')
+          .split('\r\n')
+          .some((l) => opts.holdCommand!.test(l))
+      ) {
+        holdTaken = true;
+        fired++;
+        const queue: Buffer[] = (heldChunks = [chunk]);
+        onRelease = () => {
+          heldChunks = undefined;
+          for (const c of queue) up.write(c);
+        };
+        if (released) onRelease();
+        return;
+      }
       if (armed && opts.dropOnCommand && !dropped) {
         clientLine = (clientLine + chunk.toString('latin1')).slice(-4096);
         const lines = clientLine.split('\r\n');
@@ -138,6 +168,10 @@ export async function startFaultProxy(upstream: { host: string; port: number }, 
     fired: () => fired,
     arm: () => {
       armed = true;
+    },
+    releaseHold: () => {
+      released = true;
+      onRelease?.();
     },
     close: async () => {
       for (const s of sockets) s.destroy();
