@@ -1,12 +1,13 @@
 import type { Express } from 'express';
 import { ImapFlow } from 'imapflow';
 import request from 'supertest';
-import { cliActor, type Role } from '../../platform/actor';
+import { cliActor, systemActor, type Role } from '../../platform/actor';
 import type { Config } from '../../platform/config';
 import { withActor, type Ctx, type Services } from '../../platform/context';
 import { createApiApp } from '../../control-plane/api/app';
 import { createApiToken } from '../../tenancy/use-cases/create-api-token';
 import { createDomain } from '../../tenancy/use-cases/create-domain';
+import { createStaffUser } from '../../tenancy/use-cases/create-staff-user';
 import { createTenant } from '../../tenancy/use-cases/create-tenant';
 import { createServices } from '../../control-plane/services';
 import { testConfig, uniq } from '../support/env';
@@ -79,4 +80,27 @@ export async function imapLogin(config: Config, user: string, pass: string): Pro
     if (err.authenticationFailed || err.serverResponseCode === 'AUTHENTICATIONFAILED') return false;
     throw e;
   }
+}
+
+/** A staff user signed in through the API: their id, e-mail address, password and session cookie. */
+export async function signedInStaff(
+  h: Harness,
+  opts: { role: Role; tenantId: string | null; email?: string; actor?: string },
+): Promise<{ id: string; email: string; password: string; cookie: string }> {
+  const email = opts.email ?? `${uniq('staff')}@staff.test`.toLowerCase();
+  const password = strongPassword();
+  const user = await createStaffUser(withActor(h.services, systemActor(opts.actor ?? 'test')), {
+    email,
+    name: 'T',
+    role: opts.role,
+    tenantId: opts.tenantId,
+    password,
+  });
+  const res = await api(h.app).post('/api/v1/auth/session').send({ email, password });
+  if (res.status !== 200) throw new Error(`sign-in of ${email} answered ${res.status}: ${JSON.stringify(res.body)}`);
+  const cookie = ([] as string[])
+    .concat(res.headers['set-cookie'] ?? [])
+    .map((c) => c.split(';')[0])
+    .join('; ');
+  return { id: user.id, email, password, cookie };
 }

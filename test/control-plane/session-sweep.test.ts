@@ -1,13 +1,10 @@
 import { Queue, type Worker } from 'bullmq';
-import { systemActor } from '../../platform/actor';
-import { withActor } from '../../platform/context';
 import { silentLogger } from '../../platform/logger';
 import { createRedis, startWorker } from '../../platform/queue';
 import { sessionSweepJob } from '../../tenancy/jobs';
 import { controlPlaneHandlers, ensureControlPlaneSchedules } from '../../tenancy/processors/index';
-import { createStaffUser } from '../../tenancy/use-cases/create-staff-user';
 import { testConfig, uniq } from '../support/env';
-import { api, startHarness, strongPassword, type Harness } from './harness';
+import { api, signedInStaff, startHarness, type Harness } from './harness';
 
 /** Expired staff sessions are deleted by the scheduled `session.sweep` job, through the real queue and worker. */
 const config = testConfig();
@@ -26,22 +23,13 @@ afterAll(async () => {
 });
 
 async function signedIn(): Promise<{ userId: string; cookie: string }> {
-  const email = `${uniq('sweep')}@staff.test`.toLowerCase();
-  const password = strongPassword();
-  const user = await createStaffUser(withActor(h.services, systemActor('session-sweep-test')), {
-    email,
-    name: 'S',
+  const { id, cookie } = await signedInStaff(h, {
     role: 'operator',
     tenantId: null,
-    password,
+    email: `${uniq('sweep')}@staff.test`.toLowerCase(),
+    actor: 'session-sweep-test',
   });
-  const res = await api(h.app).post('/api/v1/auth/session').send({ email, password });
-  expect(res.status).toBe(200);
-  const cookie = ([] as string[])
-    .concat(res.headers['set-cookie'] ?? [])
-    .map((c) => c.split(';')[0])
-    .join('; ');
-  return { userId: user.id, cookie };
+  return { userId: id, cookie };
 }
 
 it(`the session sweep is scheduled, and deletes expired sessions and only those (${config.db.client})`, async () => {

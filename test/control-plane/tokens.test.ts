@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { systemActor, type Role } from '../../platform/actor';
-import { withActor } from '../../platform/context';
+import type { Role } from '../../platform/actor';
 import { migrationNames, migrationSource } from '../../platform/db/migrations';
 import { TOKEN_DEFAULT_EXPIRY_DAYS } from '../../tenancy/limits';
-import { createStaffUser } from '../../tenancy/use-cases/create-staff-user';
 import { scratchDb } from '../support/scratch-db';
 import { testConfig, uniq } from '../support/env';
-import { api, auth, makeTenant, startHarness, strongPassword, tokenFor, type Harness } from './harness';
+import { api, auth, makeTenant, signedInStaff, startHarness, tokenFor, type Harness } from './harness';
 
 /**
  * Issue 12, item 6 ("access that outlives its reason"), against the real database: tokens belong to the
@@ -26,23 +24,8 @@ afterAll(() => h.close());
 const DAY_MS = 24 * 3600 * 1000;
 
 /** A staff user signed in through the API: their id, e-mail address, password and session cookie. */
-async function signedIn(role: Role, tenant: string | null, email = `${uniq('tok')}@staff.test`.toLowerCase()) {
-  const password = strongPassword();
-  const user = await createStaffUser(withActor(h.services, systemActor('tokens-test')), {
-    email,
-    name: 'T',
-    role,
-    tenantId: tenant,
-    password,
-  });
-  const res = await api(h.app).post('/api/v1/auth/session').send({ email, password });
-  expect(res.status).toBe(200);
-  const cookie = ([] as string[])
-    .concat(res.headers['set-cookie'] ?? [])
-    .map((c) => c.split(';')[0])
-    .join('; ');
-  return { id: user.id, email, password, cookie };
-}
+const signedIn = (role: Role, tenant: string | null, email = `${uniq('tok')}@staff.test`.toLowerCase()) =>
+  signedInStaff(h, { role, tenantId: tenant, email, actor: 'tokens-test' });
 
 async function createTokenWithSession(cookie: string, body: Record<string, unknown>) {
   return api(h.app).post('/api/v1/tokens').set('Cookie', cookie).send(body);
