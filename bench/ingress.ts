@@ -55,7 +55,12 @@ async function main() {
   const { createTestTenant } = await import('../test/support/fixtures');
   const { deliverLmtp } = await import('../platform/mail/lmtp');
   const repo = await import('../filters/repositories/messages');
-  const p = await S.startPipeline({ config: (c) => ({ ...c, smtp: { ...c.smtp, maxConnectionsPerClient: 100 } }) });
+  const { SPOOL_SWEEP_INTERVAL_MS } = await import('../filters/limits');
+  // the sweep as a filters process runs it (the tests' support sweeps every 2 s)
+  const p = await S.startPipeline({
+    config: (c) => ({ ...c, smtp: { ...c.smtp, maxConnectionsPerClient: 100 } }),
+    sweepMs: SPOOL_SWEEP_INTERVAL_MS,
+  });
   try {
     await migrateLatest(p.services.db);
     const tenant = await createTestTenant(p.services.db, { poolBytes: 100 * 1024 ** 3 });

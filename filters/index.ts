@@ -26,8 +26,13 @@ export function filterJobHandlers(services: Services, spool: Spool): JobHandler<
 /** Sweeps the spool now and then every interval; returns the stop function. */
 export function startSpoolSweep(services: Services, spool: Spool, everyMs = SPOOL_SWEEP_INTERVAL_MS): { close(): Promise<void> } {
   let running: Promise<unknown> = Promise.resolve();
+  // the first sweep (at start, maybe after a crash) takes every message; later ones leave out the newest
+  let minAgeMs = 0;
   const run = () => {
-    running = sweepSpool({ ...services, spool }).catch((e) => services.logger.warn({ err: (e as Error).message }, 'spool sweep failed'));
+    running = sweepSpool({ ...services, spool }, { minAgeMs }).catch((e) =>
+      services.logger.warn({ err: (e as Error).message }, 'spool sweep failed'),
+    );
+    minAgeMs = everyMs;
   };
   run();
   const timer = setInterval(run, everyMs);

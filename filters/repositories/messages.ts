@@ -40,6 +40,10 @@ export interface InboundTargetRow {
   updated_at: string;
 }
 
+export type TargetPatch = Partial<Pick<InboundTargetRow, 'status' | 'route' | 'decision' | 'last_error' | 'quarantine_id'>> & {
+  bumpAttempts?: boolean;
+};
+
 export type EventStage =
   | 'accepted'
   | 'scanned'
@@ -96,8 +100,9 @@ export async function insertAccepted(db: Knex, m: AcceptedMessage): Promise<bool
       ...(m.inlineSpam ? { spam_verdict: JSON.stringify(m.inlineSpam.verdict) } : {}),
     });
     const now = nowIso();
-    for (const t of m.targets) {
-      await trx('inbound_targets').insert({
+    if (m.targets.length) {
+      // in chunks: SQLite takes at most 32766 bound values in one statement (10,000 recipients at most)
+      const rows = m.targets.map((t) => ({
         queue_id: m.queueId,
         account_id: t.accountId,
         tenant_id: t.tenantId,
@@ -106,7 +111,8 @@ export async function insertAccepted(db: Knex, m: AcceptedMessage): Promise<bool
         status: 'pending',
         attempts: 0,
         updated_at: now,
-      });
+      }));
+      for (let i = 0; i < rows.length; i += 500) await trx('inbound_targets').insert(rows.slice(i, i + 500));
     }
     await insertEvent(
       trx,
@@ -139,16 +145,35 @@ export async function targetsOf(db: Knex, queueId: string): Promise<InboundTarge
   return db<InboundTargetRow>('inbound_targets').where({ queue_id: queueId }).orderBy('address');
 }
 
-export async function updateTarget(
-  db: Knex,
-  queueId: string,
-  accountId: string,
-  patch: Partial<Pick<InboundTargetRow, 'status' | 'route' | 'decision' | 'last_error' | 'quarantine_id'>> & { bumpAttempts?: boolean },
-): Promise<void> {
+export async function updateTarget(db: Knex, queueId: string, accountId: string, patch: TargetPatch): Promise<void> {
   const { bumpAttempts, ...rest } = patch;
   await db('inbound_targets')
     .where({ queue_id: queueId, account_id: accountId })
     .update({ ...rest, ...(bumpAttempts ? { attempts: db.raw('attempts + 1') } : {}), updated_at: nowIso() });
+}
+
+/**
+ * What one stage of the pipeline changed, written in one transaction: the verdicts of the message,
+ * patches of its targets, the trace events, the verdict counters, and whether the message is done.
+ * One commit per stage instead of one per row keeps the single SQLite connection free for the next
+ * message, and a stage is never half-recorded (a decision is never kept without its counter).
+ */
+export interface StageChanges {
+  verdicts?: { av?: unknown; spam?: unknown };
+  targets: Array<{ accountId: string; patch: TargetPatch }>;
+  events: Array<EventInput & { detail?: unknown }>;
+  counters: Array<{ tenantId: string; verdict: string }>;
+  done?: boolean;
+}
+
+export async function applyStage(db: Knex, queueId: string, c: StageChanges): Promise<void> {
+  await db.transaction(async (trx) => {
+    if (c.verdicts && (c.verdicts.av !== undefined || c.verdicts.spam !== undefined)) await saveVerdicts(trx, queueId, c.verdicts);
+    for (const t of c.targets) await updateTarget(trx, queueId, t.accountId, t.patch);
+    for (const { detail, ...e } of c.events) await insertEvent(trx, e, detail);
+    for (const k of c.counters) await countVerdict(trx, k.tenantId, k.verdict);
+    if (c.done) await markDone(trx, queueId);
+  });
 }
 
 export async function saveVerdicts(db: Knex, queueId: string, v: { av?: unknown; spam?: unknown }): Promise<void> {

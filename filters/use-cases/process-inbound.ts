@@ -66,20 +66,24 @@ export async function processInbound(
     return { status: 'skipped', detail: 'not in the spool' };
   }
   const { message, envelope } = spooled;
-  await ensureRows(deps, envelope);
+  // the rows the ingress wrote; written from the sidecar when it could not
+  let row = await repo.findMessage(deps.db, queueId);
+  if (!row) {
+    await ensureRows(deps, envelope);
+    row = (await repo.findMessage(deps.db, queueId))!;
+  }
   const log = deps.logger.child({ queueId });
-  const ev = (e: Omit<repo.EventInput, 'queueId' | 'messageId' | 'receivedAt'> & { detail?: unknown }) =>
-    repo.recordEvent(deps.db, { ...e, queueId, messageId: envelope.messageId, receivedAt: message.receivedAt });
-
-  let targets = (await repo.targetsOf(deps.db, queueId)).filter((t) => !repo.isFinal(t.status));
-  if (!targets.length) return finish(deps, queueId);
+  const stage = new Stage(deps, queueId, envelope.messageId, message.receivedAt);
+  const all = await repo.targetsOf(deps.db, queueId);
+  let targets = all.filter((t) => !repo.isFinal(t.status));
+  if (!targets.length) return finish(deps, queueId, all, stage);
 
   // 1. antivirus and spam, once per message (kept for retries)
-  const row = (await repo.findMessage(deps.db, queueId))!;
   let av: AntivirusVerdict | null = row.av_verdict ? (JSON.parse(row.av_verdict) as AntivirusVerdict) : null;
   let spam: SpamVerdict | null = row.spam_verdict ? (JSON.parse(row.spam_verdict) as SpamVerdict) : null;
   // clamd and rspamd at once (the message waits for the slower one, not for both in turn); a spam
-  // score of an infected message is not needed but harmless. Each verdict is kept as soon as it is in.
+  // score of an infected message is not needed but harmless. The verdicts are kept together, with
+  // their trace, in one write.
   if (!av || !spam) {
     const started = Date.now();
     const [avNow, spamNow] = await Promise.all([
@@ -88,29 +92,31 @@ export async function processInbound(
     ]);
     if (avNow && avNow.v.kind !== 'unscanned') {
       av = avNow.v;
-      await repo.saveVerdicts(deps.db, queueId, { av });
-      await ev({ stage: 'scanned', detail: { scanner: 'clamd', verdict: av, ms: avNow.ms } });
+      stage.verdicts({ av });
+      stage.event({ stage: 'scanned', detail: { scanner: 'clamd', verdict: av, ms: avNow.ms } });
     }
     if (spamNow && spamNow.v.kind !== 'unscanned') {
       const v = spamNow.v;
       spam = v;
-      await repo.saveVerdicts(deps.db, queueId, { spam });
-      await ev({ stage: 'scanned', detail: spamScanDetail(v, spamNow.ms) });
+      stage.verdicts({ spam });
+      stage.event({ stage: 'scanned', detail: spamScanDetail(v, spamNow.ms) });
     }
     if (avNow?.v.kind === 'unscanned') {
-      await ev({ stage: 'deferred', detail: { scanner: 'clamd', reason: avNow.v.reason } });
+      stage.event({ stage: 'deferred', detail: { scanner: 'clamd', reason: avNow.v.reason } });
+      await stage.flush();
       throw new NotFinishedYet(`not scanned: ${avNow.v.reason}`);
     }
     // an infected message needs no score: it is quarantined whatever rspamd says
     if (spamNow?.v.kind === 'unscanned' && av?.kind !== 'infected') {
-      await ev({ stage: 'deferred', detail: { scanner: 'rspamd', reason: spamNow.v.reason } });
+      stage.event({ stage: 'deferred', detail: { scanner: 'rspamd', reason: spamNow.v.reason } });
+      await stage.flush();
       throw new NotFinishedYet(`not scored: ${spamNow.v.reason}`);
     }
   }
   if (!av) throw new NotFinishedYet('not scanned');
   const spamVerdict: SpamVerdict = spam ?? { kind: 'unscanned', reason: 'not scored: infected' };
 
-  // 2. a decision per target, by its tenant's policy (kept once made)
+  // 2. a decision per target, by its tenant's policy (kept once made, with its counter)
   const policies = new Map<string, FilterPolicy>();
   const decisions = new Map<string, Decision>();
   for (const t of targets) {
@@ -119,8 +125,8 @@ export async function processInbound(
       let policy = policies.get(t.tenant_id);
       if (!policy) policies.set(t.tenant_id, (policy = await loadPolicy(deps.db, t.tenant_id)));
       d = decide(policy, av, spamVerdict, { mailFrom: message.envelope.mailFrom, recipient: t.recipient, canReject: false });
-      await repo.updateTarget(deps.db, queueId, t.account_id, { decision: JSON.stringify(d) });
-      await repo.countVerdict(deps.db, t.tenant_id, verdictName(d));
+      stage.target(t, { decision: JSON.stringify(d) });
+      stage.count(t.tenant_id, verdictName(d));
     }
     decisions.set(t.account_id, d);
   }
@@ -129,6 +135,8 @@ export async function processInbound(
   for (const t of targets) {
     const d = decisions.get(t.account_id)!;
     if (d.action === 'quarantine') {
+      // the decision is durable before the copy is made: a retry finds it and does not decide again
+      await stage.flush();
       const { quarantineId } = await quarantineMessage(deps, {
         message,
         tenantId: t.tenant_id,
@@ -138,18 +146,19 @@ export async function processInbound(
         av,
         spam: spamVerdict,
       });
-      await repo.updateTarget(deps.db, queueId, t.account_id, { status: 'quarantined', quarantine_id: quarantineId });
-      await ev({
+      stage.target(t, { status: 'quarantined', quarantine_id: quarantineId });
+      stage.event({
         stage: 'quarantined',
         tenantId: t.tenant_id,
         recipient: t.address,
         detail: { quarantineId, reason: d.reason, detail: d.detail },
       });
+      await stage.flush();
     } else if (d.action === 'discard' || d.action === 'reject') {
       // reject is decided only before the DATA reply; after it, a refusal cannot reach the sender any more
       const status = d.action === 'discard' ? 'discarded' : 'rejected';
-      await repo.updateTarget(deps.db, queueId, t.account_id, { status });
-      await ev({ stage: status, tenantId: t.tenant_id, recipient: t.address, detail: { reason: d.reason } });
+      stage.target(t, { status });
+      stage.event({ stage: status, tenantId: t.tenant_id, recipient: t.address, detail: { reason: d.reason } });
     }
   }
   targets = targets.filter((t) => ['deliver', 'junk'].includes(decisions.get(t.account_id)!.action));
@@ -163,15 +172,12 @@ export async function processInbound(
     const d = decisions.get(t.account_id) as Extract<Decision, { action: 'deliver' | 'junk' }>;
     const route = await inboundRouteOf(deps.db, t.account_id);
     if (t.route !== route.route) {
-      await repo.updateTarget(deps.db, queueId, t.account_id, { route: route.route });
-      await ev({ stage: 'routed', tenantId: t.tenant_id, recipient: t.address, detail: route });
+      stage.target(t, { route: route.route });
+      stage.event({ stage: 'routed', tenantId: t.tenant_id, recipient: t.address, detail: route });
     }
     if (route.route === 'source' && !route.relay) {
-      await repo.updateTarget(deps.db, queueId, t.account_id, {
-        status: 'pending',
-        last_error: 'migrating account: its project has no relay host yet',
-      });
-      await ev({
+      stage.target(t, { status: 'pending', last_error: 'migrating account: its project has no relay host yet' });
+      stage.event({
         stage: 'deferred',
         tenantId: t.tenant_id,
         recipient: t.address,
@@ -186,19 +192,65 @@ export async function processInbound(
     if (!g) groups.set(key, (g = { route, folder, headers, targets: [] }));
     g.targets.push(t);
   }
-  for (const g of groups.values()) await deliverGroup(deps, message, g, ev, log);
+  for (const g of groups.values()) await deliverGroup(deps, message, g, stage, log);
 
-  const left = (await repo.targetsOf(deps.db, queueId)).filter((t) => !repo.isFinal(t.status));
-  if (left.length)
+  const left = all.filter((t) => !repo.isFinal(t.status));
+  if (left.length) {
+    await stage.flush();
     throw new NotFinishedYet(`${left.length} recipient(s) not delivered yet: ${left.map((t) => t.last_error ?? t.status).join('; ')}`);
-  return finish(deps, queueId);
+  }
+  return finish(deps, queueId, all, stage);
+}
+
+type StageEvent = Omit<repo.EventInput, 'queueId' | 'messageId' | 'receivedAt'> & { detail?: unknown };
+
+/**
+ * The changes of the current stage of one message, written together by flush() (repo.applyStage: one
+ * transaction). Target rows are patched in memory as well, so later stages and finish() read no row again.
+ * flush() comes before anything that must find the changes durable: a delivery (targets marked
+ * `delivering` first), a quarantine copy, a retry (NotFinishedYet), the spool's removal.
+ */
+class Stage {
+  private changes: repo.StageChanges = { targets: [], events: [], counters: [] };
+  constructor(
+    private readonly deps: PipelineDeps,
+    private readonly queueId: string,
+    private readonly messageId: string | null,
+    private readonly receivedAt: string,
+  ) {}
+
+  verdicts(v: { av?: unknown; spam?: unknown }): void {
+    this.changes.verdicts = { ...this.changes.verdicts, ...v };
+  }
+
+  target(t: repo.InboundTargetRow, patch: repo.TargetPatch): void {
+    this.changes.targets.push({ accountId: t.account_id, patch });
+    const { bumpAttempts, ...rest } = patch;
+    Object.assign(t, rest, bumpAttempts ? { attempts: t.attempts + 1 } : {});
+  }
+
+  event(e: StageEvent): void {
+    // the time it happened, not the time it is written
+    this.changes.events.push({ ...e, at: e.at ?? nowIso(), queueId: this.queueId, messageId: this.messageId, receivedAt: this.receivedAt });
+  }
+
+  count(tenantId: string, verdict: string): void {
+    this.changes.counters.push({ tenantId, verdict });
+  }
+
+  async flush(opts: { done?: boolean } = {}): Promise<void> {
+    const c = this.changes;
+    if (!c.verdicts && !c.targets.length && !c.events.length && !c.counters.length && !opts.done) return;
+    this.changes = { targets: [], events: [], counters: [] };
+    await repo.applyStage(this.deps.db, this.queueId, { ...c, done: opts.done });
+  }
 }
 
 async function deliverGroup(
   deps: PipelineDeps,
   message: SpooledMessage,
   g: { route: InboundRoute; folder?: string; headers: Record<string, string>; targets: repo.InboundTargetRow[] },
-  ev: (e: Omit<repo.EventInput, 'queueId' | 'messageId' | 'receivedAt'> & { detail?: unknown }) => Promise<void>,
+  stage: Stage,
   log: PipelineDeps['logger'],
 ): Promise<void> {
   const queueId = message.queueId;
@@ -212,8 +264,8 @@ async function deliverGroup(
       });
       if (found === null) continue;
       if (found) {
-        await repo.updateTarget(deps.db, queueId, t.account_id, { status: 'delivered', last_error: null });
-        await ev({
+        stage.target(t, { status: 'delivered', last_error: null });
+        stage.event({
           stage: 'delivered',
           tenantId: t.tenant_id,
           recipient: t.address,
@@ -225,7 +277,10 @@ async function deliverGroup(
     todo.push(t);
   }
   if (!todo.length) return;
-  for (const t of todo) await repo.updateTarget(deps.db, queueId, t.account_id, { status: 'delivering', bumpAttempts: true });
+  for (const t of todo) stage.target(t, { status: 'delivering', bumpAttempts: true });
+  // `delivering` is durable before the first byte goes out: a worker that dies from here on makes the
+  // next attempt look in the mailbox first
+  await stage.flush();
   const started = Date.now();
   const recipients = todo.map((t) => t.address);
   let outcomes: RecipientOutcome[];
@@ -252,25 +307,26 @@ async function deliverGroup(
   for (const t of todo) {
     const o = byAddress.get(t.address) ?? { recipient: t.address, status: 'deferred' as const, response: 'no answer' };
     const where = relayed ? { relay: g.route.route === 'source' ? g.route.relay : null } : { folder: g.folder ?? 'INBOX' };
+    // t.attempts counts this attempt already (bumped when it was marked delivering)
     if (o.status === 'delivered') {
-      await repo.updateTarget(deps.db, queueId, t.account_id, { status: relayed ? 'relayed' : 'delivered', last_error: null });
-      await ev({ stage: relayed ? 'relayed' : 'delivered', tenantId: t.tenant_id, recipient: t.address, detail: { ...where, ms } });
-    } else if (o.status === 'failed' || t.attempts + 1 >= MAX_DELIVERY_ATTEMPTS) {
-      const reason = o.status === 'failed' ? o.response : `gave up after ${t.attempts + 1} attempts: ${o.response}`;
-      await repo.updateTarget(deps.db, queueId, t.account_id, { status: 'failed', last_error: reason ?? null });
-      await ev({
+      stage.target(t, { status: relayed ? 'relayed' : 'delivered', last_error: null });
+      stage.event({ stage: relayed ? 'relayed' : 'delivered', tenantId: t.tenant_id, recipient: t.address, detail: { ...where, ms } });
+    } else if (o.status === 'failed' || t.attempts >= MAX_DELIVERY_ATTEMPTS) {
+      const reason = o.status === 'failed' ? o.response : `gave up after ${t.attempts} attempts: ${o.response}`;
+      stage.target(t, { status: 'failed', last_error: reason ?? null });
+      stage.event({
         stage: 'failed',
         tenantId: t.tenant_id,
         recipient: t.address,
-        detail: { ...where, response: o.response, code: o.code, attempts: t.attempts + 1 },
+        detail: { ...where, response: o.response, code: o.code, attempts: t.attempts },
       });
     } else {
-      await repo.updateTarget(deps.db, queueId, t.account_id, { status: 'pending', last_error: o.response ?? null });
-      await ev({
+      stage.target(t, { status: 'pending', last_error: o.response ?? null });
+      stage.event({
         stage: 'deferred',
         tenantId: t.tenant_id,
         recipient: t.address,
-        detail: { ...where, response: o.response, code: o.code, attempts: t.attempts + 1 },
+        detail: { ...where, response: o.response, code: o.code, attempts: t.attempts },
       });
     }
   }
@@ -279,8 +335,18 @@ async function deliverGroup(
 /** Rows of a message the database does not know yet (the ingress could not write them, or they were lost). */
 const ensureRows = (deps: PipelineDeps, env: SpoolEnvelope) => recordRows(deps.db, env);
 
-async function finish(deps: PipelineDeps, queueId: string): Promise<{ status: 'done'; detail: unknown }> {
-  const all = await repo.targetsOf(deps.db, queueId);
+/**
+ * Every target final: the outcomes are written, the message leaves the spool (to spool/failed when a
+ * target failed), and then its row is marked done. A crash in between leaves a spooled row whose
+ * message is gone or a spooled message whose targets are all final: the next run finishes either.
+ */
+async function finish(
+  deps: PipelineDeps,
+  queueId: string,
+  all: repo.InboundTargetRow[],
+  stage: Stage,
+): Promise<{ status: 'done'; detail: unknown }> {
+  await stage.flush();
   const failed = all.filter((t) => t.status === 'failed').length;
   if (failed) await deps.spool.moveToFailed(queueId);
   else await deps.spool.remove(queueId);
