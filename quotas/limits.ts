@@ -75,5 +75,11 @@ export const MAX_WEBHOOK_URL_LENGTH = 2000;
  */
 export const LIVE_USAGE_TTL_MS = 3000;
 
+/**
+ * Past the ttl the ingress reads the figure again in the background and answers from the last one
+ * meanwhile; a figure older than this (an account not written to for a while) is waited for.
+ */
+export const LIVE_USAGE_STALE_MS = 60_000;
+
 /** Accounts whose live figure the ingress keeps at once; the oldest go first. */
 export const LIVE_USAGE_MAX_ENTRIES = 10_000;

@@ -69,14 +69,14 @@ npm_needed() {
   [[ ! -f node_modules/.package-lock.json ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]
 }
 
-# install_npm: `npm ci` (sqlite3 compiles from source here: about a minute on 2 cores, no prebuilt
+# install_npm: `npm ci` (better-sqlite3 compiles from source here: about a minute on 2 cores, no prebuilt
 # binary can be downloaded). npm > 11.6.1 refuses a lockfile that lacks the optional packages of other
 # platforms (npm/cli#8805), and the registry reachable here serves only Linux x64 ones, so a lockfile
 # made here never has them: then `npm install`, which installs exactly the locked versions.
 install_npm() {
   npm_needed || return 0
   local log=/tmp/postwerk-npm-install.log
-  say "npm ci (compiles sqlite3, about a minute)"
+  say "npm ci (compiles better-sqlite3, about a minute and a half)"
   if ! npm ci --no-audit --no-fund >"$log" 2>&1; then
     if grep -q 'can only install packages when your package.json and package-lock.json' "$log"; then
       say "npm ci refused the lockfile (optional packages of other platforms missing): npm install"
@@ -86,7 +86,7 @@ install_npm() {
       die "npm ci failed (full output: $log)"
     fi
   fi
-  node -e 'require("sqlite3")' 2>>"$log" || die "the sqlite3 native module does not load (see $log)"
+  node -e 'require("better-sqlite3")' 2>>"$log" || die "the better-sqlite3 native module does not load (see $log)"
   touch node_modules/.package-lock.json
 }
 

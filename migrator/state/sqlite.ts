@@ -4,7 +4,7 @@ import { up } from '../../platform/db/migrations/20261123000500_migrator_state';
 import { KnexStateStore } from './knex-store';
 
 export async function openSqliteStateStore(file: string): Promise<{ store: KnexStateStore; knex: Knex; close: () => Promise<void> }> {
-  const knex = knexFactory({ client: 'sqlite3', connection: { filename: file }, useNullAsDefault: true, pool: { min: 1, max: 1 } });
+  const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: file }, useNullAsDefault: true, pool: { min: 1, max: 1 } });
   await knex.raw('PRAGMA journal_mode = WAL');
   await knex.raw('PRAGMA synchronous = NORMAL');
   await knex.raw('PRAGMA foreign_keys = ON');

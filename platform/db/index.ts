@@ -23,7 +23,9 @@ export function createDb(config: Pick<Config, 'db'>): Db {
   if (db.client === 'sqlite') {
     fs.mkdirSync(path.dirname(db.filename), { recursive: true, mode: 0o755 });
     return knex({
-      client: 'sqlite3',
+      // better-sqlite3 runs each statement on the calling thread, in microseconds; the sqlite3 driver sends
+      // every one through libuv's thread pool, where it queues behind the spool's writes and fsyncs.
+      client: 'better-sqlite3',
       connection: { filename: db.filename },
       useNullAsDefault: true,
       // One connection: SQLite has one writer anyway, and one connection makes every transaction in this
@@ -31,22 +33,17 @@ export function createDb(config: Pick<Config, 'db'>): Db {
       pool: {
         min: 1,
         max: 1,
-        afterCreate(
-          conn: { run: (sql: string, cb: (err: Error | null) => void) => void },
-          done: (err: Error | null, conn: unknown) => void,
-        ) {
-          // WAL lets Dovecot's auth process read the user view while Postwerk writes.
-          const pragmas = [
-            'PRAGMA journal_mode = WAL',
-            'PRAGMA foreign_keys = ON',
-            `PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`,
-            'PRAGMA synchronous = NORMAL',
-          ];
-          const next = (i: number): void => {
-            if (i === pragmas.length) return done(null, conn);
-            conn.run(pragmas[i]!, (err) => (err ? done(err, conn) : next(i + 1)));
-          };
-          next(0);
+        afterCreate(conn: { pragma: (sql: string) => unknown }, done: (err: Error | null, conn: unknown) => void) {
+          try {
+            // WAL lets Dovecot's auth process read the user view while Postwerk writes.
+            conn.pragma('journal_mode = WAL');
+            conn.pragma('foreign_keys = ON');
+            conn.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+            conn.pragma('synchronous = NORMAL');
+            done(null, conn);
+          } catch (e) {
+            done(e as Error, conn);
+          }
         },
       },
     });
@@ -76,7 +73,12 @@ export function isUniqueViolation(e: unknown): boolean {
 /** True when a transaction lost a serialization race and may simply be run again. */
 export function isRetryableTxError(e: unknown): boolean {
   const err = e as { code?: string; message?: string };
-  return err?.code === '40001' || err?.code === '40P01' || err?.code === 'SQLITE_BUSY' || /SQLITE_BUSY/.test(err?.message ?? '');
+  return (
+    err?.code === '40001' ||
+    err?.code === '40P01' ||
+    /^SQLITE_BUSY/.test(err?.code ?? '') ||
+    /SQLITE_BUSY|database is locked/.test(err?.message ?? '')
+  );
 }
 
 export const nowIso = (): string => new Date().toISOString();
