@@ -3,6 +3,8 @@
 // messages straight into Dovecot over LMTP with no filters, over 20 connections. Reports accepted/s,
 // delivered/s, the p95 from accepted to the final outcome, and the ratio to the unfiltered rate.
 // Starts its own stack unless POSTWERK_* variables point at one.
+// as the filters process does (control-plane/main/filters.ts): before anything uses the thread pool
+import '../platform/threadpool';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
 import net from 'node:net';

@@ -1,4 +1,5 @@
 // Process role: the REST API and the portal's static files.
+import '../../platform/threadpool';
 import { createServices, loadConfigOrExit, onShutdown, prepareDatabase, startApi } from './run';
 
 async function main() {

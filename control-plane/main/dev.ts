@@ -1,6 +1,7 @@
 // `npm start`: the whole platform on one machine. Starts the real stack (stack/stack.sh) with its state
 // in ./.postwerk (POSTWERK_HOME), migrates the database, seeds the demo tenant, runs the API with the
 // portal and every queue worker in this process, and prints where to go. Ctrl-C stops everything it started.
+import '../../platform/threadpool';
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';

@@ -1,6 +1,7 @@
 // Process role: inbound mail. `filters.ts` runs the SMTP ingress and the filters queue's worker (scan,
 // decide, deliver) with the spool sweep; `filters.ts smtp` or `filters.ts worker` runs one of them, so
 // ingress and workers can be spread over machines that share the spool folder.
+import '../../platform/threadpool';
 import { createServices, loadConfigOrExit, onShutdown, prepareDatabase, startSmtp, startWorkers } from './run';
 
 async function main() {

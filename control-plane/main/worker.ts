@@ -1,4 +1,5 @@
 // Process role: queue workers. `worker.ts [queue…]` runs only the named queues, so they can be spread over machines.
+import '../../platform/threadpool';
 import type { QueueName } from '../../platform/queue';
 import { createServices, loadConfigOrExit, onShutdown, prepareDatabase, startWorkers } from './run';
 
