@@ -23,6 +23,11 @@ export interface Actor {
   /** set for tenant-scoped actors (tenant admins, tenant tokens): they see only this tenant */
   tenantId: string | null;
   ip?: string;
+  /**
+   * Why the actor acts, when it said so (the Postwerk-Reason header; required of support for mail
+   * content and password resets): every audit entry this actor writes carries it.
+   */
+  reason?: string;
 }
 
 export const systemActor = (what: string): Actor => ({ kind: 'system', id: what, label: what, role: 'operator', tenantId: null });

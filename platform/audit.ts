@@ -64,6 +64,17 @@ function entryHash(row: Omit<AuditRow, 'hash'>): string {
 
 const json = (v: unknown): string | null => (v === undefined ? null : canonicalJson(v));
 
+/**
+ * The entry's `after` with the actor's reason (Actor.reason) merged in. A reason the entry records itself
+ * (a restore's) is kept; an `after` that is not an object is kept under `value`.
+ */
+export function withReason(after: unknown, reason: string | undefined): unknown {
+  if (reason === undefined) return after;
+  if (after === undefined || after === null) return { reason };
+  if (typeof after === 'object' && !Array.isArray(after)) return { reason, ...(after as Record<string, unknown>) };
+  return { value: after, reason };
+}
+
 export async function appendAudit(trx: Trx, actor: Actor, entry: AuditEntry): Promise<AuditRow> {
   const headQuery = trx('audit_head').where({ id: 1 });
   const head = (await (trx.client.config.client === 'pg' ? headQuery.forUpdate() : headQuery).first()) as {
@@ -81,7 +92,7 @@ export async function appendAudit(trx: Trx, actor: Actor, entry: AuditEntry): Pr
     target_type: entry.target?.type ?? null,
     target_id: entry.target?.id ?? null,
     before: json(entry.before),
-    after: json(entry.after),
+    after: json(withReason(entry.after, actor.reason)),
     ip: actor.ip ?? null,
     prev_hash: head.last_hash,
   };

@@ -16,6 +16,8 @@ export type ErrorCode =
   | 'tenant_suspended'
   /** a write with a session cookie that the browser says came from another site (CSRF) */
   | 'cross_site_request'
+  /** support must say why (Postwerk-Reason header) before reading mail content or resetting a password */
+  | 'reason_required'
   | 'not_found'
   | 'conflict'
   | 'idempotency_mismatch'
@@ -70,6 +72,7 @@ const STATUS: Record<ErrorCode, number> = {
   forbidden: 403,
   tenant_suspended: 403,
   cross_site_request: 403,
+  reason_required: 400,
   not_found: 404,
   conflict: 409,
   idempotency_mismatch: 422,

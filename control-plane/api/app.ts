@@ -9,6 +9,7 @@ import { platformChecks, runChecks, type Check } from '../../platform/health';
 import { authenticate } from '../auth/authenticate';
 import { requirePermission } from '../auth/permissions';
 import { assertSameOrigin } from '../auth/same-origin';
+import { supportReason } from '../auth/support-reason';
 import { errorBody, errorHandler } from './http-errors';
 import { completeKey, releaseKey, reserveKey } from './idempotency';
 import { buildOpenApi } from './openapi';
@@ -67,9 +68,12 @@ function adapt(services: Services, def: RouteDef) {
     const query = (def.query ?? noQuery).parse({ ...(req.query as object) });
     const body = def.body ? def.body.parse(req.body ?? (def.acceptsCsv ? '' : {})) : undefined;
 
+    // Asked once per request, before anything is read or written; on the actor, every audit entry the
+    // request writes carries it (support.viewed included).
+    const reason = supportReason(req, actor, def.supportReason);
     const ctx = {
       ...services,
-      actor: actor ?? anonymousActor(req.ip),
+      actor: actor ? (reason !== undefined ? { ...actor, reason } : actor) : anonymousActor(req.ip),
     };
 
     // Support staff acting on a tenant is audited even when they only look; so are support's reads of
@@ -83,7 +87,7 @@ function adapt(services: Services, def: RouteDef) {
           ? q.tenantId
           : null;
       await services.db.transaction((trx) =>
-        appendAudit(trx, actor, {
+        appendAudit(trx, ctx.actor, {
           action: 'support.viewed',
           tenantId,
           target: { type: 'route', id: `${method} ${req.path}` },

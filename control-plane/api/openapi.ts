@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { RouteDef } from './route';
+import { MAX_SUPPORT_REASON_CHARS, MIN_SUPPORT_REASON_CHARS, SUPPORT_REASON_HEADER } from '../auth/support-reason';
 
 /**
  * The OpenAPI 3.1 document, generated from the same zod schemas that validate requests.
@@ -32,6 +33,18 @@ function parameters(def: RouteDef): unknown[] {
   };
   add(def.params, 'path');
   add(def.query, 'query');
+  if (def.supportReason) {
+    out.push({
+      name: SUPPORT_REASON_HEADER,
+      in: 'header',
+      required: false,
+      description:
+        `Why the caller acts (${def.supportReason === 'mail_content' ? 'reads mail content' : 'resets a password'}); required of support ` +
+        `(else 400 reason_required), kept from any role. ${MIN_SUPPORT_REASON_CHARS} to ${MAX_SUPPORT_REASON_CHARS} characters after trimming, ` +
+        'percent-encoded (encodeURIComponent) if not ASCII. Audited with every entry the request writes.',
+      schema: { type: 'string', maxLength: MAX_SUPPORT_REASON_CHARS * 12 },
+    });
+  }
   if (def.idempotent) out.push({ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 200 } });
   return out;
 }

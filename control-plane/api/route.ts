@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { Ctx } from '../services';
 import type { Permission } from '../auth/permissions';
+import type { SupportReasonNeed } from '../auth/support-reason';
 
 /**
  * A route is a declaration: method, path, what it needs (a permission), zod schemas for params, query
@@ -46,6 +47,11 @@ export interface RouteDef<P = any, Q = any, B = any, R = any> {
    * tenant's routes by support is: the audit log, its export, the list of tenants.
    */
   auditSupportReads?: boolean;
+  /**
+   * Support must say why (the Postwerk-Reason header, auth/support-reason.ts): for every read of mail
+   * content and for a password reset. The reason is audited with every entry the request writes.
+   */
+  supportReason?: SupportReasonNeed;
   handler(ctx: Ctx, input: RouteInput<P, Q, B>): Promise<R>;
 }
 

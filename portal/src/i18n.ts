@@ -288,7 +288,26 @@ const M = {
   previewAction: ['Preview', 'Vorschau'],
   preview: ['Preview (headers and text only)', 'Vorschau (nur Kopfzeilen und Text)'],
   size: ['Size', 'Größe'],
-  restoreReason: ['Reason for the restore', 'Grund der Wiederherstellung'],
+  accessReason: ['Reason for the preview and the restore', 'Grund für Vorschau und Wiederherstellung'],
+  accessReasonHintSupport: [
+    'Support gives it before reading a message; recorded in the audit log with the preview and the restore, e.g. the ticket number.',
+    'Der Support gibt ihn vor dem Lesen einer Nachricht an; er wird mit Vorschau und Wiederherstellung im Audit-Protokoll festgehalten, z. B. die Ticketnummer.',
+  ],
+  passwordReason: ['Reason for the password reset', 'Grund für das Zurücksetzen des Passworts'],
+  passwordReasonHint: [
+    'Support gives a reason for every password reset; it is recorded in the audit log, e.g. the ticket number.',
+    'Der Support nennt für jedes Zurücksetzen eines Passworts einen Grund; er wird im Audit-Protokoll festgehalten, z. B. die Ticketnummer.',
+  ],
+  readReason: ['Reason for reading this message', 'Grund für das Lesen dieser Nachricht'],
+  readReasonHint: [
+    'Support gives a reason before reading mail content; it is recorded in the audit log, e.g. the ticket number.',
+    'Der Support nennt vor dem Lesen von Nachrichteninhalten einen Grund; er wird im Audit-Protokoll festgehalten, z. B. die Ticketnummer.',
+  ],
+  showPreview: ['Show the preview', 'Vorschau zeigen'],
+  reasonFirst: [
+    'Give a reason first (at least 5 characters), e.g. the ticket number.',
+    'Geben Sie zuerst einen Grund an (mindestens 5 Zeichen), z. B. die Ticketnummer.',
+  ],
   restoreReasonHint: [
     'Recorded in the audit log, e.g. the ticket number.',
     'Wird im Audit-Protokoll festgehalten, z. B. die Ticketnummer.',

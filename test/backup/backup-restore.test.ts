@@ -76,7 +76,10 @@ describe('backup and restore against the real Dovecot', () => {
     const item = found.body.items[0];
     expect(item).toMatchObject({ folder: 'INBOX', hash: sha(target), closeReason: 'expunged' });
 
-    const preview = await api(h.app).get(`/api/v1/tenants/${acct.tenantId}/backups/messages/${item.id}/preview`).set(auth(supportToken));
+    // support says why before it reads the message (issue 12 item 7)
+    const previewUrl = `/api/v1/tenants/${acct.tenantId}/backups/messages/${item.id}/preview`;
+    expect((await api(h.app).get(previewUrl).set(auth(supportToken))).body.error.code).toBe('reason_required');
+    const preview = await api(h.app).get(previewUrl).set(auth(supportToken)).set('Postwerk-Reason', 'ticket 4711: find the lost mail');
     expect(preview.status).toBe(200);
     expect(preview.body.headers.subject).toBe('Quarterly figures Q3');
     expect(preview.body.text).toContain('this is Quarterly figures Q3');

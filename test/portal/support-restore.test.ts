@@ -65,20 +65,22 @@ describe(`portal: support restores a deleted message (${testConfig().db.client})
     await rows.filter({ hasText: 'Invoice 4711 from ACME' }).waitFor();
     expect(await rows.count()).toBe(1);
 
+    // support says why before it reads the message: without a reason, the reason field says so and nothing is shown
+    await rows.first().getByRole('button', { name: 'Preview' }).click();
+    const reasonField = page.getByLabel('Reason for the preview and the restore');
+    await page.getByText('Give a reason first (at least 5 characters)').waitFor();
+    expect(await reasonField.getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByTestId('backup-preview').count()).toBe(0);
+
+    // one reason for the preview and the restore: both audited with it
+    await reasonField.fill('Ticket 8812: deleted by mistake');
     await rows.first().getByRole('button', { name: 'Preview' }).click();
     const preview = page.getByTestId('backup-preview');
     await preview.getByText('this is Invoice 4711 from ACME.').waitFor();
     expect(await preview.textContent()).toContain('billing@acme.example');
+    const viewed = await w.services.db('audit_log').where({ action: 'support.viewed' }).andWhere('target_id', 'like', '%/preview');
+    expect(viewed.map((a: { after: string | null }) => a.after ?? '').join(' ')).toContain('Ticket 8812: deleted by mistake');
 
-    // no reason: the form says so, nothing is restored
-    await preview.getByRole('button', { name: 'Restore this message' }).click();
-    expect(
-      await preview
-        .getByLabel('Reason for the restore')
-        .evaluate((el) => (el as unknown as { validity: { valueMissing: boolean } }).validity.valueMissing),
-    ).toBe(true);
-
-    await preview.getByLabel('Reason for the restore').fill('Ticket 8812: deleted by mistake');
     await preview.getByRole('button', { name: 'Restore this message' }).click();
     await page.getByTestId('restore-done').filter({ hasText: 'Restored: 1 message(s) put back, 0 already there.' }).waitFor();
     expect(await seriousA11yViolations(page)).toEqual([]);

@@ -101,6 +101,7 @@ export const accountRoutes = [
     summary: 'Set a new password (sessions with the old one are closed)',
     tags: ['accounts'],
     permission: 'account.password',
+    supportReason: 'password_reset',
     params: AccountParams,
     body: changeAccountPasswordInput,
     response: Account,

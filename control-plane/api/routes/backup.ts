@@ -97,9 +97,10 @@ export const backupRoutes = [
   route({
     method: 'get',
     path: '/tenants/:tenantId/backups/messages/:messageId/preview',
-    summary: 'A safe preview of a backed-up message: headers and plain text only',
+    summary: 'A safe preview of a backed-up message: headers and plain text only (support gives a reason)',
     tags: ['backup'],
     permission: 'backup.read',
+    supportReason: 'mail_content',
     params: MessageParams,
     response: typed<Awaited<ReturnType<typeof previewMessage>>>(),
     handler: async (ctx, { params }) => {

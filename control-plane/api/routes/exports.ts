@@ -33,6 +33,8 @@ export const exportRoutes = [
     summary: 'Export an account as mbox files or a Maildir tree in a tar (streamed), live or from a backup as of a time',
     tags: ['backup'],
     permission: 'backup.export',
+    // not for support today (the permission table); should that change, it says why like every content read
+    supportReason: 'mail_content',
     params: tenantParams.extend({ accountId: z.uuid() }),
     query: ExportQuery,
     async handler(ctx, { params, query, http }) {
@@ -45,6 +47,8 @@ export const exportRoutes = [
     summary: 'Export every account of a tenant as mbox files or Maildir trees in one tar (streamed)',
     tags: ['backup'],
     permission: 'backup.export',
+    // not for support today (the permission table); should that change, it says why like every content read
+    supportReason: 'mail_content',
     params: tenantParams,
     query: ExportQuery,
     async handler(ctx, { params, query, http }) {

@@ -166,9 +166,11 @@ export const filterRoutes = [
   route({
     method: 'get',
     path: '/tenants/:tenantId/quarantine/:quarantineId/preview',
-    summary: 'A safe preview: headers and plain text only (HTML as sanitized text, no remote content), attachments named',
+    summary:
+      'A safe preview: headers and plain text only (HTML as sanitized text, no remote content), attachments named (support gives a reason)',
     tags: ['quarantine'],
     permission: 'quarantine.read',
+    supportReason: 'mail_content',
     params: QuarantineParams,
     response: z.object({ message: Quarantined, preview: Preview }),
     handler: (ctx, { params }) => previewQuarantined(ctx, params),

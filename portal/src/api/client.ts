@@ -23,6 +23,8 @@ export class ApiError extends Error {
 
   /** The input field the API blamed: the first zod issue's path (`changes.0.allocationBytes`), or null. */
   get field(): string | null {
+    // support's reason travels in a header; the portal asks for it in a field named `reason`
+    if (this.code === 'reason_required') return 'reason';
     if (this.code === 'validation_failed' && Array.isArray(this.details)) {
       const first = this.details[0] as { path?: unknown } | undefined;
       if (first && typeof first.path === 'string' && first.path) return first.path;
@@ -40,6 +42,12 @@ export const onUnauthenticated = (f: () => void) => {
   unauthenticated.add(f);
   return () => unauthenticated.delete(f);
 };
+
+/** Support says why it reads mail content or resets a password (the API's Postwerk-Reason header, percent-encoded). */
+export const SUPPORT_MIN_REASON_CHARS = 5;
+export const SUPPORT_MAX_REASON_CHARS = 500;
+export const reasonHeader = (reason: string): { 'Postwerk-Reason'?: string } =>
+  reason.trim() ? { 'Postwerk-Reason': encodeURIComponent(reason.trim()) } : {};
 
 type Answer<T> = { data?: T; error?: unknown; response: Response };
 

@@ -927,7 +927,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A safe preview of a backed-up message: headers and plain text only */
+        /** A safe preview of a backed-up message: headers and plain text only (support gives a reason) */
         get: operations["getTenantsTenantIdBackupsMessagesMessageIdPreview"];
         put?: never;
         post?: never;
@@ -1239,7 +1239,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A safe preview: headers and plain text only (HTML as sanitized text, no remote content), attachments named */
+        /** A safe preview: headers and plain text only (HTML as sanitized text, no remote content), attachments named (support gives a reason) */
         get: operations["getTenantsTenantIdQuarantineQuarantineIdPreview"];
         put?: never;
         post?: never;
@@ -2758,7 +2758,10 @@ export interface operations {
     postTenantsTenantIdAccountsAccountIdPassword: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Why the caller acts (resets a password); required of support (else 400 reason_required), kept from any role. 5 to 500 characters after trimming, percent-encoded (encodeURIComponent) if not ASCII. Audited with every entry the request writes. */
+                "Postwerk-Reason"?: string;
+            };
             path: {
                 tenantId: string;
                 accountId: string;
@@ -3777,7 +3780,7 @@ export interface operations {
                         propagateDeletions?: boolean;
                         /** @default true */
                         syncFlags?: boolean;
-                        /** @default 4 */
+                        /** @default 8 */
                         parallelFolders?: number;
                         /** @default 8 */
                         maxConnectionsPerHost?: number;
@@ -4359,7 +4362,10 @@ export interface operations {
     getTenantsTenantIdBackupsMessagesMessageIdPreview: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Why the caller acts (reads mail content); required of support (else 400 reason_required), kept from any role. 5 to 500 characters after trimming, percent-encoded (encodeURIComponent) if not ASCII. Audited with every entry the request writes. */
+                "Postwerk-Reason"?: string;
+            };
             path: {
                 tenantId: string;
                 messageId: string;
@@ -4752,7 +4758,10 @@ export interface operations {
                 from?: "live" | "backup";
                 at?: string;
             };
-            header?: never;
+            header?: {
+                /** @description Why the caller acts (reads mail content); required of support (else 400 reason_required), kept from any role. 5 to 500 characters after trimming, percent-encoded (encodeURIComponent) if not ASCII. Audited with every entry the request writes. */
+                "Postwerk-Reason"?: string;
+            };
             path: {
                 tenantId: string;
                 accountId: string;
@@ -4788,7 +4797,10 @@ export interface operations {
                 from?: "live" | "backup";
                 at?: string;
             };
-            header?: never;
+            header?: {
+                /** @description Why the caller acts (reads mail content); required of support (else 400 reason_required), kept from any role. 5 to 500 characters after trimming, percent-encoded (encodeURIComponent) if not ASCII. Audited with every entry the request writes. */
+                "Postwerk-Reason"?: string;
+            };
             path: {
                 tenantId: string;
             };
@@ -5356,7 +5368,10 @@ export interface operations {
     getTenantsTenantIdQuarantineQuarantineIdPreview: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Why the caller acts (reads mail content); required of support (else 400 reason_required), kept from any role. 5 to 500 characters after trimming, percent-encoded (encodeURIComponent) if not ASCII. Audited with every entry the request writes. */
+                "Postwerk-Reason"?: string;
+            };
             path: {
                 tenantId: string;
                 quarantineId: string;

@@ -1,10 +1,11 @@
 import { useState } from 'preact/hooks';
 import { Link, useSearchParams } from 'wouter-preact';
-import { api, call } from '../api/client';
+import { ApiError, api, call, reasonHeader, SUPPORT_MAX_REASON_CHARS, SUPPORT_MIN_REASON_CHARS } from '../api/client';
 import { useI18n } from '../i18n';
 import { useAction, useResource } from '../live';
 import { Loaded } from '../components/loaded';
 import { AttachmentList, Field, FormError, Notice, useTitle } from '../components/ui';
+import { useSession } from '../session';
 
 // The preview and restore routes declare their answers by TypeScript type only (no zod schema in the
 // OpenAPI document), so their shapes are restated here: backup/use-cases/preview-message.ts, restore-backup.ts.
@@ -19,10 +20,10 @@ interface RestoreResult {
   present: number;
 }
 
-const loadPreview = async (tenantId: string, messageId: number) =>
+const loadPreview = async (tenantId: string, messageId: number, reason: string) =>
   (await call(
     api.GET('/tenants/{tenantId}/backups/messages/{messageId}/preview', {
-      params: { path: { tenantId, messageId: String(messageId) } },
+      params: { path: { tenantId, messageId: String(messageId) }, header: reasonHeader(reason) },
     }),
   )) as Preview;
 
@@ -32,7 +33,8 @@ const DAY_MS = 86_400_000;
  * Support's (and the tenant admin's) restore of single messages of one account: search the account's
  * backups (subject or sender text, deleted within the last N days), look at a safe preview (headers and
  * plain text, as the API gives it), and restore with a reason; the account's audit trail is one link
- * away. The search lives in the query string, so a search can be bookmarked and shared.
+ * away. One reason serves the preview and the restore: support gives it before it reads a message (the
+ * API refuses support a preview without one), and both are audited with it. The search lives in the query string, so a search can be bookmarked and shared.
  */
 export function BackupsPage({ params }: { params: { tenantId: string; accountId: string } }) {
   const { t, date, bytes } = useI18n();
@@ -43,6 +45,11 @@ export function BackupsPage({ params }: { params: { tenantId: string; accountId:
   const [draft, setDraft] = useState({ text, deletedDays });
   const [selected, setSelected] = useState<number | null>(null);
   const [reason, setReason] = useState('');
+  // the reason the shown preview was asked with: typing on does not fetch the message again
+  const [previewReason, setPreviewReason] = useState('');
+  const [reasonMissing, setReasonMissing] = useState<ApiError | undefined>(undefined);
+  const { me } = useSession();
+  const needsReason = me.role === 'support';
 
   const account = useResource(
     () => call(api.GET('/tenants/{tenantId}/accounts/{accountId}', { params: { path: params } })),
@@ -68,7 +75,27 @@ export function BackupsPage({ params }: { params: { tenantId: string; accountId:
       ).items,
     [tenantId, accountId, text, deletedDays],
   );
-  const preview = useResource<Preview | null>(async () => (selected ? loadPreview(tenantId, selected) : null), [tenantId, selected]);
+  const preview = useResource<Preview | null>(
+    async () => (selected ? loadPreview(tenantId, selected, previewReason) : null),
+    [tenantId, selected, previewReason],
+  );
+  /** Whether the reason is long enough; if not, the reason field says so and takes the focus. */
+  const reasonGiven = () => {
+    if ([...reason.trim()].length >= SUPPORT_MIN_REASON_CHARS) {
+      setReasonMissing(undefined);
+      return true;
+    }
+    setReasonMissing(new ApiError(400, 'reason_required', t('reasonFirst'), null));
+    document.querySelector<HTMLInputElement>('[data-page="backups"] input[name="reason"]')?.focus();
+    return false;
+  };
+  const showPreview = (id: number) => {
+    if (needsReason && !reasonGiven()) return;
+    setReasonMissing(undefined);
+    setPreviewReason(reason);
+    setSelected(id);
+    restore.clear();
+  };
 
   const restore = useAction(
     async (messageId: number) =>
@@ -115,6 +142,22 @@ export function BackupsPage({ params }: { params: { tenantId: string; accountId:
           <button type="submit">{t('search')}</button>
         </div>
       </form>
+      <Field
+        label={t('accessReason')}
+        name="reason"
+        error={reasonMissing ?? restore.error}
+        hint={t(needsReason ? 'accessReasonHintSupport' : 'restoreReasonHint')}
+      >
+        {(f) => (
+          <input
+            {...f}
+            required={needsReason}
+            maxLength={SUPPORT_MAX_REASON_CHARS}
+            value={reason}
+            onInput={(e) => setReason(e.currentTarget.value)}
+          />
+        )}
+      </Field>
       <Loaded res={results}>
         {(items) =>
           items.length === 0 ? (
@@ -140,14 +183,7 @@ export function BackupsPage({ params }: { params: { tenantId: string; accountId:
                     <td>{date(m.internalDate)}</td>
                     <td>{m.goneAt ? date(m.goneAt) : '–'}</td>
                     <td>
-                      <button
-                        type="button"
-                        class="secondary"
-                        onClick={() => {
-                          setSelected(m.id);
-                          restore.clear();
-                        }}
-                      >
+                      <button type="button" class="secondary" onClick={() => showPreview(m.id)}>
                         {t('previewAction')}
                       </button>
                     </td>
@@ -187,12 +223,10 @@ export function BackupsPage({ params }: { params: { tenantId: string; accountId:
                   <form
                     onSubmit={(e) => {
                       e.preventDefault();
+                      if (!reasonGiven()) return;
                       void restore.go(p.message.id);
                     }}
                   >
-                    <Field label={t('restoreReason')} name="reason" error={restore.error} hint={t('restoreReasonHint')}>
-                      {(f) => <input {...f} required value={reason} onInput={(e) => setReason(e.currentTarget.value)} />}
-                    </Field>
                     <button type="submit" disabled={restore.pending}>
                       {t('restoreMessage')}
                     </button>

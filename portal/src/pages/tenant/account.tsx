@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { Link } from 'wouter-preact';
-import { api, call } from '../../api/client';
+import { api, call, reasonHeader, SUPPORT_MAX_REASON_CHARS, SUPPORT_MIN_REASON_CHARS } from '../../api/client';
 import { useI18n } from '../../i18n';
 import { useAction, useResource } from '../../live';
 import { Loaded } from '../../components/loaded';
@@ -108,7 +108,7 @@ export function AccountPage({ params }: { params: { tenantId: string; accountId:
             </Loaded>
           </section>
           <Forwardings tenantId={tenantId} accountId={accountId} writable={writable} />
-          {me.role !== 'migration_engineer' && <Password tenantId={tenantId} accountId={accountId} />}
+          {me.role !== 'migration_engineer' && <Password tenantId={tenantId} accountId={accountId} askReason={me.role === 'support'} />}
         </section>
       )}
     </Loaded>
@@ -184,14 +184,20 @@ function Forwardings({ tenantId, accountId, writable }: { tenantId: string; acco
   );
 }
 
-function Password({ tenantId, accountId }: { tenantId: string; accountId: string }) {
+/** Sets an account's password; support says why (the API requires it of support and audits it). */
+function Password({ tenantId, accountId, askReason }: { tenantId: string; accountId: string; askReason: boolean }) {
   const { t } = useI18n();
   const [password, setPassword] = useState('');
+  const [reason, setReason] = useState('');
   const change = useAction(async () => {
     await call(
-      api.POST('/tenants/{tenantId}/accounts/{accountId}/password', { params: { path: { tenantId, accountId } }, body: { password } }),
+      api.POST('/tenants/{tenantId}/accounts/{accountId}/password', {
+        params: { path: { tenantId, accountId }, header: reasonHeader(askReason ? reason : '') },
+        body: { password },
+      }),
     );
     setPassword('');
+    setReason('');
     return true;
   });
   return (
@@ -215,7 +221,21 @@ function Password({ tenantId, accountId }: { tenantId: string; accountId: string
             />
           )}
         </Field>
-        <FormError error={change.error} fields={['password']} />
+        {askReason && (
+          <Field label={t('passwordReason')} name="reason" error={change.error} hint={t('passwordReasonHint')}>
+            {(p) => (
+              <input
+                {...p}
+                required
+                minLength={SUPPORT_MIN_REASON_CHARS}
+                maxLength={SUPPORT_MAX_REASON_CHARS}
+                value={reason}
+                onInput={(e) => setReason(e.currentTarget.value)}
+              />
+            )}
+          </Field>
+        )}
+        <FormError error={change.error} fields={['password', ...(askReason ? ['reason'] : [])]} />
         {change.result && <Notice>{t('passwordChanged')}</Notice>}
         <button type="submit" aria-busy={change.pending}>
           {t('save')}

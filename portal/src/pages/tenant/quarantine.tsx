@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { Link, useLocation, useSearchParams } from 'wouter-preact';
-import { api, call, type GetAnswer } from '../../api/client';
+import { ApiError, api, call, reasonHeader, SUPPORT_MAX_REASON_CHARS, SUPPORT_MIN_REASON_CHARS, type GetAnswer } from '../../api/client';
 import { useI18n, type MessageKey } from '../../i18n';
 import { useAction, useResource } from '../../live';
 import { useSession, type Role } from '../../session';
@@ -228,12 +228,23 @@ export function QuarantineItemPage({ params }: { params: { tenantId: string; qua
   );
   // a released message's content is no longer kept: no preview then
   const released = item.data?.status === 'released';
+  // support reads a message's content only with a reason (audited with it); others see the preview at once
+  const needsReason = me.role === 'support';
+  const [reason, setReason] = useState('');
+  const [reasonMissing, setReasonMissing] = useState<ApiError | undefined>(undefined);
+  const [previewReason, setPreviewReason] = useState<string | null>(needsReason ? null : '');
   const preview = useResource(
     async () =>
-      item.data && !released
-        ? (await call(api.GET('/tenants/{tenantId}/quarantine/{quarantineId}/preview', { params: { path } }))).preview
+      item.data && !released && previewReason !== null
+        ? (
+            await call(
+              api.GET('/tenants/{tenantId}/quarantine/{quarantineId}/preview', {
+                params: { path, header: reasonHeader(previewReason) },
+              }),
+            )
+          ).preview
         : null,
-    [tenantId, quarantineId, !!item.data, released],
+    [tenantId, quarantineId, !!item.data, released, previewReason],
   );
   useTitle(item.data ? t('quarantinedMessage', { subject: item.data.subject || t('noSubject') }) : t('navQuarantine'));
   const [opts, setOpts] = useState({ allowSender: false, learnHam: false });
@@ -306,6 +317,32 @@ export function QuarantineItemPage({ params }: { params: { tenantId: string; qua
                 <h2 id="qpreview-h">{t('preview')}</h2>
                 {released ? (
                   <p>{t('previewGone')}</p>
+                ) : previewReason === null ? (
+                  <form
+                    data-testid="quarantine-reason"
+                    onSubmit={(e) => {
+                      e.preventDefault();
+                      if ([...reason.trim()].length < SUPPORT_MIN_REASON_CHARS) {
+                        setReasonMissing(new ApiError(400, 'reason_required', t('reasonFirst'), null));
+                        return;
+                      }
+                      setReasonMissing(undefined);
+                      setPreviewReason(reason);
+                    }}
+                  >
+                    <Field label={t('readReason')} name="reason" error={reasonMissing} hint={t('readReasonHint')}>
+                      {(f) => (
+                        <input
+                          {...f}
+                          required
+                          maxLength={SUPPORT_MAX_REASON_CHARS}
+                          value={reason}
+                          onInput={(e) => setReason(e.currentTarget.value)}
+                        />
+                      )}
+                    </Field>
+                    <button type="submit">{t('showPreview')}</button>
+                  </form>
                 ) : (
                   <Loaded res={preview}>
                     {(p) =>
