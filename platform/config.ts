@@ -1,5 +1,6 @@
 import path from 'node:path';
 import fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 
@@ -215,12 +216,56 @@ function parseSecretKey(raw: string | undefined, home: string): Buffer {
     return key;
   }
   // Embedded mode: one key per state folder, created on first use and kept beside the data it protects.
+  return stateFolderKey(home);
+}
+
+const KEY_FILE_HEX = /^[0-9a-f]{64}$/;
+
+/**
+ * The state folder's secret.key: read when it exists, else created so that two processes starting at once
+ * (API and worker) end with the same key. The new key is written whole into a file of this process's own
+ * (O_EXCL, mode 0600 from the start, fsynced) and then hard-linked to secret.key: link() fails with EEXIST
+ * when another process got there first, and then that process's key is read. So secret.key never exists
+ * empty or half written, whoever reads it, and there is no moment when two keys are in use.
+ */
+export function stateFolderKey(home: string): Buffer {
   const file = path.join(home, 'secret.key');
-  if (fs.existsSync(file)) return Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'hex');
+  const read = (): Buffer | null => {
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8').trim();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw e;
+    }
+    if (!KEY_FILE_HEX.test(text))
+      throw new ConfigError([`${file}: not a key (64 hex characters); restore it from a backup, or set POSTWERK_SECRET_KEY`]);
+    return Buffer.from(text, 'hex');
+  };
+  const existing = read();
+  if (existing) return existing;
   fs.mkdirSync(home, { recursive: true, mode: 0o755 });
-  const key = require('node:crypto').randomBytes(32) as Buffer;
-  fs.writeFileSync(file, key.toString('hex'), { mode: 0o600 });
-  return key;
+  const key = randomBytes(32);
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const fd = fs.openSync(tmp, 'wx', 0o600);
+  try {
+    fs.writeSync(fd, key.toString('hex'));
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  try {
+    fs.linkSync(tmp, file);
+    return key;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    // another process created it first: its key is the folder's key
+    const winner = read();
+    if (!winner) throw new ConfigError([`${file}: vanished while it was being created; start again`]);
+    return winner;
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
 }
 
 /** rspamd's controller listens beside its scanner: same host, its own port. */

@@ -11,7 +11,7 @@
 #
 # services: redis dovecot source-imap clamd rspamd postgres slapd
 # Variables, ports and files: stack/README.md. Must run as root for `up` (Dovecot switches to the mail
-# uid, rspamd/slapd/postgres to their packaged users).
+# uid, redis/clamd/rspamd/slapd/postgres run as their packaged users).
 set -euo pipefail
 
 STACK_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -56,7 +56,7 @@ fi
 : "${POSTWERK_PG_PORT:=15432}"
 : "${POSTWERK_LDAP_PORT:=10389}"
 : "${POSTWERK_DB_CLIENT:=sqlite}"
-: "${POSTWERK_DATABASE_URL:=postgres://postgres@127.0.0.1:$POSTWERK_PG_PORT/postwerk}"
+# POSTWERK_DATABASE_URL defaults to the stack's PostgreSQL with its generated password (set after load_secrets)
 : "${POSTWERK_DOVECOT_FSYNC:=optimized}"
 : "${POSTWERK_SOURCE_FSYNC:=$POSTWERK_DOVECOT_FSYNC}"
 : "${POSTWERK_REDIS_PERSIST:=yes}"
@@ -70,8 +70,9 @@ POSTWERK_LDAP_BIND_DN=cn=admin,$POSTWERK_LDAP_BASE_DN
 
 # Generated once per state dir into secrets.env (mode 0600) and reused. A value already in the
 # environment when the file is first written is taken instead (so a second Dovecot can share them).
+# Redis (requirepass) and PostgreSQL (scram-sha-256 for the postgres role) refuse clients without theirs.
 SECRET_NAMES=(POSTWERK_DOVEADM_API_KEY POSTWERK_MASTER_PASSWORD POSTWERK_LDAP_BIND_PASSWORD
-  POSTWERK_SOURCE_IMAP_PASSWORD POSTWERK_SOURCE_MASTER_PASSWORD)
+  POSTWERK_SOURCE_IMAP_PASSWORD POSTWERK_SOURCE_MASTER_PASSWORD POSTWERK_REDIS_PASSWORD POSTWERK_PG_PASSWORD)
 
 for f in "$STACK_DIR"/lib/{redis,postgres,slapd,clamd,rspamd,dovecot,source-imap}.sh; do
   # shellcheck source=/dev/null
@@ -88,7 +89,16 @@ resolve_home() {
   POSTWERK_MAIL_ROOT=$POSTWERK_HOME/mail
 }
 
+# load_known_secrets: read secrets.env when there is one (status: nothing is generated).
+load_known_secrets() {
+  local file=$POSTWERK_HOME/secrets.env
+  # shellcheck source=/dev/null
+  if [[ -r $file ]]; then . "$file"; fi
+  return 0
+}
+
 # load_secrets: read secrets.env, generate what is missing, write it back (0600) when something changed.
+# Then the URLs that carry a password get their defaults.
 load_secrets() {
   local file=$POSTWERK_HOME/secrets.env name changed=0
   if [[ -f $file ]]; then
@@ -102,25 +112,23 @@ load_secrets() {
     fi
   done
   if ((changed)); then
-    (
-      umask 077
-      for name in "${SECRET_NAMES[@]}"; do printf '%s=%s\n' "$name" "${!name}"; done >"$file.tmp"
-    )
-    mv "$file.tmp" "$file"
+    for name in "${SECRET_NAMES[@]}"; do printf '%s=%s\n' "$name" "${!name}"; done | write_private "$file" 0600
   fi
+  : "${POSTWERK_DATABASE_URL:=postgres://postgres:$POSTWERK_PG_PASSWORD@127.0.0.1:$POSTWERK_PG_PORT/postwerk}"
 }
 
 # write_env: the endpoints for the application and the tests, NAME=value lines (bash and node parse them).
+# It holds every secret of secrets.env (in URLs too): mode 0600 from the first byte.
 write_env() {
   local file=$POSTWERK_HOME/stack.env
-  (
-    umask 077
-    cat >"$file.tmp" <<EOF
+  write_private "$file" 0600 <<EOF
 POSTWERK_HOME=$POSTWERK_HOME
 POSTWERK_DB_CLIENT=$POSTWERK_DB_CLIENT
 POSTWERK_DB_FILE=$POSTWERK_DB_FILE
 POSTWERK_DATABASE_URL=$POSTWERK_DATABASE_URL
-POSTWERK_REDIS_URL=redis://127.0.0.1:$POSTWERK_REDIS_PORT
+POSTWERK_REDIS_URL=redis://:$POSTWERK_REDIS_PASSWORD@127.0.0.1:$POSTWERK_REDIS_PORT
+POSTWERK_REDIS_PASSWORD=$POSTWERK_REDIS_PASSWORD
+POSTWERK_PG_PASSWORD=$POSTWERK_PG_PASSWORD
 POSTWERK_IMAP_HOST=127.0.0.1
 POSTWERK_IMAP_PORT=$POSTWERK_IMAP_PORT
 POSTWERK_LMTP_PORT=$POSTWERK_LMTP_PORT
@@ -142,8 +150,6 @@ POSTWERK_SOURCE_IMAP_PASSWORD=$POSTWERK_SOURCE_IMAP_PASSWORD
 POSTWERK_SOURCE_MASTER_USER=$POSTWERK_SOURCE_MASTER_USER
 POSTWERK_SOURCE_MASTER_PASSWORD=$POSTWERK_SOURCE_MASTER_PASSWORD
 EOF
-  )
-  mv "$file.tmp" "$file"
 }
 
 # services_in_order [name...]: the requested services (default all) in start order; rejects unknown names.
@@ -241,6 +247,7 @@ cmd_down() {
 cmd_status() {
   local svc fn pid rc=0 services
   services=$(services_in_order "$@")
+  load_known_secrets # redis answers PING only with its password
   for svc in $services; do
     fn=${svc//-/_}
     if "${fn}_ready" >/dev/null 2>&1; then

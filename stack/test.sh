@@ -53,8 +53,8 @@ pg_dovecot() {
       . "$STATE/stack.env"
       set +a
     fi
+    # (POSTWERK_DATABASE_URL, with the stack's PostgreSQL password, comes from the first stack.env)
     POSTWERK_HOME=$STATE/pg POSTWERK_DB_CLIENT=postgres \
-      POSTWERK_DATABASE_URL=postgres://postgres@127.0.0.1:$POSTWERK_PG_PORT/postwerk \
       POSTWERK_IMAP_PORT=$PG_IMAP_PORT POSTWERK_LMTP_PORT=$PG_LMTP_PORT POSTWERK_DOVEADM_PORT=$PG_DOVEADM_PORT \
       bash "$REPO_DIR/stack/stack.sh" "$@"
   )

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import pino from 'pino';
+import { createLogger } from '../../platform/logger';
 import { cliActor } from '../../platform/actor';
 import { loadConfig } from '../../platform/config';
 import { withActor, type Ctx } from '../../platform/context';
@@ -14,7 +15,11 @@ import { createServices } from '../services';
 export async function withCtx<T>(fn: (ctx: Ctx) => Promise<T>): Promise<T> {
   const config = loadConfig();
   // logs go to stderr: stdout carries the command's answer (and --json must stay parseable)
-  const logger = pino({ name: 'postwerk-cli', level: config.logLevel === 'info' ? 'warn' : config.logLevel }, pino.destination(2));
+  const logger = createLogger({
+    name: 'postwerk-cli',
+    level: config.logLevel === 'info' ? 'warn' : config.logLevel,
+    destination: pino.destination(2),
+  });
   const services = createServices(config, { logger });
   try {
     return await fn(withActor(services, cliActor()));

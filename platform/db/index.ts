@@ -18,14 +18,51 @@ pg.types.setTypeParser(1700, (v: string) => Number(v));
 /** SQLite waits this long for another writer (another Postwerk process, Dovecot never writes) before SQLITE_BUSY. */
 const SQLITE_BUSY_TIMEOUT_MS = 10_000;
 
+/**
+ * The SQLite file holds password hashes and sealed secrets: owner read-write, group read (Dovecot's auth
+ * process reads the user view through the group; the stack creates the file with group dovecot), nobody
+ * else. SQLite gives the -wal and -shm files it creates the database file's mode (and owner and group,
+ * when it runs as root), so they follow.
+ */
+const SQLITE_FILE_MODE = 0o640;
+
+/**
+ * The database file exists with SQLITE_FILE_MODE before SQLite opens it: created so when missing (SQLite
+ * itself would create it 0644), and an older file that others may read (and its -wal/-shm) loses those
+ * bits. The group is left as it is.
+ */
+export function prepareSqliteFile(filename: string): void {
+  fs.mkdirSync(path.dirname(filename), { recursive: true, mode: 0o755 });
+  const fd = fs.openSync(filename, fs.constants.O_RDWR | fs.constants.O_CREAT, SQLITE_FILE_MODE);
+  try {
+    if ((fs.fstatSync(fd).mode & 0o777) !== SQLITE_FILE_MODE) fs.fchmodSync(fd, SQLITE_FILE_MODE);
+  } finally {
+    fs.closeSync(fd);
+  }
+  for (const side of [`${filename}-wal`, `${filename}-shm`]) {
+    try {
+      if ((fs.statSync(side).mode & 0o777) !== SQLITE_FILE_MODE) fs.chmodSync(side, SQLITE_FILE_MODE);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  }
+}
+
+/**
+ * Error messages carry the SQL with its placeholders, not with the bound values interpolated (knex's
+ * default): a failed insert of a staff user would otherwise put the password hash into the log line.
+ */
+const NO_BINDINGS_IN_ERRORS = { compileSqlOnError: false } as const;
+
 export function createDb(config: Pick<Config, 'db'>): Db {
   const db = config.db;
   if (db.client === 'sqlite') {
-    fs.mkdirSync(path.dirname(db.filename), { recursive: true, mode: 0o755 });
+    prepareSqliteFile(db.filename);
     return knex({
       // better-sqlite3 runs each statement on the calling thread, in microseconds; the sqlite3 driver sends
       // every one through libuv's thread pool, where it queues behind the spool's writes and fsyncs.
       client: 'better-sqlite3',
+      ...NO_BINDINGS_IN_ERRORS,
       connection: { filename: db.filename },
       useNullAsDefault: true,
       // One connection: SQLite has one writer anyway, and one connection makes every transaction in this
@@ -50,6 +87,7 @@ export function createDb(config: Pick<Config, 'db'>): Db {
   }
   return knex({
     client: 'pg',
+    ...NO_BINDINGS_IN_ERRORS,
     connection: db.url,
     pool: { min: 0, max: db.poolMax },
   });

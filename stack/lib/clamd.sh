@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# clamd: virus scanning with the EICAR-only database shipped in stack/conf/clamav. State in $POSTWERK_HOME/clamav.
+# clamd: virus scanning with the EICAR-only database shipped in stack/conf/clamav. State in $POSTWERK_HOME/clamav,
+# owned by the packaged clamav user, which clamd runs as (it parses untrusted mail: never as root).
 
 clamd_ports() { echo POSTWERK_CLAMD_PORT; }
 clamd_pidfile() { echo "$POSTWERK_HOME/clamav/clamd.pid"; }
@@ -16,7 +17,9 @@ clamd_start() {
   # a copy, so the database directory belongs to the state dir (clamd may write its temp files beside it)
   cp "$CONF_DIR"/clamav/*.hdb "$CONF_DIR"/clamav/*.ndb "$d/db/"
   render "$CONF_DIR/clamav/clamd.conf" "$d/clamd.conf"
-  clamd -c "$d/clamd.conf" </dev/null >>"$d/stdout.log" 2>&1 ||
+  # clamd writes its pid and log files here (and an earlier run as root may have left them)
+  chown -R clamav:clamav "$d"
+  as_user clamav clamd -c "$d/clamd.conf" </dev/null >>"$d/stdout.log" 2>&1 ||
     { log_tail "$d/stdout.log" "$d/clamd.log"; die "clamd: did not start"; }
 }
 

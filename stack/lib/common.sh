@@ -44,6 +44,14 @@ pid_of() {
   printf '%s\n' "$pid"
 }
 
+# as_user USER CMD...: run CMD as the packaged USER (from /, which every user may enter), so a daemon
+# that needs no root never gets it.
+as_user() {
+  local user=$1
+  shift
+  (cd / && runuser -u "$user" -- "$@")
+}
+
 # stop_pid NAME PID [SIGNAL]: signal the daemon's main process and wait (bounded) until it is gone.
 stop_pid() {
   local name=$1 pid=$2 sig=${3:-TERM} i
@@ -142,17 +150,37 @@ log_tail() {
 
 # ---------------------------------------------------------------- files
 
-# render TEMPLATE OUT: copy TEMPLATE to OUT with every @NAME@ (upper case, digits, _) replaced by the
-# value of the shell variable NAME. An unset variable is an error, so a typo cannot leave a hole.
+# render TEMPLATE OUT [MODE [OWNER]]: copy TEMPLATE to OUT with every @NAME@ (upper case, digits, _)
+# replaced by the value of the shell variable NAME. An unset variable is an error, so a typo cannot leave
+# a hole. With MODE (and OWNER), OUT is written through write_private: a config holding a secret is never
+# readable by others, not even for a moment.
 render() {
-  local tpl=$1 out=$2 text name value
+  local tpl=$1 out=$2 mode=${3:-} owner=${4:-} text name value
   text=$(<"$tpl")
   for name in $(grep -oE '@[A-Z][A-Z0-9_]*@' "$tpl" | sort -u | tr -d @); do
     [[ -v $name ]] || die "render $tpl: variable $name is not set"
     value=${!name}
     text=${text//"@$name@"/"$value"}
   done
-  printf '%s\n' "$text" >"$out"
+  if [[ -n $mode ]]; then
+    printf '%s\n' "$text" | write_private "$out" "$mode" "$owner"
+  else
+    printf '%s\n' "$text" >"$out"
+  fi
+}
+
+# write_private FILE MODE [OWNER] < CONTENT: FILE gets CONTENT with MODE (and OWNER, user:group) from its
+# first byte on. The content goes into a new file FILE.tmp that is created empty under umask 077 and
+# given its owner and mode before anything is written to it, then renamed over FILE. So neither a new file
+# nor an older FILE with looser bits (truncating keeps a file's mode) ever holds the secret readable.
+write_private() {
+  local file=$1 mode=$2 owner=${3:-} tmp=$1.tmp
+  rm -f "$tmp"
+  (umask 077 && : >"$tmp") || die "cannot create $tmp"
+  if [[ -n $owner ]]; then chown "$owner" "$tmp"; fi
+  chmod "$mode" "$tmp"
+  cat >"$tmp"
+  mv -f "$tmp" "$file"
 }
 
 # mkdir_owned DIR MODE [OWNER]: create DIR (and parents) and set its mode and owner.

@@ -24,10 +24,23 @@ write_master_users() {
   local file=$1 user=$2 pw=$3 hash
   if [[ -f $file ]] && doveadm -O pw -t "$(cut -d: -f2- "$file")" -p "$pw" >/dev/null 2>&1; then return 0; fi
   hash=$(doveadm -O pw -s BLF-CRYPT -p "$pw")
-  printf '%s:%s\n' "$user" "$hash" >"$file"
-  # read by the auth process, which runs as the dovecot user
-  chown root:dovecot "$file"
-  chmod 0640 "$file"
+  # read by the auth process, which runs as the dovecot user; nobody else sees the hash
+  printf '%s:%s\n' "$user" "$hash" | write_private "$file" 0640 root:dovecot
+}
+
+# sqlite_db_for_dovecot FILE: the application's SQLite database (and its -wal/-shm) 0640, group dovecot.
+# Created empty here when missing (SQLite takes an empty file as a new database), because the application
+# creates it 0640 without a group and Dovecot's auth process must read it. SQLite gives the -wal and -shm
+# files it creates the database file's mode and owner, so they follow.
+sqlite_db_for_dovecot() {
+  local db=$1 f
+  if [[ ! -e $db ]]; then install -m 0640 -o root -g dovecot /dev/null "$db"; fi
+  for f in "$db" "$db-wal" "$db-shm"; do
+    if [[ -e $f ]]; then
+      chgrp dovecot "$f"
+      chmod 0640 "$f"
+    fi
+  done
 }
 
 # check_socket_path DIR: Unix socket paths are limited to 108 bytes; Dovecot puts ~30 more under base_dir.
@@ -47,6 +60,7 @@ dovecot_start() {
     sqlite)
       SQL_DRIVER=sqlite
       SQL_CONNECT=$POSTWERK_DB_FILE
+      sqlite_db_for_dovecot "$POSTWERK_DB_FILE"
       ;;
     postgres)
       SQL_DRIVER=pgsql
@@ -55,11 +69,10 @@ dovecot_start() {
     *) die "dovecot: POSTWERK_DB_CLIENT must be sqlite or postgres, not '$POSTWERK_DB_CLIENT'" ;;
   esac
 
-  # the files hold the API key and the database connection: readable by root and the dovecot group only
-  render "$CONF_DIR/dovecot/dovecot.conf" "$d/dovecot.conf"
-  render "$CONF_DIR/dovecot/sql.conf.ext" "$d/sql.conf.ext"
-  chown root:dovecot "$d/dovecot.conf" "$d/sql.conf.ext"
-  chmod 0640 "$d/dovecot.conf" "$d/sql.conf.ext"
+  # the files hold the API key and the database password: readable by root and the dovecot group only,
+  # from the first byte
+  render "$CONF_DIR/dovecot/dovecot.conf" "$d/dovecot.conf" 0640 root:dovecot
+  render "$CONF_DIR/dovecot/sql.conf.ext" "$d/sql.conf.ext" 0640 root:dovecot
   write_master_users "$d/master-users" "$POSTWERK_MASTER_USER" "$POSTWERK_MASTER_PASSWORD"
 
   # dovecot checks its config, forks and returns: a bad config fails here, at once

@@ -1,8 +1,9 @@
 # shellcheck shell=bash
 # postgres: PostgreSQL 15 for the PostgreSQL run of the tests (and POSTWERK_DB_CLIENT=postgres).
 # The server refuses to run as root: it runs as the packaged postgres user on a folder that user owns,
-# trust auth on 127.0.0.1 and a socket in the state dir. State in $POSTWERK_HOME/postgres.
-# There is no config template: the few settings are command-line options (see postgres_options).
+# on 127.0.0.1 with password (SCRAM-SHA-256) authentication and a socket in the state dir (peer: the
+# postgres OS user only). State in $POSTWERK_HOME/postgres. The only config file is conf/postgres/pg_hba.conf;
+# the few other settings are command-line options (see postgres_options).
 
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 
@@ -11,14 +12,15 @@ postgres_pidfile() { echo "$POSTWERK_HOME/postgres/data/postmaster.pid"; }
 postgres_comm() { echo postgres; }
 postgres_logs() { echo "$POSTWERK_HOME/postgres/pg_ctl.log" "$POSTWERK_HOME/postgres/postgres.log"; }
 postgres_timeout() { echo 30; }
-postgres_describe() { echo "postgres://postgres@127.0.0.1:$POSTWERK_PG_PORT/postwerk"; }
+postgres_describe() { echo "postgres://postgres@127.0.0.1:$POSTWERK_PG_PORT/postwerk (scram-sha-256)"; }
 # SIGINT is PostgreSQL's "fast" shutdown: ends sessions, no waiting for clients
 postgres_stop_signal() { echo INT; }
 
-as_postgres() { (cd / && runuser -u postgres -- "$@"); }
+as_postgres() { as_user postgres "$@"; }
 
 postgres_options() {
   local o="-p $POSTWERK_PG_PORT -k $POSTWERK_HOME/postgres/run -c listen_addresses=127.0.0.1"
+  o+=" -c password_encryption=scram-sha-256"
   # tests only (stack/test.sh): nothing here needs to survive a crash of the machine
   if [[ $POSTWERK_PG_FSYNC == off ]]; then o+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"; fi
   echo "$o"
@@ -35,7 +37,8 @@ postgres_template() {
   mkdir -p "$POSTWERK_CACHE" || return 1
   tmp=$(mktemp -d "$tpl.XXXXXX") || return 1 # built beside it, renamed: nobody sees half a template
   chown postgres:postgres "$tmp" && chmod 0700 "$tmp" || return 1
-  as_postgres "$PG_BIN/initdb" -D "$tmp" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 --no-sync \
+  # (each state dir's copy gets conf/postgres/pg_hba.conf before it starts; no trust in the template either)
+  as_postgres "$PG_BIN/initdb" -D "$tmp" -U postgres --auth-local=peer --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 --no-sync \
     </dev/null || { rm -rf "$tmp"; return 1; }
   sync -f "$tmp/PG_VERSION" # --no-sync skipped it; the template must be complete on disk before use
   mv -T "$tmp" "$tpl" 2>/dev/null || rm -rf "$tmp" # another run was faster: use its template
@@ -61,6 +64,8 @@ postgres_create_and_start() {
     cp -a "$(postgres_template_dir)" "$d/data.tmp" || return 1
     mv "$d/data.tmp" "$d/data" || return 1
   fi
+  # before every start: a data folder copied from an older template (trust) must not start with it
+  write_private "$d/data/pg_hba.conf" 0600 postgres:postgres <"$CONF_DIR/postgres/pg_hba.conf" || return 1
   # -W: do not wait here; stack.sh waits for readiness itself (and shows the log when it fails)
   as_postgres "$PG_BIN/pg_ctl" -D "$d/data" -l "$d/postgres.log" -o "$(postgres_options)" -W start
 }
@@ -69,9 +74,14 @@ postgres_failed() { [[ -e $POSTWERK_HOME/postgres/start.failed ]]; }
 
 postgres_ready() { "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$POSTWERK_PG_PORT" -U postgres; }
 
-# the application's database; its tables come from the application's migrations
+# the postgres role's password (TCP clients need it) and the application's database (its tables come
+# from the application's migrations), over the Unix socket as the postgres OS user. The password goes on
+# stdin, never argv (which ps shows); the server stores only its SCRAM verifier.
 postgres_after_up() {
-  local psql=("$PG_BIN/psql" -h 127.0.0.1 -p "$POSTWERK_PG_PORT" -U postgres -d postgres -qtAX)
+  local psql=(as_postgres "$PG_BIN/psql" -h "$POSTWERK_HOME/postgres/run" -p "$POSTWERK_PG_PORT" -U postgres -d postgres
+    -qtAX -v ON_ERROR_STOP=1)
+  printf "ALTER ROLE postgres PASSWORD '%s';\n" "$POSTWERK_PG_PASSWORD" | "${psql[@]}" >/dev/null ||
+    die "postgres: could not set the postgres role's password"
   if [[ $("${psql[@]}" -c "SELECT 1 FROM pg_database WHERE datname = 'postwerk'") != 1 ]]; then
     "${psql[@]}" -c 'CREATE DATABASE postwerk' >/dev/null
   fi

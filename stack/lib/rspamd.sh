@@ -23,7 +23,7 @@ rspamd_start() {
   done <"$CONF_DIR/rspamd/disabled-modules"
   # use our redis when it runs or is being started with us; without it those modules stay idle
   if service_coming redis; then
-    render "$CONF_DIR/rspamd/local.d/redis.conf" "$e/local.d/redis.conf"
+    render "$CONF_DIR/rspamd/local.d/redis.conf" "$e/local.d/redis.conf" 0640 root:_rspamd
   fi
   # rspamd refuses to run as root: it drops to _rspamd, which must own what it writes and reach the cache
   chown _rspamd:_rspamd "$d/run" "$d/log" "$dbdir"

@@ -18,9 +18,8 @@ slapd_start() {
   touch "$d/slapd.log"
   chown openldap:openldap "$d/slapd.log"
   SLAPD_ROOTPW_HASH=$(slappasswd -s "$POSTWERK_LDAP_BIND_PASSWORD")
-  render "$CONF_DIR/slapd/slapd.conf" "$d/slapd.conf"
-  chown root:openldap "$d/slapd.conf"
-  chmod 0640 "$d/slapd.conf"
+  # holds the rootpw hash: root and the openldap group only, from the first byte
+  render "$CONF_DIR/slapd/slapd.conf" "$d/slapd.conf" 0640 root:openldap
   slaptest -Q -u -f "$d/slapd.conf" >>"$d/stdout.log" 2>&1 ||
     { log_tail "$d/stdout.log"; die "slapd: bad config $d/slapd.conf"; }
   slapd -u openldap -g openldap -f "$d/slapd.conf" -h "ldap://127.0.0.1:$POSTWERK_LDAP_PORT/" \

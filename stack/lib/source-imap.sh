@@ -17,9 +17,8 @@ source_imap_start() {
   mkdir -p "$d/run" "$d/state"
   mkdir_owned "$POSTWERK_HOME/source-mail" 0750 "$MAIL_UID:$MAIL_UID"
 
-  render "$CONF_DIR/source-imap/dovecot.conf" "$d/dovecot.conf"
-  chown root:dovecot "$d/dovecot.conf"
-  chmod 0640 "$d/dovecot.conf"
+  # holds the shared password: root and the dovecot group only, from the first byte
+  render "$CONF_DIR/source-imap/dovecot.conf" "$d/dovecot.conf" 0640 root:dovecot
   write_master_users "$d/master-users" "$POSTWERK_SOURCE_MASTER_USER" "$POSTWERK_SOURCE_MASTER_PASSWORD"
 
   dovecot -c "$d/dovecot.conf" </dev/null >>"$d/stdout.log" 2>&1 ||
