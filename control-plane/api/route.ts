@@ -46,6 +46,11 @@ export interface RouteDef<P = any, Q = any, B = any, R = any> {
    * tenant's routes by support is: the audit log, its export, the list of tenants.
    */
   auditSupportReads?: boolean;
+  /**
+   * Open to a staff user who must enrol a second factor and has not yet (sign-out, who am I, the
+   * enrolment itself); every other route answers them 403 second_factor_enrolment_required.
+   */
+  duringSecondFactorEnrolment?: boolean;
   handler(ctx: Ctx, input: RouteInput<P, Q, B>): Promise<R>;
 }
 
