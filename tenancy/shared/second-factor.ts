@@ -4,8 +4,7 @@ import QRCode from 'qrcode';
 import { z } from 'zod';
 import type { Actor, Role } from '../../platform/actor';
 import type { Config } from '../../platform/config';
-import type { Knex } from 'knex';
-import type { Trx } from '../../platform/db';
+import type { Db, Trx } from '../../platform/db';
 import { forbidden, notFound } from '../../platform/errors';
 import { createSecretBox } from '../../platform/secrets';
 import {
@@ -150,7 +149,7 @@ export function staffActorOf(user: Pick<StaffRow, 'id' | 'email' | 'role' | 'ten
  * The signed-in staff user's own row: a second factor and a password change are one's own, so an API
  * token (or the CLI) has none to change.
  */
-export async function ownStaffRow(q: Knex, actor: Actor): Promise<StaffRow> {
+export async function ownStaffRow(q: Db | Trx, actor: Actor): Promise<StaffRow> {
   if (actor.kind !== 'staff')
     throw forbidden('only a staff user signed in to the portal has a password and a second factor of their own (not an API token)');
   const row = await findStaff(q, actor.id);
