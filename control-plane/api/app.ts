@@ -59,6 +59,11 @@ function adapt(services: Services, def: RouteDef) {
         `your role (${actor.role}) must have a second factor: enrol one first (POST ${API_PREFIX}/auth/second-factor/enrolment)`,
       );
     if (actor && def.permission !== 'public' && def.permission !== 'authenticated') requirePermission(actor, def.permission);
+    if (actor && def.staffSession && actor.kind !== 'staff')
+      throw new AppError(
+        'forbidden',
+        'only a staff user signed in to the portal has a password and a second factor of their own, not an API token',
+      );
 
     const params = def.params ? def.params.parse(req.params) : req.params;
     if (actor && typeof params === 'object' && params && 'tenantId' in params) {

@@ -51,6 +51,11 @@ export interface RouteDef<P = any, Q = any, B = any, R = any> {
    * enrolment itself); every other route answers them 403 second_factor_enrolment_required.
    */
   duringSecondFactorEnrolment?: boolean;
+  /**
+   * Only a staff user signed in with a session (their own password and second factor); an API token gets
+   * 403 forbidden, as it has neither.
+   */
+  staffSession?: boolean;
   handler(ctx: Ctx, input: RouteInput<P, Q, B>): Promise<R>;
 }
 

@@ -77,6 +77,7 @@ export const authRoutes = [
   route({
     method: 'post',
     path: '/auth/password',
+    staffSession: true,
     summary: 'Change your own password (the current one is required); your other sessions end, this one stays',
     tags: ['auth'],
     permission: 'authenticated',
@@ -87,6 +88,7 @@ export const authRoutes = [
   route({
     method: 'get',
     path: '/auth/second-factor',
+    staffSession: true,
     summary: 'Your second factor (TOTP): enrolled, required by your role, recovery codes left',
     tags: ['auth'],
     permission: 'authenticated',
@@ -97,6 +99,7 @@ export const authRoutes = [
   route({
     method: 'post',
     path: '/auth/second-factor/enrolment',
+    staffSession: true,
     summary: 'Start enrolling a second factor: a new TOTP secret, its otpauth URI and QR code (confirm within 15 minutes)',
     tags: ['auth'],
     permission: 'authenticated',
@@ -108,6 +111,7 @@ export const authRoutes = [
   route({
     method: 'post',
     path: '/auth/second-factor/enrolment/confirm',
+    staffSession: true,
     summary: 'Confirm the enrolment with a code of the app: sign-in asks for codes from now on; answers the recovery codes (shown once)',
     tags: ['auth'],
     permission: 'authenticated',
@@ -119,6 +123,7 @@ export const authRoutes = [
   route({
     method: 'post',
     path: '/auth/second-factor/disable',
+    staffSession: true,
     summary: 'Remove your second factor: prove it is you with the current password or a code',
     tags: ['auth'],
     permission: 'authenticated',
