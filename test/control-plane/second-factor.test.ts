@@ -238,6 +238,34 @@ describe(`second factor for staff (${harnessConfig().db.client})`, () => {
     expect(JSON.stringify(enabled)).not.toContain(codes[0]!);
   });
 
+  it('an enrolment not confirmed within 15 minutes must be started again', async () => {
+    const op = await makeStaff('operator');
+    const cookie = await signedIn(op);
+    const start = await api(app).post('/api/v1/auth/second-factor/enrolment').set('Cookie', cookie);
+    expect(Date.parse(start.body.expiresAt) - Date.now()).toBeGreaterThan(14 * 60_000);
+    await services
+      .db('staff_users')
+      .where({ id: op.id })
+      .update({ totp_pending_at: new Date(Date.now() - 16 * 60_000).toISOString() });
+    const late = await api(app)
+      .post('/api/v1/auth/second-factor/enrolment/confirm')
+      .set('Cookie', cookie)
+      .send({ totp: codeOf(start.body.secret) });
+    expect({ status: late.status, code: late.body.error?.code }).toEqual({ status: 409, code: 'conflict' });
+    expect(late.body.error.message).toMatch(/start again/);
+    expect((await api(app).get('/api/v1/auth/second-factor').set('Cookie', cookie)).body).toMatchObject({
+      enrolled: false,
+      enrolmentPending: false,
+    });
+    // a fresh start works
+    const again = await api(app).post('/api/v1/auth/second-factor/enrolment').set('Cookie', cookie);
+    const ok = await api(app)
+      .post('/api/v1/auth/second-factor/enrolment/confirm')
+      .set('Cookie', cookie)
+      .send({ totp: codeOf(again.body.secret) });
+    expect(ok.status).toBe(200);
+  });
+
   it('a role outside the list and an API token are not held up by the requirement', async () => {
     const { tenant } = await makeTenant(withActor(services, systemActor('second-factor-test')));
     const admin = await makeStaff('tenant_admin', tenant.id);
