@@ -28,6 +28,12 @@ export interface Actor {
    * content and password resets): every audit entry this actor writes carries it.
    */
   reason?: string;
+  /**
+   * A staff user whose role must have a second factor (POSTWERK_2FA_REQUIRED_ROLES) and who has not
+   * enrolled one: the API lets them enrol, sign out and ask who they are, and answers everything else
+   * 403 second_factor_enrolment_required.
+   */
+  secondFactorEnrolmentRequired?: boolean;
 }
 
 export const systemActor = (what: string): Actor => ({ kind: 'system', id: what, label: what, role: 'operator', tenantId: null });

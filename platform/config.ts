@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { ROLES, type Role } from './actor';
 
 /**
  * The one typed configuration of every Postwerk process, read from POSTWERK_* environment variables.
@@ -59,6 +60,28 @@ const trustProxy = z
     }
   })
   .transform((v): number | string[] => (/^\d+$/.test(v) ? Number(v) : v.split(',').map((p) => p.trim())));
+
+/**
+ * The staff roles that must have a second factor (TOTP): a comma list of roles, or `none`. A user of such
+ * a role who has not enrolled may sign in, but only to enrol (everything else answers 403
+ * second_factor_enrolment_required).
+ */
+const requiredRoles = z
+  .string()
+  .trim()
+  .transform((v, ctx): Role[] => {
+    if (v === '' || v === 'none') return [];
+    const roles = [...new Set(v.split(',').map((r) => r.trim()))];
+    const bad = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
+    if (bad.length) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be none or a comma list of ${ROLES.join(', ')}; not ${bad.map((b) => JSON.stringify(b)).join(', ')}`,
+      });
+      return z.NEVER;
+    }
+    return roles as Role[];
+  });
 
 const schema = z
   .object({
@@ -124,6 +147,8 @@ const schema = z
     /** 32 bytes, hex or base64: encrypts secrets at rest (migration source credentials). */
     POSTWERK_SECRET_KEY: z.string().optional(),
     /** bcrypt cost for account and staff passwords (Dovecot verifies them as BLF-CRYPT). */
+    /** staff roles that must enrol a second factor (TOTP) before they may do anything but enrol; `none` for nobody */
+    POSTWERK_2FA_REQUIRED_ROLES: requiredRoles.default(['operator', 'support']),
     POSTWERK_PASSWORD_COST: z.coerce.number().int().min(4).max(15).default(10),
     POSTWERK_DELETE_GRACE_DAYS: z.coerce.number().min(0).max(3650).default(30),
     /** Let tenant webhooks reach loopback/private addresses (tests, or a provider's internal receivers). */
@@ -187,6 +212,8 @@ export interface Config {
   ldap: { url: string; baseDn: string; bindDn: string; bindPassword: string } | null;
   api: { host: string; port: number; publicUrl: string; rateLimitPerMinute: number; trustProxy: number | string[] };
   secretKey: Buffer;
+  /** staff roles that must have a second factor (POSTWERK_2FA_REQUIRED_ROLES) */
+  secondFactorRequiredRoles: Role[];
   passwordCost: number;
   deleteGraceDays: number;
   webhookAllowPrivate: boolean;
@@ -339,6 +366,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       trustProxy: e.POSTWERK_TRUST_PROXY,
     },
     secretKey: parseSecretKey(e.POSTWERK_SECRET_KEY, home),
+    secondFactorRequiredRoles: e.POSTWERK_2FA_REQUIRED_ROLES,
     passwordCost: e.POSTWERK_PASSWORD_COST,
     deleteGraceDays: e.POSTWERK_DELETE_GRACE_DAYS,
     webhookAllowPrivate: e.POSTWERK_WEBHOOK_ALLOW_PRIVATE,

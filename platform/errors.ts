@@ -12,6 +12,14 @@ export type ErrorCode =
   /** an API token past its expiry: create a new one */
   | 'token_expired'
   | 'forbidden'
+  /** staff sign-in: the password was right, the account has a second factor: send `totp` or `recoveryCode` too */
+  | 'second_factor_required'
+  /** staff sign-in: the TOTP code or recovery code is wrong, used already, or a code of a time step already used */
+  | 'second_factor_invalid'
+  /** the staff user's role must have a second factor (POSTWERK_2FA_REQUIRED_ROLES): enrol first (/auth/second-factor) */
+  | 'second_factor_enrolment_required'
+  /** a change to one's own credentials (password, second factor) with a wrong current password or code */
+  | 'reauthentication_failed'
   /** the caller's tenant is suspended: its staff and tokens are refused until it is resumed */
   | 'tenant_suspended'
   /** a write with a session cookie that the browser says came from another site (CSRF) */
@@ -70,6 +78,10 @@ const STATUS: Record<ErrorCode, number> = {
   unauthenticated: 401,
   token_expired: 401,
   forbidden: 403,
+  second_factor_required: 401,
+  second_factor_invalid: 401,
+  second_factor_enrolment_required: 403,
+  reauthentication_failed: 403,
   tenant_suspended: 403,
   cross_site_request: 403,
   reason_required: 400,

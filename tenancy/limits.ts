@@ -62,3 +62,23 @@ export const SIGN_IN_MAX_DELAY_MS = 2000;
  */
 export const TOKEN_DEFAULT_EXPIRY_DAYS = 90;
 export const TOKEN_MAX_EXPIRY_DAYS = 3650;
+
+/**
+ * Staff second factor (shared/second-factor.ts): TOTP as authenticator apps expect it (RFC 6238 with
+ * SHA-1, 6 digits, 30-second steps). One step either side is accepted for clock drift, so a code is
+ * good for about 90 seconds, and never twice: the last step used is kept per user.
+ */
+export const TOTP_ISSUER = 'Postwerk';
+export const TOTP_PERIOD_SECONDS = 30;
+export const TOTP_DIGITS = 6;
+export const TOTP_WINDOW_STEPS = 1;
+/** RFC 4226 section 4 recommends 160-bit shared secrets. */
+export const TOTP_SECRET_BYTES = 20;
+/** An enrolment not confirmed within this time must be started again (its QR code may have been seen). */
+export const TOTP_ENROLMENT_TTL_MS = 15 * 60_000;
+/**
+ * Recovery codes: each works once. 16 base32 characters are 80 random bits, far beyond an offline
+ * search, so a fast SHA-256 at rest suffices (and needs no key that a key rotation would lose).
+ */
+export const RECOVERY_CODE_COUNT = 10;
+export const RECOVERY_CODE_CHARS = 16;

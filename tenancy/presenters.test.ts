@@ -41,8 +41,12 @@ describe('presenters', () => {
       status: 'active',
       created_at: t,
       updated_at: t,
+      totp_secret: 'pws1.k.iv.tag.sealed-totp-secret',
+      totp_enabled_at: t,
+      totp_pending_secret: 'pws1.k.iv.tag.sealed-pending-secret',
     });
-    expect(JSON.stringify(staff)).not.toMatch(/BLF|hash/i);
+    expect(JSON.stringify(staff)).not.toMatch(/BLF|hash|pws1|sealed/i);
+    expect(staff.secondFactor).toBe(true);
     const token = presentToken({
       id: 'k',
       name: 'ci',

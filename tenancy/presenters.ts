@@ -114,6 +114,8 @@ export const Staff = z.object({
   role: z.string(),
   tenantId: z.string().nullable(),
   status: z.enum(['active', 'disabled']),
+  /** whether a second factor (TOTP) is enrolled; never the secret */
+  secondFactor: z.boolean(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -124,6 +126,7 @@ export const presentStaff = (r: StaffRow): z.infer<typeof Staff> => ({
   role: r.role,
   tenantId: r.tenant_id ?? null,
   status: r.status,
+  secondFactor: !!r.totp_enabled_at,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });

@@ -50,11 +50,21 @@ function csvOnly(req: Request, _res: Response, next: NextFunction) {
 function adapt(services: Services, def: RouteDef) {
   const method = def.method.toUpperCase();
   return async (req: Request, res: Response) => {
-    const actor = def.permission === 'public' ? null : await authenticate(services.db, req);
+    const actor = def.permission === 'public' ? null : await authenticate(services, req);
     if (def.permission !== 'public' && !actor)
       throw new AppError('unauthenticated', 'sign in or send an API token (Authorization: Bearer pwk_…)');
     if (actor) assertSameOrigin(req, actor, services.config.api.publicUrl);
+    if (actor?.secondFactorEnrolmentRequired && !def.duringSecondFactorEnrolment)
+      throw new AppError(
+        'second_factor_enrolment_required',
+        `your role (${actor.role}) must have a second factor: enrol one first (POST ${API_PREFIX}/auth/second-factor/enrolment)`,
+      );
     if (actor && def.permission !== 'public' && def.permission !== 'authenticated') requirePermission(actor, def.permission);
+    if (actor && def.staffSession && actor.kind !== 'staff')
+      throw new AppError(
+        'forbidden',
+        'only a staff user signed in to the portal has a password and a second factor of their own, not an API token',
+      );
 
     const params = def.params ? def.params.parse(req.params) : req.params;
     if (actor && typeof params === 'object' && params && 'tenantId' in params) {

@@ -59,8 +59,9 @@ export function buildOpenApi(routes: RouteDef[], opts: { serverUrl: string }) {
       tags: def.tags,
       operationId: `${def.method}${p.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
       parameters: parameters(def),
-      security: def.permission === 'public' ? [] : [{ bearer: [] }, { session: [] }],
+      security: def.permission === 'public' ? [] : def.staffSession ? [{ session: [] }] : [{ bearer: [] }, { session: [] }],
       'x-permission': def.permission,
+      ...(def.staffSession ? { 'x-staff-session': true } : {}),
       responses: {
         [status]:
           status === '204'

@@ -52,6 +52,16 @@ export interface RouteDef<P = any, Q = any, B = any, R = any> {
    * content and for a password reset. The reason is audited with every entry the request writes.
    */
   supportReason?: SupportReasonNeed;
+  /**
+   * Open to a staff user who must enrol a second factor and has not yet (sign-out, who am I, the
+   * enrolment itself); every other route answers them 403 second_factor_enrolment_required.
+   */
+  duringSecondFactorEnrolment?: boolean;
+  /**
+   * Only a staff user signed in with a session (their own password and second factor); an API token gets
+   * 403 forbidden, as it has neither.
+   */
+  staffSession?: boolean;
   handler(ctx: Ctx, input: RouteInput<P, Q, B>): Promise<R>;
 }
 

@@ -1,7 +1,7 @@
 import { parse as parseCookie } from 'cookie';
 import type { Request } from 'express';
 import type { Actor } from '../../platform/actor';
-import type { Db } from '../../platform/db';
+import type { Services } from '../../platform/context';
 import { actorOfSession, actorOfToken } from '../../tenancy/use-cases/resolve-credential';
 import { SESSION_COOKIE, TOKEN_PREFIX } from '../../tenancy/shared/tokens';
 import { MAIL_SESSION_COOKIE, mailUserOf } from '../../backup/use-cases/sign-in-mail-user';
@@ -16,7 +16,8 @@ export function readCookie(header: string | undefined, name: string): string | u
  * session cookie. Returns null when neither is present or valid; the caller answers 401. An expired
  * token (401 token_expired) and a suspended tenant's staff or token (403 tenant_suspended) throw.
  */
-export async function authenticate(db: Db, req: Request): Promise<Actor | null> {
+export async function authenticate(services: Pick<Services, 'db' | 'config'>, req: Request): Promise<Actor | null> {
+  const { db } = services;
   const ip = req.ip;
   const auth = req.get('authorization');
   if (auth) {
@@ -25,7 +26,7 @@ export async function authenticate(db: Db, req: Request): Promise<Actor | null> 
     return actorOfToken({ db }, m[1]!, ip);
   }
   const session = readCookie(req.get('cookie'), SESSION_COOKIE);
-  if (session) return actorOfSession({ db }, session, ip);
+  if (session) return actorOfSession(services, session, ip);
   // an account's own user, signed in for backup self-service (a cookie of its own)
   const mailSession = readCookie(req.get('cookie'), MAIL_SESSION_COOKIE);
   if (mailSession) return (await mailUserOf({ db }, mailSession, ip).catch(() => null))?.actor ?? null;

@@ -5,6 +5,8 @@ import { invalid } from '../../platform/errors';
 import { AUDIT_CSV_COLUMNS, auditCsvLine, auditNdjsonLine, iterateAudit, verifyAudit } from '../../tenancy/use-cases/audit-log';
 import { createApiToken } from '../../tenancy/use-cases/create-api-token';
 import { createStaffUser } from '../../tenancy/use-cases/create-staff-user';
+import { findStaffUser } from '../../tenancy/use-cases/find-staff-user';
+import { resetSecondFactor } from '../../tenancy/use-cases/reset-second-factor';
 import { TOKEN_DEFAULT_EXPIRY_DAYS } from '../../tenancy/limits';
 import { resolveTenant } from '../../tenancy/use-cases/list-tenants';
 import { intOption, output, readPassword, withCtx, type OutputOptions } from './runtime';
@@ -19,11 +21,10 @@ const isoTime = (name: string) => (v: string) => {
   return new Date(t).toISOString();
 };
 
-/** `postwerk staff create`, `postwerk token create`, `postwerk audit verify|export` */
+/** `postwerk staff create|reset-second-factor`, `postwerk token create`, `postwerk audit verify|export` */
 export function registerAdminCommands(program: Command): void {
-  program
-    .command('staff')
-    .description('staff users of the platform and of tenants (portal sign-in)')
+  const staff = program.command('staff').description('staff users of the platform and of tenants (portal sign-in)');
+  staff
     .command('create')
     .description('create a staff user; the password comes from --password-file, stdin or a prompt')
     .requiredOption('--email <email>', 'sign-in address')
@@ -38,6 +39,17 @@ export function registerAdminCommands(program: Command): void {
         const password = await readPassword(o);
         const s = await createStaffUser(ctx, { email: o.email, role: o.role, tenantId, name: o.name, password });
         output(o, s, () => `${s.email}\t${s.id}\t${s.role}${s.tenantId ? `\ttenant ${s.tenantId}` : ''}`);
+      }),
+    );
+  staff
+    .command('reset-second-factor')
+    .description("remove a staff user's second factor (lost app and recovery codes); their sessions end, they enrol again")
+    .argument('<email>', 'sign-in address')
+    .option('--json', 'JSON output')
+    .action((email: string, o: OutputOptions) =>
+      withCtx(async (ctx) => {
+        const s = await resetSecondFactor(ctx, (await findStaffUser(ctx, email)).id);
+        output(o, s, () => `${s.email}\t${s.id}\tsecond factor ${s.secondFactor ? 'still enrolled' : 'removed'}`);
       }),
     );
 

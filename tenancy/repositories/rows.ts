@@ -65,6 +65,14 @@ export interface StaffRow {
   status: 'active' | 'disabled';
   created_at: string;
   updated_at: string;
+  /** the TOTP secret, sealed with the platform key (shared/second-factor.ts); null: no second factor */
+  totp_secret?: string | null;
+  totp_enabled_at?: string | null;
+  /** the last TOTP time step a code was taken in (bigint: a string on PostgreSQL) */
+  totp_last_step?: number | string | null;
+  /** an enrolment started and not yet confirmed: its sealed secret and when it was started */
+  totp_pending_secret?: string | null;
+  totp_pending_at?: string | null;
 }
 
 export interface TokenRow {

@@ -87,14 +87,21 @@ export async function findSessionUser(
   q: Knex,
   tokenHash: string,
   now: string,
-): Promise<(Pick<StaffRow, 'id' | 'email' | 'role' | 'tenant_id'> & { tenant_status: string | null }) | undefined> {
+): Promise<(Pick<StaffRow, 'id' | 'email' | 'role' | 'tenant_id' | 'totp_enabled_at'> & { tenant_status: string | null }) | undefined> {
   return q('sessions')
     .join('staff_users', 'staff_users.id', 'sessions.user_id')
     .leftJoin('tenants', 'tenants.id', 'staff_users.tenant_id')
     .where('sessions.token_hash', tokenHash)
     .andWhere('sessions.expires_at', '>', now)
     .andWhere('staff_users.status', 'active')
-    .first('staff_users.id', 'staff_users.email', 'staff_users.role', 'staff_users.tenant_id', 'tenants.status as tenant_status');
+    .first(
+      'staff_users.id',
+      'staff_users.email',
+      'staff_users.role',
+      'staff_users.tenant_id',
+      'staff_users.totp_enabled_at',
+      'tenants.status as tenant_status',
+    );
 }
 
 /**
@@ -124,4 +131,54 @@ export async function revokeTokensOwnedBy(q: Knex, staffId: string, now: string)
       )
       .update({ revoked_at: now });
   return rows.map((r) => r.id);
+}
+
+/** Ends every session of the user except the one with this token hash; returns how many ended. */
+export async function deleteSessionsOfExcept(q: Knex, userId: string, keepTokenHash: string | null): Promise<number> {
+  const query = q('sessions').where({ user_id: userId });
+  if (keepTokenHash) query.whereNot({ token_hash: keepTokenHash });
+  return query.delete();
+}
+
+/**
+ * Takes TOTP time step `step` for the user when it is later than the last one taken: true when taken,
+ * false when this step (or a later one) was used already. One conditional UPDATE, so two requests with
+ * the same code cannot both pass.
+ */
+export async function claimTotpStep(q: Knex, userId: string, step: number): Promise<boolean> {
+  const n = await q('staff_users')
+    .where({ id: userId })
+    .andWhere((w) => w.whereNull('totp_last_step').orWhere('totp_last_step', '<', step))
+    .update({ totp_last_step: step });
+  return n === 1;
+}
+
+export interface RecoveryCodeRow {
+  id: string;
+  user_id: string;
+  code_hash: string;
+  created_at: string;
+  used_at: string | null;
+}
+
+/** Replaces the user's recovery codes (all of them, used or not) with these hashes. */
+export async function replaceRecoveryCodes(q: Knex, userId: string, rows: RecoveryCodeRow[]): Promise<void> {
+  await q('staff_recovery_codes').where({ user_id: userId }).delete();
+  if (rows.length) await q('staff_recovery_codes').insert(rows);
+}
+
+export async function deleteRecoveryCodes(q: Knex, userId: string): Promise<void> {
+  await q('staff_recovery_codes').where({ user_id: userId }).delete();
+}
+
+/** Spends one unused recovery code of the user by its hash: true when it was there and unused. */
+export async function useRecoveryCode(q: Knex, userId: string, codeHash: string, now: string): Promise<boolean> {
+  const n = await q('staff_recovery_codes').where({ user_id: userId, code_hash: codeHash }).whereNull('used_at').update({ used_at: now });
+  return n >= 1;
+}
+
+export async function countUnusedRecoveryCodes(q: Knex, userId: string): Promise<number> {
+  const row = (await q('staff_recovery_codes').where({ user_id: userId }).whereNull('used_at').count({ n: '*' }).first()) as
+    { n: number | string } | undefined;
+  return Number(row?.n ?? 0);
 }

@@ -57,10 +57,24 @@ if redis.call('EXISTS', KEYS[2]) == 1 and tonumber(redis.call('GET', KEYS[2])) >
 return 1
 `;
 
+// Gives back the reserved failure on both counters without clearing the account's earlier ones.
+const RELEASE = `
+for i = 1, 2 do
+  if redis.call('EXISTS', KEYS[i]) == 1 and tonumber(redis.call('GET', KEYS[i])) > 0 then redis.call('DECR', KEYS[i]) end
+end
+return 1
+`;
+
 export interface SignInAttempt {
   /** the attempt's number among this account's failures in the window (1 = the first) */
   failuresSoFar: number;
   succeeded(): Promise<void>;
+  /**
+   * Neither a failure nor a success: the right password of an account with a second factor, sent
+   * without a code. The reserved failure is given back, but earlier failures stay counted (a success
+   * would clear them, and an attacker who knows the password could reset the count between code guesses).
+   */
+  released(): Promise<void>;
   /** waits the growing delay; the caller then answers 401 */
   failed(): Promise<void>;
 }
@@ -110,6 +124,13 @@ export async function beginSignInAttempt(redis: Redis, email: string, clientAddr
     async succeeded() {
       try {
         await redis.eval(SUCCEED, 2, keys.account, keys.address);
+      } catch (e) {
+        throw unavailable(e);
+      }
+    },
+    async released() {
+      try {
+        await redis.eval(RELEASE, 2, keys.account, keys.address);
       } catch (e) {
         throw unavailable(e);
       }

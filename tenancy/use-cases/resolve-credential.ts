@@ -2,6 +2,7 @@ import type { Actor, Role } from '../../platform/actor';
 import type { Services } from '../../platform/context';
 import { AppError } from '../../platform/errors';
 import { findSessionUser, findTokenCredential, updateToken } from '../repositories/staff';
+import { isSecondFactorRequired } from '../shared/second-factor';
 import { assertTenantNotSuspended } from '../shared/support';
 import { hashSecret } from '../shared/tokens';
 
@@ -35,11 +36,20 @@ export async function actorOfToken(services: Pick<Services, 'db'>, secret: strin
   };
 }
 
-/** The staff user of a portal session secret, or null (401) when the session is unknown, expired or its user disabled. */
-export async function actorOfSession(services: Pick<Services, 'db'>, secret: string, ip: string | undefined): Promise<Actor | null> {
+/**
+ * The staff user of a portal session secret, or null (401) when the session is unknown, expired or its
+ * user disabled. A user whose role must have a second factor and who has none yet is marked
+ * (`secondFactorEnrolmentRequired`): the API then lets them enrol and little else.
+ */
+export async function actorOfSession(
+  services: Pick<Services, 'db' | 'config'>,
+  secret: string,
+  ip: string | undefined,
+): Promise<Actor | null> {
   const row = await findSessionUser(services.db, hashSecret(secret), new Date().toISOString());
   if (!row) return null;
   assertTenantNotSuspended(row.tenant_status);
+  const mustEnrol = !row.totp_enabled_at && isSecondFactorRequired(services.config, row.role);
   return {
     kind: 'staff',
     id: row.id,
@@ -47,5 +57,6 @@ export async function actorOfSession(services: Pick<Services, 'db'>, secret: str
     role: row.role as Role,
     tenantId: row.tenant_id,
     ...(ip !== undefined ? { ip } : {}),
+    ...(mustEnrol ? { secondFactorEnrolmentRequired: true } : {}),
   };
 }

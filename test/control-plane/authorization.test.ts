@@ -74,6 +74,8 @@ function expected(def: RouteDef, who: Who, touchesTenant: boolean): 'pass' | 401
   if (def.permission === 'public') return 'pass';
   if (!role) return 401;
   if (def.permission !== 'authenticated' && !(PERMISSIONS[def.permission] as readonly Role[]).includes(role)) return 403;
+  // every caller here is an API token: a token has no password or second factor of its own
+  if (def.staffSession) return 403;
   if (who === 'tenant_admin(other)' && touchesTenant) return 404;
   return 'pass';
 }

@@ -3,9 +3,17 @@ import { createDb, type Db } from '../../platform/db';
 
 let cached: Config | undefined;
 
-/** The configuration of the stack the integration tests run against. */
+/**
+ * The configuration of the stack the integration tests run against. Tests sign staff in with a password
+ * alone, so no role must have a second factor here unless the environment says so;
+ * test/control-plane/second-factor.test.ts turns the requirement on for itself.
+ */
 export function testConfig(): Config {
-  cached ??= loadConfig({ ...process.env, POSTWERK_LOG_LEVEL: process.env.POSTWERK_LOG_LEVEL ?? 'silent' });
+  cached ??= loadConfig({
+    ...process.env,
+    POSTWERK_LOG_LEVEL: process.env.POSTWERK_LOG_LEVEL ?? 'silent',
+    POSTWERK_2FA_REQUIRED_ROLES: process.env.POSTWERK_2FA_REQUIRED_ROLES ?? 'none',
+  });
   return cached;
 }
 

@@ -4,6 +4,7 @@ import { createStaffUser, createStaffUserInput } from '../../../tenancy/use-case
 import { disableStaffUser } from '../../../tenancy/use-cases/disable-staff-user';
 import { listApiTokens, listApiTokensInput } from '../../../tenancy/use-cases/list-api-tokens';
 import { listStaffUsers, listStaffUsersInput } from '../../../tenancy/use-cases/list-staff-users';
+import { resetSecondFactor } from '../../../tenancy/use-cases/reset-second-factor';
 import { revokeApiToken } from '../../../tenancy/use-cases/revoke-api-token';
 import { Staff, Token } from '../../../tenancy/presenters';
 import { pageOf, route } from '../route';
@@ -40,6 +41,16 @@ export const staffRoutes = [
     params: z.strictObject({ staffId: z.uuid() }),
     response: Staff,
     handler: (ctx, { params }) => disableStaffUser(ctx, params.staffId),
+  }),
+  route({
+    method: 'post',
+    path: '/staff/:staffId/second-factor/reset',
+    summary: "Remove a staff user's second factor (lost app and recovery codes): their sessions end, they enrol again",
+    tags: ['staff'],
+    permission: 'staff.write',
+    params: z.strictObject({ staffId: z.uuid() }),
+    response: Staff,
+    handler: (ctx, { params }) => resetSecondFactor(ctx, params.staffId),
   }),
   route({
     method: 'get',
