@@ -18,6 +18,8 @@ export type ErrorCode =
   | 'cross_site_request'
   | 'not_found'
   | 'conflict'
+  /** the domain is pending ownership verification (DNS TXT record): no accounts under it yet */
+  | 'domain_unverified'
   | 'idempotency_mismatch'
   | 'quota_exceeded'
   | 'pool_exceeded'
@@ -72,6 +74,7 @@ const STATUS: Record<ErrorCode, number> = {
   cross_site_request: 403,
   not_found: 404,
   conflict: 409,
+  domain_unverified: 409,
   idempotency_mismatch: 422,
   quota_exceeded: 422,
   pool_exceeded: 422,
