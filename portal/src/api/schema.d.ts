@@ -289,7 +289,7 @@ export interface paths {
         /** List a tenant's domains */
         get: operations["getTenantsTenantIdDomains"];
         put?: never;
-        /** Add a domain (unique platform-wide; IDNA names are stored in ASCII) */
+        /** Add a domain (unique platform-wide; IDNA names are stored in ASCII); a tenant admin's stays pending until its DNS TXT record is found */
         post: operations["postTenantsTenantIdDomains"];
         delete?: never;
         options?: never;
@@ -308,6 +308,24 @@ export interface paths {
         get: operations["getTenantsTenantIdDomainsDomainId"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Mark a domain verified without its DNS record ({"verified": true}; operators, audited) */
+        patch: operations["patchTenantsTenantIdDomainsDomainId"];
+        trace?: never;
+    };
+    "/tenants/{tenantId}/domains/{domainId}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check a pending domain's DNS TXT record now; verified when found (audited), else lastError says why */
+        post: operations["postTenantsTenantIdDomainsDomainIdVerify"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2158,6 +2176,7 @@ export interface operations {
                 limit?: number;
                 cursor?: string;
                 status?: "verified" | "active" | "suspended";
+                verification?: "pending" | "verified";
                 search?: string;
             };
             header?: never;
@@ -2182,6 +2201,19 @@ export interface operations {
                             unicodeName: string;
                             /** @enum {string} */
                             status: "verified" | "active" | "suspended";
+                            verification: {
+                                /** @enum {string} */
+                                status: "pending" | "verified";
+                                record: {
+                                    /** @constant */
+                                    type: "TXT";
+                                    name: string;
+                                    value: string;
+                                } | null;
+                                checkedAt: string | null;
+                                lastError: string | null;
+                                verifiedAt: string | null;
+                            };
                             createdAt: string;
                             updatedAt: string;
                         }[];
@@ -2217,6 +2249,7 @@ export interface operations {
                     name: string;
                     /** @enum {string} */
                     status?: "verified" | "active";
+                    verified?: boolean;
                 };
             };
         };
@@ -2234,6 +2267,19 @@ export interface operations {
                         unicodeName: string;
                         /** @enum {string} */
                         status: "verified" | "active" | "suspended";
+                        verification: {
+                            /** @enum {string} */
+                            status: "pending" | "verified";
+                            record: {
+                                /** @constant */
+                                type: "TXT";
+                                name: string;
+                                value: string;
+                            } | null;
+                            checkedAt: string | null;
+                            lastError: string | null;
+                            verifiedAt: string | null;
+                        };
                         createdAt: string;
                         updatedAt: string;
                     };
@@ -2275,6 +2321,134 @@ export interface operations {
                         unicodeName: string;
                         /** @enum {string} */
                         status: "verified" | "active" | "suspended";
+                        verification: {
+                            /** @enum {string} */
+                            status: "pending" | "verified";
+                            record: {
+                                /** @constant */
+                                type: "TXT";
+                                name: string;
+                                value: string;
+                            } | null;
+                            checkedAt: string | null;
+                            lastError: string | null;
+                            verifiedAt: string | null;
+                        };
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patchTenantsTenantIdDomainsDomainId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+                domainId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @constant */
+                    verified: true;
+                };
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        tenantId: string;
+                        name: string;
+                        unicodeName: string;
+                        /** @enum {string} */
+                        status: "verified" | "active" | "suspended";
+                        verification: {
+                            /** @enum {string} */
+                            status: "pending" | "verified";
+                            record: {
+                                /** @constant */
+                                type: "TXT";
+                                name: string;
+                                value: string;
+                            } | null;
+                            checkedAt: string | null;
+                            lastError: string | null;
+                            verifiedAt: string | null;
+                        };
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postTenantsTenantIdDomainsDomainIdVerify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+                domainId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        tenantId: string;
+                        name: string;
+                        unicodeName: string;
+                        /** @enum {string} */
+                        status: "verified" | "active" | "suspended";
+                        verification: {
+                            /** @enum {string} */
+                            status: "pending" | "verified";
+                            record: {
+                                /** @constant */
+                                type: "TXT";
+                                name: string;
+                                value: string;
+                            } | null;
+                            checkedAt: string | null;
+                            lastError: string | null;
+                            verifiedAt: string | null;
+                        };
                         createdAt: string;
                         updatedAt: string;
                     };
@@ -2316,6 +2490,19 @@ export interface operations {
                         unicodeName: string;
                         /** @enum {string} */
                         status: "verified" | "active" | "suspended";
+                        verification: {
+                            /** @enum {string} */
+                            status: "pending" | "verified";
+                            record: {
+                                /** @constant */
+                                type: "TXT";
+                                name: string;
+                                value: string;
+                            } | null;
+                            checkedAt: string | null;
+                            lastError: string | null;
+                            verifiedAt: string | null;
+                        };
                         createdAt: string;
                         updatedAt: string;
                     };
@@ -2357,6 +2544,19 @@ export interface operations {
                         unicodeName: string;
                         /** @enum {string} */
                         status: "verified" | "active" | "suspended";
+                        verification: {
+                            /** @enum {string} */
+                            status: "pending" | "verified";
+                            record: {
+                                /** @constant */
+                                type: "TXT";
+                                name: string;
+                                value: string;
+                            } | null;
+                            checkedAt: string | null;
+                            lastError: string | null;
+                            verifiedAt: string | null;
+                        };
                         createdAt: string;
                         updatedAt: string;
                     };
@@ -3777,7 +3977,7 @@ export interface operations {
                         propagateDeletions?: boolean;
                         /** @default true */
                         syncFlags?: boolean;
-                        /** @default 4 */
+                        /** @default 8 */
                         parallelFolders?: number;
                         /** @default 8 */
                         maxConnectionsPerHost?: number;
