@@ -31,6 +31,19 @@ describe('loadConfig', () => {
     }
   });
 
+  it('takes DNS servers as IP[:port] lists, and refuses names and bad ports', () => {
+    expect(loadConfig({ POSTWERK_HOME: home }).dns.servers).toBeNull();
+    expect(loadConfig({ POSTWERK_HOME: home, POSTWERK_DNS_SERVERS: '127.0.0.1:5353, [::1]:53,9.9.9.9' }).dns.servers).toEqual([
+      '127.0.0.1:5353',
+      '[::1]:53',
+      '9.9.9.9',
+    ]);
+    expect(() => loadConfig({ POSTWERK_HOME: home, POSTWERK_DNS_SERVERS: 'dns.example:53' })).toThrow(
+      /POSTWERK_DNS_SERVERS=.*not an IP address/,
+    );
+    expect(() => loadConfig({ POSTWERK_HOME: home, POSTWERK_DNS_SERVERS: '127.0.0.1:70000' })).toThrow(/port must be 1-65535/);
+  });
+
   it('rejects a secret key of the wrong length', () => {
     expect(() => loadConfig({ POSTWERK_HOME: home, POSTWERK_SECRET_KEY: 'abcd' })).toThrow(/32 bytes/);
   });

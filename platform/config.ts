@@ -83,6 +83,36 @@ const requiredRoles = z
     return roles as Role[];
   });
 
+/**
+ * DNS servers for the platform's own lookups (domain ownership TXT records): a comma list of IPv4 or
+ * IPv6 addresses, each with an optional port (`127.0.0.1:5353`, `[::1]:5353`), as node's
+ * `Resolver.setServers` takes them. Unset: the machine's resolvers (/etc/resolv.conf).
+ */
+function dnsServerProblem(entry: string): string | null {
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
+  const v4 = /^([^:]+)(?::(\d+))?$/.exec(entry);
+  const [addr, p] = v6 ? [v6[1]!, v6[2]] : v4 ? [v4[1]!, v4[2]] : [entry, undefined];
+  if (!isIP(addr)) return `${JSON.stringify(entry)} is not an IP address (names cannot resolve the resolver)`;
+  if (p !== undefined && (Number(p) < 1 || Number(p) > 65535)) return `${JSON.stringify(entry)}: port must be 1-65535`;
+  return null;
+}
+const dnsServers = z
+  .string()
+  .trim()
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  )
+  .superRefine((list, ctx) => {
+    if (!list.length) ctx.addIssue({ code: 'custom', message: 'give at least one server, e.g. 127.0.0.1:5353, or leave it unset' });
+    for (const entry of list) {
+      const problem = dnsServerProblem(entry);
+      if (problem) ctx.addIssue({ code: 'custom', message: `must be a comma list of IP[:port] or [IPv6]:port; ${problem}` });
+    }
+  });
+
 const schema = z
   .object({
     POSTWERK_HOME: z.string().min(1).default('.postwerk'),
@@ -157,6 +187,8 @@ const schema = z
     POSTWERK_MIGRATION_ALLOW_PRIVATE: bool.default(false),
     /** Where the backup store keeps its encrypted message bodies (one folder per tenant). */
     POSTWERK_BACKUP_DIR: z.string().optional(),
+    /** Resolvers for domain ownership checks; unset: the machine's. */
+    POSTWERK_DNS_SERVERS: dnsServers.optional(),
   })
   .superRefine((env, ctx) => {
     if (!env.POSTWERK_SMTP_TLS_CERT !== !env.POSTWERK_SMTP_TLS_KEY) {
@@ -219,6 +251,8 @@ export interface Config {
   webhookAllowPrivate: boolean;
   migrationAllowPrivate: boolean;
   backup: { dir: string };
+  /** resolvers of the platform's own DNS lookups (domain ownership); null: the machine's */
+  dns: { servers: string[] | null };
 }
 
 export class ConfigError extends Error {
@@ -372,6 +406,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookAllowPrivate: e.POSTWERK_WEBHOOK_ALLOW_PRIVATE,
     migrationAllowPrivate: e.POSTWERK_MIGRATION_ALLOW_PRIVATE,
     backup: { dir: path.resolve(e.POSTWERK_BACKUP_DIR ?? path.join(home, 'backup')) },
+    dns: { servers: e.POSTWERK_DNS_SERVERS ?? null },
   };
 }
 

@@ -28,6 +28,8 @@ export type ErrorCode =
   | 'reason_required'
   | 'not_found'
   | 'conflict'
+  /** the domain is pending ownership verification (DNS TXT record): no accounts under it yet */
+  | 'domain_unverified'
   | 'idempotency_mismatch'
   | 'quota_exceeded'
   | 'pool_exceeded'
@@ -87,6 +89,7 @@ const STATUS: Record<ErrorCode, number> = {
   reason_required: 400,
   not_found: 404,
   conflict: 409,
+  domain_unverified: 409,
   idempotency_mismatch: 422,
   quota_exceeded: 422,
   pool_exceeded: 422,

@@ -14,6 +14,8 @@ export const PERMISSIONS = {
   'domain.read': ['operator', 'tenant_admin', 'migration_engineer', 'support'],
   'domain.write': ['operator', 'tenant_admin'],
   'domain.suspend': ['operator'],
+  // marking a domain verified without its DNS record: a tenant admin could otherwise take any name's mail
+  'domain.verify': ['operator'],
   'account.read': ['operator', 'tenant_admin', 'migration_engineer', 'support'],
   'account.write': ['operator', 'tenant_admin'],
   'account.password': ['operator', 'tenant_admin', 'support'],

@@ -24,3 +24,10 @@ export const purgeSweepJob = defineJob({
   name: 'account.purge-sweep',
   payload: z.object({}),
 });
+
+/** Every 10 minutes: checks the DNS TXT record of each pending domain (use-cases/sweep-pending-domains.ts). */
+export const domainVerifySweepJob = defineJob({
+  queue: 'control-plane',
+  name: 'domain.verify-sweep',
+  payload: z.object({}),
+});

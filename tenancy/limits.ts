@@ -82,3 +82,18 @@ export const TOTP_ENROLMENT_TTL_MS = 15 * 60_000;
  */
 export const RECOVERY_CODE_COUNT = 10;
 export const RECOVERY_CODE_CHARS = 16;
+
+/**
+ * Domain ownership (shared/domain-ownership.ts). Pending domains are checked every 10 minutes: DNS
+ * changes usually show within minutes, and a tenant waiting longer can ask for a check now. One sweep
+ * checks at most this many (least recently checked first), a few at a time, so a sweep over a slow
+ * resolver ends before the next one starts (200 / 8 × 2 tries × 3 s = 150 s at worst).
+ */
+export const DOMAIN_VERIFY_SWEEP_EVERY_MS = 10 * 60_000;
+export const DOMAIN_VERIFY_SWEEP_BATCH = 200;
+export const DOMAIN_VERIFY_CONCURRENCY = 8;
+/** Per DNS query: a healthy resolver answers in milliseconds; an on-demand check answers within ~6 s. */
+export const DNS_TIMEOUT_MS = 3000;
+export const DNS_TRIES = 2;
+/** A domain's TXT records are read whole; more than this many strings is not a verification record set. */
+export const MAX_TXT_RECORDS = 50;

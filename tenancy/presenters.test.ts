@@ -67,7 +67,19 @@ describe('presenters', () => {
 
   it('shows IDNA domains in Unicode too, and 0/1 booleans as booleans', () => {
     expect(
-      presentDomain({ id: 'd', tenant_id: 't', name: 'xn--mller-kva.de', status: 'active', created_at: t, updated_at: t }).unicodeName,
+      presentDomain({
+        id: 'd',
+        tenant_id: 't',
+        name: 'xn--mller-kva.de',
+        status: 'active',
+        verification_status: 'verified',
+        verification_token: null,
+        verification_checked_at: null,
+        verification_error: null,
+        verified_at: null,
+        created_at: t,
+        updated_at: t,
+      }).unicodeName,
     ).toBe('müller.de');
     expect(
       presentForwarding({ id: 'f', tenant_id: 't', account_id: 'a', target_address: 'x@y.test', keep_copy: 0, created_at: t }).keepCopy,

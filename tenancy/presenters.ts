@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AuditRow } from '../platform/audit';
 import { displayDomain } from './shared/addresses';
+import { verificationRecord } from './shared/verification-record';
 import type { AccountRow, AliasRow, DomainRow, ForwardingRow, StaffRow, TenantRow, TokenRow } from './repositories/rows';
 
 /**
@@ -35,6 +36,17 @@ export const Domain = z.object({
   name: z.string(),
   unicodeName: z.string(),
   status: z.enum(['verified', 'active', 'suspended']),
+  /**
+   * Ownership: a pending domain takes no mail and no accounts until the TXT record shown here is found
+   * (or an operator marks it verified). `record` is null for a domain verified without DNS.
+   */
+  verification: z.object({
+    status: z.enum(['pending', 'verified']),
+    record: z.object({ type: z.literal('TXT'), name: z.string(), value: z.string() }).nullable(),
+    checkedAt: z.string().nullable(),
+    lastError: z.string().nullable(),
+    verifiedAt: z.string().nullable(),
+  }),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -44,6 +56,13 @@ export const presentDomain = (r: DomainRow): z.infer<typeof Domain> => ({
   name: r.name,
   unicodeName: displayDomain(r.name),
   status: r.status,
+  verification: {
+    status: r.verification_status ?? 'verified',
+    record: r.verification_token ? verificationRecord(r.name, r.verification_token) : null,
+    checkedAt: r.verification_checked_at ?? null,
+    lastError: r.verification_error ?? null,
+    verifiedAt: r.verified_at ?? null,
+  },
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });

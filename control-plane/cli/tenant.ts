@@ -4,17 +4,25 @@ import { createTenant } from '../../tenancy/use-cases/create-tenant';
 import { createDomain } from '../../tenancy/use-cases/create-domain';
 import { listDomains, resolveDomain, type ListDomainsInput } from '../../tenancy/use-cases/list-domains';
 import { listTenants, resolveTenant, type ListTenantsInput } from '../../tenancy/use-cases/list-tenants';
+import { markDomainVerified } from '../../tenancy/use-cases/mark-domain-verified';
 import { resumeDomain, suspendDomain } from '../../tenancy/use-cases/set-domain-status';
+import { verifyDomain } from '../../tenancy/use-cases/verify-domain';
 import { resumeTenant, suspendTenant } from '../../tenancy/use-cases/suspend-tenant';
 import type { Domain, Tenant } from '../../tenancy/presenters';
 import type { z } from 'zod';
+import type { Ctx } from '../../platform/context';
 import { intOption, output, parseBytes, withCtx, type OutputOptions } from './runtime';
 
 type T = z.infer<typeof Tenant>;
 type D = z.infer<typeof Domain>;
 const tenantLine = (t: T) =>
   `${t.slug}\t${t.id}\t${t.status}\t${t.name}\tpool ${formatBytes(t.poolBytes)}, default ${formatBytes(t.defaultAllocationBytes)}`;
-const domainLine = (d: D) => `${d.name}\t${d.id}\t${d.status}${d.unicodeName !== d.name ? `\t(${d.unicodeName})` : ''}`;
+const domainLine = (d: D) =>
+  `${d.name}\t${d.id}\t${d.status}${d.unicodeName !== d.name ? `\t(${d.unicodeName})` : ''}` +
+  (d.verification.status === 'pending'
+    ? `\tpending: publish TXT ${d.verification.record?.name ?? '?'} "${d.verification.record?.value ?? ''}"` +
+      (d.verification.lastError ? ` (last check: ${d.verification.lastError})` : '')
+    : '');
 
 /** `postwerk tenant …` and `postwerk domain …` */
 export function registerTenantCommands(program: Command): void {
@@ -73,10 +81,13 @@ export function registerTenantCommands(program: Command): void {
   const domain = program.command('domain').description("a tenant's mail domains");
   domain
     .command('add <tenant> <name>')
-    .description('add a domain to a tenant')
+    .description('add a domain to a tenant (verified at once: the CLI is an operator; --require-dns to check its TXT record first)')
+    .option('--require-dns', 'keep it pending until its TXT record _postwerk.<name> is found')
     .option('--json', 'JSON output')
-    .action((t: string, name: string, o: OutputOptions) =>
-      withCtx(async (ctx) => output(o, await createDomain(ctx, (await resolveTenant(ctx, t)).id, { name }), domainLine)),
+    .action((t: string, name: string, o: { requireDns?: boolean } & OutputOptions) =>
+      withCtx(async (ctx) =>
+        output(o, await createDomain(ctx, (await resolveTenant(ctx, t)).id, { name, ...(o.requireDns ? { verified: false } : {}) }), domainLine),
+      ),
     );
   domain
     .command('list <tenant>')
@@ -93,7 +104,9 @@ export function registerTenantCommands(program: Command): void {
   for (const [name, fn, what] of [
     ['suspend', suspendDomain, "suspend a domain: its accounts' logins are refused"],
     ['resume', resumeDomain, 'resume a suspended domain'],
-  ] as const) {
+    ['verify', verifyDomain, "check a pending domain's DNS TXT record now (verified when found)"],
+    ['mark-verified', (ctx, tenantId, id) => markDomainVerified(ctx, tenantId, id, { verified: true }), 'mark a domain verified without its DNS record'],
+  ] as const satisfies ReadonlyArray<readonly [string, (ctx: Ctx, tenantId: string, id: string) => Promise<D>, string]>) {
     domain
       .command(`${name} <tenant> <domain>`)
       .description(what)

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Services } from '../../platform/context';
 import { AppError } from '../../platform/errors';
 import { mayAccept, type MayAcceptDeps } from '../../quotas/use-cases/may-accept';
-import { isPlatformDomain, resolveAddress } from '../../tenancy/use-cases/resolve-address';
+import { domainAcceptance, resolveAddress } from '../../tenancy/use-cases/resolve-address';
 import type { SpoolTarget } from '../spool/spool';
 
 export const checkRecipientInput = z.object({
@@ -19,15 +19,20 @@ export type CheckRecipientDeps = Pick<Services, 'db' | 'doveadm' | 'logger'> & P
  * The policy at RCPT TO: may this address receive this message? Answers the accounts that will store
  * it (an alias resolves to its account, local forwardings add their accounts, a forwarding without a
  * local copy removes the account itself) or throws AppError, which filters/smtp/replies.ts turns into
- * the reply. Never an open relay: a domain that is not the platform's is refused before anything else.
+ * the reply. Never an open relay: a domain that is not the platform's is refused before anything else,
+ * and so is a domain whose tenant has not shown it owns it yet (554 5.7.1; tenancy/shared/domain-ownership.ts).
  */
 export async function checkRecipient(deps: CheckRecipientDeps, input: CheckRecipientInput): Promise<SpoolTarget[]> {
   const { address: raw, declaredSize } = checkRecipientInput.parse(input);
   const at = raw.lastIndexOf('@');
   if (at <= 0 || at === raw.length - 1) throw new AppError('validation_failed', 'Recipient address must be user@domain');
   const domain = domainToASCII(raw.slice(at + 1).toLowerCase());
-  if (!domain || !(await isPlatformDomain(deps.db, domain))) {
+  const acceptance = domain ? await domainAcceptance(deps.db, domain) : 'none';
+  if (acceptance === 'none') {
     throw new AppError('relay_denied', `Relay access denied: ${domain || 'this domain'} is not served here`);
+  }
+  if (acceptance === 'pending') {
+    throw new AppError('relay_denied', `Relay access denied: ${domain} is not served here yet (domain ownership not verified)`);
   }
   const address = `${raw.slice(0, at).toLowerCase()}@${domain}`;
   if (address.length > 320) throw new AppError('recipient_unknown', 'No such user here');

@@ -15,6 +15,13 @@ export interface DomainRow {
   tenant_id: string;
   name: string;
   status: 'verified' | 'active' | 'suspended';
+  /** whether the tenant has shown it owns the name (shared/domain-ownership.ts); only verified domains take mail and accounts */
+  verification_status: 'pending' | 'verified';
+  /** what the TXT record must say; null for domains verified without DNS (by an operator) */
+  verification_token: string | null;
+  verification_checked_at: string | null;
+  verification_error: string | null;
+  verified_at: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -9,6 +9,7 @@ import { insertAccount } from '../repositories/accounts';
 import { findDomainByName } from '../repositories/domains';
 import type { AccountRow, DomainRow, TenantRow } from '../repositories/rows';
 import type { ParsedAddress } from './addresses';
+import { assertDomainVerified } from './domain-ownership';
 import { newId } from './support';
 
 /**
@@ -58,6 +59,8 @@ export async function provisionAccount(
   },
   poolCovers: PoolCheck,
 ): Promise<AccountRow> {
+  // a pending domain gets no account that logs in (domain-ownership.ts); every way to create one passes here
+  assertDomainVerified(domain);
   const allocation = input.allocationBytes ?? Number(tenant.default_allocation_bytes);
   await poolCovers(trx, tenant.id, allocation);
   const id = newId();

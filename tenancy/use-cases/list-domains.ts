@@ -8,7 +8,12 @@ import { likePrefix, normalizeDomain } from '../shared/addresses';
 import { search } from '../shared/schemas';
 import { authorize, loadTenant } from '../shared/support';
 
-export const listDomainsInput = pageQuery.extend({ status: z.enum(['verified', 'active', 'suspended']).optional(), search });
+export const listDomainsInput = pageQuery.extend({
+  status: z.enum(['verified', 'active', 'suspended']).optional(),
+  /** ownership: `pending` lists the domains still waiting for their DNS record */
+  verification: z.enum(['pending', 'verified']).optional(),
+  search,
+});
 export type ListDomainsInput = z.infer<typeof listDomainsInput>;
 
 export async function listDomains(ctx: Ctx, tenantId: string, input: ListDomainsInput) {
@@ -17,7 +22,7 @@ export async function listDomains(ctx: Ctx, tenantId: string, input: ListDomains
   const page = await listRows(
     ctx.db,
     tenantId,
-    { status: input.status, search: input.search ? likePrefix(input.search) : undefined },
+    { status: input.status, verification: input.verification, search: input.search ? likePrefix(input.search) : undefined },
     input,
   );
   return { items: page.items.map(presentDomain), nextCursor: page.nextCursor };

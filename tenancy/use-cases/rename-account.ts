@@ -9,6 +9,7 @@ import { moveAddress } from '../repositories/addresses';
 import { parseAddress } from '../shared/addresses';
 import { loadChangeableAccount } from '../shared/account-lifecycle';
 import { tenantDomain } from '../shared/provision-account';
+import { assertDomainVerified } from '../shared/domain-ownership';
 import { address } from '../shared/schemas';
 import { authorize, kickUsers, loadTenant } from '../shared/support';
 
@@ -28,6 +29,7 @@ export async function renameAccount(ctx: Ctx, tenantId: string, accountId: strin
     const before = await loadChangeableAccount(trx, ctx, tenantId, accountId);
     if (before.address === parsed.address) return presentAccount(before);
     const domain = await tenantDomain(trx, tenant, parsed);
+    assertDomainVerified(domain, 'an account renamed into it');
     await moveAddress(trx, before.address, { address: parsed.address, tenant_id: tenantId, kind: 'account', owner_id: accountId });
     await updateAccount(trx, accountId, {
       address: parsed.address,

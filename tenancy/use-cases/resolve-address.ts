@@ -55,3 +55,14 @@ export function undeliverableReason(account: AccountRow, tenant: TenantRow, doma
 export async function isPlatformDomain(db: Db, domain: string): Promise<boolean> {
   return (await findDomainByName(db, domain.trim().toLowerCase())) !== undefined;
 }
+
+/**
+ * Whether a domain's mail is the platform's to take: `none` (no tenant holds it: relaying), `pending`
+ * (a tenant added it but has not shown it owns it: refused like a foreign domain, so a tenant cannot
+ * collect another company's mail by adding its name), `verified`.
+ */
+export async function domainAcceptance(db: Db, domain: string): Promise<'none' | 'pending' | 'verified'> {
+  const row = await findDomainByName(db, domain.trim().toLowerCase());
+  if (!row) return 'none';
+  return row.verification_status === 'pending' ? 'pending' : 'verified';
+}

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { createDomain, createDomainInput } from '../../../tenancy/use-cases/create-domain';
 import { getDomain, listDomains, listDomainsInput } from '../../../tenancy/use-cases/list-domains';
+import { markDomainVerified, markDomainVerifiedInput } from '../../../tenancy/use-cases/mark-domain-verified';
 import { resumeDomain, suspendDomain } from '../../../tenancy/use-cases/set-domain-status';
+import { verifyDomain } from '../../../tenancy/use-cases/verify-domain';
 import { Domain } from '../../../tenancy/presenters';
 import { pageOf, route } from '../route';
 import { tenantParams } from './schemas';
@@ -23,7 +25,8 @@ export const domainRoutes = [
   route({
     method: 'post',
     path: '/tenants/:tenantId/domains',
-    summary: 'Add a domain (unique platform-wide; IDNA names are stored in ASCII)',
+    summary:
+      "Add a domain (unique platform-wide; IDNA names are stored in ASCII); a tenant admin's stays pending until its DNS TXT record is found",
     tags: ['domains'],
     permission: 'domain.write',
     params: tenantParams,
@@ -42,6 +45,27 @@ export const domainRoutes = [
     params: DomainParams,
     response: Domain,
     handler: (ctx, { params }) => getDomain(ctx, params.tenantId, params.domainId),
+  }),
+  route({
+    method: 'patch',
+    path: '/tenants/:tenantId/domains/:domainId',
+    summary: 'Mark a domain verified without its DNS record ({"verified": true}; operators, audited)',
+    tags: ['domains'],
+    permission: 'domain.verify',
+    params: DomainParams,
+    body: markDomainVerifiedInput,
+    response: Domain,
+    handler: (ctx, { params, body }) => markDomainVerified(ctx, params.tenantId, params.domainId, body),
+  }),
+  route({
+    method: 'post',
+    path: '/tenants/:tenantId/domains/:domainId/verify',
+    summary: "Check a pending domain's DNS TXT record now; verified when found (audited), else lastError says why",
+    tags: ['domains'],
+    permission: 'domain.write',
+    params: DomainParams,
+    response: Domain,
+    handler: (ctx, { params }) => verifyDomain(ctx, params.tenantId, params.domainId),
   }),
   route({
     method: 'post',

@@ -374,7 +374,7 @@ export interface paths {
         /** List a tenant's domains */
         get: operations["getTenantsTenantIdDomains"];
         put?: never;
-        /** Add a domain (unique platform-wide; IDNA names are stored in ASCII) */
+        /** Add a domain (unique platform-wide; IDNA names are stored in ASCII); a tenant admin's stays pending until its DNS TXT record is found */
         post: operations["postTenantsTenantIdDomains"];
         delete?: never;
         options?: never;
@@ -393,6 +393,24 @@ export interface paths {
         get: operations["getTenantsTenantIdDomainsDomainId"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Mark a domain verified without its DNS record ({"verified": true}; operators, audited) */
+        patch: operations["patchTenantsTenantIdDomainsDomainId"];
+        trace?: never;
+    };
+    "/tenants/{tenantId}/domains/{domainId}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check a pending domain's DNS TXT record now; verified when found (audited), else lastError says why */
+        post: operations["postTenantsTenantIdDomainsDomainIdVerify"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2452,6 +2470,7 @@ export interface operations {
                 limit?: number;
                 cursor?: string;
                 status?: "verified" | "active" | "suspended";
+                verification?: "pending" | "verified";
                 search?: string;
             };
             header?: never;
@@ -2476,6 +2495,19 @@ export interface operations {
                             unicodeName: string;
                             /** @enum {string} */
                             status: "verified" | "active" | "suspended";
+                            verification: {
+                                /** @enum {string} */
+                                status: "pending" | "verified";
+                                record: {
+                                    /** @constant */
+                                    type: "TXT";
+                                    name: string;
+                                    value: string;
+                                } | null;
+                                checkedAt: string | null;
+                                lastError: string | null;
+                                verifiedAt: string | null;
+                            };
                             createdAt: string;
                             updatedAt: string;
                         }[];
@@ -2511,6 +2543,7 @@ export interface operations {
                     name: string;
                     /** @enum {string} */
                     status?: "verified" | "active";
+                    verified?: boolean;
                 };
             };
         };
@@ -2528,6 +2561,19 @@ export interface operations {
                         unicodeName: string;
                         /** @enum {string} */
                         status: "verified" | "active" | "suspended";
+                        verification: {
+                            /** @enum {string} */
+                            status: "pending" | "verified";
+                            record: {
+                                /** @constant */
+                                type: "TXT";
+                                name: string;
+                                value: string;
+                            } | null;
+                            checkedAt: string | null;
+                            lastError: string | null;
+                            verifiedAt: string | null;
+                        };
                         createdAt: string;
                         updatedAt: string;
                     };
@@ -2569,6 +2615,134 @@ export interface operations {
                         unicodeName: string;
                         /** @enum {string} */
                         status: "verified" | "active" | "suspended";
+                        verification: {
+                            /** @enum {string} */
+                            status: "pending" | "verified";
+                            record: {
+                                /** @constant */
+                                type: "TXT";
+                                name: string;
+                                value: string;
+                            } | null;
+                            checkedAt: string | null;
+                            lastError: string | null;
+                            verifiedAt: string | null;
+                        };
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patchTenantsTenantIdDomainsDomainId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+                domainId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @constant */
+                    verified: true;
+                };
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        tenantId: string;
+                        name: string;
+                        unicodeName: string;
+                        /** @enum {string} */
+                        status: "verified" | "active" | "suspended";
+                        verification: {
+                            /** @enum {string} */
+                            status: "pending" | "verified";
+                            record: {
+                                /** @constant */
+                                type: "TXT";
+                                name: string;
+                                value: string;
+                            } | null;
+                            checkedAt: string | null;
+                            lastError: string | null;
+                            verifiedAt: string | null;
+                        };
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postTenantsTenantIdDomainsDomainIdVerify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+                domainId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        tenantId: string;
+                        name: string;
+                        unicodeName: string;
+                        /** @enum {string} */
+                        status: "verified" | "active" | "suspended";
+                        verification: {
+                            /** @enum {string} */
+                            status: "pending" | "verified";
+                            record: {
+                                /** @constant */
+                                type: "TXT";
+                                name: string;
+                                value: string;
+                            } | null;
+                            checkedAt: string | null;
+                            lastError: string | null;
+                            verifiedAt: string | null;
+                        };
                         createdAt: string;
                         updatedAt: string;
                     };
@@ -2610,6 +2784,19 @@ export interface operations {
                         unicodeName: string;
                         /** @enum {string} */
                         status: "verified" | "active" | "suspended";
+                        verification: {
+                            /** @enum {string} */
+                            status: "pending" | "verified";
+                            record: {
+                                /** @constant */
+                                type: "TXT";
+                                name: string;
+                                value: string;
+                            } | null;
+                            checkedAt: string | null;
+                            lastError: string | null;
+                            verifiedAt: string | null;
+                        };
                         createdAt: string;
                         updatedAt: string;
                     };
@@ -2651,6 +2838,19 @@ export interface operations {
                         unicodeName: string;
                         /** @enum {string} */
                         status: "verified" | "active" | "suspended";
+                        verification: {
+                            /** @enum {string} */
+                            status: "pending" | "verified";
+                            record: {
+                                /** @constant */
+                                type: "TXT";
+                                name: string;
+                                value: string;
+                            } | null;
+                            checkedAt: string | null;
+                            lastError: string | null;
+                            verifiedAt: string | null;
+                        };
                         createdAt: string;
                         updatedAt: string;
                     };
