@@ -34,6 +34,16 @@ export const MAX_DELIVERY_ATTEMPTS = 10;
  */
 export const PIPELINE_CONCURRENCY = 24;
 
+/**
+ * Inflow pacing (smtp/inflow.ts, after Postfix's in_flow_delay): while more messages wait for a worker
+ * than config.smtp.inflowBacklog, MAIL FROM is answered after pauses of INFLOW_PAUSE_MS, at most
+ * INFLOW_MAX_DELAY_MS per message (then accepted anyway: mail is slowed, never refused). The backlog
+ * is read from Redis at most every INFLOW_REFRESH_MS, shared by all sessions.
+ */
+export const INFLOW_PAUSE_MS = 100;
+export const INFLOW_MAX_DELAY_MS = 1000;
+export const INFLOW_REFRESH_MS = 100;
+
 /** Attempts of one pipeline job before BullMQ marks it failed; the spool sweep then retries it again. */
 export const PIPELINE_JOB_ATTEMPTS = 12;
 /** First retry after 1 s, doubling: clamd or rspamd back from a restart are seen within seconds. */

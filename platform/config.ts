@@ -159,6 +159,8 @@ const schema = z
       .min(1024)
       .default(50 * 1024 * 1024),
     POSTWERK_SMTP_MAX_CONNECTIONS_PER_CLIENT: z.coerce.number().int().min(1).max(10_000).default(20),
+    // messages waiting for a pipeline worker above which the ingress paces new ones (0: never)
+    POSTWERK_SMTP_INFLOW_BACKLOG: z.coerce.number().int().min(0).max(1_000_000).default(48),
     POSTWERK_SPOOL_DIR: z.string().optional(),
 
     POSTWERK_LDAP_URL: z.string().optional(),
@@ -237,6 +239,8 @@ export interface Config {
     tlsKey: string | null;
     maxMessageBytes: number;
     maxConnectionsPerClient: number;
+    /** waiting pipeline jobs above which MAIL FROM is answered late (filters/smtp/inflow.ts); 0 never */
+    inflowBacklog: number;
     spoolDir: string;
   };
   rspamdController: { url: string; password: string };
@@ -377,6 +381,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       tlsKey: e.POSTWERK_SMTP_TLS_KEY ? path.resolve(e.POSTWERK_SMTP_TLS_KEY) : null,
       maxMessageBytes: e.POSTWERK_SMTP_MAX_MESSAGE_BYTES,
       maxConnectionsPerClient: e.POSTWERK_SMTP_MAX_CONNECTIONS_PER_CLIENT,
+      inflowBacklog: e.POSTWERK_SMTP_INFLOW_BACKLOG,
       spoolDir: path.resolve(e.POSTWERK_SPOOL_DIR ?? path.join(home, 'spool')),
     },
     rspamdController: {

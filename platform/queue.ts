@@ -112,6 +112,12 @@ export class JobQueue {
     return true;
   }
 
+  /** Jobs ready to run that no worker has taken yet (waiting and prioritized). */
+  async waitingCount(name: QueueName): Promise<number> {
+    const counts = await this.queue(name).getJobCounts('waiting', 'prioritized');
+    return (counts.waiting ?? 0) + (counts.prioritized ?? 0);
+  }
+
   /** Job counts per state and the most recent failed jobs of one queue (the operator's health page). */
   async health(name: QueueName, failedLimit: number): Promise<QueueHealth> {
     const q = this.queue(name);

@@ -81,6 +81,8 @@ export interface AcceptedMessage {
   targets: Array<{ accountId: string; tenantId: string; recipient: string; address: string }>;
   /** the spam verdict of the scan before the DATA reply, when there was one: the worker does not score again */
   inlineSpam?: { verdict: Extract<SpamVerdict, { kind: 'scored' }>; ms: number };
+  /** inflow pacing at MAIL FROM, ms */
+  pacedMs?: number;
 }
 
 /** Writes the message and its targets; a second call for the same queue id changes nothing (rescans). */
@@ -114,25 +116,35 @@ export async function insertAccepted(db: Knex, m: AcceptedMessage): Promise<bool
       }));
       for (let i = 0; i < rows.length; i += 500) await trx('inbound_targets').insert(rows.slice(i, i + 500));
     }
-    await insertEvent(
-      trx,
-      { queueId: m.queueId, messageId: m.messageId, stage: 'accepted', at: m.receivedAt, elapsedMs: 0 },
+    const events: Array<EventInput & { detail?: unknown }> = [
       {
-        from: m.mailFrom,
-        client: m.clientAddress,
-        helo: m.helo,
-        size: m.sizeBytes,
-        recipients: m.targets.map((t) => t.recipient),
+        queueId: m.queueId,
+        messageId: m.messageId,
+        stage: 'accepted',
+        at: m.receivedAt,
+        elapsedMs: 0,
+        detail: {
+          from: m.mailFrom,
+          client: m.clientAddress,
+          helo: m.helo,
+          size: m.sizeBytes,
+          recipients: m.targets.map((t) => t.recipient),
+          ...(m.pacedMs ? { pacedMs: m.pacedMs } : {}),
+        },
       },
-    );
+    ];
     if (m.inlineSpam) {
       const v = m.inlineSpam.verdict;
-      await insertEvent(
-        trx,
-        { queueId: m.queueId, messageId: m.messageId, stage: 'scanned', at: m.receivedAt, elapsedMs: m.inlineSpam.ms },
-        { ...spamScanDetail(v, m.inlineSpam.ms), atData: true },
-      );
+      events.push({
+        queueId: m.queueId,
+        messageId: m.messageId,
+        stage: 'scanned',
+        at: m.receivedAt,
+        elapsedMs: m.inlineSpam.ms,
+        detail: { ...spamScanDetail(v, m.inlineSpam.ms), atData: true },
+      });
     }
+    await insertEvents(trx, events);
     return true;
   });
 }
@@ -143,13 +155,6 @@ export async function findMessage(db: Knex, queueId: string): Promise<InboundMes
 
 export async function targetsOf(db: Knex, queueId: string): Promise<InboundTargetRow[]> {
   return db<InboundTargetRow>('inbound_targets').where({ queue_id: queueId }).orderBy('address');
-}
-
-export async function updateTarget(db: Knex, queueId: string, accountId: string, patch: TargetPatch): Promise<void> {
-  const { bumpAttempts, ...rest } = patch;
-  await db('inbound_targets')
-    .where({ queue_id: queueId, account_id: accountId })
-    .update({ ...rest, ...(bumpAttempts ? { attempts: db.raw('attempts + 1') } : {}), updated_at: nowIso() });
 }
 
 /**
@@ -169,8 +174,19 @@ export interface StageChanges {
 export async function applyStage(db: Knex, queueId: string, c: StageChanges): Promise<void> {
   await db.transaction(async (trx) => {
     if (c.verdicts && (c.verdicts.av !== undefined || c.verdicts.spam !== undefined)) await saveVerdicts(trx, queueId, c.verdicts);
-    for (const t of c.targets) await updateTarget(trx, queueId, t.accountId, t.patch);
-    for (const { detail, ...e } of c.events) await insertEvent(trx, e, detail);
+    // a target patched several times in the stage (decision, route, delivering) gets one UPDATE
+    const patches = new Map<string, { patch: Omit<TargetPatch, 'bumpAttempts'>; bumps: number }>();
+    for (const { accountId, patch } of c.targets) {
+      const { bumpAttempts, ...rest } = patch;
+      const p = patches.get(accountId) ?? { patch: {}, bumps: 0 };
+      patches.set(accountId, { patch: { ...p.patch, ...rest }, bumps: p.bumps + (bumpAttempts ? 1 : 0) });
+    }
+    for (const [accountId, { patch, bumps }] of patches) {
+      await trx('inbound_targets')
+        .where({ queue_id: queueId, account_id: accountId })
+        .update({ ...patch, ...(bumps ? { attempts: trx.raw('attempts + ?', [bumps]) } : {}), updated_at: nowIso() });
+    }
+    if (c.events.length) await insertEvents(trx, c.events);
     for (const k of c.counters) await countVerdict(trx, k.tenantId, k.verdict);
     if (c.done) await markDone(trx, queueId);
   });
@@ -207,10 +223,10 @@ export interface EventInput {
   receivedAt?: string;
 }
 
-async function insertEvent(db: Knex, e: EventInput, detail?: unknown): Promise<void> {
+function eventRow(e: EventInput, detail?: unknown) {
   const at = e.at ?? nowIso();
   const elapsed = e.elapsedMs ?? (e.receivedAt ? Math.max(0, Date.parse(at) - Date.parse(e.receivedAt)) : null);
-  await db('message_events').insert({
+  return {
     queue_id: e.queueId,
     message_id: e.messageId?.slice(0, 998) ?? null,
     tenant_id: e.tenantId ?? null,
@@ -219,7 +235,17 @@ async function insertEvent(db: Knex, e: EventInput, detail?: unknown): Promise<v
     at,
     elapsed_ms: elapsed,
     detail: detail === undefined ? null : JSON.stringify(detail),
-  });
+  };
+}
+
+async function insertEvent(db: Knex, e: EventInput, detail?: unknown): Promise<void> {
+  await db('message_events').insert(eventRow(e, detail));
+}
+
+/** Several events in one statement (a stage writes a few; in chunks, for SQLite's bound-value limit). */
+async function insertEvents(db: Knex, events: Array<EventInput & { detail?: unknown }>): Promise<void> {
+  const rows = events.map(({ detail, ...e }) => eventRow(e, detail));
+  for (let i = 0; i < rows.length; i += 500) await db('message_events').insert(rows.slice(i, i + 500));
 }
 
 /**

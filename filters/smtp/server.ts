@@ -9,6 +9,7 @@ import { checkRecipient } from '../use-cases/check-recipient';
 import { LiveUsage } from '../../quotas/shared/live-usage';
 import { smtpError } from './replies';
 import { ingressTls } from './tls';
+import { InflowGate } from './inflow';
 
 /**
  * The SMTP ingress (MX for the platform's domains): EHLO, STARTTLS, SIZE, PIPELINING, 8BITMIME,
@@ -32,8 +33,12 @@ export async function startIngress(deps: IngressDeps, opts: { port?: number; hos
   const counted = new Set<string>();
   // RCPT answers per session and recipient: DATA takes those of the current envelope
   const targetsBySession = new Map<string, Map<string, SpoolTarget[]>>();
+  // how long the current envelope waited at MAIL FROM (inflow pacing), for its trace
+  const pacedBySession = new Map<string, number>();
   // the recipients' usage as Dovecot last said, plus what this ingress accepted since (shared by all sessions)
   const liveUsage = new LiveUsage(deps.doveadm);
+  // the pipeline's backlog, shared by all sessions: new messages wait at MAIL FROM while it is too long
+  const inflow = new InflowGate(() => deps.queue.waitingCount('filters'), { backlog: config.smtp.inflowBacklog });
 
   const server = new SMTPServer({
     name: config.smtp.hostname,
@@ -63,6 +68,7 @@ export async function startIngress(deps: IngressDeps, opts: { port?: number; hos
     },
     onClose(session) {
       targetsBySession.delete(session.id);
+      pacedBySession.delete(session.id);
       if (!counted.delete(session.id)) return;
       const n = (perClient.get(session.remoteAddress) ?? 1) - 1;
       if (n <= 0) perClient.delete(session.remoteAddress);
@@ -70,7 +76,14 @@ export async function startIngress(deps: IngressDeps, opts: { port?: number; hos
     },
     onMailFrom(_address, session, callback) {
       targetsBySession.set(session.id, new Map());
-      callback();
+      inflow.pace().then(
+        (ms) => {
+          if (ms > 0) pacedBySession.set(session.id, ms);
+          else pacedBySession.delete(session.id);
+          callback();
+        },
+        () => callback(),
+      );
     },
     onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, callback) {
       const declared = Number((session.envelope.mailFrom && (session.envelope.mailFrom.args as Record<string, string>)?.SIZE) || 0);
@@ -103,6 +116,7 @@ export async function startIngress(deps: IngressDeps, opts: { port?: number; hos
         heloName: session.hostNameAppearsAs ?? '',
         secure: session.secure,
         maxBytes: config.smtp.maxMessageBytes,
+        pacedMs: pacedBySession.get(session.id),
       })
         .then(({ queueId, sizeBytes }) => {
           for (const r of recipients) for (const t of r.targets) liveUsage.accepted(t.address, sizeBytes);

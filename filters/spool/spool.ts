@@ -30,6 +30,8 @@ export interface SpoolEnvelope extends Omit<SpooledMessage, 'path'> {
   targets: SpoolTarget[];
   /** the spam scan before the DATA reply (screenAtData), kept in the sidecar so the worker scores once */
   inlineSpam?: { verdict: Extract<SpamVerdict, { kind: 'scored' }>; ms: number };
+  /** how long MAIL FROM was held back by inflow pacing (smtp/inflow.ts), when it was */
+  pacedMs?: number;
 }
 
 export class SpoolSizeExceeded extends Error {

@@ -17,6 +17,8 @@ export interface AcceptMessageInput {
   heloName: string;
   secure: boolean;
   maxBytes: number;
+  /** how long MAIL FROM waited for the pipeline's backlog (inflow pacing), when it did */
+  pacedMs?: number;
 }
 
 export type AcceptDeps = Pick<Services, 'config' | 'db' | 'queue' | 'logger'> & { spool: Spool };
@@ -60,6 +62,7 @@ export async function acceptMessage(deps: AcceptDeps, input: AcceptMessageInput)
       secure: input.secure,
     },
     targets,
+    ...(input.pacedMs ? { pacedMs: input.pacedMs } : {}),
   };
   try {
     // reject at DATA (a tenant's reject band): refused before anything is stored
@@ -95,5 +98,6 @@ export async function recordRows(db: Services['db'], env: SpoolEnvelope): Promis
     receivedAt: env.receivedAt,
     targets: env.targets,
     inlineSpam: env.inlineSpam,
+    pacedMs: env.pacedMs,
   });
 }
