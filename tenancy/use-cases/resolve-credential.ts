@@ -2,7 +2,7 @@ import type { Actor, Role } from '../../platform/actor';
 import type { Services } from '../../platform/context';
 import { AppError } from '../../platform/errors';
 import { findSessionUser, findTokenCredential, updateToken } from '../repositories/staff';
-import { isSecondFactorRequired } from '../shared/second-factor';
+import { isSecondFactorRequired, staffActorOf } from '../shared/second-factor';
 import { assertTenantNotSuspended } from '../shared/support';
 import { hashSecret } from '../shared/tokens';
 
@@ -50,13 +50,5 @@ export async function actorOfSession(
   if (!row) return null;
   assertTenantNotSuspended(row.tenant_status);
   const mustEnrol = !row.totp_enabled_at && isSecondFactorRequired(services.config, row.role);
-  return {
-    kind: 'staff',
-    id: row.id,
-    label: row.email,
-    role: row.role as Role,
-    tenantId: row.tenant_id,
-    ...(ip !== undefined ? { ip } : {}),
-    ...(mustEnrol ? { secondFactorEnrolmentRequired: true } : {}),
-  };
+  return { ...staffActorOf(row, ip), ...(mustEnrol ? { secondFactorEnrolmentRequired: true } : {}) };
 }
