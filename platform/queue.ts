@@ -3,6 +3,7 @@ import { AppError } from './errors';
 import IORedis, { type Redis } from 'ioredis';
 import type { z } from 'zod';
 import type { Logger } from './logger';
+import { recordJob, type JobOutcomeLabel } from './metrics';
 
 /**
  * Background work runs as BullMQ jobs over Redis, so workers scale out over machines.
@@ -184,6 +185,13 @@ export function startWorker(opts: {
 }): Worker {
   const byName = new Map(opts.handlers.map((h) => [h.job.name, h]));
   const connection = createRedis(opts.redisUrl, { forWorker: true });
+  // the job figures of /metrics (platform/metrics.ts): not on the worker's connection, which blocks
+  const metrics = createRedis(opts.redisUrl);
+  metrics.on('error', () => undefined);
+  const record = (job: string, outcome: JobOutcomeLabel, started: number) =>
+    recordJob(metrics, opts.queue, job, outcome, (Date.now() - started) / 1000).catch((err: Error) =>
+      opts.logger.warn({ err: err.message, job }, 'job metrics not recorded'),
+    );
   const worker = new Worker(
     opts.queue,
     async (job) => {
@@ -192,8 +200,15 @@ export function startWorker(opts: {
       const payload = h.job.payload.parse(job.data);
       const log = opts.logger.child({ jobId: job.id, job: job.name });
       const started = Date.now();
-      const outcome = await h.handle(payload, job);
+      let outcome: JobOutcome;
+      try {
+        outcome = await h.handle(payload, job);
+      } catch (e) {
+        void record(job.name, 'failed', started);
+        throw e;
+      }
       log.info({ outcome: outcome.status, ms: Date.now() - started }, 'job finished');
+      void record(job.name, outcome.status, started);
       return outcome;
     },
     {
@@ -207,6 +222,9 @@ export function startWorker(opts: {
   });
   worker.on('error', (err) => opts.logger.error({ err: err.message, queue: opts.queue }, 'worker error'));
   // BullMQ leaves a connection it was given open: close ours with the worker.
-  worker.on('closed', () => connection.disconnect());
+  worker.on('closed', () => {
+    connection.disconnect();
+    metrics.disconnect();
+  });
   return worker;
 }

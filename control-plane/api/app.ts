@@ -13,6 +13,7 @@ import { supportReason } from '../auth/support-reason';
 import { errorBody, errorHandler } from './http-errors';
 import { completeKey, releaseKey, reserveKey } from './idempotency';
 import { buildOpenApi } from './openapi';
+import { metricsHandler } from './metrics';
 import { portalRouter } from './serve-portal';
 import type { RouteDef } from './route';
 import { allRoutes } from './routes';
@@ -167,6 +168,9 @@ export function createApiApp(services: Services, opts: { routes?: RouteDef[]; po
       checks: result.checks.map(({ name, ok }) => ({ name, ok })),
     });
   });
+
+  // Prometheus scrapes with an operator's or support's token; under the rate limit like the API
+  app.get('/metrics', limiter, metricsHandler(services));
 
   const api = express.Router();
   api.use(limiter);

@@ -296,3 +296,12 @@ export async function verdictCounts(db: Knex, filter: { tenantId?: string; day?:
   if (filter.day) q.where({ day: filter.day });
   return (await q.orderBy(['day', 'tenant_id', 'verdict'])) as Array<{ day: string; tenant_id: string; verdict: string; count: number }>;
 }
+
+/** Messages per verdict over all days and tenants (the metrics' totals). */
+export async function verdictTotals(db: Knex): Promise<Array<{ verdict: string; count: number }>> {
+  const rows = (await db('verdict_counters').select('verdict').sum({ n: 'count' }).groupBy('verdict').orderBy('verdict')) as Array<{
+    verdict: string;
+    n: number | string;
+  }>;
+  return rows.map((r) => ({ verdict: r.verdict, count: Number(r.n) }));
+}

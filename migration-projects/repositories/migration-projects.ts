@@ -402,3 +402,12 @@ export async function resolveProjectId(q: Q, tenantId: string, idOrName: string)
     .first('id');
   return r ? String(r.id) : null;
 }
+
+/** Messages and bytes copied by every pass of every migration account (the metrics' totals). */
+export async function copiedTotals(q: Q): Promise<{ messages: number; bytes: number }> {
+  const r = (await q('migration_accounts').first(
+    q.raw('coalesce(sum(copied_total), 0) as m'),
+    q.raw('coalesce(sum(bytes_copied_total), 0) as b'),
+  )) as { m: number | string; b: number | string } | undefined;
+  return { messages: Number(r?.m ?? 0), bytes: Number(r?.b ?? 0) };
+}

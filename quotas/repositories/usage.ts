@@ -210,3 +210,12 @@ export async function saveWebhookUrl(q: Q, tenantId: string, url: string | null,
     .onConflict('tenant_id')
     .merge(['webhook_url', 'updated_at']);
 }
+
+/** Bytes stored per tenant, as last collected (the metrics' pool figures). */
+export async function usedBytesByTenant(q: Q): Promise<Map<string, number>> {
+  const rows = (await q('quota_usage').select('tenant_id').sum({ b: 'used_bytes' }).groupBy('tenant_id')) as Array<{
+    tenant_id: string;
+    b: unknown;
+  }>;
+  return new Map(rows.map((r) => [r.tenant_id, num(r.b)]));
+}

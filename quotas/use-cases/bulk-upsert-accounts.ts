@@ -127,7 +127,9 @@ export async function bulkUpsertAccounts(ctx: Ctx, tenantId: string, csv: string
       } catch (e) {
         if (!isAppError(e)) throw e;
         const column: BulkColumn | null =
-          e.code === 'pool_exceeded' ? 'allocation_bytes' : e.code === 'conflict' || e.code === 'validation_failed' || e.code === 'domain_unverified'
+          e.code === 'pool_exceeded'
+            ? 'allocation_bytes'
+            : e.code === 'conflict' || e.code === 'validation_failed' || e.code === 'domain_unverified'
               ? 'address'
               : null;
         fail(column, e.message);

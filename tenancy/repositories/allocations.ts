@@ -149,3 +149,20 @@ export async function accountsAfter(
   if (opts.tenantId) query.where({ tenant_id: opts.tenantId });
   return (await query).map(account);
 }
+
+/** Every tenant's pool and what its accounts have been allocated of it (the metrics' pool figures). */
+export async function poolsOfAllTenants(
+  q: Q,
+): Promise<Array<{ tenant_id: string; slug: string; pool_bytes: number; allocated_bytes: number }>> {
+  const allocated = q('accounts').select('tenant_id').sum({ s: 'allocation_bytes' }).groupBy('tenant_id').as('a');
+  const rows = await q('tenants')
+    .leftJoin(allocated, 'a.tenant_id', 'tenants.id')
+    .select('tenants.id', 'tenants.slug', 'tenants.pool_bytes', q.raw('coalesce(a.s, 0) as allocated'))
+    .orderBy('tenants.slug');
+  return rows.map((r: { id: string; slug: string; pool_bytes: unknown; allocated: unknown }) => ({
+    tenant_id: r.id,
+    slug: r.slug,
+    pool_bytes: num(r.pool_bytes),
+    allocated_bytes: num(r.allocated),
+  }));
+}

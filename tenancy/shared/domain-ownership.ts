@@ -72,7 +72,13 @@ export async function runVerificationCheck(services: Services, actor: Actor, dom
       await updateDomain(trx, domain.id, { verification_checked_at: now, verification_error: result.error?.slice(0, 1000) ?? null });
       return presentDomain({ ...current, verification_checked_at: now, verification_error: result.error });
     }
-    const patch = { verification_status: 'verified' as const, verification_checked_at: now, verification_error: null, verified_at: now, updated_at: now };
+    const patch = {
+      verification_status: 'verified' as const,
+      verification_checked_at: now,
+      verification_error: null,
+      verified_at: now,
+      updated_at: now,
+    };
     await updateDomain(trx, domain.id, patch);
     const after = presentDomain({ ...current, ...patch });
     await appendAudit(trx, actor, {

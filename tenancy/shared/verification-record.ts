@@ -12,4 +12,3 @@ export const verificationRecord = (domain: string, token: string) => ({
   name: `${VERIFICATION_LABEL}.${domain}`,
   value: `${VERIFICATION_PREFIX}${token}`,
 });
-

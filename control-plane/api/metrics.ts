@@ -1,0 +1,79 @@
+import type { Request, Response } from 'express';
+import type { Services } from '../services';
+import { createMetricsRegistry, type ScrapedFamily } from '../../platform/metrics';
+import { AppError } from '../../platform/errors';
+import { QUEUE_NAMES } from '../../platform/queue';
+import { inboundTotals } from '../../filters/use-cases/inbound-totals';
+import { migrationTotals } from '../../migration-projects/use-cases/migration-totals';
+import { poolTotals } from '../../quotas/use-cases/pool-totals';
+import { authenticate } from '../auth/authenticate';
+import { requirePermission } from '../auth/permissions';
+
+const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed'] as const;
+
+/** The families read from shared state at each scrape (platform/metrics.ts says what else is there). */
+function families(services: Services): ScrapedFamily[] {
+  return [
+    {
+      name: 'queue_jobs',
+      help: 'Jobs in each queue, by state',
+      type: 'gauge',
+      labelNames: ['queue', 'state'],
+      read: async () => {
+        const health = await Promise.all(QUEUE_NAMES.map((q) => services.queue.health(q, 0)));
+        return health.flatMap((h) => QUEUE_STATES.map((state) => ({ labels: { queue: h.queue, state }, value: h.counts[state] })));
+      },
+    },
+    {
+      name: 'inbound_messages_total',
+      help: 'Inbound messages (per recipient tenant) by verdict: deliver, junk, quarantine.<reason>, rejected …',
+      type: 'counter',
+      labelNames: ['verdict'],
+      read: async () => (await inboundTotals(services)).byVerdict.map((v) => ({ labels: { verdict: v.verdict }, value: v.count })),
+    },
+    {
+      name: 'migration_messages_copied_total',
+      help: 'Messages copied by every migration pass',
+      type: 'counter',
+      labelNames: [],
+      read: async () => [{ labels: {}, value: (await migrationTotals(services)).messagesCopied }],
+    },
+    {
+      name: 'migration_bytes_copied_total',
+      help: 'Bytes copied by every migration pass',
+      type: 'counter',
+      labelNames: [],
+      read: async () => [{ labels: {}, value: (await migrationTotals(services)).bytesCopied }],
+    },
+    {
+      name: 'tenant_pool_bytes',
+      help: "A tenant's storage pool, by tenant and figure: size, allocated (to its accounts), used (last collection)",
+      type: 'gauge',
+      labelNames: ['tenant', 'figure'],
+      read: async () =>
+        (await poolTotals(services)).flatMap((p) => [
+          { labels: { tenant: p.tenantSlug, figure: 'size' }, value: p.poolBytes },
+          { labels: { tenant: p.tenantSlug, figure: 'allocated' }, value: p.allocatedBytes },
+          { labels: { tenant: p.tenantSlug, figure: 'used' }, value: p.usedBytes },
+        ]),
+    },
+  ];
+}
+
+/**
+ * GET /metrics: the Prometheus text format. Operators and support only (an API token with
+ * `system.read`, sent as `Authorization: Bearer pwk_…`, which Prometheus' `authorization` setting does):
+ * the figures name tenants.
+ */
+export function metricsHandler(services: Services) {
+  const registry = createMetricsRegistry(
+    { redis: services.redis, onError: (family, err) => services.logger.warn({ family, err: err.message }, 'metrics family not read') },
+    families(services),
+  );
+  return async (req: Request, res: Response) => {
+    const actor = await authenticate(services, req);
+    if (!actor) throw new AppError('unauthenticated', 'send an API token (Authorization: Bearer pwk_…) of an operator or support user');
+    requirePermission(actor, 'system.read');
+    res.type(registry.contentType).send(await registry.metrics());
+  };
+}
