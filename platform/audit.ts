@@ -133,7 +133,6 @@ export function withReason(after: unknown, reason: string | undefined): unknown 
   return { value: after, reason };
 }
 
-
 /** The audit settings the handle was made with (createDb); appending without them is a wiring bug. */
 export function auditSettingsOf(db: Knex): AuditSettings {
   const settings = (db.client.config as Record<string, unknown>)[AUDIT_SETTINGS] as AuditSettings | undefined;
@@ -406,7 +405,10 @@ async function verifyChain(
   }
   for (const a of anchors.values()) {
     if (a.seq > head.last_seq)
-      problems.push({ id: a.id, problem: `${chain} ends at ${head.last_seq}, before its head anchored for ${a.day} (${a.seq}): entries removed` });
+      problems.push({
+        id: a.id,
+        problem: `${chain} ends at ${head.last_seq}, before its head anchored for ${a.day} (${a.seq}): entries removed`,
+      });
   }
   return checked;
 }
@@ -429,7 +431,10 @@ export async function verifyAuditChain(db: Db): Promise<ChainVerification> {
   for (const [chainId, chainAnchors] of anchors) {
     if (known.has(chainId)) continue;
     const first = [...chainAnchors.values()][0]!;
-    problems.push({ id: first.id, problem: `chain ${chainId} is anchored in the heads file but has no head in the database (chain removed)` });
+    problems.push({
+      id: first.id,
+      problem: `chain ${chainId} is anchored in the heads file but has no head in the database (chain removed)`,
+    });
   }
   const headless = (await db('audit_log')
     .whereNotNull('chain_id')

@@ -36,9 +36,7 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['last_at'], 'audit_chains_last_at_idx');
   });
   if (knex.client.config.client === 'pg') {
-    await knex.raw(
-      `SELECT setval(pg_get_serial_sequence('audit_log', 'id'), COALESCE((SELECT MAX(id) FROM audit_log), 0) + 1, false)`,
-    );
+    await knex.raw(`SELECT setval(pg_get_serial_sequence('audit_log', 'id'), COALESCE((SELECT MAX(id) FROM audit_log), 0) + 1, false)`);
   }
 }
 
@@ -46,7 +44,20 @@ export async function up(knex: Knex): Promise<void> {
 // table on SQLite.
 const COLUMNS = ['key_id', 'actor_ref', 'seq', 'chain_id'];
 
-const LEGACY_FIELDS = ['id', 'at', 'actor_type', 'actor_id', 'actor_role', 'tenant_id', 'action', 'target_type', 'target_id', 'before', 'after', 'ip'];
+const LEGACY_FIELDS = [
+  'id',
+  'at',
+  'actor_type',
+  'actor_id',
+  'actor_role',
+  'tenant_id',
+  'action',
+  'target_type',
+  'target_id',
+  'before',
+  'after',
+  'ip',
+];
 
 /**
  * Down (development only): entries written since go on the legacy chain (plain SHA-256 in id order, as

@@ -4043,6 +4043,7 @@ export interface operations {
                             actor: {
                                 type: string;
                                 id: string | null;
+                                ref: string | null;
                                 role: string | null;
                             };
                             tenantId: string | null;
@@ -4056,6 +4057,10 @@ export interface operations {
                             ip: string | null;
                             hash: string;
                             prevHash: string;
+                            chain: {
+                                id: string;
+                                seq: number;
+                            } | null;
                         }[];
                         nextCursor: string | null;
                     };
