@@ -197,7 +197,9 @@ describe(`audit log (${testConfig().db.client})`, () => {
       });
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
     const rows = (csv.body as string).trim().split('\r\n');
-    expect(rows[0]).toBe('id,at,actor_type,actor_id,actor_role,tenant_id,action,target_type,target_id,before,after,ip,prev_hash,hash,chain_id,seq,actor_ref,key_id');
+    expect(rows[0]).toBe(
+      'id,at,actor_type,actor_id,actor_role,tenant_id,action,target_type,target_id,before,after,ip,prev_hash,hash,chain_id,seq,actor_ref,key_id',
+    );
     expect(rows.length).toBe(lines.length + 1);
   });
 

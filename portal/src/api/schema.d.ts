@@ -789,7 +789,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Verify the hash chain of the whole audit log */
+        /** Verify every chain of the audit log (keyed hashes, sequence, heads, the heads file's anchors) */
         get: operations["getAuditVerify"];
         put?: never;
         post?: never;
