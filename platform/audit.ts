@@ -267,7 +267,9 @@ export async function appendAudit(trx: Trx, actor: Actor, entry: AuditEntry): Pr
 export async function anchorAuditHeads(db: Db, now: Date = new Date()): Promise<number> {
   const settings = auditSettingsOf(db);
   const today = dayOf(now.toISOString());
-  const due = (await db('audit_chains').where('last_at', '<', today).select('chain_id')) as Array<{ chain_id: string }>;
+  const due = (await db('audit_chains').where('last_at', '<', today).whereRaw('anchored_seq <> last_seq').select('chain_id')) as Array<{
+    chain_id: string;
+  }>;
   let written = 0;
   for (const { chain_id } of due) {
     await db.transaction(async (trx) => {
