@@ -2,7 +2,9 @@
 // SMTP connections through the whole pipeline (spool, clamd, rspamd, policy, LMTP), then the same
 // messages straight into Dovecot over LMTP with no filters, over 20 connections. Reports accepted/s,
 // delivered/s, the p95 from accepted to the final outcome, and the ratio to the unfiltered rate.
-// Starts its own stack unless POSTWERK_* variables point at one.
+// Starts its own stack unless POSTWERK_* variables point at one. Also prints the CPU each message cost
+// in each server (and in this process, which runs the SMTP clients too) in both phases: the ceiling
+// of the ratio on this machine. BENCH_QUERIES=1 lists the SQL statements per message.
 // as the filters process does (control-plane/main/filters.ts): before anything uses the thread pool
 import '../platform/threadpool';
 import { execFileSync } from 'node:child_process';
@@ -12,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { parseEnvFile } from '../platform/config';
+import { cpuPerMessage, cpuSnapshot } from './support/cpu';
 
 const TOTAL = Number(process.env.BENCH_MESSAGES ?? 2000);
 const CONNECTIONS = 20;
@@ -26,8 +29,9 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function ensureStack(): Promise<(() => void) | undefined> {
-  if (process.env.POSTWERK_IMAP_PORT && process.env.POSTWERK_CLAMD_PORT && process.env.POSTWERK_REDIS_URL) return undefined;
+async function ensureStack(): Promise<{ home: string; down?: () => void }> {
+  if (process.env.POSTWERK_IMAP_PORT && process.env.POSTWERK_CLAMD_PORT && process.env.POSTWERK_REDIS_URL)
+    return { home: process.env.POSTWERK_HOME ?? '/nonexistent' };
   const home = mkdtempSync(path.join(os.tmpdir(), 'postwerk-bench-'));
   chmodSync(home, 0o755);
   const env: NodeJS.ProcessEnv = { ...process.env, POSTWERK_HOME: home, POSTWERK_REDIS_PERSIST: 'no' };
@@ -36,7 +40,7 @@ async function ensureStack(): Promise<(() => void) | undefined> {
   process.stderr.write(`starting a stack in ${home}\n`);
   execFileSync('bash', [path.join(ROOT, 'stack/stack.sh'), 'up', 'redis', 'clamd', 'rspamd', 'dovecot'], { env, stdio: ['ignore', 2, 2] });
   Object.assign(process.env, parseEnvFile(readFileSync(path.join(home, 'stack.env'), 'utf8')));
-  return () => execFileSync('bash', [path.join(ROOT, 'stack/stack.sh'), 'down'], { env, stdio: ['ignore', 2, 2] });
+  return { home, down: () => execFileSync('bash', [path.join(ROOT, 'stack/stack.sh'), 'down'], { env, stdio: ['ignore', 2, 2] }) };
 }
 
 function sizeOf(i: number): number {
@@ -49,7 +53,7 @@ function sizeOf(i: number): number {
 const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.95))] ?? 0;
 
 async function main() {
-  const down = await ensureStack();
+  const { home, down } = await ensureStack();
   process.env.POSTWERK_LOG_LEVEL = 'silent';
   // loaded after the stack's variables are in the environment
   const { migrateLatest } = await import('../platform/db');
@@ -65,6 +69,9 @@ async function main() {
   });
   try {
     await migrateLatest(p.services.db);
+    const qcount = new Map<string, number>();
+    if (process.env.BENCH_QUERIES)
+      p.services.db.on('query', (q: { sql: string }) => qcount.set(q.sql.slice(0, 160), (qcount.get(q.sql.slice(0, 160)) ?? 0) + 1));
     const tenant = await createTestTenant(p.services.db, { poolBytes: 100 * 1024 ** 3 });
     const accounts = await Promise.all(Array.from({ length: 20 }, () => S.account(p.services.db, { tenant, quotaBytes: 4 * 1024 ** 3 })));
     const messages = Array.from({ length: TOTAL }, (_, i) => {
@@ -87,6 +94,7 @@ async function main() {
     // 1. through the ingress and the pipeline
     const queueIds: string[] = [];
     let next = 0;
+    const cpu0 = cpuSnapshot(home);
     const t0 = Date.now();
     await Promise.all(
       Array.from({ length: CONNECTIONS }, async () => {
@@ -113,6 +121,11 @@ async function main() {
     const acceptedS = (Date.now() - t0) / 1000;
     for (const q of queueIds) await S.waitFinal(p, q, 600_000);
     const deliveredS = (Date.now() - t0) / 1000;
+    const cpu1 = cpuSnapshot(home);
+    if (process.env.BENCH_QUERIES) {
+      for (const [q, n] of [...qcount].sort((a, b) => b[1] - a[1])) console.log(String((n / TOTAL).toFixed(2)).padStart(6), q);
+      console.log('total per message', [...qcount.values()].reduce((a, b) => a + b, 0) / TOTAL);
+    }
     const latencies: number[] = [];
     for (const q of queueIds) {
       const evs = await repo.listEvents(p.services.db, { queueId: q });
@@ -137,7 +150,11 @@ async function main() {
       }),
     );
     const lmtpRate = TOTAL / ((Date.now() - t1) / 1000);
+    const cpu2 = cpuSnapshot(home);
     console.log(`unfiltered LMTP: ${lmtpRate.toFixed(1)} msg/s`);
+    // the filtered phase's CPU includes the bench's own SMTP clients (node), the unfiltered its LMTP clients
+    console.log(`CPU ms per message, filtered: ${cpuPerMessage(cpu0, cpu1, TOTAL)}`);
+    console.log(`CPU ms per message, unfiltered: ${cpuPerMessage(cpu1, cpu2, TOTAL)}`);
     console.log(
       `ingress: ${filteredRate.toFixed(1)} msg/s p95 ${p95(latencies)} ms; ${(filteredRate / lmtpRate).toFixed(2)} of unfiltered LMTP rate`,
     );
