@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ROLES, type Role } from './actor';
+import { auditKeyFrom, type AuditSettings } from './audit-key';
 
 /**
  * The one typed configuration of every Postwerk process, read from POSTWERK_* environment variables.
@@ -178,6 +179,13 @@ const schema = z
 
     /** 32 bytes, hex or base64: encrypts secrets at rest (migration source credentials). */
     POSTWERK_SECRET_KEY: z.string().optional(),
+    /**
+     * Platform keys used before the current one (comma list, hex or base64): audit entries keyed with
+     * an audit key derived from one of them still verify after a rotation.
+     */
+    POSTWERK_PREVIOUS_SECRET_KEYS: z.string().optional(),
+    /** The append-only file of daily audit chain heads; default <POSTWERK_HOME>/audit/heads.log. */
+    POSTWERK_AUDIT_HEADS_FILE: z.string().min(1).optional(),
     /** bcrypt cost for account and staff passwords (Dovecot verifies them as BLF-CRYPT). */
     /** staff roles that must enrol a second factor (TOTP) before they may do anything but enrol; `none` for nobody */
     POSTWERK_2FA_REQUIRED_ROLES: requiredRoles.default(['operator', 'support']),
@@ -248,6 +256,11 @@ export interface Config {
   ldap: { url: string; baseDn: string; bindDn: string; bindPassword: string } | null;
   api: { host: string; port: number; publicUrl: string; rateLimitPerMinute: number; trustProxy: number | string[] };
   secretKey: Buffer;
+  /**
+   * The audit chain (platform/audit.ts): its HMAC keys, derived from the platform key and the previous
+   * ones (current first), and the append-only file its daily heads are written to.
+   */
+  audit: AuditSettings;
   /** staff roles that must have a second factor (POSTWERK_2FA_REQUIRED_ROLES) */
   secondFactorRequiredRoles: Role[];
   passwordCost: number;
@@ -274,12 +287,14 @@ function describeIssue(issue: z.core.$ZodIssue, env: NodeJS.ProcessEnv): string 
   return `${name}${got !== undefined ? `=${JSON.stringify(got)}` : ''}: ${allowed}`;
 }
 
+function keyFromText(raw: string, name: string): Buffer {
+  const key = /^[0-9a-f]{64}$/i.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
+  if (key.length !== 32) throw new ConfigError([`${name}: must be 32 bytes as 64 hex characters or base64`]);
+  return key;
+}
+
 function parseSecretKey(raw: string | undefined, home: string): Buffer {
-  if (raw) {
-    const key = /^[0-9a-f]{64}$/i.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
-    if (key.length !== 32) throw new ConfigError(['POSTWERK_SECRET_KEY: must be 32 bytes as 64 hex characters or base64']);
-    return key;
-  }
+  if (raw) return keyFromText(raw, 'POSTWERK_SECRET_KEY');
   // Embedded mode: one key per state folder, created on first use and kept beside the data it protects.
   return stateFolderKey(home);
 }
@@ -347,6 +362,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   const home = path.resolve(e.POSTWERK_HOME);
   const apiUrl = e.POSTWERK_PUBLIC_URL ?? `http://${e.POSTWERK_API_HOST}:${e.POSTWERK_API_PORT}`;
+  const secretKey = parseSecretKey(e.POSTWERK_SECRET_KEY, home);
+  const previousKeys = (e.POSTWERK_PREVIOUS_SECRET_KEYS ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean)
+    .map((k) => keyFromText(k, 'POSTWERK_PREVIOUS_SECRET_KEYS'));
   return {
     home,
     logLevel: e.POSTWERK_LOG_LEVEL,
@@ -404,7 +425,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       rateLimitPerMinute: e.POSTWERK_API_RATE_LIMIT,
       trustProxy: e.POSTWERK_TRUST_PROXY,
     },
-    secretKey: parseSecretKey(e.POSTWERK_SECRET_KEY, home),
+    secretKey,
+    audit: {
+      keys: [secretKey, ...previousKeys].map(auditKeyFrom),
+      headsFile: path.resolve(e.POSTWERK_AUDIT_HEADS_FILE ?? path.join(home, 'audit', 'heads.log')),
+    },
     secondFactorRequiredRoles: e.POSTWERK_2FA_REQUIRED_ROLES,
     passwordCost: e.POSTWERK_PASSWORD_COST,
     deleteGraceDays: e.POSTWERK_DELETE_GRACE_DAYS,

@@ -31,3 +31,10 @@ export const domainVerifySweepJob = defineJob({
   name: 'domain.verify-sweep',
   payload: z.object({}),
 });
+
+/** Hourly: anchors yesterday's head of every chain without entries today (use-cases/anchor-audit.ts). */
+export const auditAnchorJob = defineJob({
+  queue: 'control-plane',
+  name: 'audit.anchor',
+  payload: z.object({}),
+});

@@ -35,6 +35,8 @@ export const PURGE_SWEEP_BATCH = 500;
  * hour deletes them, this many per statement so one sweep never holds a long lock on the table.
  */
 export const SESSION_SWEEP_EVERY_MS = 3600_000;
+/** Hourly: a chain quiet since yesterday gets its head anchored within the hour after midnight (UTC). */
+export const AUDIT_ANCHOR_EVERY_MS = 3600_000;
 export const SESSION_SWEEP_BATCH = 1000;
 
 /** Names shown in lists and headers: control characters and line breaks would forge lines there. */

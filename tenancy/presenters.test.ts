@@ -102,7 +102,13 @@ describe('presenters', () => {
       ip: null,
       prev_hash: '0',
       hash: '1',
+      chain_id: 'platform',
+      seq: '3' as unknown as number,
+      actor_ref: 'root',
+      key_id: 'abcd0123',
     });
     expect(e).toMatchObject({ id: 7, after: { slug: 'acme' }, before: null, target: { type: 'tenant', id: 't' } });
+    expect(e.chain).toEqual({ id: 'platform', seq: 3 });
+    expect(e.actor.ref).toBe('root');
   });
 });

@@ -184,7 +184,8 @@ export const presentToken = (r: TokenRow): z.infer<typeof Token> => ({
 export const AuditEntry = z.object({
   id: z.number(),
   at: z.string(),
-  actor: z.object({ type: z.string(), id: z.string().nullable(), role: z.string().nullable() }),
+  /** id: the actor as the log names it (an e-mail address, token:name, cli:user); ref: its stable id (a staff user's or token's id), null before chains */
+  actor: z.object({ type: z.string(), id: z.string().nullable(), ref: z.string().nullable(), role: z.string().nullable() }),
   tenantId: z.string().nullable(),
   action: z.string(),
   target: z.object({ type: z.string(), id: z.string() }).nullable(),
@@ -193,12 +194,14 @@ export const AuditEntry = z.object({
   ip: z.string().nullable(),
   hash: z.string(),
   prevHash: z.string(),
+  /** the chain the entry is on (a tenant's id, or `platform`) and its place in it; null for entries older than the chains */
+  chain: z.object({ id: z.string(), seq: z.number() }).nullable(),
 });
 const parseJson = (s: string | null): unknown => (s === null ? null : JSON.parse(s));
 export const presentAudit = (r: AuditRow): z.infer<typeof AuditEntry> => ({
   id: Number(r.id),
   at: r.at,
-  actor: { type: r.actor_type, id: r.actor_id, role: r.actor_role },
+  actor: { type: r.actor_type, id: r.actor_id, ref: r.actor_ref ?? null, role: r.actor_role },
   tenantId: r.tenant_id,
   action: r.action,
   target: r.target_type && r.target_id ? { type: r.target_type, id: r.target_id } : null,
@@ -207,4 +210,5 @@ export const presentAudit = (r: AuditRow): z.infer<typeof AuditEntry> => ({
   ip: r.ip,
   hash: r.hash,
   prevHash: r.prev_hash,
+  chain: r.chain_id ? { id: r.chain_id, seq: Number(r.seq) } : null,
 });

@@ -77,10 +77,10 @@ export function registerAdminCommands(program: Command): void {
       }),
     );
 
-  const audit = program.command('audit').description('the hash-chained audit log');
+  const audit = program.command('audit').description('the audit log: keyed hash chains, one per tenant and one for the platform');
   audit
     .command('verify')
-    .description('verify the hash chain; exit code 1 when an entry was edited or removed')
+    .description('verify every chain and the heads file; exit code 1 when an entry was edited, removed or re-chained')
     .option('--json', 'JSON output')
     .action((o: OutputOptions) =>
       withCtx(async (ctx) => {

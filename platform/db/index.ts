@@ -3,6 +3,7 @@ import pg from 'pg';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config';
+import type { AuditSettings } from '../audit-key';
 import { migrationSource } from './migrations';
 
 export type { Knex };
@@ -84,11 +85,20 @@ function cachePreparedStatements(conn: SqliteConnection): void {
   };
 }
 
-export function createDb(config: Pick<Config, 'db'>): Db {
+/**
+ * The audit chain's key and heads file travel with the handle (and every transaction of it, which shares
+ * the knex config), so appendAudit(trx, …) finds them without a global. A handle made without them (file
+ * checks, migration round trips) can read but not append audit entries.
+ */
+export const AUDIT_SETTINGS = 'postwerkAudit';
+
+export function createDb(config: Pick<Config, 'db'> & { audit?: AuditSettings }): Db {
   const db = config.db;
+  const audit = config.audit ? { [AUDIT_SETTINGS]: config.audit } : {};
   if (db.client === 'sqlite') {
     prepareSqliteFile(db.filename);
     return knex({
+      ...audit,
       // better-sqlite3 runs each statement on the calling thread, in microseconds; the sqlite3 driver sends
       // every one through libuv's thread pool, where it queues behind the spool's writes and fsyncs.
       client: 'better-sqlite3',
@@ -117,6 +127,7 @@ export function createDb(config: Pick<Config, 'db'>): Db {
     });
   }
   return knex({
+    ...audit,
     client: 'pg',
     ...NO_BINDINGS_IN_ERRORS,
     connection: db.url,

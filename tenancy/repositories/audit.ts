@@ -14,7 +14,8 @@ export interface AuditFilter {
 function filtered(q: Knex, filter: AuditFilter): Knex.QueryBuilder {
   const query = q<AuditRow>('audit_log');
   if (filter.tenantId) query.where({ tenant_id: filter.tenantId });
-  if (filter.actor) query.where({ actor_id: filter.actor });
+  // the actor as the log names it (an address, token:name) or by its id (a staff user's, a token's)
+  if (filter.actor) query.where((w) => w.where({ actor_id: filter.actor }).orWhere({ actor_ref: filter.actor }));
   if (filter.targetId) query.where({ target_id: filter.targetId });
   if (filter.action) {
     // `account.` or `account.*` matches every account action
@@ -35,7 +36,7 @@ export async function auditPage(q: Knex, filter: AuditFilter, afterId: number, l
   return rows.map(withNumericId);
 }
 
-/** A page of the audit log for lists: keyset on the id (ids are gap-free and in time order). */
+/** A page of the audit log for lists: keyset on the id (ids increase with time; they are not gap-free). */
 export async function listAuditEntries(
   q: Knex,
   filter: AuditFilter,

@@ -67,6 +67,10 @@ export const AUDIT_CSV_COLUMNS = [
   'ip',
   'prev_hash',
   'hash',
+  'chain_id',
+  'seq',
+  'actor_ref',
+  'key_id',
 ] as const;
 
 /** One CSV field (RFC 4180): quoted when it holds a comma, quote or line break. A leading =+-@ is

@@ -11,9 +11,11 @@ import { testConfig, uniq } from './env';
  */
 export async function scratchDb(opts: { migrate?: boolean } = {}): Promise<{ db: Db; drop: () => Promise<void> }> {
   const config = testConfig();
+  // the platform's audit key, and a heads file of the scratch database's own (in its folder)
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-scratch-'));
+  const audit = { keys: config.audit.keys, headsFile: path.join(dir, 'audit', 'heads.log') };
   if (config.db.client === 'sqlite') {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-scratch-'));
-    const db = createDb({ db: { client: 'sqlite', filename: path.join(dir, 'scratch.db'), poolMax: 1 } });
+    const db = createDb({ db: { client: 'sqlite', filename: path.join(dir, 'scratch.db'), poolMax: 1 }, audit });
     if (opts.migrate !== false) await migrateLatest(db);
     return {
       db,
@@ -28,7 +30,7 @@ export async function scratchDb(opts: { migrate?: boolean } = {}): Promise<{ db:
   await admin.raw(`CREATE DATABASE ${name}`);
   const url = new URL(config.db.url);
   url.pathname = `/${name}`;
-  const db = createDb({ db: { client: 'postgres', url: url.toString(), poolMax: 4 } });
+  const db = createDb({ db: { client: 'postgres', url: url.toString(), poolMax: 4 }, audit });
   if (opts.migrate !== false) await migrateLatest(db);
   return {
     db,
@@ -36,6 +38,7 @@ export async function scratchDb(opts: { migrate?: boolean } = {}): Promise<{ db:
       await db.destroy();
       await admin.raw(`DROP DATABASE IF EXISTS ${name}`);
       await admin.destroy();
+      fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }

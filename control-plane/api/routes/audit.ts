@@ -60,7 +60,7 @@ export const auditRoutes = [
   route({
     method: 'get',
     path: '/audit/verify',
-    summary: 'Verify the hash chain of the whole audit log',
+    summary: "Verify every chain of the audit log (keyed hashes, sequence, heads, the heads file's anchors)",
     tags: ['audit'],
     permission: 'audit.verify',
     response: Verification,

@@ -789,7 +789,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Verify the hash chain of the whole audit log */
+        /** Verify every chain of the audit log (keyed hashes, sequence, heads, the heads file's anchors) */
         get: operations["getAuditVerify"];
         put?: never;
         post?: never;
@@ -4043,6 +4043,7 @@ export interface operations {
                             actor: {
                                 type: string;
                                 id: string | null;
+                                ref: string | null;
                                 role: string | null;
                             };
                             tenantId: string | null;
@@ -4056,6 +4057,10 @@ export interface operations {
                             ip: string | null;
                             hash: string;
                             prevHash: string;
+                            chain: {
+                                id: string;
+                                seq: number;
+                            } | null;
                         }[];
                         nextCursor: string | null;
                     };
