@@ -97,7 +97,17 @@ export async function platformHealth(
 ): Promise<{ ok: boolean; checks: CheckResult[]; queues: QueueHealth[] }> {
   const [ready, queues] = await Promise.all([
     runChecks(platformChecks(deps)),
-    Promise.all(QUEUE_NAMES.map((q) => deps.queue.health(q, opts.failedLimit))),
+    // a queue's figures live in Redis: with Redis down they say so instead of holding up the answer
+    Promise.all(
+      QUEUE_NAMES.map((q) =>
+        withTimeout(deps.queue.health(q, opts.failedLimit), CHECK_TIMEOUT_MS, `queue ${q}`).catch((e: Error): QueueHealth => ({
+          queue: q,
+          counts: { waiting: 0, active: 0, delayed: 0, failed: 0, completed: 0 },
+          failed: [],
+          error: e.message,
+        })),
+      ),
+    ),
   ]);
   return { ...ready, queues };
 }

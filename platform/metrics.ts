@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { withTimeout } from './timeout';
 
 /**
  * Prometheus metrics (prom-client). One scrape target for the whole platform: the API's `/metrics`.
@@ -23,6 +24,8 @@ export const JOB_DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60
 export type JobOutcomeLabel = 'done' | 'skipped' | 'failed';
 
 const JOBS_KEY = 'postwerk:metrics:jobs';
+/** How long a scrape waits for the job figures before it answers without them. */
+const JOB_FIGURES_TIMEOUT_MS = 2_000;
 
 /**
  * Adds one finished job (or one failed attempt) to the cluster-wide job figures, in one round trip. A
@@ -140,8 +143,15 @@ export function createMetricsRegistry(
     registry.registerMetric({
       name: `${METRICS_PREFIX}${family}`,
       async get() {
-        const all = await jobFamilies(deps.redis);
-        return all.find((x) => x.name === `${METRICS_PREFIX}${family}`)!;
+        const name = `${METRICS_PREFIX}${family}`;
+        try {
+          const all = await withTimeout(jobFamilies(deps.redis), JOB_FIGURES_TIMEOUT_MS, 'job figures (Redis)');
+          return all.find((x) => x.name === name)!;
+        } catch (e) {
+          // Redis down: the family answers empty in this scrape, the others are still there
+          deps.onError?.(family, e as Error);
+          return { name, help: 'not read in this scrape', type: family === 'jobs_total' ? 'counter' : 'histogram', values: [] };
+        }
       },
     } as unknown as Parameters<Registry['registerMetric']>[0]);
   }

@@ -64,6 +64,8 @@ export interface QueueHealth {
   queue: QueueName;
   counts: { waiting: number; active: number; delayed: number; failed: number; completed: number };
   failed: Array<{ id: string; name: string; failedReason: string; attemptsMade: number; finishedAt: string | null }>;
+  /** the figures could not be read (Redis down): the counts are then zeros, not the queue's */
+  error?: string;
 }
 
 export class JobQueue {

@@ -3,6 +3,7 @@ import type { Services } from '../services';
 import { createMetricsRegistry, type ScrapedFamily } from '../../platform/metrics';
 import { AppError } from '../../platform/errors';
 import { QUEUE_NAMES } from '../../platform/queue';
+import { withTimeout } from '../../platform/timeout';
 import { inboundTotals } from '../../filters/use-cases/inbound-totals';
 import { migrationTotals } from '../../migration-projects/use-cases/migration-totals';
 import { poolTotals } from '../../quotas/use-cases/pool-totals';
@@ -10,6 +11,8 @@ import { authenticate } from '../auth/authenticate';
 import { requirePermission } from '../auth/permissions';
 
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed'] as const;
+/** A family that needs Redis is left out of the scrape after this long (Redis down), not the whole scrape held. */
+const SCRAPE_READ_TIMEOUT_MS = 2_000;
 
 /** The families read from shared state at each scrape (platform/metrics.ts says what else is there). */
 function families(services: Services): ScrapedFamily[] {
@@ -20,7 +23,9 @@ function families(services: Services): ScrapedFamily[] {
       type: 'gauge',
       labelNames: ['queue', 'state'],
       read: async () => {
-        const health = await Promise.all(QUEUE_NAMES.map((q) => services.queue.health(q, 0)));
+        const health = await Promise.all(
+          QUEUE_NAMES.map((q) => withTimeout(services.queue.health(q, 0), SCRAPE_READ_TIMEOUT_MS, `queue ${q}`)),
+        );
         return health.flatMap((h) => QUEUE_STATES.map((state) => ({ labels: { queue: h.queue, state }, value: h.counts[state] })));
       },
     },

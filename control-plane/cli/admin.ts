@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import { ROLES, type Role } from '../../platform/actor';
 import { invalid } from '../../platform/errors';
+import { platformHealth } from '../../platform/health';
 import { AUDIT_CSV_COLUMNS, auditCsvLine, auditNdjsonLine, iterateAudit, verifyAudit } from '../../tenancy/use-cases/audit-log';
 import { createApiToken } from '../../tenancy/use-cases/create-api-token';
 import { createStaffUser } from '../../tenancy/use-cases/create-staff-user';
@@ -21,8 +22,28 @@ const isoTime = (name: string) => (v: string) => {
   return new Date(t).toISOString();
 };
 
-/** `postwerk staff create|reset-second-factor`, `postwerk token create`, `postwerk audit verify|export` */
+/** `postwerk status`, `postwerk staff create|reset-second-factor`, `postwerk token create`, `postwerk audit verify|export` */
 export function registerAdminCommands(program: Command): void {
+  program
+    .command('status')
+    .description("every server Postwerk depends on, with its latency, and each queue's jobs (what /readyz checks); exit 1 when one is down")
+    .option('--json', 'JSON output')
+    .action((o: OutputOptions) =>
+      withCtx(async (ctx) => {
+        const h = await platformHealth(ctx, { failedLimit: 0 });
+        output(o, h, (r: typeof h) => [
+          ...r.checks.map(
+            (c) => `${c.name.padEnd(10)} ${c.ok ? 'ok  ' : 'DOWN'} ${String(c.ms).padStart(5)} ms${c.error ? `  ${c.error}` : ''}`,
+          ),
+          ...r.queues.map(
+            (q) =>
+              `queue ${q.queue.padEnd(14)} ${q.error ? `unknown: ${q.error}` : `waiting ${q.counts.waiting}, active ${q.counts.active}, delayed ${q.counts.delayed}, failed ${q.counts.failed}`}`,
+          ),
+        ]);
+        if (!h.ok) process.exitCode = 1;
+      }),
+    );
+
   const staff = program.command('staff').description('staff users of the platform and of tenants (portal sign-in)');
   staff
     .command('create')

@@ -108,4 +108,22 @@ describe(`postwerk CLI (${config.db.client})`, () => {
     expect(actions).toEqual(['tenant.created', 'domain.created', 'account.created', 'account.password_changed', 'account.suspended']);
     expect(e.out).not.toMatch(/BLF-CRYPT/);
   });
+
+  it('status names every server with its latency, and exits 1 naming the one that is down', () => {
+    const up = postwerk(['status']);
+    expect(up.code).toBe(0);
+    for (const name of ['database', 'redis', 'dovecot', 'clamd', 'rspamd'])
+      expect(up.out).toMatch(new RegExp(`^${name}\\s+ok\\s+\\d+ ms$`, 'm'));
+    expect(up.out).toMatch(/^queue filters\s+waiting \d+, active \d+, delayed \d+, failed \d+$/m);
+    // a Redis nobody listens on: reported as down, and the rest still checked
+    const down = spawnSync(process.execPath, [BIN, 'status', '--json'], {
+      encoding: 'utf8',
+      env: { ...process.env, POSTWERK_LOG_LEVEL: 'silent', POSTWERK_REDIS_URL: 'redis://127.0.0.1:1' },
+      timeout: 60_000,
+    });
+    expect(down.status).toBe(1);
+    const checks = (JSON.parse(down.stdout) as { checks: Array<{ name: string; ok: boolean; ms: number }> }).checks;
+    expect(checks.find((c) => c.name === 'redis')).toMatchObject({ ok: false });
+    expect(checks.find((c) => c.name === 'database')).toMatchObject({ ok: true });
+  });
 });

@@ -10,6 +10,8 @@ const QueueHealth = z.object({
   failed: z.array(
     z.object({ id: z.string(), name: z.string(), failedReason: z.string(), attemptsMade: z.number(), finishedAt: z.string().nullable() }),
   ),
+  /** the figures could not be read (Redis down): the counts are then zeros, not the queue's */
+  error: z.string().optional(),
 });
 const Health = z.object({ ok: z.boolean(), checks: z.array(Check), queues: z.array(QueueHealth) });
 
