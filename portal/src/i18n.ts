@@ -469,7 +469,7 @@ const M = {
   mailboxOf: ['Mailbox {address}', 'Postfach {address}'],
   storageUsage: ['Storage', 'Speicher'],
   usageOfAllocation: ['{used} of {allocation} used', '{used} von {allocation} belegt'],
-  messagesCount: ['{n} messages', '{n} Nachrichten'],
+  messagesCount: ['{n} message(s)', '{n} Nachricht(en)'],
   deletedMessages: ['Deleted messages', 'Gelöschte Nachrichten'],
   deletedMessagesIntro: [
     'Messages you deleted in the last {days} days can be put back into their folder.',

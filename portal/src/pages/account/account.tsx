@@ -16,7 +16,7 @@ type Proof = 'password' | 'totp' | 'recoveryCode';
  */
 export function AccountPage() {
   const { t, date } = useI18n();
-  const { me } = useSession();
+  const { me, refresh } = useSession();
   useTitle(t('navMyAccount'));
   const status = useResource(() => call(api.GET('/auth/second-factor')), []);
   const [proof, setProof] = useState<Proof>('password');
@@ -45,10 +45,12 @@ export function AccountPage() {
               <form
                 onSubmit={async (e) => {
                   e.preventDefault();
-                  if (await disable.go()) {
-                    setProofValue('');
-                    await status.reload();
-                  }
+                  const after = await disable.go();
+                  if (!after) return;
+                  setProofValue('');
+                  // a role that requires a second factor must enrol again first: the shell sends them there
+                  if (after.required) await refresh();
+                  else await status.reload();
                 }}
               >
                 <fieldset>
