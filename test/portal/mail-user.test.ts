@@ -39,7 +39,7 @@ describe(`portal: a mail user restores their own message (${testConfig().db.clie
   beforeAll(async () => {
     w = await startPortalWorld();
     const tenant = await createTestTenant(w.services.db);
-    alice = await createTestAccount(w.services.db, { tenant });
+    alice = await createTestAccount(w.services.db, { tenant, quotaBytes: 100 * 1024 ** 2 });
     bob = await createTestAccount(w.services.db, { tenant });
     await withMailbox(w.services.config, alice.address, async (c) => {
       await c.append('INBOX', photos, ['\\Seen'], new Date('2026-11-20T09:30:00Z'));
