@@ -9,7 +9,8 @@ import { makeStaff, newPage, screenshot, seriousA11yViolations, signIn, startPor
  * confirms with a code of it and sees the recovery codes once; signs out, signs in again and is asked for
  * a code: a wrong one is refused beside the code field, the next step's code signs in. On their account
  * page a wrong current password is refused beside its field, the right one changes the password; turning
- * the second factor off with a recovery code sends them back to enrolment (the role requires one).
+ * the second factor off with a recovery code sends them back to enrolment (the role requires one). A
+ * second browser signed in with a recovery code is signed out by the password change.
  */
 jest.setTimeout(240_000);
 
@@ -97,11 +98,22 @@ describe(`portal: second factor (${testConfig().db.client})`, () => {
     await page.getByRole('button', { name: 'Verify and sign in' }).click();
     await page.waitForURL((u) => u.pathname === '/operator/tenants');
 
+    // a second browser signs in with a recovery code instead (each works once)
+    const other = await newPage(w);
+    await other.goto('/signin');
+    await other.getByLabel('E-mail address').fill(op.email);
+    await other.getByLabel('Password').fill(op.password);
+    await other.getByRole('button', { name: 'Sign in' }).click();
+    await other.getByRole('button', { name: 'Use a recovery code instead' }).click();
+    await other.getByLabel('Recovery code').fill(recoveryCodes[1]!);
+    await other.getByRole('button', { name: 'Verify and sign in' }).click();
+    await other.waitForURL((u) => u.pathname === '/operator/tenants');
+
     // the own account page: the second factor is on; a wrong current password is refused beside its field
     await page.getByRole('link', { name: 'Your account' }).click();
     await page.waitForURL((u) => u.pathname === '/account');
     await page.getByTestId('second-factor-status').filter({ hasText: 'The second factor is on' }).waitFor();
-    expect(await page.getByTestId('second-factor-status').textContent()).toContain(`${recoveryCodes.length} recovery codes left.`);
+    expect(await page.getByTestId('second-factor-status').textContent()).toContain(`${recoveryCodes.length - 1} recovery codes left.`);
     const pw = page.locator('form').filter({ has: page.getByRole('heading', { name: 'Change password' }) });
     await pw.getByLabel('Current password').fill('not-the-password-1');
     await pw.getByLabel('New password', { exact: true }).fill('Brand-new-Pa55word!');
@@ -111,7 +123,10 @@ describe(`portal: second factor (${testConfig().db.client})`, () => {
     expect(await pw.getByLabel('Current password').getAttribute('aria-invalid')).toBe('true');
     await pw.getByLabel('Current password').fill(op.password);
     await pw.getByRole('button', { name: 'Change password' }).click();
-    await pw.getByText('Password changed. Your other sessions were ended (0).').waitFor();
+    await pw.getByText('Password changed. Your other sessions were ended (1).').waitFor();
+    // the other browser's session is gone; this one stays
+    await other.goto('/operator/health');
+    await other.waitForURL(/\/signin/);
     expect(await seriousA11yViolations(page)).toEqual([]);
     await screenshot(page, 'own-account');
 

@@ -80,7 +80,8 @@ export function SignIn({ onSignedIn }: { onSignedIn(me: Me): void }) {
         ) : (
           <>
             <p>{t(step === 'totp' ? 'secondFactorAsk' : 'recoveryCodeAsk', { email })}</p>
-            <Field label={t(step === 'totp' ? 'totpCode' : 'recoveryCode')} name="code" error={signIn.error}>
+            {/* a field of its own per kind (key): Preact would leave an emptied `pattern` behind, which matches nothing */}
+            <Field key={step} label={t(step === 'totp' ? 'totpCode' : 'recoveryCode')} name="code" error={signIn.error}>
               {(p) => (
                 <input
                   {...p}
