@@ -44,6 +44,8 @@ export const PERMISSIONS = {
   'backup.maintain': ['operator', 'tenant_admin'],
   // an account's own user (self-service sessions), and nobody else: staff restore through support routes
   'backup.self-service': ['mail_user'],
+  // quotas/: an account's own user reads its own usage against its allocation (self-service sessions)
+  'quota.self': ['mail_user'],
   // inbound mail filters (filters/policy, filters/quarantine): the release policy itself says which
   // role may release a message quarantined for which reason; changing it is for operators.
   'filter.read': ['operator', 'tenant_admin', 'support'],

@@ -30,8 +30,9 @@ async function main() {
   stack(home, 'up');
   const stackEnv = parseEnvFile(fs.readFileSync(path.join(home, 'stack.env'), 'utf8'));
   // What the stack says where its servers listen wins over defaults; explicit settings of the caller win over both.
-  // The demo's staff sign in with a password alone: the portal has no enrolment page yet, so no role must
-  // have a second factor here unless the caller says so (production's default is operator,support).
+  // The demo's staff sign in with a password alone, so that the printed logins work at once: no role must
+  // have a second factor here unless the caller says so (production's default is operator,support; the
+  // portal then sends such a user to its enrolment page after sign-in).
   const config = loadConfigOrExit({ POSTWERK_2FA_REQUIRED_ROLES: 'none', ...stackEnv, ...process.env, POSTWERK_HOME: home });
   const services = createServices(config);
   let stopped = false;

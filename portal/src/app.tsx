@@ -5,11 +5,15 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { Link, Redirect, Route, Switch, useLocation } from 'wouter-preact';
 import { api, call, onUnauthenticated } from './api/client';
 import { I18nContext, LANGS, makeI18n, pickLang, useI18n, type Lang } from './i18n';
-import { homeFor, menuFor, SessionContext, useSession, type Me, type Role } from './session';
+import { homeFor, isStaff, menuFor, SessionContext, useSession, type Me, type Role } from './session';
 import type { ComponentChildren, JSX } from 'preact';
 import { Loading } from './components/ui';
 import { NotFound } from './pages/not-found';
 import { SignIn } from './pages/sign-in';
+import { MailSignIn } from './pages/mail/sign-in';
+import { MailboxPage } from './pages/mail/mailbox';
+import { AccountPage as OwnAccountPage } from './pages/account/account';
+import { SecondFactorPage } from './pages/account/second-factor';
 import { TenantOverview } from './pages/tenant/overview';
 import { AccountsPage } from './pages/tenant/accounts';
 import { AccountPage } from './pages/tenant/account';
@@ -60,23 +64,25 @@ export function App() {
       ) : me === null ? (
         <SignedOut onSignedIn={setMe} />
       ) : (
-        <SignedIn me={me} onSignedOut={() => setMe(null)} />
+        <SignedIn me={me} onMe={setMe} onSignedOut={() => setMe(null)} />
       )}
     </I18nContext.Provider>
   );
 }
 
+/** Not signed in: the staff sign-in page, or the mail user's (for /mail and below). */
 function SignedOut({ onSignedIn }: { onSignedIn(me: Me): void }) {
   const [location] = useLocation();
-  if (location !== '/signin') {
+  if (location !== '/signin' && location !== '/mail/signin') {
     const next = location + window.location.search;
-    return <Redirect to={`/signin?next=${encodeURIComponent(next)}`} replace />;
+    const page = location === '/mail' || location.startsWith('/mail/') ? '/mail/signin' : '/signin';
+    return <Redirect to={`${page}?next=${encodeURIComponent(next)}`} replace />;
   }
   return (
     <>
       <Header />
       <main id="content" class="container narrow">
-        <SignIn onSignedIn={onSignedIn} />
+        {location === '/signin' ? <SignIn onSignedIn={onSignedIn} /> : <MailSignIn onSignedIn={onSignedIn} />}
       </main>
     </>
   );
@@ -103,7 +109,8 @@ function Header({ me, onSignOut }: { me?: Me; onSignOut?: () => void }) {
   const [location] = useLocation();
   const [open, setOpen] = useState(false);
   useEffect(() => setOpen(false), [location]);
-  const items = me ? menuFor(me) : [];
+  // a user who must enrol a second factor first has no menu: the API refuses them everything else
+  const items = me && !me.secondFactorEnrolmentRequired ? menuFor(me) : [];
   // the current item is the longest one the path starts with (/support/trace is not also /support)
   const current = items
     .map((i) => i.href)
@@ -125,6 +132,11 @@ function Header({ me, onSignOut }: { me?: Me; onSignOut?: () => void }) {
         )}
         <div class="header-tools">
           <LanguageSwitch />
+          {me && isStaff(me) && !me.secondFactorEnrolmentRequired && (
+            <Link href="/account" class="secondary" aria-current={location.startsWith('/account') ? 'page' : undefined}>
+              {t('navMyAccount')}
+            </Link>
+          )}
           {me && onSignOut && (
             <button type="button" class="secondary outline" onClick={onSignOut}>
               {t('signOut')}
@@ -150,19 +162,38 @@ function Header({ me, onSignOut }: { me?: Me; onSignOut?: () => void }) {
   );
 }
 
-function SignedIn({ me, onSignedOut }: { me: Me; onSignedOut(): void }) {
+function SignedIn({ me, onMe, onSignedOut }: { me: Me; onMe(me: Me): void; onSignedOut(): void }) {
   const [, navigate] = useLocation();
   const session = useMemo(
     () => ({
       me,
       async signOut() {
-        await call(api.DELETE('/auth/session')).catch(() => undefined);
+        const mailUser = me.role === 'mail_user';
+        await call(mailUser ? api.DELETE('/self/session') : api.DELETE('/auth/session')).catch(() => undefined);
         onSignedOut();
-        navigate('/signin', { replace: true });
+        navigate(mailUser ? '/mail/signin' : '/signin', { replace: true });
+      },
+      /** asks the API again who is signed in (after enrolling a second factor, which lifts the enrolment gate) */
+      async refresh() {
+        onMe((await call(api.GET('/auth/me'))) as Me);
       },
     }),
-    [me, onSignedOut, navigate],
+    [me, onMe, onSignedOut, navigate],
   );
+  if (me.secondFactorEnrolmentRequired)
+    return (
+      <SessionContext.Provider value={session}>
+        <Header me={me} onSignOut={() => void session.signOut()} />
+        <main id="content" class="container" tabIndex={-1}>
+          <Switch>
+            <Route path="/account/second-factor" component={SecondFactorPage} />
+            <Route>
+              <Redirect to="/account/second-factor" replace />
+            </Route>
+          </Switch>
+        </main>
+      </SessionContext.Provider>
+    );
   return (
     <SessionContext.Provider value={session}>
       <Header me={me} onSignOut={() => void session.signOut()} />
@@ -174,6 +205,12 @@ function SignedIn({ me, onSignedOut }: { me: Me; onSignedOut(): void }) {
           <Route path="/signin">
             <SigninRedirect me={me} />
           </Route>
+          <Route path="/mail/signin">
+            <SigninRedirect me={me} />
+          </Route>
+          <Route path="/account" component={only(STAFF, OwnAccountPage)} />
+          <Route path="/account/second-factor" component={only(STAFF, SecondFactorPage)} />
+          <Route path="/mail" component={only(['mail_user'], MailboxPage)} />
           <Route path="/t/:tenantId/overview" component={TenantOverview} />
           <Route path="/t/:tenantId/accounts" component={AccountsPage} />
           <Route path="/t/:tenantId/accounts/:accountId" component={AccountPage} />
@@ -203,6 +240,8 @@ function SignedIn({ me, onSignedOut }: { me: Me; onSignedOut(): void }) {
   );
 }
 
+const STAFF: Role[] = ['operator', 'tenant_admin', 'migration_engineer', 'support'];
+
 /**
  * A page for some roles only: others get the not-found page, as the API would refuse its data. (The
  * API decides; this keeps the portal from showing a page of errors.)
@@ -221,6 +260,9 @@ function only<P>(roles: Role[], Page: (props: P) => ComponentChildren): (props: 
 /** After signing in: the page the person first asked for (only a path of this site), else the role's start page. */
 function SigninRedirect({ me }: { me: Me }) {
   const next = new URLSearchParams(window.location.search).get('next');
-  const safe = next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/signin') ? next : homeFor(me);
+  const safe =
+    next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/signin') && !next.startsWith('/mail/signin')
+      ? next
+      : homeFor(me);
   return <Redirect to={safe} replace />;
 }

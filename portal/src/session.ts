@@ -5,7 +5,9 @@ import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
 import type { MessageKey } from './i18n';
 
-export type Role = 'operator' | 'tenant_admin' | 'migration_engineer' | 'support';
+/** The staff roles, and an account's own user (signed in with the mail password for self-service). */
+export type StaffRole = 'operator' | 'tenant_admin' | 'migration_engineer' | 'support';
+export type Role = StaffRole | 'mail_user';
 
 export interface Me {
   kind: string;
@@ -13,7 +15,11 @@ export interface Me {
   label: string;
   role: Role;
   tenantId: string | null;
+  /** the role must have a second factor and none is enrolled: the enrolment page only, until there is one */
+  secondFactorEnrolmentRequired?: boolean;
 }
+
+export const isStaff = (me: Me) => me.kind === 'staff';
 
 export interface MenuItem {
   href: string;
@@ -52,12 +58,14 @@ export function menuFor(me: Me): MenuItem[] {
         { href: '/operator/health', label: 'navHealth' },
         { href: '/audit', label: 'navAudit' },
       ];
+    case 'mail_user':
+      return [{ href: '/mail', label: 'navMailbox' }];
   }
 }
 
 export const homeFor = (me: Me) => menuFor(me)[0]!.href;
 
-export const SessionContext = createContext<{ me: Me; signOut(): Promise<void> } | null>(null);
+export const SessionContext = createContext<{ me: Me; signOut(): Promise<void>; refresh(): Promise<void> } | null>(null);
 export function useSession() {
   const s = useContext(SessionContext);
   if (!s) throw new Error('useSession outside a signed-in page');

@@ -99,6 +99,24 @@ describe(`backup self-service (${testConfig().db.client})`, () => {
     expect((await api(h.app).get(`/api/v1/tenants/${tenantId}/accounts`).set('cookie', session.cookie)).status).toBe(403);
   });
 
+  it("shows a mail user their own usage against the allocation, live from Dovecot, and nobody else's", async () => {
+    expect((await api(h.app).get('/api/v1/self/usage')).status).toBe(401);
+    const admin = await tokenFor(h.operator, 'tenant_admin', tenantId);
+    expect((await api(h.app).get('/api/v1/self/usage').set(auth(admin))).status).toBe(403);
+    const session = await signIn(alice);
+    const before = await api(h.app).get('/api/v1/self/usage').set('cookie', session.cookie);
+    expect(before.status).toBe(200);
+    const allocation = (await h.services.db('accounts').where({ id: alice.accountId }).first()).allocation_bytes;
+    expect(before.body).toMatchObject({ address: alice.address, allocationBytes: Number(allocation) });
+    await fill(h.services.config, alice.address, [
+      { folder: 'INBOX', raw: sampleMessage(3, { subject: 'usage probe' }), flags: [], internalDate: new Date() },
+    ]);
+    const after = await api(h.app).get('/api/v1/self/usage').set('cookie', session.cookie);
+    expect(after.body.usedMessages).toBe(before.body.usedMessages + 1);
+    expect(after.body.usedBytes).toBeGreaterThanOrEqual(before.body.usedBytes);
+    expect(after.body.percent).toBe(Math.round((after.body.usedBytes * 1000) / after.body.allocationBytes) / 10);
+  });
+
   it('lists nothing when the tenant turned self-service off', async () => {
     await upsertRetention(h.services.db, {
       tenant_id: tenantId,

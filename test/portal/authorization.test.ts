@@ -6,6 +6,7 @@ import { makeStaff, newPage, screenshot, seriousA11yViolations, signIn, startPor
 /**
  * Each role signs in and sees only its menu and its data; a tenant admin who edits the URL to reach
  * another tenant's account gets the not-found page (the API answers 404 for it, as for a missing one).
+ * A mailbox's own user sees only their mailbox, and every staff page by URL is the not-found page.
  */
 jest.setTimeout(150_000);
 
@@ -140,6 +141,32 @@ describe(`portal: authorization (${testConfig().db.client})`, () => {
       .waitFor();
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
     expect(download.suggestedFilename()).toBe('postwerk-audit.csv');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    await page.context().close();
+  });
+
+  it('a mail user sees only their mailbox; staff pages by URL, their own tenant’s included, are the not-found page', async () => {
+    const page = await newPage(w);
+    await page.goto('/mail');
+    await page.getByLabel('Mail address').fill(aAccount.address);
+    await page.getByLabel('Mail password').fill(aAccount.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((u) => u.pathname === '/mail');
+    await page.getByRole('heading', { name: `Mailbox ${aAccount.address}` }).waitFor();
+    expect(await menuOf(page)).toEqual(['Your mailbox']);
+    expect(await page.getByRole('link', { name: 'Your account' }).count()).toBe(0);
+    for (const url of [
+      `/t/${a.tenantId}/accounts/${aAccount.accountId}`,
+      `/t/${a.tenantId}/accounts/${aAccount.accountId}/backups`,
+      '/operator/tenants',
+      '/support',
+      '/account',
+    ]) {
+      await page.goto(url);
+      await notFoundPage(page);
+    }
+    await page.goto('/');
+    await page.waitForURL((u) => u.pathname === '/mail');
     expect(await seriousA11yViolations(page)).toEqual([]);
     await page.context().close();
   });

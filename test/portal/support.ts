@@ -7,6 +7,7 @@ import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { systemActor, type Role } from '../../platform/actor';
+import type { Config } from '../../platform/config';
 import { withActor, type Services } from '../../platform/context';
 import { silentLogger } from '../../platform/logger';
 import { DoveadmClient } from '../../platform/mail/doveadm';
@@ -48,14 +49,17 @@ export const ARTIFACTS = path.resolve(__dirname, '../../test-artifacts/portal');
 
 /**
  * `filters`: also the inbound mail path (the SMTP ingress on a free port and a filters worker), with a
- * spool and quarantine of this world alone, which the API's quarantine routes read too.
+ * spool and quarantine of this world alone, which the API's quarantine routes read too. `config`: settings
+ * over the test configuration (e.g. `secondFactorRequiredRoles`).
  */
-export async function startPortalWorld(opts: { migrationWorker?: boolean; filters?: boolean } = {}): Promise<PortalWorld> {
+export async function startPortalWorld(
+  opts: { migrationWorker?: boolean; filters?: boolean; config?: Partial<Config> } = {},
+): Promise<PortalWorld> {
   if (!fs.existsSync(path.join(PORTAL_DIR, 'index.html')))
     throw new Error(`the portal is not built (${PORTAL_DIR}): run npm run portal:build (stack/install.sh does)`);
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (stack/install.sh does as root)`);
   const base = testConfig();
-  let config = { ...base, passwordCost: 4, api: { ...base.api, rateLimitPerMinute: 0 } };
+  let config: Config = { ...base, passwordCost: 4, api: { ...base.api, rateLimitPerMinute: 0 }, ...opts.config };
   const home = opts.filters ? fs.mkdtempSync(path.join(os.tmpdir(), 'pw-portal-')) : null;
   if (home)
     config = {

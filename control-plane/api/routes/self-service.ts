@@ -8,10 +8,11 @@ import {
   signInMailUserInput,
   signOutMailUser,
 } from '../../../backup/use-cases/sign-in-mail-user';
+import { ownUsage, OwnUsage } from '../../../quotas/use-cases/own-usage';
 import { readCookie } from '../../auth/authenticate';
 import { route } from '../route';
 
-/** Backup self-service (backup/): an account's own user lists and restores its deleted messages. */
+/** Self-service of an account's own user: its usage (quotas/), and its deleted messages, listed and restored (backup/). */
 const MailUser = z.object({ kind: z.literal('mail_user'), id: z.string(), label: z.string(), tenantId: z.string() });
 const Deleted = z.object({
   days: z.number(),
@@ -61,6 +62,15 @@ export const selfServiceRoutes = [
       if (secret) await signOutMailUser(ctx, secret);
       http.res.clearCookie(MAIL_SESSION_COOKIE, { path: '/' });
     },
+  }),
+  route({
+    method: 'get',
+    path: '/self/usage',
+    summary: "The signed-in mail user's own usage against their allocation, as Dovecot counts it now",
+    tags: ['self-service'],
+    permission: 'quota.self',
+    response: OwnUsage,
+    handler: (ctx) => ownUsage(ctx, mailUserOfActor(ctx.actor)),
   }),
   route({
     method: 'get',

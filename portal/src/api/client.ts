@@ -17,12 +17,20 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly details: unknown,
+    /** the field a page knows this error is about when the API names none (a wrong code, a wrong current password) */
+    readonly blamed: string | null = null,
   ) {
     super(message);
   }
 
+  /** The same error, blaming `field`: for answers whose code, not a zod path, says which input was wrong. */
+  blaming(field: string): ApiError {
+    return new ApiError(this.status, this.code, this.message, this.details, field);
+  }
+
   /** The input field the API blamed: the first zod issue's path (`changes.0.allocationBytes`), or null. */
   get field(): string | null {
+    if (this.blamed) return this.blamed;
     // support's reason travels in a header; the portal asks for it in a field named `reason`
     if (this.code === 'reason_required') return 'reason';
     if (this.code === 'validation_failed' && Array.isArray(this.details)) {

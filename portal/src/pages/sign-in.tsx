@@ -1,18 +1,45 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, call } from '../api/client';
+import { Link } from 'wouter-preact';
+import { api, call, type ApiError } from '../api/client';
 import { useI18n } from '../i18n';
 import { useAction } from '../live';
 import type { Me } from '../session';
 import { Field, FormError } from '../components/ui';
 
+/**
+ * Staff sign-in. The API answers the password alone with 401 second_factor_required when the user has a
+ * second factor: the page then asks for the code (or a recovery code) and sends the password again with
+ * it, as the API wants both in one request. A wrong or replayed code is shown beside the code field.
+ */
 export function SignIn({ onSignedIn }: { onSignedIn(me: Me): void }) {
   const { t } = useI18n();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
+  // null: the password step; else the second step, with the app's code or a recovery code
+  const [step, setStep] = useState<null | 'totp' | 'recoveryCode'>(null);
+  const [code, setCode] = useState('');
   useEffect(() => {
     document.title = `${t('signIn')} · Postwerk`;
   }, [t]);
-  const signIn = useAction(async () => (await call(api.POST('/auth/session', { body: { email, password } }))) as Me);
+  useEffect(() => {
+    if (step) document.querySelector<HTMLInputElement>('[data-page="sign-in"] input[name="code"]')?.focus();
+  }, [step]);
+  const signIn = useAction(async () => {
+    const body = { email, password, ...(step === 'totp' ? { totp: code } : step === 'recoveryCode' ? { recoveryCode: code } : {}) };
+    try {
+      return (await call(api.POST('/auth/session', { body }))) as Me;
+    } catch (e) {
+      const err = e as ApiError;
+      if (err.code === 'second_factor_required') {
+        setStep('totp');
+        return undefined;
+      }
+      // a wrong code is the code field's; a wrong password on the second step sends the person back
+      if (err.code === 'second_factor_invalid') throw err.blaming('code');
+      if (step && err.code === 'unauthenticated') setStep(null);
+      throw err;
+    }
+  });
   return (
     <section data-page="sign-in">
       <h1>{t('signIn')}</h1>
@@ -23,28 +50,75 @@ export function SignIn({ onSignedIn }: { onSignedIn(me: Me): void }) {
           if (me) onSignedIn(me);
         }}
       >
-        <Field label={t('email')} name="email" error={signIn.error}>
-          {(p) => (
-            <input {...p} type="email" autoComplete="username" required value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
-          )}
-        </Field>
-        <Field label={t('password')} name="password" error={signIn.error}>
-          {(p) => (
-            <input
-              {...p}
-              type="password"
-              autoComplete="current-password"
-              required
-              value={password}
-              onInput={(e) => setPassword(e.currentTarget.value)}
-            />
-          )}
-        </Field>
-        <FormError error={signIn.error} fields={['email', 'password']} />
+        {step === null ? (
+          <>
+            <Field label={t('email')} name="email" error={signIn.error}>
+              {(p) => (
+                <input
+                  {...p}
+                  type="email"
+                  autoComplete="username"
+                  required
+                  value={email}
+                  onInput={(e) => setEmail(e.currentTarget.value)}
+                />
+              )}
+            </Field>
+            <Field label={t('password')} name="password" error={signIn.error}>
+              {(p) => (
+                <input
+                  {...p}
+                  type="password"
+                  autoComplete="current-password"
+                  required
+                  value={password}
+                  onInput={(e) => setPassword(e.currentTarget.value)}
+                />
+              )}
+            </Field>
+          </>
+        ) : (
+          <>
+            <p>{t(step === 'totp' ? 'secondFactorAsk' : 'recoveryCodeAsk', { email })}</p>
+            {/* a field of its own per kind (key): Preact would leave an emptied `pattern` behind, which matches nothing */}
+            <Field key={step} label={t(step === 'totp' ? 'totpCode' : 'recoveryCode')} name="code" error={signIn.error}>
+              {(p) => (
+                <input
+                  {...p}
+                  type="text"
+                  required
+                  autoComplete="one-time-code"
+                  {...(step === 'totp' ? { inputMode: 'numeric' as const, pattern: '[0-9 ]{6,7}', maxLength: 7 } : { maxLength: 64 })}
+                  value={code}
+                  onInput={(e) => setCode(e.currentTarget.value)}
+                />
+              )}
+            </Field>
+            <p>
+              <button
+                type="button"
+                class="link"
+                onClick={() => {
+                  setStep(step === 'totp' ? 'recoveryCode' : 'totp');
+                  setCode('');
+                  signIn.clear();
+                }}
+              >
+                {t(step === 'totp' ? 'useRecoveryCode' : 'useTotpCode')}
+              </button>
+            </p>
+          </>
+        )}
+        <FormError error={signIn.error} fields={['email', 'password', 'code']} />
         <button type="submit" aria-busy={signIn.pending} disabled={signIn.pending}>
-          {t('signIn')}
+          {t(step ? 'verifyCode' : 'signIn')}
         </button>
       </form>
+      {step === null && (
+        <p>
+          <Link href="/mail/signin">{t('mailUserSignInLink')}</Link>
+        </p>
+      )}
     </section>
   );
 }

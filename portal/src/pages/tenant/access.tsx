@@ -4,7 +4,7 @@ import { useI18n } from '../../i18n';
 import { useAction, useResource } from '../../live';
 import { Loaded } from '../../components/loaded';
 import { Field, FormError, Notice, useTitle } from '../../components/ui';
-import { useSession, type Role } from '../../session';
+import { useSession, type StaffRole as Role } from '../../session';
 
 const ROLES: Role[] = ['tenant_admin', 'migration_engineer', 'support', 'operator'];
 /** Expiries the create form offers (days); the API's default is 90. `never` is offered to operators only. */
