@@ -5297,6 +5297,7 @@ export interface operations {
                                 attemptsMade: number;
                                 finishedAt: string | null;
                             }[];
+                            error?: string;
                         }[];
                     };
                 };
