@@ -8,8 +8,7 @@ import type { Config } from './config';
  * with the reason; only the caller decides whether that is an error.
  */
 export type TxtAnswer =
-  | { found: true; records: string[] }
-  | { found: false; reason: 'no_such_name' | 'no_txt_records' | 'lookup_failed'; message: string };
+  { found: true; records: string[] } | { found: false; reason: 'no_such_name' | 'no_txt_records' | 'lookup_failed'; message: string };
 
 export interface TxtLookupOptions {
   timeoutMs: number;

@@ -86,7 +86,11 @@ export function registerTenantCommands(program: Command): void {
     .option('--json', 'JSON output')
     .action((t: string, name: string, o: { requireDns?: boolean } & OutputOptions) =>
       withCtx(async (ctx) =>
-        output(o, await createDomain(ctx, (await resolveTenant(ctx, t)).id, { name, ...(o.requireDns ? { verified: false } : {}) }), domainLine),
+        output(
+          o,
+          await createDomain(ctx, (await resolveTenant(ctx, t)).id, { name, ...(o.requireDns ? { verified: false } : {}) }),
+          domainLine,
+        ),
       ),
     );
   domain
@@ -105,7 +109,11 @@ export function registerTenantCommands(program: Command): void {
     ['suspend', suspendDomain, "suspend a domain: its accounts' logins are refused"],
     ['resume', resumeDomain, 'resume a suspended domain'],
     ['verify', verifyDomain, "check a pending domain's DNS TXT record now (verified when found)"],
-    ['mark-verified', (ctx, tenantId, id) => markDomainVerified(ctx, tenantId, id, { verified: true }), 'mark a domain verified without its DNS record'],
+    [
+      'mark-verified',
+      (ctx, tenantId, id) => markDomainVerified(ctx, tenantId, id, { verified: true }),
+      'mark a domain verified without its DNS record',
+    ],
   ] as const satisfies ReadonlyArray<readonly [string, (ctx: Ctx, tenantId: string, id: string) => Promise<D>, string]>) {
     domain
       .command(`${name} <tenant> <domain>`)
