@@ -15,13 +15,12 @@ export class AppendLocator {
   constructor(
     private readonly dst: ImapFlow,
     uidNext: number | undefined,
-    existing: Iterable<number>,
+    /** the highest destination UID that existed before (every one at or below it belongs to something else) */
+    highestExisting: number,
     private readonly signal?: AbortSignal,
   ) {
-    this.claimed = new Set(existing);
-    let max = 0;
-    for (const u of this.claimed) if (u > max) max = u;
-    this.floor = Math.max(Number.isFinite(uidNext) ? uidNext! : 1, max + 1);
+    this.claimed = new Set();
+    this.floor = Math.max(Number.isFinite(uidNext) ? uidNext! : 1, highestExisting + 1);
   }
 
   /** A destination UID taken otherwise (APPENDUID, found by hash): never handed out for an item. */
