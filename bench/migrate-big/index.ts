@@ -8,7 +8,18 @@
 // hard-link its message files into a new user's Maildir (Dovecot never rewrites a message file of a
 // folder opened read-only) and copy its index files.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runMigrationPass } from '../../migrator';
@@ -95,12 +106,18 @@ function indexWith(user: string, cache: string): void {
 
 /** One pass in a child process: its time and VmHWM. */
 function childPass(mode: 'full' | 'delta', source: EndpointInput, destination: EndpointInput, stateFile: string): PassFigures {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--pass', JSON.stringify({ mode, source, destination, stateFile })], {
-    cwd: ROOT,
-    env: process.env,
-    encoding: 'utf8',
-    maxBuffer: 64 << 20,
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', __filename, '--pass', JSON.stringify({ mode, source, destination, stateFile })],
+    {
+      cwd: ROOT,
+      env: process.env,
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    },
+  );
+  // development: POSTWERK_TEST_LOG=debug BENCH_BIG_LOG=file keeps each pass's log
+  if (process.env.BENCH_BIG_LOG) appendFileSync(process.env.BENCH_BIG_LOG, r.stdout + r.stderr);
   if (r.status !== 0) throw new Error(`${mode} pass failed (${r.status}): ${r.stderr.slice(-4000)}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as PassFigures;
 }
@@ -152,10 +169,14 @@ export async function runBig(ensureStack: () => Promise<(() => void) | undefined
     const destination = S.destEndpoint(dest);
     try {
       const full = childPass('full', source, destination, stateFile);
-      console.log(`full pass:       ${full.copied} copied of ${full.sourceCount} in ${full.seconds.toFixed(1)} s, peak RSS ${full.peakMb.toFixed(0)} MB`);
+      console.log(
+        `full pass:       ${full.copied} copied of ${full.sourceCount} in ${full.seconds.toFixed(1)} s, peak RSS ${full.peakMb.toFixed(0)} MB`,
+      );
       if (full.copied !== COUNT || full.failed) throw new Error(`full pass copied ${full.copied} of ${COUNT}, ${full.failed} failed`);
       const delta = childPass('delta', source, destination, stateFile);
-      console.log(`no-op delta:     ${delta.copied} copied of ${delta.sourceCount} in ${delta.seconds.toFixed(1)} s, peak RSS ${delta.peakMb.toFixed(0)} MB`);
+      console.log(
+        `no-op delta:     ${delta.copied} copied of ${delta.sourceCount} in ${delta.seconds.toFixed(1)} s, peak RSS ${delta.peakMb.toFixed(0)} MB`,
+      );
       if (delta.copied || delta.failed) throw new Error(`the no-op delta copied ${delta.copied}, ${delta.failed} failed`);
       console.log(
         `migrate-big: ${COUNT} messages; full ${full.seconds.toFixed(1)} s peak ${full.peakMb.toFixed(0)} MB; no-op delta ${delta.seconds.toFixed(1)} s peak ${delta.peakMb.toFixed(0)} MB`,

@@ -18,16 +18,7 @@ import { propagateDeletions } from './folder-deletions';
 import { applyFlagChanges } from './folder-flags';
 import { flagFilter, planMessages } from './folder-plan';
 import type { FolderPassResult } from './folder-result';
-import {
-  type MessageMeta,
-  assertSelected,
-  folderExists,
-  hashMessages,
-  listMessages,
-  listUids,
-  sameFlags,
-  searchUids,
-} from './messages';
+import { type MessageMeta, assertSelected, folderExists, hashMessages, listMessages, listUids, sameFlags, searchUids } from './messages';
 import { folderSnapshot } from './snapshot';
 import { type UidRange, UidList, UidListBuilder, forEachUidRange, inRange } from './uid-ranges';
 
@@ -95,7 +86,13 @@ export async function syncFolder(
         log.warn({ was: fstate.destUidValidity, now: dstValidity }, 'destination UIDVALIDITY changed: matching by content hash');
         await store.clearMessages(fstate.id);
         // cleared with the records: the next listing is a full one
-        Object.assign(fstate, { sourceHighestModseq: null, sourceUidNext: null, sourceMessages: null, destUidNext: null, destMessages: null });
+        Object.assign(fstate, {
+          sourceHighestModseq: null,
+          sourceUidNext: null,
+          sourceMessages: null,
+          destUidNext: null,
+          destMessages: null,
+        });
       }
       const destSame = fstate.destUidValidity === dstValidity;
       if (!destSame) await store.updateFolder(fstate.id, { destUidValidity: dstValidity });
@@ -186,7 +183,9 @@ export async function syncFolder(
         for (const m of listing) if (m.uid > maxListed) maxListed = m.uid;
         const metaByUid = new Map(listing.map((m) => [m.uid, m]));
         const current = new Map(records.map((x) => [x.sourceUid, x]));
-        const vanished = records.filter((x) => x.destUid !== null && x.status !== 'removed' && x.status !== 'skipped' && !destUids.has(x.destUid));
+        const vanished = records.filter(
+          (x) => x.destUid !== null && x.status !== 'removed' && x.status !== 'skipped' && !destUids.has(x.destUid),
+        );
         if (vanished.length && afterSwitch) {
           // deleted or moved by the user: recorded as removed, so no later pass copies them again
           log.info({ count: vanished.length }, 'copied messages removed on the destination by the user: not copying them again');
@@ -322,6 +321,9 @@ async function destMarkers(
 ): Promise<Pick<FolderState, 'destUidNext' | 'destMessages'>> {
   const none = { destUidNext: null, destMessages: null };
   if (!expected.known) return none;
+  // the APPENDs came over the writer's session: Dovecot answers STATUS of the selected mailbox from this
+  // session's view, which a NOOP brings up to date
+  await dst.noop();
   const st = await dst.status(destPath, { messages: true, uidNext: true });
   if (!st || st.messages !== expected.messages || st.uidNext !== expected.uidNext) return none;
   return { destUidNext: st.uidNext, destMessages: st.messages };
@@ -351,7 +353,8 @@ async function destFlagsOf(
   const uids: number[] = [];
   for (const m of metas.values()) {
     const r = current.get(m.uid);
-    if (r && r.destUid !== null && r.status !== 'skipped' && r.status !== 'unconfirmed' && !sameFlags(r.flags, m.flags)) uids.push(r.destUid);
+    if (r && r.destUid !== null && r.status !== 'skipped' && r.status !== 'unconfirmed' && !sameFlags(r.flags, m.flags))
+      uids.push(r.destUid);
   }
   const out = new Map<number, string[]>();
   if (uids.length) for (const m of await listMessages(dst, compressUids(uids), { withDate: false })) out.set(m.uid, m.flags);

@@ -24,7 +24,7 @@ export function inRange(r: UidRange, uid: number): boolean {
 export async function forEachUidRange(uidNext: number | undefined, each: (r: UidRange) => Promise<number>): Promise<void> {
   const top = uidNext !== undefined && Number.isFinite(uidNext) && uidNext > 1 ? uidNext - 1 : 0;
   let width = LIST_RANGE_MESSAGES;
-  for (let from = 1; ; ) {
+  for (let from = 1; ;) {
     const to = from + width - 1;
     if (to >= top) {
       await each({ from, to: null, set: `${from}:*` });

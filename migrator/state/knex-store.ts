@@ -57,12 +57,14 @@ export class KnexStateStore implements MigrationStateStore {
     } else if (row.dest_path !== destPath) {
       // the destination name changed (new folder map): the old map no longer applies
       await this.knex('migration_messages').where({ folder_id: row.id }).del();
-      await this.knex('migration_folders').where({ id: row.id }).update({
-        dest_path: destPath,
-        dest_uidvalidity: null,
-        ...NO_MARKERS,
-        updated_at: this.knex.fn.now(),
-      });
+      await this.knex('migration_folders')
+        .where({ id: row.id })
+        .update({
+          dest_path: destPath,
+          dest_uidvalidity: null,
+          ...NO_MARKERS,
+          updated_at: this.knex.fn.now(),
+        });
       row = await this.knex('migration_folders').where(where).first();
     }
     return folderFromRow(row);
@@ -97,13 +99,15 @@ export class KnexStateStore implements MigrationStateStore {
   }
 
   async staleMessages(folderId: number, sourceUidValidity: number): Promise<MessageRecord[]> {
-    const rows: Row[] = await this.knex('migration_messages').where({ folder_id: folderId }).whereNot({ source_uidvalidity: sourceUidValidity });
+    const rows: Row[] = await this.knex('migration_messages')
+      .where({ folder_id: folderId })
+      .whereNot({ source_uidvalidity: sourceUidValidity });
     return rows.map(recordFromRow);
   }
 
   async mappedDestUids(folderId: number, sourceUidValidity: number): Promise<number[]> {
     const out: number[] = [];
-    for (let after = -1; ; ) {
+    for (let after = -1; ;) {
       const page = (await this.knex('migration_messages')
         .where({ folder_id: folderId, source_uidvalidity: sourceUidValidity })
         .whereNotNull('dest_uid')
@@ -128,6 +132,7 @@ export class KnexStateStore implements MigrationStateStore {
           sourceUidValidity,
         ]),
         this.knex.raw('MAX(CASE WHEN source_uidvalidity = ? THEN dest_uid END) AS max_dest_uid', [sourceUidValidity]),
+        this.knex.raw('SUM(CASE WHEN source_uidvalidity = ? THEN size ELSE 0 END) AS bytes', [sourceUidValidity]),
       )
       .first()) as Row | undefined;
     return {
@@ -135,7 +140,20 @@ export class KnexStateStore implements MigrationStateStore {
       stale: Number(row?.stale ?? 0),
       pending: Number(row?.pending ?? 0),
       maxDestUid: num(row?.max_dest_uid),
+      bytes: Number(row?.bytes ?? 0),
     };
+  }
+
+  async flagSets(folderId: number, sourceUidValidity: number): Promise<string[][]> {
+    const rows = (await this.knex('migration_messages')
+      .where({ folder_id: folderId, source_uidvalidity: sourceUidValidity })
+      .distinct('flags')
+      .pluck('flags')) as unknown[];
+    return rows.map((f) =>
+      String(f ?? '')
+        .split(' ')
+        .filter(Boolean),
+    );
   }
 
   async putMessages(folderId: number, records: readonly MessageRecord[]): Promise<void> {

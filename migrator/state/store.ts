@@ -35,6 +35,8 @@ export interface RecordCounts {
   pending: number;
   /** The highest destination UID a record names. */
   maxDestUid: number | null;
+  /** Sum of the sizes of the records of this UIDVALIDITY (their source messages' RFC822.SIZE). */
+  bytes: number;
 }
 
 /**
@@ -70,6 +72,8 @@ export interface MigrationStateStore {
   /** Destination UIDs of the records of this source UIDVALIDITY that hold one (removed ones aside), ascending. */
   mappedDestUids(folderId: number, sourceUidValidity: number): Promise<number[]>;
   counts(folderId: number, sourceUidValidity: number): Promise<RecordCounts>;
+  /** The distinct flag sets the records of this UIDVALIDITY hold (pre-flight's keyword check of an unchanged folder). */
+  flagSets(folderId: number, sourceUidValidity: number): Promise<string[][]>;
   /** Inserts or replaces records, batched in one transaction. */
   putMessages(folderId: number, records: readonly MessageRecord[]): Promise<void>;
   deleteMessages(folderId: number, keys: ReadonlyArray<Pick<MessageRecord, 'sourceUidValidity' | 'sourceUid'>>): Promise<void>;
