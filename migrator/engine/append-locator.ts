@@ -5,12 +5,14 @@
 // RFC822.SIZE are read (BODY.PEEK[]) and the one whose SHA-256 equals the source hash is taken.
 import type { ImapFlow } from 'imapflow';
 import { hashMessages, listMessages } from './messages';
+import { UidIntervals } from './uid-ranges';
 
 export class AppendLocator {
   /** No message appended from now on can have a lower UID. */
   private floor: number;
-  /** Destination UIDs that belong to something else already (existed before, or found earlier). */
-  private readonly claimed: Set<number>;
+  /** Destination UIDs that belong to something else already (APPENDUID, found earlier), as UID intervals:
+   * APPENDUIDs come in ascending runs, so a folder of 500,000 copies holds a handful of intervals. */
+  private readonly claimed = new UidIntervals();
 
   constructor(
     private readonly dst: ImapFlow,
@@ -19,7 +21,6 @@ export class AppendLocator {
     highestExisting: number,
     private readonly signal?: AbortSignal,
   ) {
-    this.claimed = new Set();
     this.floor = Math.max(Number.isFinite(uidNext) ? uidNext! : 1, highestExisting + 1);
   }
 

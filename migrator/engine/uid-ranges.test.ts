@@ -1,5 +1,5 @@
 import { LIST_RANGE_MESSAGES } from '../limits';
-import { UidList, UidListBuilder, forEachUidRange, inRange } from './uid-ranges';
+import { UidIntervals, UidList, UidListBuilder, forEachUidRange, inRange } from './uid-ranges';
 import { unchanged } from './folder-sync';
 import type { FolderState, RecordCounts } from '../state/store';
 
@@ -51,6 +51,22 @@ describe('UID ranges of a folder pass', () => {
     expect(l.max).toBe(11_999);
     expect([1, 3, 4, 5, 9000, 11_999, 12_000].map((u) => l.has(u))).toEqual([true, true, false, true, true, true, false]);
     expect(UidList.from([1, 2, 3, 7]).without([2, 7, 8])).toEqual([1, 3]);
+  });
+});
+
+describe('UidIntervals', () => {
+  it('holds ascending runs as few intervals, and any order exactly', () => {
+    const c = new UidIntervals();
+    for (let u = 100; u < 100_100; u++) c.add(u);
+    expect(c.intervals).toBe(1);
+    for (const u of [50, 52, 51, 100_100, 7, 100_102]) c.add(u);
+    expect(c.intervals).toBe(4); // 7, 50-52, 100-100100, 100102
+    const want = new Set([7, 50, 51, 52, 100, 5000, 100_099, 100_100, 100_102]);
+    for (const u of [6, 7, 8, 49, 50, 51, 52, 53, 99, 100, 5000, 100_099, 100_100, 100_101, 100_102, 100_103])
+      expect([u, c.has(u)]).toEqual([u, want.has(u)]);
+    c.add(100_101); // joins two intervals
+    expect(c.intervals).toBe(3);
+    expect(c.has(100_101)).toBe(true);
   });
 });
 

@@ -97,3 +97,51 @@ export class UidListBuilder {
     return new UidList(a);
   }
 }
+
+/** A set of UIDs kept as sorted disjoint intervals: small when the UIDs come in runs (APPENDUIDs). */
+export class UidIntervals {
+  private readonly starts: number[] = [];
+  private readonly ends: number[] = [];
+
+  /** Index of the last interval starting at or below `uid`, or -1. */
+  private find(uid: number): number {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    let at = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.starts[mid] <= uid) {
+        at = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return at;
+  }
+
+  has(uid: number): boolean {
+    const i = this.find(uid);
+    return i >= 0 && uid <= this.ends[i];
+  }
+
+  add(uid: number): void {
+    const i = this.find(uid);
+    if (i >= 0 && uid <= this.ends[i]) return;
+    const joinsLeft = i >= 0 && this.ends[i] === uid - 1;
+    const joinsRight = i + 1 < this.starts.length && this.starts[i + 1] === uid + 1;
+    if (joinsLeft && joinsRight) {
+      this.ends[i] = this.ends[i + 1];
+      this.starts.splice(i + 1, 1);
+      this.ends.splice(i + 1, 1);
+    } else if (joinsLeft) this.ends[i] = uid;
+    else if (joinsRight) this.starts[i + 1] = uid;
+    else {
+      this.starts.splice(i + 1, 0, uid);
+      this.ends.splice(i + 1, 0, uid);
+    }
+  }
+
+  /** How many intervals (not UIDs) it holds. */
+  get intervals(): number {
+    return this.starts.length;
+  }
+}
