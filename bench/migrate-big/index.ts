@@ -131,9 +131,23 @@ async function pass(arg: string): Promise<void> {
   };
   const st = await openSqliteStateStore(stateFile);
   const t0 = process.hrtime.bigint();
+  // development: BENCH_BIG_HEAP=1 prints the live heap (after a GC) every 10,000 messages copied, to tell growth from GC slack
+  let copied = 0;
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const onProgress = (e: { kind: string; messages?: number }): void => {
+    if (!process.env.BENCH_BIG_HEAP || e.kind !== 'messages' || !gc) return;
+    const before = copied;
+    copied += e.messages ?? 0;
+    if (Math.floor(before / 10_000) === Math.floor(copied / 10_000)) return;
+    gc();
+    const m = process.memoryUsage();
+    process.stderr.write(
+      `heap ${copied}: live ${(m.heapUsed / 1048576).toFixed(1)} MB external ${(m.external / 1048576).toFixed(1)} MB rss ${(m.rss / 1048576).toFixed(0)} MB\n`,
+    );
+  };
   const res = await runMigrationPass(
     { logger: S.silentLogger, migrationId: 'bench-big' },
-    { source, destination, store: st.store, mode, options: { include: ['INBOX'] } },
+    { source, destination, store: st.store, mode, options: { include: ['INBOX'] }, onProgress },
   );
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   await st.close();
