@@ -108,7 +108,7 @@ function indexWith(user: string, cache: string): void {
 function childPass(mode: 'full' | 'delta', source: EndpointInput, destination: EndpointInput, stateFile: string): PassFigures {
   const r = spawnSync(
     process.execPath,
-    ['--import', 'tsx', __filename, '--pass', JSON.stringify({ mode, source, destination, stateFile })],
+    ['--expose-gc', '--import', 'tsx', __filename, '--pass', JSON.stringify({ mode, source, destination, stateFile })],
     {
       cwd: ROOT,
       env: process.env,
