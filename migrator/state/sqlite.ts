@@ -1,7 +1,7 @@
 // The standalone CLI's state: a local SQLite file holding only the migrator's tables.
 import knexFactory, { type Knex } from 'knex';
 import { up } from '../../platform/db/migrations/20261123000500_migrator_state';
-import { up as upMarkers } from '../../platform/db/migrations/20261203160000_migrator_noop_markers';
+import { up as upMarkers } from '../../platform/db/migrations/20261203163000_migrator_noop_markers';
 import { KnexStateStore } from './knex-store';
 
 export async function openSqliteStateStore(file: string): Promise<{ store: KnexStateStore; knex: Knex; close: () => Promise<void> }> {
