@@ -5,7 +5,7 @@
 // FETCH BODY.PEEK[] over imapflow into MULTIAPPEND batches on N connections (N = 1, 2, 4, 8, the
 // fastest counts), no state, no verification, each into an account of its own. That copy is the
 // physical limit on this machine; the migration (its verification included) is measured against it.
-// Starts its own stack when none runs.
+// Starts its own stack when none runs. `--big`: one folder of 500,000 messages (bench/migrate-big).
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
 import net from 'node:net';
@@ -350,7 +350,18 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[2] === '--build') {
+if (process.argv.includes('--big')) {
+  // a folder of 500,000 messages: memory and the no-op delta (bench/migrate-big)
+  import('./migrate-big')
+    .then((big) => big.runBig(ensureStack))
+    .then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+} else if (process.argv[2] === '--build') {
   buildMailbox(process.argv[3]).then(
     (r) => {
       process.stdout.write(JSON.stringify(r) + '\n');

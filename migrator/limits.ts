@@ -21,6 +21,15 @@ export const FETCH_UID_CHUNK = 500;
  * whatever the writer has not consumed yet sits in memory (parallelFolders workers x this). */
 export const FETCH_MAX_BYTES = 4 * 1024 * 1024;
 
+/** Messages a folder pass lists per UID range (source metadata, the range's state records, the
+ * destination's UIDs): what one range holds in memory, so a folder of 500,000 messages stays flat;
+ * few enough round trips (100 for 500k) that listing stays at Dovecot's FETCH rate. */
+export const LIST_RANGE_MESSAGES = 5000;
+
+/** The widest UID range one listing asks for: a sparse folder (UIDs far apart) is walked in growing
+ * ranges, up to this many UIDs each. */
+export const LIST_RANGE_MAX_UIDS = 1 << 22;
+
 /** Chunk size of streamed (large message) downloads: imapflow's default 64 KB costs ~480 round
  * trips for a 30 MB message. */
 export const DOWNLOAD_CHUNK_BYTES = 1024 * 1024;

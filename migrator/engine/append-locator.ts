@@ -5,23 +5,23 @@
 // RFC822.SIZE are read (BODY.PEEK[]) and the one whose SHA-256 equals the source hash is taken.
 import type { ImapFlow } from 'imapflow';
 import { hashMessages, listMessages } from './messages';
+import { UidIntervals } from './uid-ranges';
 
 export class AppendLocator {
   /** No message appended from now on can have a lower UID. */
   private floor: number;
-  /** Destination UIDs that belong to something else already (existed before, or found earlier). */
-  private readonly claimed: Set<number>;
+  /** Destination UIDs that belong to something else already (APPENDUID, found earlier), as UID intervals:
+   * APPENDUIDs come in ascending runs, so a folder of 500,000 copies holds a handful of intervals. */
+  private readonly claimed = new UidIntervals();
 
   constructor(
     private readonly dst: ImapFlow,
     uidNext: number | undefined,
-    existing: Iterable<number>,
+    /** the highest destination UID that existed before (every one at or below it belongs to something else) */
+    highestExisting: number,
     private readonly signal?: AbortSignal,
   ) {
-    this.claimed = new Set(existing);
-    let max = 0;
-    for (const u of this.claimed) if (u > max) max = u;
-    this.floor = Math.max(Number.isFinite(uidNext) ? uidNext! : 1, max + 1);
+    this.floor = Math.max(Number.isFinite(uidNext) ? uidNext! : 1, highestExisting + 1);
   }
 
   /** A destination UID taken otherwise (APPENDUID, found by hash): never handed out for an item. */

@@ -18,14 +18,14 @@ export async function allUids(client: ImapFlow): Promise<Set<number>> {
   return new Set(uids);
 }
 
-/** Expunges the destination copies of messages gone from the source; returns how many records went. */
+/** Expunges the destination copies of messages gone from the source: how many records went, and how many destination messages. */
 export async function propagateDeletions(
   dst: ImapFlow,
   store: MigrationStateStore,
   folderId: number,
   current: ReadonlyMap<number, MessageRecord>,
   sourceUids: ReadonlySet<number>,
-): Promise<number> {
+): Promise<{ records: number; expunged: number }> {
   const { gone, destUidSet } = planDeletions(current, sourceUids);
   if (destUidSet) {
     const ok = await dst.messageDelete(destUidSet, { uid: true });
@@ -35,5 +35,5 @@ export async function propagateDeletions(
     }
   }
   await store.deleteMessages(folderId, gone);
-  return gone.length;
+  return { records: gone.length, expunged: gone.filter((r) => r.destUid !== null).length };
 }

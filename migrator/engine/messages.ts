@@ -85,6 +85,27 @@ export async function listMessages(
   return out;
 }
 
+/** The UIDs of a range of the selected mailbox (UID FETCH <set> (UID)), in the server's order. */
+export async function listUids(client: ImapFlow, range: string): Promise<number[]> {
+  const out: number[] = [];
+  assertSelected(client);
+  if ((client.mailbox as { exists?: number }).exists === 0) return out;
+  for await (const m of client.fetch(range, { uid: true }, { uid: true })) if (m.uid) out.push(m.uid);
+  if (!client.usable) throw new MigratorError('MIGRATOR_CONNECTION', 'connection dropped during FETCH');
+  return out;
+}
+
+/** UID SEARCH UID <set>: a failed search throws, it is never "none" (deletion propagation relies on it). */
+export async function searchUids(client: ImapFlow, range: string): Promise<Set<number>> {
+  assertSelected(client);
+  const uids = await client.search({ uid: range }, { uid: true });
+  if (!Array.isArray(uids)) {
+    assertSelected(client);
+    throw new MigratorError('MIGRATOR_CONNECTION', `UID SEARCH UID ${range} failed: the source UID list is unknown`);
+  }
+  return new Set(uids);
+}
+
 /**
  * Streams small message bodies in UID-range FETCHes; yields each one as a Buffer.
  * A UID the server no longer has is simply not yielded.

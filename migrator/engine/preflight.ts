@@ -3,11 +3,13 @@
 // message that will not fit, with the reason.
 import type { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
+import { MigratorError } from '../errors';
 import type { FolderPlan } from '../folders/mapping';
 import type { MigrationOptions } from '../options';
-import type { MigrationStateStore } from '../state/store';
+import type { FolderState, MigrationStateStore, RecordCounts } from '../state/store';
 import { flagFilter } from './folder-sync';
 import { listMessages } from './messages';
+import { forEachUidRange, inRange } from './uid-ranges';
 
 export interface PreflightReport {
   folders: number;
@@ -86,35 +88,51 @@ export async function preflight(
     report.folders++;
     const l = await src.getMailboxLock(plan.sourcePath, { readOnly: true });
     try {
-      const metas = await listMessages(src, '1:*', { withDate: false });
-      let done = new Set<number>();
+      // by UID ranges, each against the state records of the same range: a big folder is never held whole
+      const box = src.mailbox as Box;
+      const validity = Number(box.uidValidity);
       const st = args.store ? await args.store.findFolder(args.accountKey, plan.sourcePath) : null;
-      if (args.store && st && st.destPath === plan.destPath) {
-        const validity = Number((src.mailbox as { uidValidity: bigint }).uidValidity);
-        done = new Set(
-          (await args.store.loadMessages(st.id))
-            .filter((r) => r.sourceUidValidity === validity && r.status !== 'skipped')
-            .map((r) => r.sourceUid),
-        );
-      }
+      const folderId = args.store && st && st.destPath === plan.destPath ? st.id : null;
       let bytes = 0;
-      for (const m of metas) {
-        bytes += m.size;
-        for (const f of m.flags) if (!f.startsWith('\\')) keywords.add(f);
-        if (done.has(m.uid)) continue;
-        if (m.size > limit) {
-          const reason =
-            options.maxMessageBytes !== undefined && m.size > options.maxMessageBytes
-              ? `larger than size cap ${options.maxMessageBytes}`
-              : `larger than destination APPENDLIMIT ${report.destination.appendLimit}`;
-          report.wontFit.push({ folder: plan.sourceName, uid: m.uid, size: m.size, reason });
-          continue;
-        }
-        report.bytesToCopy += m.size;
-      }
-      report.sourceMessages += metas.length;
+      let messages = 0;
+      const counts = folderId === null ? null : await args.store!.counts(folderId, validity);
+      if (st && counts && sourceUnchanged(st, counts, box)) {
+        // nothing added, removed or flagged at the source since a complete pass copied (or skipped) all of it: the records tell
+        messages = Number(box.exists);
+        bytes = counts.bytes;
+        for (const set of await args.store!.flagSets(folderId!, validity)) for (const f of set) if (!f.startsWith('\\')) keywords.add(f);
+      } else
+        await forEachUidRange(box.uidNext !== undefined ? Number(box.uidNext) : undefined, async (r) => {
+          const metas = (await listMessages(src, r.set, { withDate: false })).filter((m) => inRange(r, m.uid));
+          const done = new Set(
+            folderId === null
+              ? []
+              : (await args.store!.loadMessages(folderId, { sourceUidValidity: validity, from: r.from, to: r.to }))
+                  .filter((x) => x.status !== 'skipped')
+                  .map((x) => x.sourceUid),
+          );
+          messages += metas.length;
+          for (const m of metas) {
+            bytes += m.size;
+            for (const f of m.flags) if (!f.startsWith('\\')) keywords.add(f);
+            if (done.has(m.uid)) continue;
+            if (m.size > limit) {
+              const reason =
+                options.maxMessageBytes !== undefined && m.size > options.maxMessageBytes
+                  ? `larger than size cap ${options.maxMessageBytes}`
+                  : `larger than destination APPENDLIMIT ${report.destination.appendLimit}`;
+              report.wontFit.push({ folder: plan.sourceName, uid: m.uid, size: m.size, reason });
+              continue;
+            }
+            report.bytesToCopy += m.size;
+          }
+          return Math.max(metas.length, done.size);
+        });
+      if (messages < Number(box.exists ?? 0))
+        throw new MigratorError('MIGRATOR_CONNECTION', `listing returned ${messages} of ${Number(box.exists)} messages`);
+      report.sourceMessages += messages;
       report.sourceBytes += bytes;
-      report.perFolder[plan.sourcePath] = { messages: metas.length, bytes };
+      report.perFolder[plan.sourcePath] = { messages, bytes };
     } finally {
       l.release();
     }
@@ -130,4 +148,22 @@ export async function preflight(
   }
   report.ok = report.problems.length === 0;
   return report;
+}
+
+type Box = { uidValidity: bigint; uidNext?: number; exists?: number; highestModseq?: bigint; noModseq?: boolean };
+
+/** The source folder as the last complete pass left it (folder-sync.ts `unchanged`, the source half) and every record settled. */
+function sourceUnchanged(st: FolderState, counts: RecordCounts, box: Box): boolean {
+  return (
+    box.highestModseq !== undefined &&
+    !box.noModseq &&
+    st.sourceHighestModseq === String(box.highestModseq) &&
+    st.sourceUidValidity === Number(box.uidValidity) &&
+    box.uidNext !== undefined &&
+    st.sourceUidNext === Number(box.uidNext) &&
+    st.sourceMessages === Number(box.exists) &&
+    counts.stale === 0 &&
+    counts.pending === 0 &&
+    counts.current === Number(box.exists)
+  );
 }

@@ -22,17 +22,47 @@ describe('KnexStateStore (SQLite)', () => {
       expect(loaded).toHaveLength(450);
       expect(loaded.find((r) => r.sourceUid === 1)!.flags).toEqual(['\\Flagged']);
       expect(loaded.find((r) => r.sourceUid === 2)!.flags).toEqual(['\\Seen', 'Todo']);
+      // by range, counts and destination UIDs without loading the folder
+      const part = await store.loadMessages(f.id, { sourceUidValidity: 7, from: 101, to: 200 });
+      expect(part.map((r) => r.sourceUid)).toEqual(Array.from({ length: 100 }, (_, i) => i + 101));
+      expect(await store.loadMessages(f.id, { sourceUidValidity: 7, from: 441, to: null })).toHaveLength(10);
+      expect(await store.loadMessages(f.id, { sourceUidValidity: 8, from: 1, to: null })).toHaveLength(0);
+      await store.putMessages(f.id, [
+        { ...recs[0], sourceUidValidity: 6, sourceUid: 1, destUid: 5 },
+        { ...recs[0], sourceUid: 451, destUid: null, status: 'skipped' },
+        { ...recs[0], sourceUid: 452, destUid: 9999, status: 'removed' },
+      ]);
+      expect(await store.counts(f.id, 7)).toEqual({ current: 452, stale: 1, pending: 1, maxDestUid: 9999, bytes: 4520 });
+      expect((await store.staleMessages(f.id, 7)).map((r) => r.sourceUid)).toEqual([1]);
+      const mapped = await store.mappedDestUids(f.id, 7);
+      expect(mapped).toEqual(Array.from({ length: 450 }, (_, i) => i + 100)); // removed and skipped ones hold none
+      expect((await store.flagSets(f.id, 7)).map((s) => s.join(' ')).sort()).toEqual(['', '\\Flagged', '\\Seen Todo']);
+      await store.deleteMessages(f.id, [
+        { sourceUidValidity: 6, sourceUid: 1 },
+        { sourceUidValidity: 7, sourceUid: 451 },
+        { sourceUidValidity: 7, sourceUid: 452 },
+      ]);
       await store.deleteMessages(f.id, recs.slice(0, 50));
       expect(await store.loadMessages(f.id)).toHaveLength(400);
-      await store.updateFolder(f.id, { sourceUidNext: 451, sourceHighestModseq: '9007199254740993', destUidValidity: 3 });
+      await store.updateFolder(f.id, {
+        sourceUidNext: 451,
+        sourceHighestModseq: '9007199254740993',
+        destUidValidity: 3,
+        sourceMessages: 400,
+        destUidNext: 550,
+        destMessages: 400,
+      });
       expect(await store.findFolder('a -> b', 'INBOX')).toMatchObject({
         sourceUidNext: 451,
         sourceHighestModseq: '9007199254740993',
         destUidValidity: 3,
+        sourceMessages: 400,
+        destUidNext: 550,
+        destMessages: 400,
       });
       // a new destination name (folder map changed): the old map no longer applies
       const moved = await store.folder('m1', 'a -> b', 'INBOX', 'Elsewhere');
-      expect(moved).toMatchObject({ id: f.id, destPath: 'Elsewhere', destUidValidity: null });
+      expect(moved).toMatchObject({ id: f.id, destPath: 'Elsewhere', destUidValidity: null, sourceMessages: null, destUidNext: null });
       expect(await store.loadMessages(f.id)).toHaveLength(0);
       // the indexes the engine relies on exist
       const idx = (await knex.raw(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'migration_messages'`)) as Array<{

@@ -3,7 +3,10 @@
 import type { Knex } from 'knex';
 import { STATE_INSERT_CHUNK } from '../limits';
 import { chunk } from '../../platform/mail/uidset';
-import type { FolderState, MessageRecord, MigrationStateStore } from './store';
+import type { FolderState, MessageRecord, MigrationStateStore, RecordCounts, RecordRange } from './store';
+
+/** Rows per query when the engine reads a folder's destination UIDs: bounded memory per query. */
+const DEST_UID_PAGE = 20_000;
 
 type Row = Record<string, unknown>;
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -17,8 +20,27 @@ function folderFromRow(r: Row): FolderState {
     sourceUidNext: num(r.source_uidnext),
     sourceHighestModseq: r.source_highestmodseq == null ? null : String(r.source_highestmodseq),
     destUidValidity: num(r.dest_uidvalidity),
+    sourceMessages: num(r.source_messages),
+    destUidNext: num(r.dest_uidnext),
+    destMessages: num(r.dest_messages),
   };
 }
+
+function recordFromRow(r: Row): MessageRecord {
+  return {
+    sourceUidValidity: Number(r.source_uidvalidity),
+    sourceUid: Number(r.source_uid),
+    destUid: num(r.dest_uid),
+    sha256: (r.sha256 as string | null) ?? null,
+    size: Number(r.size),
+    flags: r.flags ? String(r.flags).split(' ').filter(Boolean) : [],
+    status: r.status as MessageRecord['status'],
+    reason: (r.reason as string | null) ?? null,
+  };
+}
+
+/** The markers that describe what the records hold: gone with them. */
+const NO_MARKERS = { source_uidnext: null, source_highestmodseq: null, source_messages: null, dest_uidnext: null, dest_messages: null };
 
 export class KnexStateStore implements MigrationStateStore {
   constructor(private readonly knex: Knex) {}
@@ -35,13 +57,14 @@ export class KnexStateStore implements MigrationStateStore {
     } else if (row.dest_path !== destPath) {
       // the destination name changed (new folder map): the old map no longer applies
       await this.knex('migration_messages').where({ folder_id: row.id }).del();
-      await this.knex('migration_folders').where({ id: row.id }).update({
-        dest_path: destPath,
-        dest_uidvalidity: null,
-        source_uidnext: null,
-        source_highestmodseq: null,
-        updated_at: this.knex.fn.now(),
-      });
+      await this.knex('migration_folders')
+        .where({ id: row.id })
+        .update({
+          dest_path: destPath,
+          dest_uidvalidity: null,
+          ...NO_MARKERS,
+          updated_at: this.knex.fn.now(),
+        });
       row = await this.knex('migration_folders').where(where).first();
     }
     return folderFromRow(row);
@@ -59,21 +82,78 @@ export class KnexStateStore implements MigrationStateStore {
     if (patch.sourceUidNext !== undefined) u.source_uidnext = patch.sourceUidNext;
     if (patch.sourceHighestModseq !== undefined) u.source_highestmodseq = patch.sourceHighestModseq;
     if (patch.destUidValidity !== undefined) u.dest_uidvalidity = patch.destUidValidity;
+    if (patch.sourceMessages !== undefined) u.source_messages = patch.sourceMessages;
+    if (patch.destUidNext !== undefined) u.dest_uidnext = patch.destUidNext;
+    if (patch.destMessages !== undefined) u.dest_messages = patch.destMessages;
     await this.knex('migration_folders').where({ id }).update(u);
   }
 
-  async loadMessages(folderId: number): Promise<MessageRecord[]> {
-    const rows: Row[] = await this.knex('migration_messages').where({ folder_id: folderId });
-    return rows.map((r) => ({
-      sourceUidValidity: Number(r.source_uidvalidity),
-      sourceUid: Number(r.source_uid),
-      destUid: num(r.dest_uid),
-      sha256: (r.sha256 as string | null) ?? null,
-      size: Number(r.size),
-      flags: r.flags ? String(r.flags).split(' ').filter(Boolean) : [],
-      status: r.status as MessageRecord['status'],
-      reason: (r.reason as string | null) ?? null,
-    }));
+  async loadMessages(folderId: number, range?: RecordRange): Promise<MessageRecord[]> {
+    const q = this.knex('migration_messages').where({ folder_id: folderId });
+    if (range) {
+      q.andWhere({ source_uidvalidity: range.sourceUidValidity }).andWhere('source_uid', '>=', range.from);
+      if (range.to !== null) q.andWhere('source_uid', '<=', range.to);
+    }
+    const rows: Row[] = await q;
+    return rows.map(recordFromRow);
+  }
+
+  async staleMessages(folderId: number, sourceUidValidity: number): Promise<MessageRecord[]> {
+    const rows: Row[] = await this.knex('migration_messages')
+      .where({ folder_id: folderId })
+      .whereNot({ source_uidvalidity: sourceUidValidity });
+    return rows.map(recordFromRow);
+  }
+
+  async mappedDestUids(folderId: number, sourceUidValidity: number): Promise<number[]> {
+    const out: number[] = [];
+    for (let after = -1; ;) {
+      const page = (await this.knex('migration_messages')
+        .where({ folder_id: folderId, source_uidvalidity: sourceUidValidity })
+        .whereNotNull('dest_uid')
+        .whereNot({ status: 'removed' })
+        .andWhere('dest_uid', '>', after)
+        .orderBy('dest_uid')
+        .limit(DEST_UID_PAGE)
+        .pluck('dest_uid')) as unknown[];
+      for (const v of page) out.push(Number(v));
+      if (page.length < DEST_UID_PAGE) return out;
+      after = out[out.length - 1];
+    }
+  }
+
+  async counts(folderId: number, sourceUidValidity: number): Promise<RecordCounts> {
+    const row = (await this.knex('migration_messages')
+      .where({ folder_id: folderId })
+      .select(
+        this.knex.raw('SUM(CASE WHEN source_uidvalidity = ? THEN 1 ELSE 0 END) AS current', [sourceUidValidity]),
+        this.knex.raw('SUM(CASE WHEN source_uidvalidity = ? THEN 0 ELSE 1 END) AS stale', [sourceUidValidity]),
+        this.knex.raw(`SUM(CASE WHEN source_uidvalidity = ? AND status IN ('skipped', 'unconfirmed') THEN 1 ELSE 0 END) AS pending`, [
+          sourceUidValidity,
+        ]),
+        this.knex.raw('MAX(CASE WHEN source_uidvalidity = ? THEN dest_uid END) AS max_dest_uid', [sourceUidValidity]),
+        this.knex.raw('SUM(CASE WHEN source_uidvalidity = ? THEN size ELSE 0 END) AS bytes', [sourceUidValidity]),
+      )
+      .first()) as Row | undefined;
+    return {
+      current: Number(row?.current ?? 0),
+      stale: Number(row?.stale ?? 0),
+      pending: Number(row?.pending ?? 0),
+      maxDestUid: num(row?.max_dest_uid),
+      bytes: Number(row?.bytes ?? 0),
+    };
+  }
+
+  async flagSets(folderId: number, sourceUidValidity: number): Promise<string[][]> {
+    const rows = (await this.knex('migration_messages')
+      .where({ folder_id: folderId, source_uidvalidity: sourceUidValidity })
+      .distinct('flags')
+      .pluck('flags')) as unknown[];
+    return rows.map((f) =>
+      String(f ?? '')
+        .split(' ')
+        .filter(Boolean),
+    );
   }
 
   async putMessages(folderId: number, records: readonly MessageRecord[]): Promise<void> {
@@ -123,6 +203,6 @@ export class KnexStateStore implements MigrationStateStore {
     // HIGHESTMODSEQ would see only recent changes and leave the folder incomplete
     await this.knex('migration_folders')
       .where({ id: folderId })
-      .update({ source_uidnext: null, source_highestmodseq: null, updated_at: this.knex.fn.now() });
+      .update({ ...NO_MARKERS, updated_at: this.knex.fn.now() });
   }
 }

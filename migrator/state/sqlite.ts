@@ -1,6 +1,7 @@
 // The standalone CLI's state: a local SQLite file holding only the migrator's tables.
 import knexFactory, { type Knex } from 'knex';
 import { up } from '../../platform/db/migrations/20261123000500_migrator_state';
+import { up as upMarkers } from '../../platform/db/migrations/20261203163000_migrator_noop_markers';
 import { KnexStateStore } from './knex-store';
 
 export async function openSqliteStateStore(file: string): Promise<{ store: KnexStateStore; knex: Knex; close: () => Promise<void> }> {
@@ -9,5 +10,6 @@ export async function openSqliteStateStore(file: string): Promise<{ store: KnexS
   await knex.raw('PRAGMA synchronous = NORMAL');
   await knex.raw('PRAGMA foreign_keys = ON');
   await up(knex); // idempotent: guarded by hasTable
+  await upMarkers(knex); // idempotent: guarded by hasColumn
   return { store: new KnexStateStore(knex), knex, close: () => knex.destroy() };
 }

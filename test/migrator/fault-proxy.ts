@@ -29,6 +29,8 @@ export interface FaultProxy {
   /** How many times the fault fired. */
   fired: () => number;
   arm: () => void;
+  /** Stops the faults (one that has not fired yet never will). */
+  disarm: () => void;
   /** Passes the held command (and what followed it) on to the server. */
   releaseHold: () => void;
   close: () => Promise<void>;
@@ -166,6 +168,9 @@ export async function startFaultProxy(upstream: { host: string; port: number }, 
   return {
     port: (server.address() as net.AddressInfo).port,
     fired: () => fired,
+    disarm: () => {
+      armed = false;
+    },
     arm: () => {
       armed = true;
     },

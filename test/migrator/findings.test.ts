@@ -49,6 +49,11 @@ describe('migrator: issue 11 findings', () => {
     };
     try {
       expect((await runMigrationPass(ctx, input)).totals.copied).toBe(4);
+      // a flag change at the source: the folder changed, so the delta lists it (an unchanged one lists nothing, noop-delta.test.ts)
+      await S.withClient(S.sourceEndpoint(user), async (c) => {
+        await c.mailboxOpen('INBOX');
+        await c.messageFlagsAdd('1', ['\\Flagged']);
+      });
       proxy.arm();
       const delta = await runMigrationPass(ctx, { ...input, mode: 'delta', options: { propagateDeletions: true } });
       expect(proxy.fired()).toBe(1); // the delta did search, and that search failed
