@@ -161,7 +161,7 @@ const schema = z
       .default(50 * 1024 * 1024),
     POSTWERK_SMTP_MAX_CONNECTIONS_PER_CLIENT: z.coerce.number().int().min(1).max(10_000).default(20),
     // messages waiting for a pipeline worker above which the ingress paces new ones (0: never)
-    POSTWERK_SMTP_INFLOW_BACKLOG: z.coerce.number().int().min(0).max(1_000_000).default(48),
+    POSTWERK_SMTP_INFLOW_BACKLOG: z.coerce.number().int().min(0).max(1_000_000).default(32),
     POSTWERK_SPOOL_DIR: z.string().optional(),
 
     POSTWERK_LDAP_URL: z.string().optional(),
