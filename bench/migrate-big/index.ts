@@ -22,7 +22,7 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runMigrationPass } from '../../migrator';
+import { runMigrationPass, verifyMailbox } from '../../migrator';
 import type { EndpointInput } from '../../migrator/options';
 import { openSqliteStateStore } from '../../migrator/state/sqlite';
 import * as S from '../../test/migrator/support';
@@ -105,7 +105,7 @@ function indexWith(user: string, cache: string): void {
 }
 
 /** One pass in a child process: its time and VmHWM. */
-function childPass(mode: 'full' | 'delta', source: EndpointInput, destination: EndpointInput, stateFile: string): PassFigures {
+function childPass(mode: 'full' | 'delta' | 'verify', source: EndpointInput, destination: EndpointInput, stateFile: string): PassFigures {
   const r = spawnSync(
     process.execPath,
     ['--expose-gc', '--import', 'tsx', __filename, '--pass', JSON.stringify({ mode, source, destination, stateFile })],
@@ -124,7 +124,7 @@ function childPass(mode: 'full' | 'delta', source: EndpointInput, destination: E
 
 async function pass(arg: string): Promise<void> {
   const { mode, source, destination, stateFile } = JSON.parse(arg) as {
-    mode: 'full' | 'delta';
+    mode: 'full' | 'delta' | 'verify';
     source: EndpointInput;
     destination: EndpointInput;
     stateFile: string;
@@ -145,20 +145,25 @@ async function pass(arg: string): Promise<void> {
       `heap ${copied}: live ${(m.heapUsed / 1048576).toFixed(1)} MB external ${(m.external / 1048576).toFixed(1)} MB rss ${(m.rss / 1048576).toFixed(0)} MB\n`,
     );
   };
-  const res = await runMigrationPass(
-    { logger: S.silentLogger, migrationId: 'bench-big' },
-    { source, destination, store: st.store, mode, options: { include: ['INBOX'] }, onProgress },
-  );
+  const ctx = { logger: S.silentLogger, migrationId: 'bench-big' };
+  const input = { source, destination, store: st.store, options: { include: ['INBOX'] }, onProgress };
+  // verify: the destination read back and hashed in full, the source's hashes from the state
+  const counts =
+    mode === 'verify'
+      ? await verifyMailbox(ctx, { ...input, rehashSource: false }).then((v) => ({
+          copied: v.totals.matched,
+          failed: v.totals.missing,
+          sourceCount: v.totals.sourceCount,
+        }))
+      : await runMigrationPass(ctx, { ...input, mode }).then((r) => ({
+          copied: r.totals.copied,
+          failed: r.totals.failed,
+          sourceCount: r.folders.reduce((n, f) => n + f.sourceCount, 0),
+        }));
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   await st.close();
   const hwm = /VmHWM:\s+(\d+) kB/.exec(require('node:fs').readFileSync('/proc/self/status', 'utf8'));
-  const figures: PassFigures = {
-    seconds,
-    peakMb: hwm ? Number(hwm[1]) / 1024 : process.memoryUsage().rss / 1048576,
-    copied: res.totals.copied,
-    sourceCount: res.folders.reduce((s, f) => s + f.sourceCount, 0),
-    failed: res.totals.failed,
-  };
+  const figures: PassFigures = { seconds, peakMb: hwm ? Number(hwm[1]) / 1024 : process.memoryUsage().rss / 1048576, ...counts };
   process.stdout.write(JSON.stringify(figures) + '\n');
 }
 
@@ -192,8 +197,14 @@ export async function runBig(ensureStack: () => Promise<(() => void) | undefined
         `no-op delta:     ${delta.copied} copied of ${delta.sourceCount} in ${delta.seconds.toFixed(1)} s, peak RSS ${delta.peakMb.toFixed(0)} MB`,
       );
       if (delta.copied || delta.failed) throw new Error(`the no-op delta copied ${delta.copied}, ${delta.failed} failed`);
+      const verify = childPass('verify', source, destination, stateFile);
       console.log(
-        `migrate-big: ${COUNT} messages; full ${full.seconds.toFixed(1)} s peak ${full.peakMb.toFixed(0)} MB; no-op delta ${delta.seconds.toFixed(1)} s peak ${delta.peakMb.toFixed(0)} MB`,
+        `verification:    ${verify.copied} matched of ${verify.sourceCount} in ${verify.seconds.toFixed(1)} s, peak RSS ${verify.peakMb.toFixed(0)} MB`,
+      );
+      if (verify.copied !== COUNT || verify.failed)
+        throw new Error(`verification matched ${verify.copied} of ${COUNT}, ${verify.failed} missing`);
+      console.log(
+        `migrate-big: ${COUNT} messages; full ${full.seconds.toFixed(1)} s peak ${full.peakMb.toFixed(0)} MB; no-op delta ${delta.seconds.toFixed(1)} s peak ${delta.peakMb.toFixed(0)} MB; verify ${verify.seconds.toFixed(1)} s peak ${verify.peakMb.toFixed(0)} MB`,
       );
     } finally {
       rmSync(stateDir, { recursive: true, force: true });
