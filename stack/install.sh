@@ -110,7 +110,13 @@ build_js() {
   run_logged /tmp/postwerk-build.log node stack/build.js
 }
 
+# api_types: the portal's API types from the OpenAPI document, after the build (it runs the compiled routes)
+api_types() {
+  run_logged /tmp/postwerk-api-types.log bash portal/scripts/gen-api.sh --if-changed
+}
+
 install_debs
 install_npm
-build_portal
 build_js
+api_types
+build_portal
