@@ -33,7 +33,8 @@ export type CreateTokenInput = z.infer<typeof createApiTokenInput>;
  * Idempotency-Key: a replayed answer would have to keep the secret.)
  *
  * The token belongs to the staff user who creates it (a token made by a token belongs to that token's
- * owner): disabling that user revokes it. Tokens the CLI makes belong to no staff user.
+ * owner): disabling that user revokes it. Tokens the CLI makes belong to no staff user. A token made by
+ * a token expires no later than its parent.
  */
 export async function createApiToken(ctx: Ctx, input: CreateTokenInput) {
   authorize(ctx, 'token.write');
@@ -45,13 +46,19 @@ export async function createApiToken(ctx: Ctx, input: CreateTokenInput) {
   const secret = newSecret(TOKEN_PREFIX);
   return inTransaction(ctx.db, async ({ trx }) => {
     const tenantId = await checkRoleGrant(trx, ctx, input.role, input.tenantId);
-    const owner =
-      ctx.actor.kind === 'staff'
-        ? ctx.actor.id
-        : ctx.actor.kind === 'token'
-          ? ((await findToken(trx, ctx.actor.id))?.created_by ?? null)
-          : null;
+    const parent = ctx.actor.kind === 'token' ? await findToken(trx, ctx.actor.id) : undefined;
+    const owner = ctx.actor.kind === 'staff' ? ctx.actor.id : (parent?.created_by ?? null);
     const now = Date.now();
+    let expiresAt = expiresInDays === 'never' ? null : now + expiresInDays * DAY_MS;
+    // a token made by a token never outlives it: the default is cut to the parent's end, a longer ask refused
+    const parentEnd = parent?.expires_at ? Date.parse(parent.expires_at) : null;
+    if (parentEnd !== null && (expiresAt === null || expiresAt > parentEnd)) {
+      if (input.expiresInDays !== undefined)
+        throw invalid(`a token cannot outlive the token that creates it, which expires at ${parent!.expires_at}`, [
+          { path: 'expiresInDays', message: `at most until ${parent!.expires_at}` },
+        ]);
+      expiresAt = parentEnd;
+    }
     const row: TokenRow = {
       id: newId(),
       name,
@@ -62,7 +69,7 @@ export async function createApiToken(ctx: Ctx, input: CreateTokenInput) {
       created_by: owner,
       created_by_label: ctx.actor.label,
       created_at: new Date(now).toISOString(),
-      expires_at: expiresInDays === 'never' ? null : new Date(now + expiresInDays * DAY_MS).toISOString(),
+      expires_at: expiresAt === null ? null : new Date(expiresAt).toISOString(),
       last_used_at: null,
       revoked_at: null,
     };

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Role } from '../../platform/actor';
 import { migrationNames, migrationSource } from '../../platform/db/migrations';
 import { TOKEN_DEFAULT_EXPIRY_DAYS } from '../../tenancy/limits';
+import { createApiToken } from '../../tenancy/use-cases/create-api-token';
 import { scratchDb } from '../support/scratch-db';
 import { testConfig, uniq } from '../support/env';
 import { api, auth, makeTenant, signedInStaff, startHarness, tokenFor, type Harness } from './harness';
@@ -105,14 +106,47 @@ describe(`API tokens: owner, expiry, suspended tenants (${testConfig().db.client
       .send({ name: 'forever', role: 'tenant_admin', tenantId, expiresInDays: 'never' });
     expect(outcome(byToken)).toEqual({ status: 403, code: 'forbidden' });
 
+    // (an operator's token that never expires itself: one that does cannot make one that does not)
+    const foreverOperator = (await createApiToken(h.operator, { name: uniq('op'), role: 'operator', expiresInDays: 'never' })).secret;
     const ok = await api(h.app)
       .post('/api/v1/tokens')
-      .set(auth(operator))
+      .set(auth(foreverOperator))
       .send({ name: 'forever', role: 'tenant_admin', tenantId, expiresInDays: 'never' });
     expect(ok.status).toBe(201);
     expect(ok.body.token.expiresAt).toBeNull();
     const bad = await api(h.app).post('/api/v1/tokens').set(auth(operator)).send({ name: 'x', role: 'operator', expiresInDays: 'soon' });
     expect(outcome(bad)).toEqual({ status: 400, code: 'validation_failed' });
+  });
+
+  it("a token made by a token never outlives it: the default stops at the parent's end, a longer ask is refused", async () => {
+    const parent = await api(h.app)
+      .post('/api/v1/tokens')
+      .set(auth(operator))
+      .send({ name: uniq('parent'), role: 'tenant_admin', tenantId, expiresInDays: 5 });
+    expect(parent.status).toBe(201);
+    const child = await api(h.app)
+      .post('/api/v1/tokens')
+      .set(auth(parent.body.secret))
+      .send({ name: uniq('child'), role: 'tenant_admin', tenantId });
+    expect(child.status).toBe(201);
+    expect(child.body.token.expiresAt).toBe(parent.body.token.expiresAt);
+    const shorter = await api(h.app)
+      .post('/api/v1/tokens')
+      .set(auth(parent.body.secret))
+      .send({ name: uniq('child'), role: 'tenant_admin', tenantId, expiresInDays: 2 });
+    expect(Math.abs(Date.parse(shorter.body.token.expiresAt) - Date.now() - 2 * DAY_MS)).toBeLessThan(3600_000);
+    const longer = await api(h.app)
+      .post('/api/v1/tokens')
+      .set(auth(parent.body.secret))
+      .send({ name: uniq('child'), role: 'tenant_admin', tenantId, expiresInDays: 30 });
+    expect(outcome(longer)).toEqual({ status: 400, code: 'validation_failed' });
+    expect(longer.body.error.message).toContain(`expires at ${parent.body.token.expiresAt}`);
+    // an operator's token with an end cannot make one without
+    const never = await api(h.app)
+      .post('/api/v1/tokens')
+      .set(auth(operator))
+      .send({ name: uniq('never'), role: 'operator', expiresInDays: 'never' });
+    expect(outcome(never)).toEqual({ status: 400, code: 'validation_failed' });
   });
 
   it("a suspended tenant's staff session, token and sign-in get 403 tenant_suspended, until it is resumed", async () => {
