@@ -8,11 +8,6 @@
 // (at least as fast as the migrator's copy), measured on the same machine at the same time.
 // as the worker process does (control-plane/main/worker.ts): before anything uses the thread pool
 import '../platform/threadpool';
-import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { encodeMailboxName } from '../migrator/imap/mailbox-name';
 import { RawImapConnection } from '../migrator/imap/raw-append';
 import { runMigrationPass } from '../migrator';
@@ -20,12 +15,12 @@ import { parseEndpoint } from '../migrator/options';
 import { openSqliteStateStore } from '../migrator/state/sqlite';
 import * as S from '../test/migrator/support';
 import { cpuPerMessage, cpuSnapshot } from './support/cpu';
+import { benchStack } from './support/stack';
 
 const TOTAL = Number(process.env.BENCH_MESSAGES ?? 10_000);
 const INDEXED = Number(process.env.BENCH_INDEXED ?? 100_000);
 const RESTORES = Number(process.env.BENCH_RESTORES ?? 40);
 const FOLDERS = 20;
-const ROOT = path.resolve(__dirname, '..');
 
 function sizeOf(i: number): number {
   if (i === 0) return 30 * 1024 * 1024;
@@ -36,46 +31,10 @@ function sizeOf(i: number): number {
   return 1024 * 1024 + Math.floor((r - 0.995) * 600000000);
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
 async function ensureStack(): Promise<(() => void) | undefined> {
-  if (process.env.POSTWERK_IMAP_PORT && process.env.POSTWERK_MASTER_PASSWORD) return undefined;
-  const home = mkdtempSync(path.join(os.tmpdir(), 'postwerk-bench-'));
-  chmodSync(home, 0o755);
-  const env = {
-    ...process.env,
-    POSTWERK_HOME: home,
-    POSTWERK_IMAP_PORT: String(await freePort()),
-    POSTWERK_LMTP_PORT: String(await freePort()),
-    POSTWERK_DOVEADM_PORT: String(await freePort()),
-    // the services this process builds connect to Redis (the job queue) even though the passes here
-    // are called directly
-    POSTWERK_REDIS_PORT: String(await freePort()),
-    POSTWERK_REDIS_PERSIST: 'no',
-  };
-  console.log(`starting a stack in ${home}`);
-  execFileSync('bash', [path.join(ROOT, 'stack/stack.sh'), 'up', 'redis', 'dovecot'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
-  for (const line of readFileSync(path.join(home, 'stack.env'), 'utf8').split('\n')) {
-    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line);
-    if (m) process.env[m[1]!] = m[2];
-  }
-  process.env.POSTWERK_HOME = home;
-  const { loadConfig } = await import('../platform/config');
-  const { createDb, migrateLatest } = await import('../platform/db');
-  const db = createDb(loadConfig());
-  await migrateLatest(db);
-  await db.destroy();
-  return () => {
-    execFileSync('bash', [path.join(ROOT, 'stack/stack.sh'), 'down'], { env, stdio: 'inherit' });
-    execFileSync('rm', ['-rf', home]);
-  };
+  const reuse = Boolean(process.env.POSTWERK_IMAP_PORT && process.env.POSTWERK_MASTER_PASSWORD);
+  // the services this process builds connect to Redis (the job queue) even though the passes here are called directly
+  return (await benchStack({ services: ['redis', 'dovecot'], reuse, intoProcess: true, migrate: true })).down;
 }
 
 async function fill(dest: S.DestAccount, from: number, count: number, folders: string[]): Promise<number> {

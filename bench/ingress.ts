@@ -7,40 +7,16 @@
 // of the ratio on this machine. BENCH_QUERIES=1 lists the SQL statements per message.
 // as the filters process does (control-plane/main/filters.ts): before anything uses the thread pool
 import '../platform/threadpool';
-import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import nodemailer from 'nodemailer';
-import { parseEnvFile } from '../platform/config';
 import { cpuPerMessage, cpuSnapshot } from './support/cpu';
+import { benchStack } from './support/stack';
 
 const TOTAL = Number(process.env.BENCH_MESSAGES ?? 2000);
 const CONNECTIONS = 20;
-const ROOT = path.resolve(__dirname, '..');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 async function ensureStack(): Promise<{ home: string; down?: () => void }> {
-  if (process.env.POSTWERK_IMAP_PORT && process.env.POSTWERK_CLAMD_PORT && process.env.POSTWERK_REDIS_URL)
-    return { home: process.env.POSTWERK_HOME ?? '/nonexistent' };
-  const home = mkdtempSync(path.join(os.tmpdir(), 'postwerk-bench-'));
-  chmodSync(home, 0o755);
-  const env: NodeJS.ProcessEnv = { ...process.env, POSTWERK_HOME: home, POSTWERK_REDIS_PERSIST: 'no' };
-  for (const v of ['IMAP', 'LMTP', 'DOVEADM', 'REDIS', 'CLAMD', 'RSPAMD', 'RSPAMD_CONTROLLER'])
-    env[`POSTWERK_${v}_PORT`] = String(await freePort());
-  process.stderr.write(`starting a stack in ${home}\n`);
-  execFileSync('bash', [path.join(ROOT, 'stack/stack.sh'), 'up', 'redis', 'clamd', 'rspamd', 'dovecot'], { env, stdio: ['ignore', 2, 2] });
-  Object.assign(process.env, parseEnvFile(readFileSync(path.join(home, 'stack.env'), 'utf8')));
-  return { home, down: () => execFileSync('bash', [path.join(ROOT, 'stack/stack.sh'), 'down'], { env, stdio: ['ignore', 2, 2] }) };
+  const reuse = Boolean(process.env.POSTWERK_IMAP_PORT && process.env.POSTWERK_CLAMD_PORT && process.env.POSTWERK_REDIS_URL);
+  return benchStack({ services: ['redis', 'clamd', 'rspamd', 'dovecot'], reuse, intoProcess: true });
 }
 
 function sizeOf(i: number): number {

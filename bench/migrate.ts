@@ -7,9 +7,6 @@
 // physical limit on this machine; the migration (its verification included) is measured against it.
 // Starts its own stack when none runs. `--big`: one folder of 500,000 messages (bench/migrate-big).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { runMigrationPass, verifyMailbox } from '../migrator';
 import { encodeMailboxName } from '../migrator/imap/mailbox-name';
@@ -17,6 +14,7 @@ import { type AppendItem, RawImapConnection } from '../migrator/imap/raw-append'
 import { parseEndpoint } from '../migrator/options';
 import { openSqliteStateStore } from '../migrator/state/sqlite';
 import * as S from '../test/migrator/support';
+import { benchStack } from './support/stack';
 
 const TOTAL = Number(process.env.BENCH_MESSAGES ?? 10_000);
 const FOLDERS = 20;
@@ -40,42 +38,9 @@ function sizeOf(i: number): number {
   return 1024 * 1024 + Math.floor((r - 0.995) * 600000000); // 1-4 MB
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
 async function ensureStack(): Promise<(() => void) | undefined> {
-  if (process.env.POSTWERK_SOURCE_IMAP_PORT && process.env.POSTWERK_IMAP_PORT) return undefined;
-  const home = mkdtempSync(path.join(os.tmpdir(), 'postwerk-bench-'));
-  chmodSync(home, 0o755);
-  const env = {
-    ...process.env,
-    POSTWERK_HOME: home,
-    POSTWERK_IMAP_PORT: String(await freePort()),
-    POSTWERK_LMTP_PORT: String(await freePort()),
-    POSTWERK_DOVEADM_PORT: String(await freePort()),
-    POSTWERK_SOURCE_IMAP_PORT: String(await freePort()),
-  };
-  console.log(`starting a stack in ${home}`);
-  execFileSync('bash', [path.join(ROOT, 'stack/stack.sh'), 'up', 'dovecot', 'source-imap'], {
-    env,
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  for (const line of readFileSync(path.join(home, 'stack.env'), 'utf8').split('\n')) {
-    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line);
-    if (m) process.env[m[1]] = m[2];
-  }
-  const { loadConfig } = await import('../platform/config');
-  const { createDb, migrateLatest } = await import('../platform/db');
-  const db = createDb(loadConfig());
-  await migrateLatest(db);
-  await db.destroy();
-  return () => execFileSync('bash', [path.join(ROOT, 'stack/stack.sh'), 'down'], { env, stdio: 'inherit' });
+  const reuse = Boolean(process.env.POSTWERK_SOURCE_IMAP_PORT && process.env.POSTWERK_IMAP_PORT);
+  return (await benchStack({ services: ['dovecot', 'source-imap'], reuse, intoProcess: true, migrate: true })).down;
 }
 
 async function buildMailbox(user: string): Promise<{ folders: string[]; bytes: number }> {

@@ -13,13 +13,9 @@
 // Uses the stack in the environment (POSTWERK_*) for its database client and starts a throwaway
 // stack (stack/stack.sh) for the other one.
 //   BENCH_SECONDS (default 20, the issue's duration), BENCH_CLIENTS (default 50), BENCH_TENANTS (default 50)
-import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { loadConfig, parseEnvFile, type Config } from '../platform/config';
+import { loadConfig, type Config } from '../platform/config';
 import { migrateLatest } from '../platform/db';
 import { createLogger } from '../platform/logger';
 import { createApiApp } from '../control-plane/api/app';
@@ -27,54 +23,26 @@ import { createServices } from '../control-plane/services';
 import { createTestAccount, createTestTenant, type TestAccount } from '../test/support/fixtures';
 import { createToken } from '../test/quotas/support';
 import { collectUsage } from '../quotas/use-cases/collect-usage';
+import { benchStack } from './support/stack';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 50);
 /** the many-tenants mode: this many tenants, one client each */
 const TENANTS = Number(process.env.BENCH_TENANTS ?? 50);
-const ROOT = path.resolve(__dirname, '..');
 const MiB = 1024 ** 2;
 const START = 64 * MiB;
 
 type Client = 'sqlite' | 'postgres';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
 /** The environment of a stack for `client`: the caller's when it is that one, else a throwaway stack. */
 async function stackFor(client: Client): Promise<{ env: NodeJS.ProcessEnv; down?: () => void }> {
-  const own = process.env.POSTWERK_DB_CLIENT ?? 'sqlite';
-  if (process.env.POSTWERK_IMAP_PORT && own === client) return { env: process.env };
-  const home = mkdtempSync(path.join(os.tmpdir(), `pwb-q${client[0]}-`));
-  chmodSync(home, 0o755);
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    POSTWERK_HOME: home,
-    POSTWERK_DB_CLIENT: client,
-    POSTWERK_IMAP_PORT: String(await freePort()),
-    POSTWERK_LMTP_PORT: String(await freePort()),
-    POSTWERK_DOVEADM_PORT: String(await freePort()),
-    POSTWERK_REDIS_PORT: String(await freePort()),
-    POSTWERK_PG_PORT: String(await freePort()),
-    POSTWERK_REDIS_PERSIST: 'no',
-  };
-  const services = client === 'postgres' ? ['redis', 'postgres', 'dovecot'] : ['redis', 'dovecot'];
-  process.stderr.write(`starting a ${client} stack in ${home}\n`);
-  execFileSync('bash', [path.join(ROOT, 'stack/stack.sh'), 'up', ...services], { env, stdio: ['ignore', 2, 2] });
-  const stackEnv = parseEnvFile(readFileSync(path.join(home, 'stack.env'), 'utf8'));
-  return {
-    env: { ...env, ...stackEnv },
-    down: () => {
-      execFileSync('bash', [path.join(ROOT, 'stack/stack.sh'), 'down'], { env, stdio: ['ignore', 2, 2] });
-      rmSync(home, { recursive: true, force: true });
-    },
-  };
+  const reuse = Boolean(process.env.POSTWERK_IMAP_PORT) && (process.env.POSTWERK_DB_CLIENT ?? 'sqlite') === client;
+  return benchStack({
+    services: client === 'postgres' ? ['redis', 'postgres', 'dovecot'] : ['redis', 'dovecot'],
+    reuse,
+    env: { PATH: process.env.PATH, POSTWERK_DB_CLIENT: client },
+    prefix: `pwb-q${client[0]}-`,
+  });
 }
 
 const percentile = (sorted: number[], p: number) =>

@@ -6,7 +6,7 @@ import { AppError, notFound } from '../../platform/errors';
 import { requirePermission, type Permission } from '../../platform/permissions';
 import { findTenant } from '../repositories/tenants';
 import { findDomainByName } from '../repositories/domains';
-import { normalizeDomain } from './addresses';
+import { likePrefix, normalizeDomain } from './addresses';
 import type { TenantRow } from '../repositories/rows';
 
 /**
@@ -64,8 +64,23 @@ export const newId = (): string => randomUUID();
 /** An id no row has: a list filtered by it matches nothing. */
 const NO_ROW = '00000000-0000-0000-0000-000000000000';
 
+/**
+ * The start every listing of a tenant's rows shares: the permission, the tenant (404 when it is not the
+ * caller's), and the domain and address-prefix filters.
+ */
+export async function tenantListFilters(
+  ctx: Ctx,
+  tenantId: string,
+  permission: Permission,
+  input: { domain?: string; search?: string },
+): Promise<{ domainId: string | undefined; search: string | undefined }> {
+  authorize(ctx, permission, tenantId);
+  await loadTenant(ctx.db, ctx, tenantId);
+  return { domainId: await domainFilter(ctx, tenantId, input.domain), search: input.search ? likePrefix(input.search) : undefined };
+}
+
 /** The domain id a list filters by: a foreign or unknown domain simply matches nothing. */
-export async function domainFilter(ctx: Ctx, tenantId: string, domain: string | undefined): Promise<string | undefined> {
+async function domainFilter(ctx: Ctx, tenantId: string, domain: string | undefined): Promise<string | undefined> {
   if (!domain) return undefined;
   const d = await findDomainByName(ctx.db, normalizeDomain(domain));
   return d && d.tenant_id === tenantId ? d.id : NO_ROW;

@@ -4,9 +4,9 @@ import type { Ctx } from '../../platform/context';
 import { notFound } from '../../platform/errors';
 import { presentAccount } from '../presenters';
 import { findAccount, findAccountByAddress, findAccountById, listAccounts as listRows } from '../repositories/accounts';
-import { likePrefix, parseAddress } from '../shared/addresses';
+import { parseAddress } from '../shared/addresses';
 import { domainName, search } from '../shared/schemas';
-import { authorize, domainFilter, loadTenant } from '../shared/support';
+import { authorize, loadTenant, tenantListFilters } from '../shared/support';
 
 export const listAccountsInput = pageQuery.extend({
   status: z.enum(['active', 'suspended', 'deleting']).optional(),
@@ -18,15 +18,8 @@ export const listAccountsInput = pageQuery.extend({
 export type ListAccountsInput = z.infer<typeof listAccountsInput>;
 
 export async function listAccounts(ctx: Ctx, tenantId: string, input: ListAccountsInput) {
-  authorize(ctx, 'account.read', tenantId);
-  await loadTenant(ctx.db, ctx, tenantId);
-  const domainId = await domainFilter(ctx, tenantId, input.domain);
-  const page = await listRows(
-    ctx.db,
-    tenantId,
-    { status: input.status, domainId, search: input.search ? likePrefix(input.search) : undefined },
-    input,
-  );
+  const filters = await tenantListFilters(ctx, tenantId, 'account.read', input);
+  const page = await listRows(ctx.db, tenantId, { status: input.status, ...filters }, input);
   return { items: page.items.map(presentAccount), nextCursor: page.nextCursor };
 }
 

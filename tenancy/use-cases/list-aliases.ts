@@ -5,23 +5,16 @@ import { notFound } from '../../platform/errors';
 import { presentAlias } from '../presenters';
 import { findAccountByAddress } from '../repositories/accounts';
 import { findAlias, findAliasByAddress, listAliases as listRows } from '../repositories/aliases';
-import { likePrefix, parseAddress } from '../shared/addresses';
+import { parseAddress } from '../shared/addresses';
 import { domainName, search } from '../shared/schemas';
-import { authorize, domainFilter, loadTenant } from '../shared/support';
+import { authorize, loadTenant, tenantListFilters } from '../shared/support';
 
 export const listAliasesInput = pageQuery.extend({ accountId: z.uuid().optional(), domain: domainName.optional(), search });
 export type ListAliasesInput = z.infer<typeof listAliasesInput>;
 
 export async function listAliases(ctx: Ctx, tenantId: string, input: ListAliasesInput) {
-  authorize(ctx, 'alias.read', tenantId);
-  await loadTenant(ctx.db, ctx, tenantId);
-  const domainId = await domainFilter(ctx, tenantId, input.domain);
-  const page = await listRows(
-    ctx.db,
-    tenantId,
-    { accountId: input.accountId, domainId, search: input.search ? likePrefix(input.search) : undefined },
-    input,
-  );
+  const filters = await tenantListFilters(ctx, tenantId, 'alias.read', input);
+  const page = await listRows(ctx.db, tenantId, { accountId: input.accountId, ...filters }, input);
   return { items: page.items.map(presentAlias), nextCursor: page.nextCursor };
 }
 
