@@ -37,6 +37,20 @@ export async function forEachUidRange(uidNext: number | undefined, each: (r: Uid
   }
 }
 
+/** Where `x` stands in an ascending array (numbers, or strings in code-unit order), by binary search; -1 when absent. */
+export function sortedIndexOf<T extends number | string>(sorted: ArrayLike<T>, x: T): number {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = sorted[mid];
+    if (v === x) return mid;
+    if (v < x) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
 /** Sorted UIDs with a membership test by binary search: 4 bytes a UID instead of a Set's ~40. */
 export class UidList {
   private readonly uids: Uint32Array;
@@ -55,16 +69,7 @@ export class UidList {
     return this.uids.length ? this.uids[this.uids.length - 1] : 0;
   }
   has(uid: number): boolean {
-    let lo = 0;
-    let hi = this.uids.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const v = this.uids[mid];
-      if (v === uid) return true;
-      if (v < uid) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return false;
+    return sortedIndexOf(this.uids, uid) !== -1;
   }
   /** UIDs of this list that are not in `sortedOther` (ascending). */
   without(sortedOther: readonly number[]): number[] {

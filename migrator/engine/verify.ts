@@ -13,7 +13,7 @@ import { flagFilter } from './folder-plan';
 import type { FolderSnapshot } from './snapshot';
 import { type MessageMeta, assertSelected, envelopes, folderExists, hashMessages, listMessages, sameFlags } from './messages';
 import type { MessageRecord } from '../state/store';
-import { type UidRange, forEachUidRange, inRange } from './uid-ranges';
+import { type UidRange, forEachUidRange, inRange, sortedIndexOf } from './uid-ranges';
 
 export interface MissingMessage {
   uid: number;
@@ -74,18 +74,6 @@ function sortedHashListDigest(sorted: readonly string[]): string {
   return h.digest('hex');
 }
 
-function sortedHas(sorted: readonly string[], x: string): boolean {
-  let lo = 0;
-  let hi = sorted.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid] === x) return true;
-    if (sorted[mid] < x) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
-}
-
 /**
  * The destination folder read back, kept compactly (a folder of 500,000 messages in tens of MB): per
  * message its UID (ascending), SHA-256, flag set (interned) and internal date, and the messages by hash.
@@ -132,16 +120,7 @@ class DestinationIndex {
 
   /** Index of a destination UID (binary search over the ascending UIDs), or -1. */
   indexOf(uid: number): number {
-    let lo = 0;
-    let hi = this.uids.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const v = this.uids[mid];
-      if (v === uid) return mid;
-      if (v < uid) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return -1;
+    return sortedIndexOf(this.uids, uid);
   }
 
   /** The first unused message with these bytes, or -1. */
@@ -388,7 +367,7 @@ export async function verifyFolder(
     // a destination copy no source message took, whose bytes some source message has: a duplicate
     for (let i = 0; i < dest.size; i++) {
       const h = dest.hashes[i];
-      if (!dest.used[i] && h !== undefined && sortedHas(hashes, h)) out.duplicates.push({ destUid: dest.uids[i], sha256: h });
+      if (!dest.used[i] && h !== undefined && sortedIndexOf(hashes, h) !== -1) out.duplicates.push({ destUid: dest.uids[i], sha256: h });
     }
     out.missingCount = missingUids.length;
     if (missingUids.length) out.missing = await listed(missingUids);
