@@ -77,11 +77,7 @@ export async function syncFolder(
           { was: fstate.destUidValidity, now: dstValidity },
           'destination folder re-created by the user: its old messages stay removed',
         );
-        const removed = (await store.loadMessages(fstate.id))
-          .filter((r) => r.status !== 'skipped' && r.status !== 'removed')
-          .map((r) => ({ ...r, destUid: null, status: 'removed' as const }));
-        await store.putMessages(fstate.id, removed);
-        result.removedByUser += removed.length;
+        result.removedByUser += await store.markAllRemoved(fstate.id);
       } else if (fstate.destUidValidity !== null && fstate.destUidValidity !== dstValidity) {
         log.warn({ was: fstate.destUidValidity, now: dstValidity }, 'destination UIDVALIDITY changed: matching by content hash');
         await store.clearMessages(fstate.id);

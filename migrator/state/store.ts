@@ -77,6 +77,11 @@ export interface MigrationStateStore {
   /** Inserts or replaces records, batched in one transaction. */
   putMessages(folderId: number, records: readonly MessageRecord[]): Promise<void>;
   deleteMessages(folderId: number, keys: ReadonlyArray<Pick<MessageRecord, 'sourceUidValidity' | 'sourceUid'>>): Promise<void>;
+  /**
+   * The destination folder was deleted and made again by the user after the switch: every copy the
+   * records hold (skipped and removed ones aside) becomes `removed`, never copied again. Answers how many.
+   */
+  markAllRemoved(folderId: number): Promise<number>;
   /** Drops every record of the folder (the destination folder was recreated) and its sync markers. */
   clearMessages(folderId: number): Promise<void>;
 }

@@ -218,6 +218,28 @@ describe('migrator: issue 11 finding 2, the destination is the user’s live mai
   const at = new Date('2024-01-01T00:00:00Z');
   const msg = (folder: string, subject: string) => ({ folder: [folder], raw: S.textMessage(subject), flags: [], date: at });
 
+  it('2. a folder the user deleted and made again after the switch: its old messages stay removed, new ones arrive', async () => {
+    const user = S.uniqUser('f2again');
+    await S.withClient(S.sourceEndpoint(user), (c) =>
+      S.loadCorpus(c, [msg('Work', 'w one'), msg('Work', 'w two'), msg('Work', 'w three')]),
+    );
+    const dest = await S.createDestinationAccount();
+    const ctx = { logger: S.silentLogger, migrationId: `f2a-${user}` };
+    const input = { source: S.sourceEndpoint(user, { master: true }), destination: S.destEndpoint(dest), store: state().store };
+    expect((await runMigrationPass(ctx, input)).totals.copied).toBe(3);
+    await S.withClient(S.destEndpoint(dest), async (c) => {
+      await c.mailboxDelete('Work');
+      await c.mailboxCreate('Work');
+    });
+    await S.withClient(S.sourceEndpoint(user), (c) => c.append('Work', S.textMessage('w new'), [], at));
+    const catchup = await runMigrationPass(ctx, { ...input, mode: 'catchup' });
+    expect(catchup.folders.find((f) => f.sourcePath === 'Work')).toMatchObject({ removedByUser: 3, copied: 1, failed: [] });
+    expect(await destMessages(dest, 'Work')).toEqual([{ subject: 'w new', flags: [] }]);
+    // and the next round neither copies the old ones again nor counts them again
+    const again = await runMigrationPass(ctx, { ...input, mode: 'catchup' });
+    expect(again.folders.find((f) => f.sourcePath === 'Work')).toMatchObject({ removedByUser: 0, copied: 0 });
+  });
+
   it('2. a catch-up pass copies only what is new at the source and leaves the user’s changes alone', async () => {
     const user = S.uniqUser('f2catchup');
     await S.withClient(S.sourceEndpoint(user), (c) =>
