@@ -69,3 +69,6 @@ export const REPORT_MAX_LISTED_PER_FOLDER = 10_000;
 
 /** Bounded CSV input for --batch: a typo'd file name pointing at a huge file fails early. */
 export const BATCH_CSV_MAX_BYTES = 10 * 1024 * 1024;
+
+/** Source UIDs per `IN (…)` lookup of state rows: below SQLite's oldest limit of 999 bound variables. */
+export const STATE_LOOKUP_CHUNK = 900;

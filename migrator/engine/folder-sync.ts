@@ -174,7 +174,8 @@ export async function syncFolder(
       const syncRange = async (r: UidRange, onlyUids?: string): Promise<number> => {
         checkAborted(signal);
         const listing = (await listMessages(src, onlyUids ?? r.set, { changedSince })).filter((m) => inRange(r, m.uid));
-        const records = await store.loadMessages(fstate.id, { sourceUidValidity: srcValidity, from: r.from, to: r.to });
+        // a retry of a few UIDs loads only their records
+        const records = await store.loadMessages(fstate.id, { sourceUidValidity: srcValidity, from: r.from, to: r.to, uids: only });
         listed += listing.length;
         for (const m of listing) if (m.uid > maxListed) maxListed = m.uid;
         const metaByUid = new Map(listing.map((m) => [m.uid, m]));

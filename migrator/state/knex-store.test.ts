@@ -27,6 +27,10 @@ describe('KnexStateStore (SQLite)', () => {
       expect(part.map((r) => r.sourceUid)).toEqual(Array.from({ length: 100 }, (_, i) => i + 101));
       expect(await store.loadMessages(f.id, { sourceUidValidity: 7, from: 441, to: null })).toHaveLength(10);
       expect(await store.loadMessages(f.id, { sourceUidValidity: 8, from: 1, to: null })).toHaveLength(0);
+      // only some UIDs (a retry), more of them than one IN list takes
+      const some = Array.from({ length: 1000 }, (_, i) => 3 * i + 2);
+      const picked = (await store.loadMessages(f.id, { sourceUidValidity: 7, from: 1, to: null, uids: some })).map((r) => r.sourceUid);
+      expect(picked.sort((a, b) => a - b)).toEqual(some.filter((u) => u <= 450));
       await store.putMessages(f.id, [
         { ...recs[0], sourceUidValidity: 6, sourceUid: 1, destUid: 5 },
         { ...recs[0], sourceUid: 451, destUid: null, status: 'skipped' },

@@ -1,7 +1,7 @@
 // MigrationStateStore over knex: the control plane passes its own (SQLite or PostgreSQL),
 // the standalone CLI opens a local SQLite file (openSqliteStateStore).
 import type { Knex } from 'knex';
-import { STATE_INSERT_CHUNK } from '../limits';
+import { STATE_INSERT_CHUNK, STATE_LOOKUP_CHUNK } from '../limits';
 import { chunk } from '../../platform/mail/uidset';
 import type { FolderState, MessageRecord, MigrationStateStore, RecordCounts, RecordRange } from './store';
 
@@ -89,13 +89,19 @@ export class KnexStateStore implements MigrationStateStore {
   }
 
   async loadMessages(folderId: number, range?: RecordRange): Promise<MessageRecord[]> {
-    const q = this.knex('migration_messages').where({ folder_id: folderId });
-    if (range) {
-      q.andWhere({ source_uidvalidity: range.sourceUidValidity }).andWhere('source_uid', '>=', range.from);
-      if (range.to !== null) q.andWhere('source_uid', '<=', range.to);
-    }
-    const rows: Row[] = await q;
-    return rows.map(recordFromRow);
+    const query = (uids?: readonly number[]) => {
+      const q = this.knex('migration_messages').where({ folder_id: folderId });
+      if (range) {
+        q.andWhere({ source_uidvalidity: range.sourceUidValidity }).andWhere('source_uid', '>=', range.from);
+        if (range.to !== null) q.andWhere('source_uid', '<=', range.to);
+        if (uids) q.whereIn('source_uid', uids);
+      }
+      return q;
+    };
+    if (!range?.uids) return ((await query()) as Row[]).map(recordFromRow);
+    const out: MessageRecord[] = [];
+    for (const part of chunk(range.uids, STATE_LOOKUP_CHUNK)) for (const r of (await query(part)) as Row[]) out.push(recordFromRow(r));
+    return out;
   }
 
   async staleMessages(folderId: number, sourceUidValidity: number): Promise<MessageRecord[]> {

@@ -23,6 +23,8 @@ export interface RecordRange {
   sourceUidValidity: number;
   from: number;
   to: number | null;
+  /** only these source UIDs of the range (a retry of a few messages) */
+  uids?: readonly number[];
 }
 
 /** Counts over a folder's records, by one SQL query each (no record is loaded). */
