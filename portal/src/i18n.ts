@@ -480,6 +480,17 @@ const M = {
     'Das Wiederherstellen eigener Nachrichten ist für Ihre Organisation ausgeschaltet.',
   ],
   noDeletedMessages: ['No deleted messages found.', 'Keine gelöschten Nachrichten gefunden.'],
+  clientSetup: ['Set up your devices', 'Geräte einrichten'],
+  clientSetupIntro: [
+    'Thunderbird and Outlook set themselves up from your mail address and password. For the mail app of iPhone, iPad and Mac, download and open this profile.',
+    'Thunderbird und Outlook richten sich mit Ihrer E-Mail-Adresse und Ihrem Passwort selbst ein. Für die Mail-App von iPhone, iPad und Mac laden Sie dieses Profil herunter und öffnen es.',
+  ],
+  profileWithPassword: ['Put my password in the profile', 'Mein Passwort ins Profil aufnehmen'],
+  profilePasswordHint: [
+    'Only in the downloaded file, never stored here. Without it, the device asks for the password when you install the profile.',
+    'Nur in der heruntergeladenen Datei, hier nie gespeichert. Ohne Passwort fragt das Gerät bei der Installation des Profils danach.',
+  ],
+  downloadAppleProfile: ['Download profile for Apple devices', 'Profil für Apple-Geräte herunterladen'],
   restoreMessageNamed: ['Restore “{subject}”', '„{subject}“ wiederherstellen'],
   selfRestored: ['Restored into {folder}.', 'In {folder} wiederhergestellt.'],
   selfRestoredAlready: ['Already in {folder}: nothing added.', 'Schon in {folder}: nichts hinzugefügt.'],

@@ -400,6 +400,23 @@ export interface paths {
         patch: operations["patchTenantsTenantIdDomainsDomainId"];
         trace?: never;
     };
+    "/tenants/{tenantId}/domains/{domainId}/client-setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The DNS records (SRV, CNAME) the tenant publishes so mail clients set themselves up, and the servers they are told; answered (autoconfig, Autodiscover) once the domain is verified */
+        get: operations["getTenantsTenantIdDomainsDomainIdClientSetup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/tenants/{tenantId}/domains/{domainId}/verify": {
         parameters: {
             query?: never;
@@ -1275,6 +1292,23 @@ export interface paths {
         put?: never;
         /** Restore one of my deleted messages into its folder (restoring twice adds nothing) */
         post: operations["postSelfDeletedMessageIdRestore"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/self/apple-profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** My Apple configuration profile (.mobileconfig) for iPhone, iPad and Mac mail; with `password` it holds the password given (not stored), without it the device asks */
+        post: operations["postSelfAppleProfile"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2708,6 +2742,66 @@ export interface operations {
                         };
                         createdAt: string;
                         updatedAt: string;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTenantsTenantIdDomainsDomainIdClientSetup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+                domainId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        domain: string;
+                        answered: boolean;
+                        endpoints: {
+                            imap: {
+                                host: string;
+                                port: number;
+                                /** @enum {string} */
+                                security: "tls" | "starttls";
+                            }[];
+                            submission: {
+                                host: string;
+                                port: number;
+                                /** @enum {string} */
+                                security: "tls" | "starttls";
+                            }[];
+                        };
+                        records: {
+                            /** @enum {string} */
+                            type: "SRV" | "CNAME";
+                            name: string;
+                            priority?: number;
+                            weight?: number;
+                            port?: number;
+                            target: string;
+                            value: string;
+                            purpose: string;
+                        }[];
                     };
                 };
             };
@@ -5555,6 +5649,41 @@ export interface operations {
                         restored: boolean;
                         folder: string;
                     };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postSelfAppleProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    password?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
                 };
             };
             /** @description error */
