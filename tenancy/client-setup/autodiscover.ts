@@ -35,8 +35,7 @@ export function parseAutodiscoverRequest(body: string): string {
   const doc = parser.parse(body) as { Autodiscover?: { Request?: { EMailAddress?: unknown } } };
   if (!doc || typeof doc !== 'object' || !('Autodiscover' in doc)) throw malformed('the root element must be Autodiscover');
   const address = doc.Autodiscover?.Request?.EMailAddress;
-  if (typeof address !== 'string' || !address)
-    throw malformed('Autodiscover/Request/EMailAddress is missing (or given more than once)');
+  if (typeof address !== 'string' || !address) throw malformed('Autodiscover/Request/EMailAddress is missing (or given more than once)');
   return address;
 }
 

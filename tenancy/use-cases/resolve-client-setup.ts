@@ -32,11 +32,7 @@ export interface ClientSetup {
 const SETUP_LABELS = /^(autoconfig|autodiscover)\./;
 
 function domainOfHost(host: string): string | null {
-  const name = host
-    .trim()
-    .toLowerCase()
-    .replace(/:\d+$/, '')
-    .replace(SETUP_LABELS, '');
+  const name = host.trim().toLowerCase().replace(/:\d+$/, '').replace(SETUP_LABELS, '');
   try {
     return normalizeDomain(name, 'host');
   } catch (e) {

@@ -80,7 +80,7 @@ export const domainRoutes = [
     method: 'get',
     path: '/tenants/:tenantId/domains/:domainId/client-setup',
     summary:
-      "The DNS records (SRV, CNAME) the tenant publishes so mail clients set themselves up, and the servers they are told; answered (autoconfig, Autodiscover) once the domain is verified",
+      'The DNS records (SRV, CNAME) the tenant publishes so mail clients set themselves up, and the servers they are told; answered (autoconfig, Autodiscover) once the domain is verified',
     tags: ['domains'],
     permission: 'domain.read',
     params: DomainParams,
