@@ -275,6 +275,27 @@ describe(`client setup (${testConfig().db.client})`, () => {
     expect([doc2.PayloadIdentifier, doc2.PayloadUUID]).toEqual([doc.PayloadIdentifier, doc.PayloadUUID]);
   });
 
+  it('tells the signed-in mail user the settings for a client set up by hand', async () => {
+    const cookie = await signIn(alice);
+    const res = await fetch(`${base}/api/v1/self/client-setup`, { headers: { cookie } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      address: alice.address,
+      login: alice.address,
+      endpoints: {
+        imap: [
+          { host: 'imap.mail-provider.example', port: 10993, security: 'tls' },
+          { host: 'imap.mail-provider.example', port: 10143, security: 'starttls' },
+        ],
+        submission: [
+          { host: 'smtp.mail-provider.example', port: 10465, security: 'tls' },
+          { host: 'smtp.mail-provider.example', port: 10587, security: 'starttls' },
+        ],
+      },
+    });
+    expect((await fetch(`${base}/api/v1/self/client-setup`)).status).toBe(401);
+  });
+
   it('keeps the Apple profile to the mail user: not without a session, not for staff, no unknown fields', async () => {
     expect((await profile('', {})).status).toBe(401);
     const admin = await tokenFor(operator, 'tenant_admin', tenantId);

@@ -113,6 +113,15 @@ describe(`portal: a mail user restores their own message (${testConfig().db.clie
     // client setup: the Apple profile, downloaded without and then with the password, parsed as a plist
     const setup = page.getByTestId('client-setup');
     await setup.getByRole('heading', { name: 'Set up your devices' }).waitFor();
+    // the servers for a client set up by hand, from the configuration (here the public URL's host)
+    const settings = setup.getByTestId('client-settings').locator('tbody tr');
+    await settings.first().waitFor();
+    expect((await settings.allInnerTexts()).map((r) => r.replace(/\s+/g, ' ').trim())).toEqual([
+      'Incoming (IMAP) 127.0.0.1 993 SSL/TLS',
+      'Incoming (IMAP) 127.0.0.1 143 STARTTLS',
+      'Outgoing (SMTP) 127.0.0.1 465 SSL/TLS',
+      'Outgoing (SMTP) 127.0.0.1 587 STARTTLS',
+    ]);
     const downloadProfile = async () => {
       const [file] = await Promise.all([
         page.waitForEvent('download'),

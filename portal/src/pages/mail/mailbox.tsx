@@ -147,10 +147,41 @@ function AppleProfile() {
     download(`${me.label}.mobileconfig`, 'application/x-apple-aspen-config', text);
     return true;
   });
+  const settings = useResource(() => call(api.GET('/self/client-setup')), []);
   return (
     <article data-testid="client-setup">
       <h2>{t('clientSetup')}</h2>
       <p>{t('clientSetupIntro')}</p>
+      <Loaded res={settings}>
+        {(c) => (
+          <div class="table-wrap">
+            <table data-testid="client-settings">
+              <caption>{t('manualSetup', { login: c.login })}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">{t('server')}</th>
+                  <th scope="col">{t('hostName')}</th>
+                  <th scope="col">{t('port')}</th>
+                  <th scope="col">{t('security')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {[
+                  ...c.endpoints.imap.map((e) => ({ ...e, kind: t('incomingImap') })),
+                  ...c.endpoints.submission.map((e) => ({ ...e, kind: t('outgoingSmtp') })),
+                ].map((e) => (
+                  <tr key={`${e.kind} ${e.port}`}>
+                    <td>{e.kind}</td>
+                    <td>{e.host}</td>
+                    <td>{e.port}</td>
+                    <td>{e.security === 'tls' ? 'SSL/TLS' : 'STARTTLS'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Loaded>
       <form
         onSubmit={async (e) => {
           e.preventDefault();
