@@ -21,6 +21,30 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ POSTWERK_HOME: home, POSTWERK_API_PORT: '99999' })).toThrow(/POSTWERK_API_PORT="99999"/);
   });
 
+  it("tells mail clients the public endpoints: the public URL's host and the standard ports unless set", () => {
+    const c = loadConfig({ POSTWERK_HOME: home, POSTWERK_PUBLIC_URL: 'https://portal.example.net' });
+    expect(c.clientSetup).toEqual({
+      imapHost: 'portal.example.net',
+      imapsPort: 993,
+      imapPort: 143,
+      submissionHost: 'portal.example.net',
+      submissionsPort: 465,
+      submissionPort: 587,
+      webHost: 'portal.example.net',
+      webPort: 443,
+    });
+    const set = loadConfig({
+      POSTWERK_HOME: home,
+      POSTWERK_PUBLIC_MAIL_HOST: 'Mail.Example.net',
+      POSTWERK_PUBLIC_SUBMISSION_HOST: 'smtp.example.net',
+      POSTWERK_PUBLIC_IMAPS_PORT: '10993',
+    }).clientSetup;
+    expect(set).toMatchObject({ imapHost: 'mail.example.net', imapsPort: 10993, submissionHost: 'smtp.example.net', webPort: 8080 });
+    expect(() => loadConfig({ POSTWERK_HOME: home, POSTWERK_PUBLIC_IMAP_HOST: 'mail example' })).toThrow(
+      /POSTWERK_PUBLIC_IMAP_HOST="mail example": must be a host name/,
+    );
+  });
+
   it('requires a database URL for postgres', () => {
     try {
       loadConfig({ POSTWERK_HOME: home, POSTWERK_DB_CLIENT: 'postgres' });

@@ -30,6 +30,16 @@ function isProxyAddress(entry: string): boolean {
   return /^\d+$/.test(bits) && Number(bits) <= (isIP(addr) === 4 ? 32 : 128);
 }
 
+/** A host name clients are told to connect to: letters, digits, inner hyphens, dot-separated labels. */
+const hostName = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(
+    /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/,
+    'must be a host name (like mail.example.net)',
+  );
+
 /**
  * Which proxies in front of the API may say who the client is (X-Forwarded-For): a hop count or a comma
  * list of their addresses, as express's `trust proxy` takes them. Never "trust every proxy": then any
@@ -172,6 +182,23 @@ const schema = z
     POSTWERK_API_HOST: z.string().default('127.0.0.1'),
     POSTWERK_API_PORT: port.default(8080),
     POSTWERK_PUBLIC_URL: z.url().optional(),
+    /**
+     * What mail clients are told (client setup: autoconfig, Autodiscover, Apple profiles, the SRV records
+     * a tenant publishes): the public names and ports of IMAP and submission, which may differ from where
+     * the servers listen here (a load balancer or a port mapping in front). Hosts default to
+     * POSTWERK_PUBLIC_MAIL_HOST, and that to the host of POSTWERK_PUBLIC_URL.
+     */
+    POSTWERK_PUBLIC_MAIL_HOST: hostName.optional(),
+    POSTWERK_PUBLIC_IMAP_HOST: hostName.optional(),
+    POSTWERK_PUBLIC_SUBMISSION_HOST: hostName.optional(),
+    /** IMAP over implicit TLS (RFC 8314) */
+    POSTWERK_PUBLIC_IMAPS_PORT: port.default(993),
+    /** IMAP with STARTTLS */
+    POSTWERK_PUBLIC_IMAP_PORT: port.default(143),
+    /** submission over implicit TLS (RFC 8314) */
+    POSTWERK_PUBLIC_SUBMISSIONS_PORT: port.default(465),
+    /** submission with STARTTLS (RFC 6409) */
+    POSTWERK_PUBLIC_SUBMISSION_PORT: port.default(587),
     /** Requests per minute per client address on the API; 0 turns the limit off (tests, benchmarks). */
     POSTWERK_API_RATE_LIMIT: z.coerce.number().int().min(0).default(600),
     /** a hop count or a comma list of proxy addresses; 0: no proxy, the socket's address is the client's */
@@ -255,6 +282,8 @@ export interface Config {
   quarantineDir: string;
   ldap: { url: string; baseDn: string; bindDn: string; bindPassword: string } | null;
   api: { host: string; port: number; publicUrl: string; rateLimitPerMinute: number; trustProxy: number | string[] };
+  /** what mail clients are told (tenancy/client-setup): public endpoints, not where the servers listen here */
+  clientSetup: ClientSetupSettings;
   secretKey: Buffer;
   /**
    * The audit chain (platform/audit.ts): its HMAC keys, derived from the platform key and the previous
@@ -270,6 +299,20 @@ export interface Config {
   backup: { dir: string };
   /** resolvers of the platform's own DNS lookups (domain ownership); null: the machine's */
   dns: { servers: string[] | null };
+}
+
+export interface ClientSetupSettings {
+  imapHost: string;
+  /** implicit TLS; STARTTLS */
+  imapsPort: number;
+  imapPort: number;
+  submissionHost: string;
+  /** implicit TLS; STARTTLS */
+  submissionsPort: number;
+  submissionPort: number;
+  /** where autoconfig and Autodiscover are answered: the API's public origin (the CNAME and SRV target) */
+  webHost: string;
+  webPort: number;
 }
 
 export class ConfigError extends Error {
@@ -355,6 +398,22 @@ function controllerUrl(scannerUrl: string, port: number): string {
   return u.origin;
 }
 
+function clientSetupSettings(e: Env, publicUrl: string): ClientSetupSettings {
+  const web = new URL(publicUrl);
+  const webHost = web.hostname.replace(/^\[(.*)\]$/, '$1');
+  const mailHost = e.POSTWERK_PUBLIC_MAIL_HOST ?? webHost;
+  return {
+    imapHost: e.POSTWERK_PUBLIC_IMAP_HOST ?? mailHost,
+    imapsPort: e.POSTWERK_PUBLIC_IMAPS_PORT,
+    imapPort: e.POSTWERK_PUBLIC_IMAP_PORT,
+    submissionHost: e.POSTWERK_PUBLIC_SUBMISSION_HOST ?? mailHost,
+    submissionsPort: e.POSTWERK_PUBLIC_SUBMISSIONS_PORT,
+    submissionPort: e.POSTWERK_PUBLIC_SUBMISSION_PORT,
+    webHost,
+    webPort: web.port ? Number(web.port) : web.protocol === 'https:' ? 443 : 80,
+  };
+}
+
 /** Reads and validates the configuration; throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = schema.safeParse(env);
@@ -425,6 +484,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       rateLimitPerMinute: e.POSTWERK_API_RATE_LIMIT,
       trustProxy: e.POSTWERK_TRUST_PROXY,
     },
+    clientSetup: clientSetupSettings(e, apiUrl),
     secretKey,
     audit: {
       keys: [secretKey, ...previousKeys].map(auditKeyFrom),

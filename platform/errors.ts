@@ -5,6 +5,8 @@
 export type ErrorCode =
   | 'validation_failed'
   | 'malformed_json'
+  /** client setup: an Autodiscover request that is not well-formed XML, or lacks its EMailAddress */
+  | 'malformed_xml'
   | 'payload_too_large'
   /** a body of a type the route does not take (bulk imports: text/csv or JSON only) */
   | 'unsupported_media_type'
@@ -75,6 +77,7 @@ export type ErrorCode =
 const STATUS: Record<ErrorCode, number> = {
   validation_failed: 400,
   malformed_json: 400,
+  malformed_xml: 400,
   payload_too_large: 413,
   unsupported_media_type: 415,
   unauthenticated: 401,

@@ -138,14 +138,29 @@ export function createMetricsRegistry(
       },
     });
   }
-  // the job figures: a custom metric, read from Redis at scrape time
+  // the job figures: two custom metrics over one read of the Redis hash per scrape. A scrape
+  // (registry.metrics()) asks every metric's get() in the same tick, so the second family finds the
+  // first one's read still pending and shares it; the read is forgotten once it settles, so the next
+  // scrape reads afresh. A scrape that starts while another's read is pending shares it too.
+  let pending: Promise<Family[]> | null = null;
+  const readJobFamilies = (): Promise<Family[]> => {
+    if (!pending) {
+      const read = withTimeout(jobFamilies(deps.redis), JOB_FIGURES_TIMEOUT_MS, 'job figures (Redis)');
+      pending = read;
+      const forget = () => {
+        if (pending === read) pending = null;
+      };
+      read.then(forget, forget);
+    }
+    return pending;
+  };
   for (const family of ['jobs_total', 'job_duration_seconds']) {
     registry.registerMetric({
       name: `${METRICS_PREFIX}${family}`,
       async get() {
         const name = `${METRICS_PREFIX}${family}`;
         try {
-          const all = await withTimeout(jobFamilies(deps.redis), JOB_FIGURES_TIMEOUT_MS, 'job figures (Redis)');
+          const all = await readJobFamilies();
           return all.find((x) => x.name === name)!;
         } catch (e) {
           // Redis down: the family answers empty in this scrape, the others are still there

@@ -46,6 +46,8 @@ export const PERMISSIONS = {
   'backup.self-service': ['mail_user'],
   // quotas/: an account's own user reads its own usage against its allocation (self-service sessions)
   'quota.self': ['mail_user'],
+  // tenancy/client-setup: an account's own user downloads its Apple configuration profile
+  'client-setup.self': ['mail_user'],
   // inbound mail filters (filters/policy, filters/quarantine): the release policy itself says which
   // role may release a message quarantined for which reason; changing it is for operators.
   'filter.read': ['operator', 'tenant_admin', 'support'],

@@ -99,3 +99,9 @@ export const DNS_TIMEOUT_MS = 3000;
 export const DNS_TRIES = 2;
 /** A domain's TXT records are read whole; more than this many strings is not a verification record set. */
 export const MAX_TXT_RECORDS = 50;
+
+/**
+ * Client setup: an Autodiscover request is a few hundred bytes (an address and a schema name); 16 KiB
+ * leaves room for any client's extras and keeps an anonymous caller from making the parser work hard.
+ */
+export const MAX_AUTODISCOVER_REQUEST_BYTES = 16 * 1024;

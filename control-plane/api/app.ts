@@ -14,6 +14,7 @@ import { errorBody, errorHandler } from './http-errors';
 import { completeKey, releaseKey, reserveKey } from './idempotency';
 import { buildOpenApi } from './openapi';
 import { metricsHandler } from './metrics';
+import { clientSetupRouter } from './client-setup';
 import { portalRouter } from './serve-portal';
 import type { RouteDef } from './route';
 import { allRoutes } from './routes';
@@ -171,6 +172,9 @@ export function createApiApp(services: Services, opts: { routes?: RouteDef[]; po
 
   // Prometheus scrapes with an operator's or support's token; under the rate limit like the API
   app.get('/metrics', limiter, metricsHandler(services));
+
+  // mail clients' setup documents (Thunderbird autoconfig, Outlook Autodiscover): public, fixed paths
+  app.use(clientSetupRouter(services, limiter));
 
   const api = express.Router();
   api.use(limiter);

@@ -126,6 +126,22 @@ describe(`GET /metrics (${testConfig().db.client})`, () => {
     expect(states.sort()).toEqual(['active', 'completed', 'delayed', 'failed', 'waiting']);
   });
 
+  it('reads the job figures from Redis once per scrape, for both job families', async () => {
+    const spy = jest.spyOn(h.services.redis, 'hgetall');
+    try {
+      const jobReads = () => spy.mock.calls.filter((c) => c[0] === 'postwerk:metrics:jobs').length;
+      const fams = await families();
+      expect(fams.has('postwerk_jobs_total')).toBe(true);
+      expect(fams.has('postwerk_job_duration_seconds')).toBe(true);
+      expect(jobReads()).toBe(1);
+      // the next scrape reads afresh (the shared read is not kept)
+      await families();
+      expect(jobReads()).toBe(2);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('keeps label sets bounded: no address, message id or free text as a label', async () => {
     const fams = await families();
     const allowed = new Set([

@@ -1,3 +1,5 @@
+import fs from 'node:fs/promises';
+import plist from 'plist';
 import { systemActor } from '../../platform/actor';
 import { withActor } from '../../platform/context';
 import { runBackup } from '../../backup/use-cases/run-backup';
@@ -107,6 +109,38 @@ describe(`portal: a mail user restores their own message (${testConfig().db.clie
     expect(
       (await withMailbox(w.services.config, alice.address, (c) => live(c, 'INBOX'))).filter((m) => m.hash === sha(photos)),
     ).toHaveLength(1);
+
+    // client setup: the Apple profile, downloaded without and then with the password, parsed as a plist
+    const setup = page.getByTestId('client-setup');
+    await setup.getByRole('heading', { name: 'Set up your devices' }).waitFor();
+    // the servers for a client set up by hand, from the configuration (here the public URL's host)
+    const settings = setup.getByTestId('client-settings').locator('tbody tr');
+    await settings.first().waitFor();
+    expect((await settings.allInnerTexts()).map((r) => r.replace(/\s+/g, ' ').trim())).toEqual([
+      'Incoming (IMAP) 127.0.0.1 993 SSL/TLS',
+      'Incoming (IMAP) 127.0.0.1 143 STARTTLS',
+      'Outgoing (SMTP) 127.0.0.1 465 SSL/TLS',
+      'Outgoing (SMTP) 127.0.0.1 587 STARTTLS',
+    ]);
+    const downloadProfile = async () => {
+      const [file] = await Promise.all([
+        page.waitForEvent('download'),
+        setup.getByRole('button', { name: 'Download profile for Apple devices' }).click(),
+      ]);
+      expect(file.suggestedFilename()).toBe(`${alice.address}.mobileconfig`);
+      const doc = plist.parse(await fs.readFile((await file.path())!, 'utf8')) as { PayloadContent: Array<Record<string, unknown>> };
+      return doc.PayloadContent[0]!;
+    };
+    const plain = await downloadProfile();
+    expect(plain).toMatchObject({ EmailAddress: alice.address, IncomingMailServerUsername: alice.address });
+    expect(plain).not.toHaveProperty('IncomingPassword');
+    expect(await setup.getByLabel('Mail password').count()).toBe(0);
+    await setup.getByLabel('Put my password in the profile').check();
+    await setup.getByLabel('Mail password').fill(alice.password);
+    expect((await downloadProfile()).IncomingPassword).toBe(alice.password);
+    // the field is emptied once the file is saved
+    expect(await setup.getByLabel('Mail password').inputValue()).toBe('');
+    expect(await seriousA11yViolations(page)).toEqual([]);
 
     // another account's backups: out of reach through the API with this session, and in the portal
     const bobRow = await w.services.db('backup_messages').where({ account_id: bob.accountId }).whereNotNull('gone_at').first();

@@ -4,11 +4,30 @@ import { getDomain, listDomains, listDomainsInput } from '../../../tenancy/use-c
 import { markDomainVerified, markDomainVerifiedInput } from '../../../tenancy/use-cases/mark-domain-verified';
 import { resumeDomain, suspendDomain } from '../../../tenancy/use-cases/set-domain-status';
 import { verifyDomain } from '../../../tenancy/use-cases/verify-domain';
+import { domainClientRecords } from '../../../tenancy/use-cases/domain-client-records';
 import { Domain } from '../../../tenancy/presenters';
 import { pageOf, route } from '../route';
 import { tenantParams } from './schemas';
 
 const DomainParams = tenantParams.extend({ domainId: z.uuid() });
+const Endpoint = z.object({ host: z.string(), port: z.number(), security: z.enum(['tls', 'starttls']) });
+const ClientSetup = z.object({
+  domain: z.string(),
+  answered: z.boolean(),
+  endpoints: z.object({ imap: z.array(Endpoint), submission: z.array(Endpoint) }),
+  records: z.array(
+    z.object({
+      type: z.enum(['SRV', 'CNAME']),
+      name: z.string(),
+      priority: z.number().optional(),
+      weight: z.number().optional(),
+      port: z.number().optional(),
+      target: z.string(),
+      value: z.string(),
+      purpose: z.string(),
+    }),
+  ),
+});
 
 export const domainRoutes = [
   route({
@@ -56,6 +75,17 @@ export const domainRoutes = [
     body: markDomainVerifiedInput,
     response: Domain,
     handler: (ctx, { params, body }) => markDomainVerified(ctx, params.tenantId, params.domainId, body),
+  }),
+  route({
+    method: 'get',
+    path: '/tenants/:tenantId/domains/:domainId/client-setup',
+    summary:
+      'The DNS records (SRV, CNAME) the tenant publishes so mail clients set themselves up, and the servers they are told; answered (autoconfig, Autodiscover) once the domain is verified',
+    tags: ['domains'],
+    permission: 'domain.read',
+    params: DomainParams,
+    response: ClientSetup,
+    handler: (ctx, { params }) => domainClientRecords(ctx, params.tenantId, params.domainId),
   }),
   route({
     method: 'post',

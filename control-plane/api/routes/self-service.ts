@@ -9,6 +9,8 @@ import {
   signOutMailUser,
 } from '../../../backup/use-cases/sign-in-mail-user';
 import { ownUsage, OwnUsage } from '../../../quotas/use-cases/own-usage';
+import { ownAppleProfile, ownAppleProfileInput } from '../../../tenancy/use-cases/own-apple-profile';
+import { ownClientSetup } from '../../../tenancy/use-cases/own-client-setup';
 import { readCookie } from '../../auth/authenticate';
 import { route } from '../route';
 
@@ -27,6 +29,13 @@ const Deleted = z.object({
       deletedAt: z.string(),
     }),
   ),
+});
+
+const Endpoint = z.object({ host: z.string(), port: z.number(), security: z.enum(['tls', 'starttls']) });
+const OwnClientSetup = z.object({
+  address: z.string(),
+  login: z.string(),
+  endpoints: z.object({ imap: z.array(Endpoint), submission: z.array(Endpoint) }),
 });
 
 export const selfServiceRoutes = [
@@ -90,5 +99,31 @@ export const selfServiceRoutes = [
     params: z.strictObject({ messageId: z.string().regex(/^\d{1,15}$/, 'a message id from the list') }),
     response: z.object({ restored: z.boolean(), folder: z.string() }),
     handler: (ctx, { params }) => restoreOwnMessage(ctx, mailUserOfActor(ctx.actor), params),
+  }),
+  route({
+    method: 'get',
+    path: '/self/client-setup',
+    summary: 'My server settings for setting up a mail client by hand: the IMAP and submission endpoints and the login',
+    tags: ['self-service'],
+    permission: 'client-setup.self',
+    response: OwnClientSetup,
+    handler: (ctx) => ownClientSetup(ctx, mailUserOfActor(ctx.actor).accountId),
+  }),
+  route({
+    method: 'post',
+    path: '/self/apple-profile',
+    summary:
+      'My Apple configuration profile (.mobileconfig) for iPhone, iPad and Mac mail; with `password` it holds the password given (not stored), without it the device asks',
+    tags: ['self-service'],
+    permission: 'client-setup.self',
+    body: ownAppleProfileInput,
+    async handler(ctx, { body, http }) {
+      const profile = await ownAppleProfile(ctx, mailUserOfActor(ctx.actor).accountId, body);
+      http.res.setHeader('content-type', 'application/x-apple-aspen-config');
+      http.res.setHeader('content-disposition', `attachment; filename="${profile.filename}"`);
+      // it may hold a password: no cache anywhere keeps it
+      http.res.setHeader('cache-control', 'no-store');
+      http.res.send(profile.body);
+    },
   }),
 ];

@@ -4,6 +4,7 @@ import { api, call, type ApiError } from '../api/client';
 import { useI18n } from '../i18n';
 import { useAction } from '../live';
 import type { Me } from '../session';
+import { CodeField } from '../components/code-field';
 import { Field, FormError } from '../components/ui';
 
 /**
@@ -80,20 +81,7 @@ export function SignIn({ onSignedIn }: { onSignedIn(me: Me): void }) {
         ) : (
           <>
             <p>{t(step === 'totp' ? 'secondFactorAsk' : 'recoveryCodeAsk', { email })}</p>
-            {/* a field of its own per kind (key): Preact would leave an emptied `pattern` behind, which matches nothing */}
-            <Field key={step} label={t(step === 'totp' ? 'totpCode' : 'recoveryCode')} name="code" error={signIn.error}>
-              {(p) => (
-                <input
-                  {...p}
-                  type="text"
-                  required
-                  autoComplete="one-time-code"
-                  {...(step === 'totp' ? { inputMode: 'numeric' as const, pattern: '[0-9 ]{6,7}', maxLength: 7 } : { maxLength: 64 })}
-                  value={code}
-                  onInput={(e) => setCode(e.currentTarget.value)}
-                />
-              )}
-            </Field>
+            <CodeField kind={step} name="code" value={code} onInput={setCode} error={signIn.error} />
             <p>
               <button
                 type="button"

@@ -4,6 +4,7 @@ import { ApiError, api, call } from '../../api/client';
 import { useI18n } from '../../i18n';
 import { useAction, useResource } from '../../live';
 import { Loaded } from '../../components/loaded';
+import { CodeField } from '../../components/code-field';
 import { Field, FormError, Notice, useTitle } from '../../components/ui';
 import { useSession } from '../../session';
 
@@ -64,23 +65,22 @@ export function AccountPage() {
                       </select>
                     )}
                   </Field>
-                  <Field
-                    label={t(proof === 'password' ? 'currentPassword' : proof === 'totp' ? 'totpCode' : 'recoveryCode')}
-                    name="proof"
-                    also={[proof]}
-                    error={disable.error}
-                  >
-                    {(p) => (
-                      <input
-                        {...p}
-                        type={proof === 'password' ? 'password' : 'text'}
-                        autoComplete={proof === 'password' ? 'current-password' : 'one-time-code'}
-                        required
-                        value={proofValue}
-                        onInput={(e) => setProofValue(e.currentTarget.value)}
-                      />
-                    )}
-                  </Field>
+                  {proof === 'password' ? (
+                    <Field label={t('currentPassword')} name="proof" also={[proof]} error={disable.error}>
+                      {(p) => (
+                        <input
+                          {...p}
+                          type="password"
+                          autoComplete="current-password"
+                          required
+                          value={proofValue}
+                          onInput={(e) => setProofValue(e.currentTarget.value)}
+                        />
+                      )}
+                    </Field>
+                  ) : (
+                    <CodeField kind={proof} name="proof" also={[proof]} value={proofValue} onInput={setProofValue} error={disable.error} />
+                  )}
                   <FormError error={disable.error} fields={['proof', proof]} />
                   <button type="submit" class="secondary" aria-busy={disable.pending} disabled={disable.pending}>
                     {t('secondFactorTurnOff')}

@@ -4,7 +4,8 @@ import { api, call } from '../../api/client';
 import { useI18n } from '../../i18n';
 import { useAction, useResource } from '../../live';
 import { Loaded } from '../../components/loaded';
-import { Field, FormError, Notice, useTitle } from '../../components/ui';
+import { CodeField } from '../../components/code-field';
+import { FormError, Notice, useTitle } from '../../components/ui';
 import { homeFor, useSession } from '../../session';
 
 /**
@@ -86,25 +87,14 @@ export function SecondFactorPage() {
                         void confirm.go();
                       }}
                     >
-                      <Field
-                        label={t('totpCode')}
+                      <CodeField
+                        kind="totp"
                         name="totp"
+                        value={code}
+                        onInput={setCode}
                         error={confirm.error}
                         hint={t('secondFactorConfirmBy', { time: date(enrolment.expiresAt, { timeStyle: 'short' }) })}
-                      >
-                        {(p) => (
-                          <input
-                            {...p}
-                            type="text"
-                            inputMode="numeric"
-                            autoComplete="one-time-code"
-                            required
-                            maxLength={7}
-                            value={code}
-                            onInput={(e) => setCode(e.currentTarget.value)}
-                          />
-                        )}
-                      </Field>
+                      />
                       <FormError error={confirm.error} fields={['totp']} />
                       <button type="submit" aria-busy={confirm.pending} disabled={confirm.pending}>
                         {t('secondFactorConfirm')}

@@ -4,7 +4,7 @@ import { api, call } from '../../api/client';
 import { useI18n } from '../../i18n';
 import { useAction, useResource } from '../../live';
 import { Loaded } from '../../components/loaded';
-import { FormError, Notice, UsageBar, useTitle } from '../../components/ui';
+import { download, Field, FormError, Notice, UsageBar, useTitle } from '../../components/ui';
 import { useSession } from '../../session';
 
 /**
@@ -125,6 +125,92 @@ export function MailboxPage() {
           )
         }
       </Loaded>
+      <AppleProfile />
     </section>
+  );
+}
+
+/**
+ * Client setup: Thunderbird and Outlook find the servers from the address alone (autoconfig,
+ * Autodiscover); Apple's mail wants a configuration profile, downloaded here. The password goes into
+ * it only when the user ticks the box and types it: it is sent for this download and not stored.
+ */
+function AppleProfile() {
+  const { t } = useI18n();
+  const [withPassword, setWithPassword] = useState(false);
+  const [password, setPassword] = useState('');
+  const { me } = useSession();
+  // saved at once, not kept in the page's state: it may hold the password
+  const get = useAction(async () => {
+    const body = withPassword ? { password } : {};
+    const text = (await call(api.POST('/self/apple-profile', { body, parseAs: 'text' }))) as unknown as string;
+    download(`${me.label}.mobileconfig`, 'application/x-apple-aspen-config', text);
+    return true;
+  });
+  const settings = useResource(() => call(api.GET('/self/client-setup')), []);
+  return (
+    <article data-testid="client-setup">
+      <h2>{t('clientSetup')}</h2>
+      <p>{t('clientSetupIntro')}</p>
+      <Loaded res={settings}>
+        {(c) => (
+          <div class="table-wrap">
+            <table data-testid="client-settings">
+              <caption>{t('manualSetup', { login: c.login })}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">{t('server')}</th>
+                  <th scope="col">{t('hostName')}</th>
+                  <th scope="col">{t('port')}</th>
+                  <th scope="col">{t('security')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {[
+                  ...c.endpoints.imap.map((e) => ({ ...e, kind: t('incomingImap') })),
+                  ...c.endpoints.submission.map((e) => ({ ...e, kind: t('outgoingSmtp') })),
+                ].map((e) => (
+                  <tr key={`${e.kind} ${e.port}`}>
+                    <td>{e.kind}</td>
+                    <td>{e.host}</td>
+                    <td>{e.port}</td>
+                    <td>{e.security === 'tls' ? 'SSL/TLS' : 'STARTTLS'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Loaded>
+      <form
+        onSubmit={async (e) => {
+          e.preventDefault();
+          if (await get.go()) setPassword('');
+        }}
+      >
+        <label>
+          <input type="checkbox" name="withPassword" checked={withPassword} onChange={(e) => setWithPassword(e.currentTarget.checked)} />
+          {t('profileWithPassword')}
+        </label>
+        {withPassword && (
+          <Field label={t('mailPassword')} name="password" error={get.error} hint={t('profilePasswordHint')}>
+            {(p) => (
+              <input
+                {...p}
+                type="password"
+                autoComplete="current-password"
+                required
+                value={password}
+                onInput={(e) => setPassword(e.currentTarget.value)}
+              />
+            )}
+          </Field>
+        )}
+        <FormError error={get.error} fields={['password']} />
+        <button type="submit" class="secondary" aria-busy={get.pending} disabled={get.pending}>
+          {t('downloadAppleProfile')}
+        </button>
+      </form>
+    </article>
   );
 }
