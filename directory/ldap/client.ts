@@ -36,14 +36,20 @@ export interface DirectorySession {
 
 function connectionFault(e: unknown, url: string): AppError {
   if (e instanceof AppError) return e;
-  if (e instanceof InvalidCredentialsError) return directoryError('bind_failed', 'the directory refused the bind DN and password (LDAP 49, invalid credentials)', e);
-  if (e instanceof ResultCodeError) return directoryError('bind_failed', `the directory refused the bind: ${e.message} (LDAP ${e.code})`, e);
+  if (e instanceof InvalidCredentialsError)
+    return directoryError('bind_failed', 'the directory refused the bind DN and password (LDAP 49, invalid credentials)', e);
+  if (e instanceof ResultCodeError)
+    return directoryError('bind_failed', `the directory refused the bind: ${e.message} (LDAP ${e.code})`, e);
   const err = e as NodeJS.ErrnoException;
   return directoryError('unreachable', `the directory at ${url} is unreachable: ${err.code ?? err.message}`, e);
 }
 
 /** Connects and binds with the given DN and password; the caller closes the session in `finally`. */
-export async function openSession(s: Pick<DirectorySettings, 'url' | 'startTls' | 'caPem'>, bindDn: string, password: string): Promise<DirectorySession> {
+export async function openSession(
+  s: Pick<DirectorySettings, 'url' | 'startTls' | 'caPem'>,
+  bindDn: string,
+  password: string,
+): Promise<DirectorySession> {
   const tlsOptions = s.caPem ? { ca: [s.caPem] } : undefined;
   const client = new Client({ url: s.url, connectTimeout: LDAP_CONNECT_TIMEOUT_MS, timeout: LDAP_OPERATION_TIMEOUT_MS, tlsOptions });
   // a client whose connect or bind failed still keeps Node alive until unbound (STACK-NOTES.md)
@@ -62,8 +68,10 @@ export async function openSession(s: Pick<DirectorySettings, 'url' | 'startTls' 
 
 function searchFault(e: unknown, baseDn: string): AppError {
   if (e instanceof AppError) return e;
-  if (e instanceof NoSuchObjectError) return directoryError('base_dn_missing', `the base DN ${baseDn} does not exist in the directory (LDAP 32)`, e);
-  if (e instanceof ResultCodeError) return directoryError('search_failed', `the directory refused the search: ${e.message} (LDAP ${e.code})`, e);
+  if (e instanceof NoSuchObjectError)
+    return directoryError('base_dn_missing', `the base DN ${baseDn} does not exist in the directory (LDAP 32)`, e);
+  if (e instanceof ResultCodeError)
+    return directoryError('search_failed', `the directory refused the search: ${e.message} (LDAP ${e.code})`, e);
   const err = e as NodeJS.ErrnoException;
   return directoryError('unreachable', `the directory stopped answering: ${err.code ?? err.message}`, e);
 }
@@ -73,7 +81,9 @@ export function assertFilter(filter: string): void {
   try {
     FilterParser.parseString(filter);
   } catch (e) {
-    throw new AppError('validation_failed', `the user filter does not parse: ${(e as Error).message}`, [{ path: 'userFilter', message: 'not an LDAP filter (RFC 4515)' }]);
+    throw new AppError('validation_failed', `the user filter does not parse: ${(e as Error).message}`, [
+      { path: 'userFilter', message: 'not an LDAP filter (RFC 4515)' },
+    ]);
   }
 }
 
@@ -158,17 +168,33 @@ export function parseAliasValues(values: string[]): { primary: string | null; al
 export function mapEntry(e: Entry, s: DirectorySettings): DirectoryUser {
   const idValue = e[s.idAttribute];
   const rawId = Array.isArray(idValue) ? idValue[0] : idValue;
-  const stableId = rawId === undefined ? null : Buffer.isBuffer(rawId) ? (rawId.length === 16 ? guidText(rawId) : rawId.toString('hex')) : String(rawId).toLowerCase();
+  const stableId =
+    rawId === undefined
+      ? null
+      : Buffer.isBuffer(rawId)
+        ? rawId.length === 16
+          ? guidText(rawId)
+          : rawId.toString('hex')
+        : String(rawId).toLowerCase();
   const fromAliases = s.aliasAttribute ? parseAliasValues(all(e[s.aliasAttribute])) : { primary: null, aliases: [] };
   const mail = (first(e[s.mailAttribute]) ?? fromAliases.primary)?.trim().toLowerCase() || null;
   const aliases = [...new Set(fromAliases.aliases.filter((a) => a !== mail))].sort().slice(0, MAX_ALIASES_PER_ENTRY);
   let enabled = true;
-  if (s.enabledMode === 'ad') enabled = (Number(first(e.userAccountControl) ?? 0) & 2) === 0; // ACCOUNTDISABLE
+  if (s.enabledMode === 'ad')
+    enabled = (Number(first(e.userAccountControl) ?? 0) & 2) === 0; // ACCOUNTDISABLE
   else if (s.enabledMode === 'attribute' && s.enabledAttribute) {
     const values = all(e[s.enabledAttribute]).map((v) => v.toLowerCase());
     enabled = !values.some((v) => s.disabledValues.includes(v));
   }
-  return { dn: e.dn, stableId, mail, displayName: (first(e[s.nameAttribute]) ?? '').trim(), aliases, enabled, login: first(e[s.loginAttribute]) };
+  return {
+    dn: e.dn,
+    stableId,
+    mail,
+    displayName: (first(e[s.nameAttribute]) ?? '').trim(),
+    aliases,
+    enabled,
+    login: first(e[s.loginAttribute]),
+  };
 }
 
 /** A DN compared as text: lower case, no blanks around separators (enough for DNs the server itself returns). */
@@ -202,9 +228,11 @@ export async function groupMembers(session: DirectorySession, s: DirectorySettin
     const next: string[] = [];
     for (const g of level)
       for (const m of groups.get(g) ?? []) {
-        if (groups.has(m)) {
-          if (!seen.has(m)) (seen.add(m), next.push(m));
-        } else members.add(m);
+        if (!groups.has(m)) members.add(m);
+        else if (!seen.has(m)) {
+          seen.add(m);
+          next.push(m);
+        }
       }
     level = next;
   }
@@ -212,7 +240,12 @@ export async function groupMembers(session: DirectorySession, s: DirectorySettin
 }
 
 /** One user found by an attribute's exact value (escaped: `*)(uid=*` is a value, not filter syntax). */
-export async function findUserBy(session: DirectorySession, s: DirectorySettings, attribute: string, value: string | Buffer): Promise<DirectoryUser[]> {
+export async function findUserBy(
+  session: DirectorySession,
+  s: DirectorySettings,
+  attribute: string,
+  value: string | Buffer,
+): Promise<DirectoryUser[]> {
   const out: DirectoryUser[] = [];
   const filter = `(${attribute}=${escapeFilter`${value}`})`;
   for await (const page of searchUsers(session, s, { filter, sizeLimit: 2 })) out.push(...page);

@@ -39,7 +39,13 @@ export async function applyItems(trx: Trx, actor: Actor, tenant: TenantRow, item
           actor,
           tenant,
           await domainOf(parsed.domain),
-          { parsed, passwordHash: DIRECTORY_PASSWORD_HASH, displayName: item.displayName, allocationBytes: item.allocationBytes, status: 'active' },
+          {
+            parsed,
+            passwordHash: DIRECTORY_PASSWORD_HASH,
+            displayName: item.displayName,
+            allocationBytes: item.allocationBytes,
+            status: 'active',
+          },
           async () => undefined,
         );
         await insertEntry(trx, { tenant_id: tenant.id, stable_id: item.stableId, account_id: account.id, dn: item.dn, synced_at: now });
@@ -48,7 +54,8 @@ export async function applyItems(trx: Trx, actor: Actor, tenant: TenantRow, item
       }
       case 'update': {
         let account = (await findAccountById(trx, item.accountId))!;
-        if (item.link) await insertEntry(trx, { tenant_id: tenant.id, stable_id: item.stableId, account_id: account.id, dn: item.dn, synced_at: now });
+        if (item.link)
+          await insertEntry(trx, { tenant_id: tenant.id, stable_id: item.stableId, account_id: account.id, dn: item.dn, synced_at: now });
         else await updateEntry(trx, tenant.id, item.stableId, { dn: item.dn, synced_at: now });
         if (item.changes.address || item.changes.displayName) {
           const parsed = item.changes.address ? parseAddress(item.changes.address.to) : undefined;

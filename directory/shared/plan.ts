@@ -41,7 +41,11 @@ export type PlanItem =
       address: string;
       /** the account existed before the directory (same address) and is linked to the entry now */
       link: boolean;
-      changes: { address?: { from: string; to: string }; displayName?: { from: string; to: string }; aliases?: { add: string[]; remove: string[] } };
+      changes: {
+        address?: { from: string; to: string };
+        displayName?: { from: string; to: string };
+        aliases?: { add: string[]; remove: string[] };
+      };
       /** every alias the account has after the update */
       aliases: string[];
     }
@@ -85,7 +89,14 @@ class PlanDigest {
   }
 }
 
-const countKey = { create: 'create', update: 'update', suspend: 'suspend', reenable: 'reenable', skipped: 'skipped', conflict: 'conflicts' } as const;
+const countKey = {
+  create: 'create',
+  update: 'update',
+  suspend: 'suspend',
+  reenable: 'reenable',
+  skipped: 'skipped',
+  conflict: 'conflicts',
+} as const;
 
 export async function planSync(
   db: Db,
@@ -118,9 +129,13 @@ export async function planSync(
   /** An address of the entry checked against the tenant's domains; a conflict's reason and message, or null. */
   const checkDomain = async (p: ParsedAddress): Promise<{ reason: ConflictReason; message: string } | null> => {
     const d = await domainOf(p.domain);
-    if (!d || d.tenant_id !== tenant.id) return { reason: 'domain_not_owned', message: `domain ${p.domain} of ${p.address} is not a domain of the tenant` };
+    if (!d || d.tenant_id !== tenant.id)
+      return { reason: 'domain_not_owned', message: `domain ${p.domain} of ${p.address} is not a domain of the tenant` };
     if (d.verification_status !== 'verified')
-      return { reason: 'domain_unverified', message: `domain ${p.domain} of ${p.address} is pending ownership verification (DNS TXT record)` };
+      return {
+        reason: 'domain_unverified',
+        message: `domain ${p.domain} of ${p.address} is pending ownership verification (DNS TXT record)`,
+      };
     return null;
   };
 
@@ -142,9 +157,19 @@ export async function planSync(
         page.push(u as DirectoryUser & { stableId: string; mail: string });
       }
     }
-    const links = new Map((await entriesByStableIds(db, tenant.id, page.map((u) => u.stableId))).map((l) => [l.stable_id, l]));
+    const links = new Map(
+      (
+        await entriesByStableIds(
+          db,
+          tenant.id,
+          page.map((u) => u.stableId),
+        )
+      ).map((l) => [l.stable_id, l]),
+    );
     const claims = new Map(
-      (await findAddresses(db, [...new Set(page.flatMap((u) => [u.mail, ...u.aliases]))])).map((c) => [c.address, c] as [string, AddressClaim]),
+      (await findAddresses(db, [...new Set(page.flatMap((u) => [u.mail, ...u.aliases]))])).map(
+        (c) => [c.address, c] as [string, AddressClaim],
+      ),
     );
     // accounts linked to these entries, and accounts of the tenant holding an unlinked entry's address (adoption)
     const adoptIds = page
@@ -154,7 +179,9 @@ export async function planSync(
       .map((c) => c.owner_id);
     const linkedElsewhere = new Set((await entriesByAccountIds(db, adoptIds)).map((l) => l.account_id));
     const accounts = new Map(
-      (await accountsByIds(db, tenant.id, [...[...links.values()].map((l) => l.account_id), ...adoptIds])).map((a) => [a.id, a] as [string, AccountRow]),
+      (await accountsByIds(db, tenant.id, [...[...links.values()].map((l) => l.account_id), ...adoptIds])).map(
+        (a) => [a.id, a] as [string, AccountRow],
+      ),
     );
     const aliasRows = await aliasesOfAccounts(db, [...accounts.keys()]);
     const aliasesByAccount = new Map<string, Map<string, string>>();
@@ -180,14 +207,21 @@ export async function planSync(
         const bad = await checkDomain(p);
         if (bad) conflict(p.address, bad.reason, bad.message);
         const other = seenAddresses.get(p.address);
-        if (other && other !== u.stableId) conflict(p.address, 'duplicate_address', `${p.address} is the address of another directory entry too`);
+        if (other && other !== u.stableId)
+          conflict(p.address, 'duplicate_address', `${p.address} is the address of another directory entry too`);
         else seenAddresses.set(p.address, u.stableId);
       }
       const link: EntryRow | undefined = links.get(u.stableId);
       let account = link ? accounts.get(link.account_id) : undefined;
       let adopt = false;
       const mainClaim = claims.get(u.mail);
-      if (!account && mainClaim && mainClaim.tenant_id === tenant.id && mainClaim.kind === 'account' && !linkedElsewhere.has(mainClaim.owner_id)) {
+      if (
+        !account &&
+        mainClaim &&
+        mainClaim.tenant_id === tenant.id &&
+        mainClaim.kind === 'account' &&
+        !linkedElsewhere.has(mainClaim.owner_id)
+      ) {
         account = accounts.get(mainClaim.owner_id);
         adopt = !!account;
       }
@@ -199,7 +233,12 @@ export async function planSync(
         if (account && c.tenant_id === tenant.id && c.owner_id === account.id && !asAlias) return true;
         if (account && asAlias && ownAliases.has(address)) return true;
         if (c.tenant_id !== tenant.id) conflict(address, 'address_in_other_tenant', `${address} belongs to another tenant`);
-        else conflict(address, 'address_in_use', `${address} is taken in the tenant by ${c.kind === 'account' ? 'an account' : 'an alias'} the directory does not manage`);
+        else
+          conflict(
+            address,
+            'address_in_use',
+            `${address} is taken in the tenant by ${c.kind === 'account' ? 'an account' : 'an alias'} the directory does not manage`,
+          );
         return false;
       };
       if (parsed.length === u.aliases.length + 1) {
@@ -213,7 +252,16 @@ export async function planSync(
       const displayName = u.displayName.slice(0, MAX_DISPLAY_NAME).replace(/[\p{Cc}]/gu, ' ');
       if (!account) {
         if (!u.enabled) items.push({ kind: 'skipped', dn: u.dn, reason: 'disabled in the directory (no account made)' });
-        else items.push({ kind: 'create', stableId: u.stableId, dn: u.dn, address: u.mail, displayName, aliases: u.aliases, allocationBytes: allocation });
+        else
+          items.push({
+            kind: 'create',
+            stableId: u.stableId,
+            dn: u.dn,
+            address: u.mail,
+            displayName,
+            aliases: u.aliases,
+            allocationBytes: allocation,
+          });
         continue;
       }
       if (account.status === 'deleting') {
@@ -227,8 +275,18 @@ export async function planSync(
       const remove = [...ownAliases.keys()].filter((a) => !u.aliases.includes(a)).sort();
       if (add.length || remove.length) changes.aliases = { add, remove };
       if (adopt || Object.keys(changes).length)
-        items.push({ kind: 'update', stableId: u.stableId, dn: u.dn, accountId: account.id, address: account.address, link: adopt, changes, aliases: u.aliases });
-      if (u.enabled && account.status === 'suspended') items.push({ kind: 'reenable', stableId: u.stableId, accountId: account.id, address: u.mail });
+        items.push({
+          kind: 'update',
+          stableId: u.stableId,
+          dn: u.dn,
+          accountId: account.id,
+          address: account.address,
+          link: adopt,
+          changes,
+          aliases: u.aliases,
+        });
+      if (u.enabled && account.status === 'suspended')
+        items.push({ kind: 'reenable', stableId: u.stableId, accountId: account.id, address: u.mail });
       if (!u.enabled && account.status === 'active')
         items.push({ kind: 'suspend', stableId: u.stableId, accountId: account.id, address: u.mail, reason: 'disabled' });
     }
@@ -242,11 +300,20 @@ export async function planSync(
     if (!links.length) break;
     after = links[links.length - 1]!.stable_id;
     const gone = links.filter((l) => !seenIds.has(l.stable_id));
-    const accounts = new Map((await accountsByIds(db, tenant.id, gone.map((l) => l.account_id))).map((a) => [a.id, a]));
+    const accounts = new Map(
+      (
+        await accountsByIds(
+          db,
+          tenant.id,
+          gone.map((l) => l.account_id),
+        )
+      ).map((a) => [a.id, a]),
+    );
     const items: PlanItem[] = [];
     for (const l of gone) {
       const a = accounts.get(l.account_id);
-      if (a && a.status === 'active') items.push({ kind: 'suspend', stableId: l.stable_id, accountId: a.id, address: a.address, reason: 'gone' });
+      if (a && a.status === 'active')
+        items.push({ kind: 'suspend', stableId: l.stable_id, accountId: a.id, address: a.address, reason: 'gone' });
     }
     await emit(items);
   }

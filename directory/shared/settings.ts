@@ -5,7 +5,9 @@ import { bytes } from '../../tenancy/shared/schemas';
 import type { ConnectionRow } from '../repositories/connections';
 
 /** An attribute name as LDAP writes them (RFC 4512 descr, or an OID): never filter syntax. */
-const attribute = z.string().regex(/^([A-Za-z][A-Za-z0-9-]{0,63}|\d+(\.\d+)+)$/, 'an LDAP attribute name (letters, digits, hyphen) or an OID');
+const attribute = z
+  .string()
+  .regex(/^([A-Za-z][A-Za-z0-9-]{0,63}|\d+(\.\d+)+)$/, 'an LDAP attribute name (letters, digits, hyphen) or an OID');
 const dn = z.string().trim().min(3).max(1000);
 
 /** A directory connection as the API and the CLI take it (PUT: the whole connection). */
@@ -44,7 +46,13 @@ export const connectionInput = z.strictObject({
   /** the tenant's directory users sign in to the portal with their directory password (by bind) */
   signIn: z.boolean().default(false),
   /** scheduled sync every N minutes; null: on demand only */
-  syncEveryMinutes: z.number().int().min(5).max(7 * 24 * 60).nullable().default(null),
+  syncEveryMinutes: z
+    .number()
+    .int()
+    .min(5)
+    .max(7 * 24 * 60)
+    .nullable()
+    .default(null),
 });
 export type ConnectionInput = z.input<typeof connectionInput>;
 

@@ -18,7 +18,12 @@ export const applySyncInput = z.strictObject({
 });
 export type ApplySyncInput = z.infer<typeof applySyncInput>;
 
-export const SyncApplied = z.object({ tenantId: z.string(), digest: z.string(), counts: z.record(z.string(), z.number()), appliedAt: z.string() });
+export const SyncApplied = z.object({
+  tenantId: z.string(),
+  digest: z.string(),
+  counts: z.record(z.string(), z.number()),
+  appliedAt: z.string(),
+});
 export type SyncApplied = z.infer<typeof SyncApplied>;
 
 /**
@@ -43,7 +48,9 @@ export async function applySync(ctx: Ctx, tenantId: string, raw: ApplySyncInput)
         const kicks: string[] = [];
         const summary = await planSync(trx, tenant, s, session, (items) => applyItems(trx, ctx.actor, tenant, items, kicks));
         if (summary.counts.conflicts > 0)
-          throw new AppError('conflict', `the sync has ${summary.counts.conflicts} conflict(s): nothing was applied (see the preview)`, { counts: summary.counts });
+          throw new AppError('conflict', `the sync has ${summary.counts.conflicts} conflict(s): nothing was applied (see the preview)`, {
+            counts: summary.counts,
+          });
         if (summary.digest !== input.digest)
           throw new AppError(
             'precondition_failed',
@@ -74,7 +81,11 @@ export async function applySync(ctx: Ctx, tenantId: string, raw: ApplySyncInput)
 /** The last sync's status on the connection (`postwerk directory status`), outside the rolled-back transaction. */
 export async function recordFailure(ctx: Pick<Ctx, 'db'>, tenantId: string, e: AppError, counts?: PlanCounts): Promise<void> {
   const status = e.code === 'conflict' ? 'conflicts' : 'failed';
-  await recordSyncResult(ctx.db, tenantId, status, { code: e.code, message: e.message, details: e.details ?? null, ...(counts ? { counts } : {}) }, nowIso()).catch(
-    () => undefined,
-  );
+  await recordSyncResult(
+    ctx.db,
+    tenantId,
+    status,
+    { code: e.code, message: e.message, details: e.details ?? null, ...(counts ? { counts } : {}) },
+    nowIso(),
+  ).catch(() => undefined);
 }

@@ -31,7 +31,10 @@ export async function previewSync(ctx: Ctx, tenantId: string): Promise<SyncPrevi
   authorize(ctx, 'directory.read', tenantId);
   const tenant = await loadTenant(ctx.db, ctx, tenantId);
   const s = await loadSettings(ctx, tenantId);
-  const out = { create: [], update: [], suspend: [], reenable: [], skipped: [], conflicts: [] } as Omit<SyncPreview, keyof PlanSummary | 'tenantId' | 'truncated'>;
+  const out = { create: [], update: [], suspend: [], reenable: [], skipped: [], conflicts: [] } as Omit<
+    SyncPreview,
+    keyof PlanSummary | 'tenantId' | 'truncated'
+  >;
   let truncated = false;
   const session = await openSession(s, s.bindDn, s.bindPassword);
   try {

@@ -18,7 +18,14 @@ export async function runScheduledSync(ctx: Ctx, tenantId: string): Promise<Sche
     const preview = await previewSync(ctx, tenantId);
     const counts = preview.counts as unknown as Record<string, number>;
     if (preview.counts.conflicts > 0) {
-      await recordFailure(ctx, tenantId, new AppError('conflict', `${preview.counts.conflicts} conflict(s): the scheduled sync applied nothing`, { conflicts: preview.conflicts.slice(0, 20) }), preview.counts);
+      await recordFailure(
+        ctx,
+        tenantId,
+        new AppError('conflict', `${preview.counts.conflicts} conflict(s): the scheduled sync applied nothing`, {
+          conflicts: preview.conflicts.slice(0, 20),
+        }),
+        preview.counts,
+      );
       return { status: 'conflicts', counts, conflicts: preview.conflicts.map((c) => ({ dn: c.dn, address: c.address, reason: c.reason })) };
     }
     const applied = await applySync(ctx, tenantId, { digest: preview.digest });

@@ -14,7 +14,15 @@ export type TestConnectionInput = z.infer<typeof testConnectionInput>;
 export const TestConnectionResult = z.object({
   ok: z.literal(true),
   count: z.number(),
-  sample: z.array(z.object({ dn: z.string(), stableId: z.string().nullable(), mail: z.string().nullable(), displayName: z.string(), enabled: z.boolean() })),
+  sample: z.array(
+    z.object({
+      dn: z.string(),
+      stableId: z.string().nullable(),
+      mail: z.string().nullable(),
+      displayName: z.string(),
+      enabled: z.boolean(),
+    }),
+  ),
   user: z.object({ query: z.string(), found: z.array(z.object({ dn: z.string(), mail: z.string().nullable() })) }).optional(),
 });
 export type TestConnectionResult = z.infer<typeof TestConnectionResult>;

@@ -31,7 +31,8 @@ export async function verifyDirectoryPassword(
     let user: DirectoryUser | undefined;
     try {
       const value = s.idAttribute.toLowerCase() === 'objectguid' ? guidBytes(link.stable_id) : link.stable_id;
-      for await (const page of searchUsers(admin, s, { filter: `(${s.idAttribute}=${escapeFilter`${value}`})`, sizeLimit: 2 })) user ??= page[0];
+      for await (const page of searchUsers(admin, s, { filter: `(${s.idAttribute}=${escapeFilter`${value}`})`, sizeLimit: 2 }))
+        user ??= page[0];
       if (user && s.groupDn && s.groupMode === 'expand' && !(await groupMembers(admin, s)).has(normDn(user.dn))) user = undefined;
     } finally {
       await admin.close();
@@ -43,7 +44,8 @@ export async function verifyDirectoryPassword(
   } catch (e) {
     if (!isAppError(e)) throw e;
     const status = (e.details as { directoryStatus?: string } | undefined)?.directoryStatus;
-    if (status !== 'bind_failed') services.logger.warn({ tenantId: account.tenant_id, err: e.message }, 'directory sign-in: the directory did not answer');
+    if (status !== 'bind_failed')
+      services.logger.warn({ tenantId: account.tenant_id, err: e.message }, 'directory sign-in: the directory did not answer');
     return false;
   }
 }

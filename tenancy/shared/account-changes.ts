@@ -41,7 +41,12 @@ export async function changeAccountIn(
   const patch: Partial<AccountRow> = {};
   if (change.parsed && change.domain && change.parsed.address !== before.address) {
     assertDomainVerified(change.domain, 'an account renamed into it');
-    await moveAddress(trx, before.address, { address: change.parsed.address, tenant_id: before.tenant_id, kind: 'account', owner_id: before.id });
+    await moveAddress(trx, before.address, {
+      address: change.parsed.address,
+      tenant_id: before.tenant_id,
+      kind: 'account',
+      owner_id: before.id,
+    });
     Object.assign(patch, { address: change.parsed.address, local_part: change.parsed.localPart, domain_id: change.domain.id });
   }
   if (change.displayName !== undefined && change.displayName !== before.display_name) patch.display_name = change.displayName;
@@ -84,7 +89,14 @@ export async function setAccountAliasesIn(
   }
   for (const [address, w] of want) {
     if (have.has(address)) continue;
-    const row = { id: newId(), tenant_id: account.tenant_id, domain_id: w.domain.id, address, account_id: account.id, created_at: nowIso() };
+    const row = {
+      id: newId(),
+      tenant_id: account.tenant_id,
+      domain_id: w.domain.id,
+      address,
+      account_id: account.id,
+      created_at: nowIso(),
+    };
     await claimAddress(trx, { address, tenant_id: account.tenant_id, kind: 'alias', owner_id: row.id });
     await insertAlias(trx, row);
     await appendAudit(trx, actor, {

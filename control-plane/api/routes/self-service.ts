@@ -9,6 +9,7 @@ import {
   signOutMailUser,
 } from '../../../backup/use-cases/sign-in-mail-user';
 import { ownUsage, OwnUsage } from '../../../quotas/use-cases/own-usage';
+import { verifyDirectoryPassword } from '../../../directory/use-cases/verify-directory-password';
 import { readCookie } from '../../auth/authenticate';
 import { route } from '../route';
 
@@ -39,7 +40,7 @@ export const selfServiceRoutes = [
     body: signInMailUserInput,
     response: MailUser,
     async handler(ctx, { body, http }) {
-      const { secret, account, ttlMs } = await signInMailUser(ctx, body);
+      const { secret, account, ttlMs } = await signInMailUser(ctx, body, (account, password) => verifyDirectoryPassword(ctx, account, password));
       http.res.cookie(MAIL_SESSION_COOKIE, secret, {
         httpOnly: true,
         sameSite: 'strict',
