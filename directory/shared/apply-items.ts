@@ -57,6 +57,9 @@ export async function applyItems(trx: Trx, actor: Actor, tenant: TenantRow, item
         if (item.link)
           await insertEntry(trx, { tenant_id: tenant.id, stable_id: item.stableId, account_id: account.id, dn: item.dn, synced_at: now });
         else await updateEntry(trx, tenant.id, item.stableId, { dn: item.dn, synced_at: now });
+        // aliases that go first: one of them may be the address the account is renamed to
+        if (item.changes.aliases?.remove.length)
+          await setAccountAliasesIn(trx, actor, account, await aliasesOf(item.aliases.filter((a) => !item.changes.aliases!.add.includes(a))));
         if (item.changes.address || item.changes.displayName) {
           const parsed = item.changes.address ? parseAddress(item.changes.address.to) : undefined;
           account = await changeAccountIn(trx, actor, account, {

@@ -230,8 +230,12 @@ export async function planSync(
       const free = (address: string, asAlias: boolean) => {
         const c = claims.get(address);
         if (!c) return true;
-        if (account && c.tenant_id === tenant.id && c.owner_id === account.id && !asAlias) return true;
-        if (account && asAlias && ownAliases.has(address)) return true;
+        if (account && c.tenant_id === tenant.id) {
+          // its own address (kept, or becoming an alias as the account is renamed away from it)
+          if (c.owner_id === account.id) return true;
+          // its own alias (kept, or becoming its address: the apply removes the alias before the rename)
+          if (ownAliases.has(address) && (asAlias || !u.aliases.includes(address))) return true;
+        }
         if (c.tenant_id !== tenant.id) conflict(address, 'address_in_other_tenant', `${address} belongs to another tenant`);
         else
           conflict(
