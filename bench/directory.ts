@@ -47,7 +47,8 @@ async function main() {
     POSTWERK_REDIS_PERSIST: 'no',
   };
   process.stderr.write(`starting a stack in ${home}\n`);
-  const stack = (cmd: string, ...a: string[]) => execFileSync('bash', [path.join(ROOT, 'stack/stack.sh'), cmd, ...a], { env, stdio: ['ignore', 2, 2] });
+  const stack = (cmd: string, ...a: string[]) =>
+    execFileSync('bash', [path.join(ROOT, 'stack/stack.sh'), cmd, ...a], { env, stdio: ['ignore', 2, 2] });
   stack('up', 'redis', 'slapd', 'dovecot');
   let peak = process.memoryUsage().rss;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
@@ -73,7 +74,9 @@ async function main() {
     writeFileSync(file, ldif.join('\n'));
     ldif.length = 0;
     let t = Date.now();
-    execFileSync('ldapadd', ['-x', '-c', '-H', l.url, '-D', l.bindDn, '-w', l.bindPassword, '-f', file], { stdio: ['ignore', 'ignore', 2] });
+    execFileSync('ldapadd', ['-x', '-c', '-H', l.url, '-D', l.bindDn, '-w', l.bindPassword, '-f', file], {
+      stdio: ['ignore', 'ignore', 2],
+    });
     process.stderr.write(`seeded ${ENTRIES} entries in ${((Date.now() - t) / 1000).toFixed(1)} s\n`);
     await setConnection(ctx, tenant.id, {
       url: l.url,
@@ -89,7 +92,9 @@ async function main() {
     const preview = await previewSync(ctx, tenant.id);
     const previewS = (Date.now() - t) / 1000;
     const rssPreview = peak;
-    process.stderr.write(`preview: ${JSON.stringify(preview.counts)} in ${previewS.toFixed(1)} s, peak RSS ${(rssPreview / 2 ** 20).toFixed(0)} MB\n`);
+    process.stderr.write(
+      `preview: ${JSON.stringify(preview.counts)} in ${previewS.toFixed(1)} s, peak RSS ${(rssPreview / 2 ** 20).toFixed(0)} MB\n`,
+    );
     t = Date.now();
     const applied = await applySync(ctx, tenant.id, { digest: preview.digest });
     const applyS = (Date.now() - t) / 1000;

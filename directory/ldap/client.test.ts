@@ -27,7 +27,9 @@ const settings = (over: Partial<DirectorySettings> = {}): DirectorySettings => (
 });
 
 test('proxyAddresses: SMTP: is the primary, smtp: aliases, other types ignored; plain values are mailAlternateAddress', () => {
-  expect(parseAliasValues(['SMTP:Alice@Example.com', 'smtp:al@example.com', 'X500:/o=x', 'sip:alice@example.com', 'alt@example.com'])).toEqual({
+  expect(
+    parseAliasValues(['SMTP:Alice@Example.com', 'smtp:al@example.com', 'X500:/o=x', 'sip:alice@example.com', 'alt@example.com']),
+  ).toEqual({
     primary: 'alice@example.com',
     aliases: ['al@example.com', 'alt@example.com'],
   });

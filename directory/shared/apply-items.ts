@@ -59,7 +59,12 @@ export async function applyItems(trx: Trx, actor: Actor, tenant: TenantRow, item
         else await updateEntry(trx, tenant.id, item.stableId, { dn: item.dn, synced_at: now });
         // aliases that go first: one of them may be the address the account is renamed to
         if (item.changes.aliases?.remove.length)
-          await setAccountAliasesIn(trx, actor, account, await aliasesOf(item.aliases.filter((a) => !item.changes.aliases!.add.includes(a))));
+          await setAccountAliasesIn(
+            trx,
+            actor,
+            account,
+            await aliasesOf(item.aliases.filter((a) => !item.changes.aliases!.add.includes(a))),
+          );
         if (item.changes.address || item.changes.displayName) {
           const parsed = item.changes.address ? parseAddress(item.changes.address.to) : undefined;
           account = await changeAccountIn(trx, actor, account, {

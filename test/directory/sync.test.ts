@@ -139,7 +139,10 @@ test('a directory user signs in to the portal with the directory password, and c
   expect((await signIn(pw(1))).status).toBe(200);
   expect((await signIn('wrong-password')).status).toBe(401);
   expect((await signIn('*')).status).toBe(401);
-  await ou.admin.modify(ou.userDn(uid(1)), new Change({ operation: 'replace', modification: new Attribute({ type: 'userAccountControl', values: ['514'] }) }));
+  await ou.admin.modify(
+    ou.userDn(uid(1)),
+    new Change({ operation: 'replace', modification: new Attribute({ type: 'userAccountControl', values: ['514'] }) }),
+  );
   // refused at the next attempt, before any sync
   expect((await signIn(pw(1))).status).toBe(401);
   // a platform password hash matches nothing: Dovecot refuses the directory password too (no copy kept)
@@ -156,14 +159,24 @@ test('disabling suspends at the next sync; renaming updates the account and keep
   const newAddress = `${uid(2)}.renamed@${domain}`;
   await ou.admin.modify(ou.userDn(uid(2)), [
     new Change({ operation: 'replace', modification: new Attribute({ type: 'mail', values: [newAddress] }) }),
-    new Change({ operation: 'replace', modification: new Attribute({ type: 'proxyAddresses', values: [`SMTP:${newAddress}`, `smtp:${oldAddress}`] }) }),
+    new Change({
+      operation: 'replace',
+      modification: new Attribute({ type: 'proxyAddresses', values: [`SMTP:${newAddress}`, `smtp:${oldAddress}`] }),
+    }),
   ]);
   const preview = await previewSync(h.operator, tenantId);
   expect(preview.counts).toMatchObject({ create: 0, update: 1, suspend: 1, conflicts: 0 });
   expect(preview.suspend[0]).toMatchObject({ address: `${uid(1)}@${domain}`, reason: 'disabled' });
   expect(preview.update[0]!.changes.address).toEqual({ from: oldAddress, to: newAddress });
   await applySync(h.operator, tenantId, { digest: preview.digest });
-  expect((await h.services.db('accounts').where({ address: `${uid(1)}@${domain}` }).first()).status).toBe('suspended');
+  expect(
+    (
+      await h.services
+        .db('accounts')
+        .where({ address: `${uid(1)}@${domain}` })
+        .first()
+    ).status,
+  ).toBe('suspended');
   const after = await h.services.db('accounts').where({ address: newAddress }).first();
   expect(after.id).toBe(before.id);
   expect(after.mail_path).toBe(before.mail_path);
@@ -174,17 +187,33 @@ test('disabling suspends at the next sync; renaming updates the account and keep
   await c2.logout();
   expect(status && status.messages).toBe(1);
   // re-enabled in the directory: re-enabled at the next sync
-  await ou.admin.modify(ou.userDn(uid(1)), new Change({ operation: 'replace', modification: new Attribute({ type: 'userAccountControl', values: ['512'] }) }));
+  await ou.admin.modify(
+    ou.userDn(uid(1)),
+    new Change({ operation: 'replace', modification: new Attribute({ type: 'userAccountControl', values: ['512'] }) }),
+  );
   const p2 = await previewSync(h.operator, tenantId);
   expect(p2.counts).toMatchObject({ reenable: 1, conflicts: 0 });
   await applySync(h.operator, tenantId, { digest: p2.digest });
-  expect((await h.services.db('accounts').where({ address: `${uid(1)}@${domain}` }).first()).status).toBe('active');
+  expect(
+    (
+      await h.services
+        .db('accounts')
+        .where({ address: `${uid(1)}@${domain}` })
+        .first()
+    ).status,
+  ).toBe('active');
 });
 
 test('a conflict appears in the preview and blocks the apply; a changed directory refuses an old digest', async () => {
   await addUser(ou, { uid: 'foreign', mail: `foreign@${otherDomain}`, password: pw(0) });
-  await ou.admin.modify(groupDn, new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: [ou.userDn('foreign')] }) }));
-  await ou.admin.modify(ou.userDn(uid(3)), new Change({ operation: 'replace', modification: new Attribute({ type: 'displayName', values: ['Changed Name'] }) }));
+  await ou.admin.modify(
+    groupDn,
+    new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: [ou.userDn('foreign')] }) }),
+  );
+  await ou.admin.modify(
+    ou.userDn(uid(3)),
+    new Change({ operation: 'replace', modification: new Attribute({ type: 'displayName', values: ['Changed Name'] }) }),
+  );
   const preview = await previewSync(h.operator, tenantId);
   expect(preview.conflicts).toEqual([expect.objectContaining({ reason: 'domain_not_owned', address: `foreign@${otherDomain}` })]);
   const before = await accountsOf();
@@ -199,12 +228,22 @@ test('a conflict appears in the preview and blocks the apply; a changed director
   await ou.admin.del(ou.userDn('foreign'));
   const clean = await previewSync(h.operator, tenantId);
   expect(clean.counts).toMatchObject({ update: 1, conflicts: 0 });
-  await ou.admin.modify(ou.userDn(uid(4)), new Change({ operation: 'replace', modification: new Attribute({ type: 'displayName', values: ['Changed Too'] }) }));
+  await ou.admin.modify(
+    ou.userDn(uid(4)),
+    new Change({ operation: 'replace', modification: new Attribute({ type: 'displayName', values: ['Changed Too'] }) }),
+  );
   await expectAppError(applySync(h.operator, tenantId, { digest: clean.digest }), 'precondition_failed');
   expect(await accountsOf()).toEqual(before);
   const ok = await runScheduledSync(h.operator, tenantId);
   expect(ok.status).toBe('applied');
-  expect((await h.services.db('accounts').where({ address: `${uid(4)}@${domain}` }).first()).display_name).toBe('Changed Too');
+  expect(
+    (
+      await h.services
+        .db('accounts')
+        .where({ address: `${uid(4)}@${domain}` })
+        .first()
+    ).display_name,
+  ).toBe('Changed Too');
 });
 
 test('unreachable directory, wrong bind password, missing base DN: a clear status and nothing changed', async () => {
