@@ -1420,6 +1420,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/tenants/{tenantId}/directory": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's directory connection (never its bind password) and its last sync's status */
+        get: operations["getTenantsTenantIdDirectory"];
+        /** Set the tenant's directory connection (URL, StartTLS and CA, bind DN and password, base DN, filter, group, mapping); the bind password is sealed at rest */
+        put: operations["putTenantsTenantIdDirectory"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tenants/{tenantId}/directory/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Test the directory connection: bind, count the matching users, show three (nothing stored) */
+        post: operations["postTenantsTenantIdDirectoryTest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tenants/{tenantId}/directory/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Preview a sync: accounts to create, update, suspend and re-enable, skipped entries, conflicts, and the digest to apply (nothing changed) */
+        post: operations["postTenantsTenantIdDirectoryPreview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tenants/{tenantId}/directory/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Apply a previewed sync, all or nothing: refused (409) with conflicts, and (412) when the plan's digest is no longer the preview's */
+        post: operations["postTenantsTenantIdDirectoryApply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -6145,6 +6214,305 @@ export interface operations {
                                 detail: unknown;
                             }[];
                         }[];
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTenantsTenantIdDirectory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tenantId: string;
+                        url: string;
+                        startTls: boolean;
+                        caConfigured: boolean;
+                        bindDn: string;
+                        /** @constant */
+                        bindPasswordSet: true;
+                        baseDn: string;
+                        userFilter: string;
+                        groupDn: string | null;
+                        /** @enum {string} */
+                        groupMode: "expand" | "in-chain";
+                        mailAttribute: string;
+                        nameAttribute: string;
+                        aliasAttribute: string | null;
+                        idAttribute: string;
+                        loginAttribute: string;
+                        /** @enum {string} */
+                        enabledMode: "always" | "ad" | "attribute";
+                        enabledAttribute: string | null;
+                        disabledValues: string[];
+                        defaultAllocationBytes: number | null;
+                        signIn: boolean;
+                        syncEveryMinutes: number | null;
+                        lastSync: {
+                            at: string;
+                            status: string;
+                            result: unknown;
+                        } | null;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putTenantsTenantIdDirectory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    url: string;
+                    /** @default false */
+                    startTls?: boolean;
+                    /** @default null */
+                    caPem?: string | null;
+                    bindDn: string;
+                    bindPassword?: string;
+                    baseDn: string;
+                    /** @default (objectClass=inetOrgPerson) */
+                    userFilter?: string;
+                    /** @default null */
+                    groupDn?: string | null;
+                    /**
+                     * @default expand
+                     * @enum {string}
+                     */
+                    groupMode?: "expand" | "in-chain";
+                    /** @default mail */
+                    mailAttribute?: string;
+                    /** @default displayName */
+                    nameAttribute?: string;
+                    /** @default null */
+                    aliasAttribute?: string | null;
+                    /** @default entryUUID */
+                    idAttribute?: string;
+                    /** @default uid */
+                    loginAttribute?: string;
+                    /**
+                     * @default always
+                     * @enum {string}
+                     */
+                    enabledMode?: "always" | "ad" | "attribute";
+                    /** @default null */
+                    enabledAttribute?: string | null;
+                    /** @default [] */
+                    disabledValues?: string[];
+                    /** @default null */
+                    defaultAllocationBytes?: number | null;
+                    /** @default false */
+                    signIn?: boolean;
+                    /** @default null */
+                    syncEveryMinutes?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tenantId: string;
+                        url: string;
+                        startTls: boolean;
+                        caConfigured: boolean;
+                        bindDn: string;
+                        /** @constant */
+                        bindPasswordSet: true;
+                        baseDn: string;
+                        userFilter: string;
+                        groupDn: string | null;
+                        /** @enum {string} */
+                        groupMode: "expand" | "in-chain";
+                        mailAttribute: string;
+                        nameAttribute: string;
+                        aliasAttribute: string | null;
+                        idAttribute: string;
+                        loginAttribute: string;
+                        /** @enum {string} */
+                        enabledMode: "always" | "ad" | "attribute";
+                        enabledAttribute: string | null;
+                        disabledValues: string[];
+                        defaultAllocationBytes: number | null;
+                        signIn: boolean;
+                        syncEveryMinutes: number | null;
+                        lastSync: {
+                            at: string;
+                            status: string;
+                            result: unknown;
+                        } | null;
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postTenantsTenantIdDirectoryTest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    user?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        ok: true;
+                        count: number;
+                        sample: {
+                            dn: string;
+                            stableId: string | null;
+                            mail: string | null;
+                            displayName: string;
+                            enabled: boolean;
+                        }[];
+                        user?: {
+                            query: string;
+                            found: {
+                                dn: string;
+                                mail: string | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postTenantsTenantIdDirectoryPreview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postTenantsTenantIdDirectoryApply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    digest: string;
+                };
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tenantId: string;
+                        digest: string;
+                        counts: {
+                            [key: string]: number;
+                        };
+                        appliedAt: string;
                     };
                 };
             };
