@@ -40,7 +40,9 @@ export const selfServiceRoutes = [
     body: signInMailUserInput,
     response: MailUser,
     async handler(ctx, { body, http }) {
-      const { secret, account, ttlMs } = await signInMailUser(ctx, body, (account, password) => verifyDirectoryPassword(ctx, account, password));
+      const { secret, account, ttlMs } = await signInMailUser(ctx, body, (account, password) =>
+        verifyDirectoryPassword(ctx, account, password),
+      );
       http.res.cookie(MAIL_SESSION_COOKIE, secret, {
         httpOnly: true,
         sameSite: 'strict',
