@@ -81,14 +81,16 @@ export default tseslint.config(
       globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly' },
     },
   },
-  layer('platform', ['tenancy', 'quotas', 'migrator', 'filters', 'backup', 'control-plane', 'portal']),
-  layer('tenancy', ['quotas', 'migrator', 'filters', 'backup', 'control-plane', 'portal']),
-  layer('quotas', ['migrator', 'filters', 'backup', 'control-plane', 'portal']),
-  layer('migrator', ['filters', 'backup', 'migration-projects', 'control-plane', 'portal']),
-  layer('filters', ['migrator', 'backup', 'migration-projects', 'control-plane', 'portal']),
-  layer('backup', ['migrator', 'filters', 'migration-projects', 'control-plane', 'portal']),
+  layer('platform', ['tenancy', 'quotas', 'directory', 'migrator', 'filters', 'backup', 'control-plane', 'portal']),
+  layer('tenancy', ['quotas', 'directory', 'migrator', 'filters', 'backup', 'control-plane', 'portal']),
+  layer('quotas', ['directory', 'migrator', 'filters', 'backup', 'control-plane', 'portal']),
+  layer('migrator', ['filters', 'backup', 'migration-projects', 'control-plane', 'portal', 'directory']),
+  layer('filters', ['migrator', 'backup', 'migration-projects', 'control-plane', 'portal', 'directory']),
+  layer('backup', ['migrator', 'filters', 'migration-projects', 'control-plane', 'portal', 'directory']),
   // migration projects run the migrator for tenants: above migrator/, below the composition root
-  layer('migration-projects', ['filters', 'backup', 'control-plane', 'portal']),
+  layer('migration-projects', ['filters', 'backup', 'directory', 'control-plane', 'portal']),
+  // the directory provisions accounts from a tenant's LDAP/AD: above quotas/, beside migrator/filters/backup
+  layer('directory', ['migrator', 'filters', 'backup', 'migration-projects', 'control-plane', 'portal']),
   layer('control-plane', ['portal']),
   knexOnlyInRepositories,
 );

@@ -33,6 +33,9 @@ export const PERMISSIONS = {
   'migration.read': ['operator', 'migration_engineer', 'tenant_admin', 'support'],
   'migration.write': ['operator', 'migration_engineer'],
   'system.read': ['operator', 'support'],
+  // directory/: a tenant's LDAP/AD connection, its sync preview and apply
+  'directory.read': ['operator', 'tenant_admin', 'support'],
+  'directory.write': ['operator', 'tenant_admin'],
   'backup.read': ['operator', 'tenant_admin', 'support'],
   'backup.run': ['operator', 'tenant_admin', 'support'],
   'backup.restore': ['operator', 'tenant_admin', 'support'],

@@ -5,6 +5,7 @@ import type { Services } from '../../platform/context';
 import { AppError } from '../../platform/errors';
 import { verifyPassword } from '../../platform/passwords';
 import { findAccountByAddress } from '../../tenancy/repositories/accounts';
+import type { AccountRow } from '../../tenancy/repositories/rows';
 import { MAIL_USER_SESSION_TTL_MS } from '../limits';
 import { deleteMailSession, findMailSession, insertMailSession } from '../repositories/mail-sessions';
 
@@ -26,11 +27,19 @@ export const MAIL_SESSION_COOKIE = 'pw_mail_session';
 
 export const hashSessionSecret = (secret: string) => createHash('sha256').update(secret).digest('hex');
 
-export async function signInMailUser(services: Pick<Services, 'db'>, raw: SignInMailUserInput) {
+/**
+ * A password check other than the account's own hash (the directory's bind, directory/): `true`/`false`
+ * for an account it manages, `undefined` for one it does not (then the hash is checked). A port, so
+ * that this module does not import the one beside it; the composition root passes it in.
+ */
+export type ExternalPasswordCheck = (account: AccountRow, password: string) => Promise<boolean | undefined>;
+
+export async function signInMailUser(services: Pick<Services, 'db'>, raw: SignInMailUserInput, external?: ExternalPasswordCheck) {
   const input = signInMailUserInput.parse(raw);
   const account = await findAccountByAddress(services.db, input.address);
   // one answer for an unknown address, a wrong password and a closed account: no probing
-  const ok = account && account.status === 'active' ? await verifyPassword(input.password, account.password_hash) : false;
+  const check = async (a: AccountRow) => (await external?.(a, input.password)) ?? (await verifyPassword(input.password, a.password_hash));
+  const ok = account && account.status === 'active' ? await check(account) : false;
   if (!account || !ok) throw new AppError('unauthenticated', 'wrong address or password');
   const secret = `pwm_${randomBytes(32).toString('base64url')}`;
   const now = Date.now();

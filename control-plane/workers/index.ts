@@ -6,6 +6,7 @@ import { migrationJobHandlers } from '../../migration-projects';
 import { backupJobHandlers, ensureBackupSchedules } from '../../backup/processors';
 import { filterJobHandlers, Spool } from '../../filters';
 import { ensureQuarantineSchedules, quarantineJobHandlers } from './quarantine';
+import { directoryJobHandlers, ensureDirectorySchedules } from '../../directory/processors';
 
 /**
  * Every job handler of every module, by queue. A worker process runs the queues it is told to
@@ -15,7 +16,7 @@ import { ensureQuarantineSchedules, quarantineJobHandlers } from './quarantine';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function jobHandlers(services: Services): Record<QueueName, JobHandler<any>[]> {
   return {
-    'control-plane': [...controlPlaneHandlers(services)],
+    'control-plane': [...controlPlaneHandlers(services), ...directoryJobHandlers(services)],
     quotas: [...quotaJobHandlers(services)],
     migrations: [...migrationJobHandlers(services)],
     filters: [...filterJobHandlers(services, new Spool(services.config.smtp.spoolDir)), ...quarantineJobHandlers(services)],
@@ -29,4 +30,5 @@ export async function ensureSchedules(services: Services): Promise<void> {
   await ensureControlPlaneSchedules(services);
   await ensureBackupSchedules(services);
   await ensureQuarantineSchedules(services);
+  await ensureDirectorySchedules(services);
 }

@@ -96,3 +96,9 @@ export async function findDeletion(q: Knex, accountId: string): Promise<Deletion
 export async function deleteDeletion(q: Knex, accountId: string): Promise<void> {
   await q('account_deletions').where({ account_id: accountId }).delete();
 }
+
+/** The tenant's accounts among `ids`, in one query. */
+export async function accountsByIds(q: Knex, tenantId: string, ids: string[]): Promise<AccountRow[]> {
+  if (!ids.length) return [];
+  return q<AccountRow>('accounts').where({ tenant_id: tenantId }).whereIn('id', ids);
+}

@@ -41,3 +41,9 @@ export async function moveAddress(q: Knex, from: string, to: AddressClaim): Prom
 export async function releaseAddress(q: Knex, address: string): Promise<void> {
   await q('mail_addresses').where({ address }).delete();
 }
+
+/** The claims of many addresses at once (directory sync looks up a page of entries in one query). */
+export async function findAddresses(q: Knex, addresses: string[]): Promise<AddressClaim[]> {
+  if (!addresses.length) return [];
+  return q<AddressClaim>('mail_addresses').whereIn('address', addresses).select('address', 'tenant_id', 'kind', 'owner_id');
+}

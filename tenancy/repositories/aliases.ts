@@ -66,3 +66,9 @@ export async function countForwardings(q: Knex, accountId: string): Promise<numb
   const row = await q('forwardings').where({ account_id: accountId }).count({ n: '*' }).first();
   return Number(row?.n ?? 0);
 }
+
+/** The aliases of many accounts, in one query. */
+export async function aliasesOfAccounts(q: Knex, accountIds: string[]): Promise<AliasRow[]> {
+  if (!accountIds.length) return [];
+  return q<AliasRow>('aliases').whereIn('account_id', accountIds);
+}

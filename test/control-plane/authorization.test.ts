@@ -1,3 +1,4 @@
+import { setConnection } from '../../directory/use-cases/set-connection';
 import { randomUUID } from 'node:crypto';
 import { ROLES, type Role } from '../../platform/actor';
 import { PERMISSIONS } from '../../platform/permissions';
@@ -39,6 +40,8 @@ beforeAll(async () => {
   tokens.migration_engineer = await tokenFor(h.operator, 'migration_engineer');
   tokens.support = await tokenFor(h.operator, 'support');
   (global as { __domainId?: string }).__domainId = own.domain.id;
+  // a directory connection, so that its routes answer for the tenant (nothing listens there: test and preview answer 503)
+  await setConnection(h.operator, own.tenant.id, { url: 'ldap://127.0.0.1:1', bindDn: 'cn=x,dc=x', bindPassword: 'x', baseDn: 'dc=x' });
 });
 afterAll(() => h.close());
 

@@ -11,6 +11,7 @@ import {
 import { ownUsage, OwnUsage } from '../../../quotas/use-cases/own-usage';
 import { ownAppleProfile, ownAppleProfileInput } from '../../../tenancy/use-cases/own-apple-profile';
 import { ownClientSetup } from '../../../tenancy/use-cases/own-client-setup';
+import { verifyDirectoryPassword } from '../../../directory/use-cases/verify-directory-password';
 import { readCookie } from '../../auth/authenticate';
 import { route } from '../route';
 
@@ -48,7 +49,9 @@ export const selfServiceRoutes = [
     body: signInMailUserInput,
     response: MailUser,
     async handler(ctx, { body, http }) {
-      const { secret, account, ttlMs } = await signInMailUser(ctx, body);
+      const { secret, account, ttlMs } = await signInMailUser(ctx, body, (account, password) =>
+        verifyDirectoryPassword(ctx, account, password),
+      );
       http.res.cookie(MAIL_SESSION_COOKIE, secret, {
         httpOnly: true,
         sameSite: 'strict',
