@@ -1,4 +1,5 @@
 import nodemailer from 'nodemailer';
+import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import { DELIVERY_TIMEOUT_MS } from '../limits';
 import type { RecipientOutcome } from './lmtp';
 import { openWithHeaders, type MessageSource } from './message-source';
@@ -11,6 +12,11 @@ import { openWithHeaders, type MessageSource } from './message-source';
 export async function relaySmtp(
   target: { host: string; port: number },
   input: { mailFrom: string; recipients: string[]; source: MessageSource; headers?: Record<string, string>; heloName: string },
+  /**
+   * The outbound path's smarthost and MX delivery (filters/outbound/delivery/send-remote.ts): TLS mode,
+   * certificate check, login and DKIM signing (nodemailer's own signer, over the streamed message).
+   */
+  transportOptions: SMTPTransport.Options = {},
 ): Promise<RecipientOutcome[]> {
   const transport = nodemailer.createTransport({
     host: target.host,
@@ -21,6 +27,7 @@ export async function relaySmtp(
     connectionTimeout: DELIVERY_TIMEOUT_MS,
     greetingTimeout: DELIVERY_TIMEOUT_MS,
     socketTimeout: DELIVERY_TIMEOUT_MS,
+    ...transportOptions,
   });
   try {
     const info = await transport.sendMail({

@@ -55,7 +55,11 @@ export type EventStage =
   | 'rejected'
   | 'deferred'
   | 'failed'
-  | 'released';
+  | 'released'
+  // the outbound path (filters/outbound)
+  | 'submitted'
+  | 'held'
+  | 'sent';
 
 export interface MessageEventRow {
   id: number;
