@@ -40,7 +40,11 @@ export function filterJobHandlers(services: Services, spool: Spool, outboundSpoo
 }
 
 /** Sweeps the outbound spool now and then every interval; returns the stop function. */
-export function startOutboundSweep(services: Services, outboundSpool: Spool, everyMs = OUTBOUND_SWEEP_INTERVAL_MS): { close(): Promise<void> } {
+export function startOutboundSweep(
+  services: Services,
+  outboundSpool: Spool,
+  everyMs = OUTBOUND_SWEEP_INTERVAL_MS,
+): { close(): Promise<void> } {
   let running: Promise<unknown> = Promise.resolve();
   const run = () => {
     running = sweepOutbound({ ...services, outboundSpool }).catch((e) =>

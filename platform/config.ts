@@ -179,11 +179,20 @@ const schema = z
     /** check the smarthost's certificate (off only for a smarthost with a self-signed one on a private network) */
     POSTWERK_SMARTHOST_TLS_VERIFY: bool.default(true),
     /** how long a deferred message is retried before it fails (hours; RFC 5321 4.5.4.1 suggests 4-5 days) */
-    POSTWERK_OUTBOUND_RETRY_HOURS: z.coerce.number().min(0.001).max(24 * 30).default(120),
+    POSTWERK_OUTBOUND_RETRY_HOURS: z.coerce
+      .number()
+      .min(0.001)
+      .max(24 * 30)
+      .default(120),
     /** sending limits per account and per tenant within the window (a tenant's own setting overrides them) */
     POSTWERK_OUTBOUND_ACCOUNT_LIMIT: z.coerce.number().int().min(1).max(10_000_000).default(100),
     POSTWERK_OUTBOUND_TENANT_LIMIT: z.coerce.number().int().min(1).max(100_000_000).default(1000),
-    POSTWERK_OUTBOUND_WINDOW_SECONDS: z.coerce.number().int().min(1).max(7 * 24 * 3600).default(3600),
+    POSTWERK_OUTBOUND_WINDOW_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 3600)
+      .default(3600),
 
     POSTWERK_LDAP_URL: z.string().optional(),
     POSTWERK_LDAP_BASE_DN: z.string().optional(),
@@ -283,7 +292,14 @@ export interface Config {
   outbound: {
     submission: { host: string; port: number; tlsPort: number };
     delivery: 'smarthost' | 'mx';
-    smarthost: { host: string; port: number; tls: 'none' | 'starttls' | 'implicit'; user: string | null; password: string | null; verifyTls: boolean } | null;
+    smarthost: {
+      host: string;
+      port: number;
+      tls: 'none' | 'starttls' | 'implicit';
+      user: string | null;
+      password: string | null;
+      verifyTls: boolean;
+    } | null;
     retryMs: number;
     accountLimit: number;
     tenantLimit: number;

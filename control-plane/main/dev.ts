@@ -8,7 +8,16 @@ import path from 'node:path';
 import { parseEnvFile } from '../../platform/config';
 import { REPO_ROOT } from '../../platform/paths';
 import { seedDemo } from './seed-demo';
-import { createServices, loadConfigOrExit, onShutdown, prepareDatabase, startApi, startSmtp, startSubmissionListeners, startWorkers } from './run';
+import {
+  createServices,
+  loadConfigOrExit,
+  onShutdown,
+  prepareDatabase,
+  startApi,
+  startSmtp,
+  startSubmissionListeners,
+  startWorkers,
+} from './run';
 
 // the repository, whether this runs from the sources or from the compiled build/
 const ROOT = REPO_ROOT;

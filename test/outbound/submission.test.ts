@@ -10,7 +10,6 @@ import { account, alias, EICAR, findInMailbox, GTUBE, message } from '../filters
 import { client, queueIdOf, startOutbound, waitFor, waitOutbound, type Outbound } from './support';
 
 // mailauth's main module wants Node 22 (its BIMI part); its DKIM verifier alone runs on Node 20
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { dkimVerify } = require('mailauth/lib/dkim/verify') as {
   dkimVerify: (
     input: Buffer | string,
@@ -32,7 +31,13 @@ afterAll(async () => {
   await o?.close();
 });
 
-const adminOf = (tenantId: string): Actor => ({ kind: 'staff', id: randomUUID(), label: 'admin@tenant.test', role: 'tenant_admin', tenantId });
+const adminOf = (tenantId: string): Actor => ({
+  kind: 'staff',
+  id: randomUUID(),
+  label: 'admin@tenant.test',
+  role: 'tenant_admin',
+  tenantId,
+});
 
 async function sendAs(a: { address: string; password: string }, env: { from?: string; to: string[] }, raw?: string) {
   const t = client(o, { user: a.address, pass: a.password });
@@ -57,7 +62,10 @@ test('an account authenticates and sends: the sink receives it DKIM-signed, and 
   expect(got.rcpt).toEqual(['friend@elsewhere.example']);
   expect(got.raw).toMatch(/^DKIM-Signature: /m);
 
-  const records = await getDkimRecords(withActor(o.p.services, adminOf(tenant.tenantId)), { tenantId: tenant.tenantId, domainId: tenant.domainId });
+  const records = await getDkimRecords(withActor(o.p.services, adminOf(tenant.tenantId)), {
+    tenantId: tenant.tenantId,
+    domainId: tenant.domainId,
+  });
   expect(records.keys).toHaveLength(1);
   const record = records.keys[0]!.record;
   expect(record.name).toMatch(new RegExp(`^pw\\d{8}[0-9a-f]{4}\\._domainkey\\.${tenant.domain.replace(/\./g, '\\.')}$`));
@@ -73,7 +81,10 @@ test('an account authenticates and sends: the sink receives it DKIM-signed, and 
   expect(rows.map((r) => [r.recipient, r.route, r.status])).toEqual([['friend@elsewhere.example', 'remote', 'sent']]);
 
   // rotation: a new selector signs from now on, the old key is listed as retired
-  const rotated = await rotateDkim(withActor(o.p.services, adminOf(tenant.tenantId)), { tenantId: tenant.tenantId, domainId: tenant.domainId });
+  const rotated = await rotateDkim(withActor(o.p.services, adminOf(tenant.tenantId)), {
+    tenantId: tenant.tenantId,
+    domainId: tenant.domainId,
+  });
   expect(rotated.keys.map((k) => k.status)).toEqual(['active', 'retired']);
   const m2 = message({ from: a.address, to: 'friend@elsewhere.example', subject: 'after rotation' });
   await sendAs(a, { to: ['friend@elsewhere.example'] }, m2.raw);
@@ -193,7 +204,10 @@ test('the 101st message within the window is held; the tenant admin sees the hol
   const infos = [];
   try {
     const sends = Array.from({ length: 101 }, (_, i) =>
-      t.sendMail({ envelope: { from: a.address, to: ['bulk@elsewhere.example'] }, raw: message({ from: a.address, to: 'bulk', subject: `${tag} ${i}` }).raw }),
+      t.sendMail({
+        envelope: { from: a.address, to: ['bulk@elsewhere.example'] },
+        raw: message({ from: a.address, to: 'bulk', subject: `${tag} ${i}` }).raw,
+      }),
     );
     infos.push(...(await Promise.all(sends)));
   } finally {
@@ -231,7 +245,10 @@ test('with automatic suspension, a held account cannot send any more until an ad
   const second = await sendAs(a, { to: ['s@elsewhere.example'] });
   await waitOutbound(o, queueIdOf(second.response), 'held');
   await waitFor('the suspension', async () => repo.findSuspension(o.p.services.db, a.accountId));
-  await expect(sendAs(a, { to: ['s@elsewhere.example'] })).rejects.toMatchObject({ responseCode: 554, response: expect.stringMatching(/suspended/) });
+  await expect(sendAs(a, { to: ['s@elsewhere.example'] })).rejects.toMatchObject({
+    responseCode: 554,
+    response: expect.stringMatching(/suspended/),
+  });
 });
 
 test('spam (rspamd, told it is outbound) and viruses are held, never sent; a virus is never released', async () => {

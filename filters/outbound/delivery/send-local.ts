@@ -55,7 +55,12 @@ export async function sendLocal(
   } catch (e) {
     const reply = replyFor(e);
     for (const a of accepted)
-      outcomes.push({ recipient: a.address, status: reply.code >= 500 ? 'failed' : 'deferred', response: `${reply.code} ${reply.enhanced} ${reply.text}`, code: reply.code });
+      outcomes.push({
+        recipient: a.address,
+        status: reply.code >= 500 ? 'failed' : 'deferred',
+        response: `${reply.code} ${reply.enhanced} ${reply.text}`,
+        code: reply.code,
+      });
     return { outcomes, inboundQueueId: null };
   }
 }

@@ -31,15 +31,24 @@ export async function sendRemote(
   const send = { mailFrom: input.mailFrom, source: input.source, headers: input.headers, heloName: config.smtp.hostname };
   if (config.outbound.delivery === 'smarthost') {
     const s = config.outbound.smarthost;
-    if (!s) return input.recipients.map((r) => ({ recipient: r, status: 'deferred', response: 'no smarthost configured (POSTWERK_SMARTHOST_HOST)' }));
-    return relaySmtp({ host: s.host, port: s.port }, { ...send, recipients: input.recipients }, {
-      ...common,
-      secure: s.tls === 'implicit',
-      requireTLS: s.tls === 'starttls',
-      ignoreTLS: s.tls === 'none',
-      tls: { rejectUnauthorized: s.verifyTls, servername: s.host },
-      ...(s.user && s.password ? { auth: { user: s.user, pass: s.password } } : {}),
-    });
+    if (!s)
+      return input.recipients.map((r) => ({
+        recipient: r,
+        status: 'deferred',
+        response: 'no smarthost configured (POSTWERK_SMARTHOST_HOST)',
+      }));
+    return relaySmtp(
+      { host: s.host, port: s.port },
+      { ...send, recipients: input.recipients },
+      {
+        ...common,
+        secure: s.tls === 'implicit',
+        requireTLS: s.tls === 'starttls',
+        ignoreTLS: s.tls === 'none',
+        tls: { rejectUnauthorized: s.verifyTls, servername: s.host },
+        ...(s.user && s.password ? { auth: { user: s.user, pass: s.password } } : {}),
+      },
+    );
   }
   // MX: one transaction per recipient domain, to its best MX
   const byDomain = new Map<string, string[]>();
@@ -58,12 +67,20 @@ export async function sendRemote(
       const code = (e as NodeJS.ErrnoException).code;
       const permanent = code === 'ENOTFOUND' || code === 'ENODATA';
       for (const r of recipients)
-        out.push({ recipient: r, status: permanent ? 'failed' : 'deferred', response: `MX lookup of ${domain}: ${code ?? (e as Error).message}` });
+        out.push({
+          recipient: r,
+          status: permanent ? 'failed' : 'deferred',
+          response: `MX lookup of ${domain}: ${code ?? (e as Error).message}`,
+        });
       continue;
     }
     let last: RecipientOutcome[] = [];
     for (const host of hosts) {
-      last = await relaySmtp({ host, port: 25 }, { ...send, recipients }, { ...common, tls: { rejectUnauthorized: false, servername: host } });
+      last = await relaySmtp(
+        { host, port: 25 },
+        { ...send, recipients },
+        { ...common, tls: { rejectUnauthorized: false, servername: host } },
+      );
       // try the next MX only when this one could not be reached or deferred everything
       if (!last.every((o) => o.status === 'deferred')) break;
     }

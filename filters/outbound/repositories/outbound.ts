@@ -53,7 +53,11 @@ export async function findLogin(q: Knex, username: string): Promise<{ username: 
 
 // ---------------------------------------------------------------- messages
 
-export async function insertOutbound(q: Knex, m: OutboundMessageRow, recipients: Array<Pick<OutboundRecipientRow, 'recipient' | 'route'>>): Promise<void> {
+export async function insertOutbound(
+  q: Knex,
+  m: OutboundMessageRow,
+  recipients: Array<Pick<OutboundRecipientRow, 'recipient' | 'route'>>,
+): Promise<void> {
   await q.transaction(async (trx) => {
     const exists = await trx('outbound_messages').where({ queue_id: m.queue_id }).first('queue_id');
     if (exists) return;
@@ -119,7 +123,9 @@ export async function listOutbound(q: Knex, f: QueueFilter): Promise<OutboundMes
   else if (f.state === 'deferred')
     query
       .where({ status: 'queued' })
-      .whereExists(q('outbound_recipients').whereRaw('outbound_recipients.queue_id = outbound_messages.queue_id').where({ status: 'deferred' }));
+      .whereExists(
+        q('outbound_recipients').whereRaw('outbound_recipients.queue_id = outbound_messages.queue_id').where({ status: 'deferred' }),
+      );
   else if (f.state === 'failed')
     query.whereExists(
       q('outbound_recipients').whereRaw('outbound_recipients.queue_id = outbound_messages.queue_id').where({ status: 'failed' }),
@@ -134,7 +140,9 @@ export async function listOutbound(q: Knex, f: QueueFilter): Promise<OutboundMes
 export async function knownOutboundIds(q: Knex, ids: string[]): Promise<Set<string>> {
   const out = new Set<string>();
   for (let i = 0; i < ids.length; i += 500) {
-    const rows: Array<{ queue_id: string }> = await q('outbound_messages').whereIn('queue_id', ids.slice(i, i + 500)).select('queue_id');
+    const rows: Array<{ queue_id: string }> = await q('outbound_messages')
+      .whereIn('queue_id', ids.slice(i, i + 500))
+      .select('queue_id');
     for (const r of rows) out.add(r.queue_id);
   }
   return out;

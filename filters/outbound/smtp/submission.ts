@@ -26,7 +26,10 @@ export interface Submission {
 
 export type SubmissionDeps = Pick<Services, 'config' | 'db' | 'logger' | 'queue' | 'redis'> & { outboundSpool: Spool };
 
-export async function startSubmission(deps: SubmissionDeps, opts: { host?: string; port?: number; tlsPort?: number } = {}): Promise<Submission> {
+export async function startSubmission(
+  deps: SubmissionDeps,
+  opts: { host?: string; port?: number; tlsPort?: number } = {},
+): Promise<Submission> {
   const { config } = deps;
   const log = deps.logger.child({ role: 'submission' });
   const tls = await ingressTls(config);
@@ -84,7 +87,9 @@ export async function startSubmission(deps: SubmissionDeps, opts: { host?: strin
     onRcptTo(address, session, callback) {
       if (!submitterOf(session)) return callback(smtpError(new AppError('relay_denied', 'Authentication required')));
       if (session.envelope.rcptTo.length >= MAX_SUBMISSION_RECIPIENTS) {
-        return callback(smtpError(new AppError('too_many_recipients', `Too many recipients (at most ${MAX_SUBMISSION_RECIPIENTS} per message)`)));
+        return callback(
+          smtpError(new AppError('too_many_recipients', `Too many recipients (at most ${MAX_SUBMISSION_RECIPIENTS} per message)`)),
+        );
       }
       const a = address.address;
       const at = a.lastIndexOf('@');
@@ -116,7 +121,8 @@ export async function startSubmission(deps: SubmissionDeps, opts: { host?: strin
           callback(null, `2.0.0 Ok: queued as ${queueId}`);
         })
         .catch((e) => {
-          if (!(e instanceof AppError) && (e as NodeJS.ErrnoException).code !== 'ECONNECTION') log.error({ err: (e as Error).message }, 'DATA not accepted');
+          if (!(e instanceof AppError) && (e as NodeJS.ErrnoException).code !== 'ECONNECTION')
+            log.error({ err: (e as Error).message }, 'DATA not accepted');
           callback(smtpError(e));
         });
     },
@@ -137,10 +143,12 @@ export async function startSubmission(deps: SubmissionDeps, opts: { host?: strin
       });
     });
   const port = await listen(plain, opts.port ?? config.outbound.submission.port, 'POSTWERK_SUBMISSION_PORT');
-  const tlsPort = await listen(implicit, opts.tlsPort ?? config.outbound.submission.tlsPort, 'POSTWERK_SUBMISSION_TLS_PORT').catch(async (e) => {
-    await new Promise<void>((r) => plain.close(() => r()));
-    throw e;
-  });
+  const tlsPort = await listen(implicit, opts.tlsPort ?? config.outbound.submission.tlsPort, 'POSTWERK_SUBMISSION_TLS_PORT').catch(
+    async (e) => {
+      await new Promise<void>((r) => plain.close(() => r()));
+      throw e;
+    },
+  );
   return {
     host,
     port,

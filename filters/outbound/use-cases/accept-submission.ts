@@ -30,7 +30,10 @@ export type AcceptSubmissionDeps = Pick<Services, 'config' | 'db' | 'queue' | 'l
  * Redis; a message over it is accepted and held (the hold is in the spool's sidecar, so a crash cannot
  * forget it). Rows and the job follow the commit; the outbound sweep writes them again when either failed.
  */
-export async function acceptSubmission(deps: AcceptSubmissionDeps, input: AcceptSubmissionInput): Promise<{ queueId: string; held: boolean }> {
+export async function acceptSubmission(
+  deps: AcceptSubmissionDeps,
+  input: AcceptSubmissionInput,
+): Promise<{ queueId: string; held: boolean }> {
   const queueId = newQueueId();
   let received;
   try {
@@ -61,7 +64,12 @@ export async function acceptSubmission(deps: AcceptSubmissionDeps, input: Accept
       secure: input.secure,
     },
     targets: [],
-    submission: { accountId: input.submitter.accountId, tenantId: input.submitter.tenantId, username: input.submitter.username, ...(hold ? { hold } : {}) },
+    submission: {
+      accountId: input.submitter.accountId,
+      tenantId: input.submitter.tenantId,
+      username: input.submitter.username,
+      ...(hold ? { hold } : {}),
+    },
   };
   await received.commit(envelope);
   await recordSubmission(deps, envelope).catch((e) =>

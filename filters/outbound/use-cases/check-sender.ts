@@ -24,6 +24,9 @@ export async function checkSender(deps: Pick<Services, 'db'>, submitter: Submitt
   if (resolved.undeliverable) throw new AppError('relay_denied', `Sending refused (${resolved.undeliverable.replace('_', ' ')})`);
   const suspended = await findSuspension(deps.db, submitter.accountId);
   if (suspended) {
-    throw new AppError('relay_denied', `Sending suspended for this account (${suspended.reason.replace('_', ' ')}); ask your administrator`);
+    throw new AppError(
+      'relay_denied',
+      `Sending suspended for this account (${suspended.reason.replace('_', ' ')}); ask your administrator`,
+    );
   }
 }

@@ -4,7 +4,13 @@ import type { Services } from '../../../platform/context';
 import { nowIso } from '../../../platform/db';
 import { inTransaction } from '../../../platform/db/transaction';
 import { recordEvent } from '../../repositories/messages';
-import { insertNotification, insertSuspension, transitionOutbound, type HoldReason, type OutboundMessageRow } from '../repositories/outbound';
+import {
+  insertNotification,
+  insertSuspension,
+  transitionOutbound,
+  type HoldReason,
+  type OutboundMessageRow,
+} from '../repositories/outbound';
 import { effectiveLimits } from './sending-limits';
 
 /**
@@ -69,7 +75,14 @@ export async function holdOutbound(
         });
       }
     }
-    await recordEvent(trx, { queueId: row.queue_id, messageId: row.message_id, tenantId: row.tenant_id, stage: 'held', receivedAt: row.created_at, detail: hold });
+    await recordEvent(trx, {
+      queueId: row.queue_id,
+      messageId: row.message_id,
+      tenantId: row.tenant_id,
+      stage: 'held',
+      receivedAt: row.created_at,
+      detail: hold,
+    });
     return { suspendedNow };
   });
   if (suspended) {

@@ -121,7 +121,14 @@ export async function releaseOutbound(ctx: Ctx, raw: OutboundMessageInput) {
       before: { status: 'held', reason: row.hold_reason },
       after: { status: 'queued' },
     });
-    await recordEvent(trx, { queueId: row.queue_id, messageId: row.message_id, tenantId: row.tenant_id, stage: 'released', receivedAt: row.created_at, detail: { by: ctx.actor.label } });
+    await recordEvent(trx, {
+      queueId: row.queue_id,
+      messageId: row.message_id,
+      tenantId: row.tenant_id,
+      stage: 'released',
+      receivedAt: row.created_at,
+      detail: { by: ctx.actor.label },
+    });
     afterCommit(async () => {
       // the job of this message has finished (with the hold): remove it so that the same id runs again
       await ctx.queue.forgetFinished('filters', `out-${row.queue_id}`);
@@ -181,6 +188,13 @@ export async function listOutboundNotifications(ctx: Ctx, input: { tenantId: str
   await authorizeTenant(ctx, ctx.db, 'outbound.read', input.tenantId);
   const rows = await listNotifications(ctx.db, input.tenantId, Math.min(input.limit ?? 50, QUEUE_PAGE_MAX));
   return {
-    items: rows.map((n) => ({ id: n.id, event: n.event, accountId: n.account_id, queueId: n.queue_id, detail: JSON.parse(n.detail) as unknown, createdAt: n.created_at })),
+    items: rows.map((n) => ({
+      id: n.id,
+      event: n.event,
+      accountId: n.account_id,
+      queueId: n.queue_id,
+      detail: JSON.parse(n.detail) as unknown,
+      createdAt: n.created_at,
+    })),
   };
 }

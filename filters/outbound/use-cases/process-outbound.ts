@@ -116,7 +116,13 @@ export async function processOutbound(deps: OutboundDeps, payload: ProcessOutbou
     const domain = row.mail_from.slice(row.mail_from.lastIndexOf('@') + 1);
     const dkim = await signingKeyOf(deps, domain);
     outcomes.push(
-      ...(await sendRemote(deps.config, { mailFrom: row.mail_from, recipients: remote, source: message.path, headers: { Received: received }, dkim })),
+      ...(await sendRemote(deps.config, {
+        mailFrom: row.mail_from,
+        recipients: remote,
+        source: message.path,
+        headers: { Received: received },
+        dkim,
+      })),
     );
   }
 

@@ -93,7 +93,14 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const t of ['outbound_notifications', 'outbound_suspensions', 'outbound_settings', 'dkim_keys', 'outbound_recipients', 'outbound_messages']) {
+  for (const t of [
+    'outbound_notifications',
+    'outbound_suspensions',
+    'outbound_settings',
+    'dkim_keys',
+    'outbound_recipients',
+    'outbound_messages',
+  ]) {
     await knex.schema.dropTableIfExists(t);
   }
 }
