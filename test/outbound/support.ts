@@ -1,7 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
-import { openOutboundSpool, startSubmission, type Submission } from '../../filters';
+import { openOutboundSpool, PIPELINE_CONCURRENCY, startSpoolSweep, startSubmission, type Submission } from '../../filters';
+import { processOutboundHandler } from '../../filters/outbound/processors/process-outbound';
+import { processInboundHandler } from '../../filters/processors/process-inbound';
+import { startWorker } from '../../platform/queue';
 import * as repo from '../../filters/outbound/repositories/outbound';
 import type { Config } from '../../platform/config';
 import { startPipeline, tcpProxy, type Pipeline } from '../filters/support';
@@ -43,10 +46,11 @@ export async function startSink() {
 
 export type Outbound = Awaited<ReturnType<typeof startOutbound>>;
 
-export async function startOutbound(opts: { config?: (c: Config) => Config } = {}) {
+export async function startOutbound(opts: { config?: (c: Config) => Config; egressScan?: boolean } = {}) {
   const sink = await startSink();
   const proxy = await tcpProxy(sink.port);
   const p: Pipeline = await startPipeline({
+    worker: false,
     config: (c) => {
       const withSmarthost: Config = {
         ...c,
@@ -60,6 +64,19 @@ export async function startOutbound(opts: { config?: (c: Config) => Config } = {
     },
   });
   const outboundSpool = await openOutboundSpool(p.services);
+  // the pipeline's worker as test/filters/support.ts starts it, with the outbound handler told about egressScan
+  const worker = startWorker({
+    redisUrl: p.config.redisUrl,
+    queue: 'filters',
+    handlers: [
+      processInboundHandler({ ...p.services, spool: p.spool }),
+      processOutboundHandler({ ...p.services, spool: p.spool, outboundSpool, egressScan: opts.egressScan }),
+    ],
+    logger: p.services.logger,
+    prefix: p.prefix,
+    concurrency: PIPELINE_CONCURRENCY,
+  });
+  const sweep = startSpoolSweep(p.services, p.spool, 2000);
   const submission: Submission = await startSubmission({ ...p.services, outboundSpool }, { host: '127.0.0.1', port: 0, tlsPort: 0 });
   return {
     p,
@@ -69,6 +86,8 @@ export async function startOutbound(opts: { config?: (c: Config) => Config } = {
     outboundSpool,
     async close() {
       await submission.close();
+      await sweep.close();
+      await worker.close();
       await p.close();
       await proxy.close();
       await sink.close();
