@@ -118,8 +118,8 @@ export function registerOutboundCommands(mail: Command): void {
     .action((t: string, accountId: string) =>
       withCtx(async (ctx) => {
         const tenant = await resolveTenant(ctx, t);
-        await liftSuspension(ctx, { tenantId: tenant.id, accountId });
-        process.stdout.write(`sending resumed for ${accountId}\n`);
+        const r = await liftSuspension(ctx, { tenantId: tenant.id, accountId });
+        process.stdout.write(r.lifted ? `sending resumed for ${accountId}\n` : `${accountId} was not suspended\n`);
       }),
     );
   mail

@@ -3,7 +3,12 @@ import { withActor } from '../../platform/context';
 import type { Actor } from '../../platform/actor';
 import * as repo from '../../filters/outbound/repositories/outbound';
 import { getDkimRecords, rotateDkim } from '../../filters/outbound/use-cases/dkim-keys';
-import { listOutboundNotifications, listOutboundQueue, releaseOutbound } from '../../filters/outbound/use-cases/outbound-queue';
+import {
+  liftSuspension,
+  listOutboundNotifications,
+  listOutboundQueue,
+  releaseOutbound,
+} from '../../filters/outbound/use-cases/outbound-queue';
 import { setSendingLimits } from '../../filters/outbound/use-cases/sending-limits';
 import { createTestTenant } from '../support/fixtures';
 import { account, alias, EICAR, findInMailbox, GTUBE, message } from '../filters/support';
@@ -249,6 +254,13 @@ test('with automatic suspension, a held account cannot send any more until an ad
     responseCode: 554,
     response: expect.stringMatching(/suspended/),
   });
+  const notes = await listOutboundNotifications(ctx, { tenantId: tenant.tenantId });
+  expect(notes.items.map((n) => n.event).sort()).toEqual(['outbound.held', 'outbound.suspended']);
+
+  expect(await liftSuspension(ctx, { tenantId: tenant.tenantId, accountId: a.accountId })).toEqual({ lifted: true });
+  await setSendingLimits(ctx, { tenantId: tenant.tenantId, accountLimit: null });
+  const again = await sendAs(a, { to: ['s@elsewhere.example'] });
+  await waitOutbound(o, queueIdOf(again.response), 'done');
 });
 
 test('spam (rspamd, told it is outbound) and viruses are held, never sent; a virus is never released', async () => {

@@ -64,7 +64,7 @@ const DkimKeys = z.object({
     }),
   ),
 });
-const MessageParams = tenantParams.extend({ queueId: queueIdSchema });
+const MessageParams = tenantParams.extend({ queueId: z.string().min(1).max(40) });
 const DomainParams = tenantParams.extend({ domainId: z.uuid() });
 const AccountParams = tenantParams.extend({ accountId: z.uuid() });
 
@@ -172,12 +172,14 @@ export const outboundRoutes = [
   route({
     method: 'delete',
     path: '/tenants/:tenantId/outbound/suspensions/:accountId',
-    summary: "Lift an account's sending suspension",
+    summary: "Lift an account's sending suspension (none: nothing to do, also 204)",
     tags: ['outbound'],
     permission: 'outbound.write',
     params: AccountParams,
     status: 204,
-    handler: (ctx, { params }) => liftSuspension(ctx, params),
+    handler: async (ctx, { params }) => {
+      await liftSuspension(ctx, params);
+    },
   }),
   route({
     method: 'get',

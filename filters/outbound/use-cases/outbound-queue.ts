@@ -37,7 +37,8 @@ export const listOutboundQueueInput = z.strictObject({
 });
 export type ListOutboundQueueInput = z.input<typeof listOutboundQueueInput>;
 
-export const outboundMessageInput = z.strictObject({ tenantId: z.uuid(), queueId: queueIdSchema });
+// any id up to the queue id's length: one that is not a queue id answers 404 like a missing one
+export const outboundMessageInput = z.strictObject({ tenantId: z.uuid(), queueId: z.string().min(1).max(40) });
 export type OutboundMessageInput = z.infer<typeof outboundMessageInput>;
 
 function present(m: OutboundMessageRow, recipients?: OutboundRecipientRow[]) {
@@ -85,7 +86,7 @@ export async function listOutboundQueue(ctx: Ctx, raw: ListOutboundQueueInput) {
 
 async function load(ctx: Ctx, input: OutboundMessageInput, permission: 'outbound.read' | 'outbound.release' | 'outbound.write') {
   await authorizeTenant(ctx, ctx.db, permission, input.tenantId);
-  const row = await findOutbound(ctx.db, input.queueId);
+  const row = queueIdSchema.safeParse(input.queueId).success ? await findOutbound(ctx.db, input.queueId) : undefined;
   if (!row || row.tenant_id !== input.tenantId) throw notFound('outbound message', input.queueId);
   return row;
 }
@@ -168,11 +169,12 @@ export async function listOutboundSuspensions(ctx: Ctx, input: { tenantId: strin
   return { items: rows.map((r) => ({ accountId: r.account_id, reason: r.reason, queueId: r.queue_id, createdAt: r.created_at })) };
 }
 
-export async function liftSuspension(ctx: Ctx, raw: z.input<typeof suspensionInput>) {
+/** Lifts an account's sending suspension; an account that is not suspended answers lifted: false (idempotent). */
+export async function liftSuspension(ctx: Ctx, raw: z.input<typeof suspensionInput>): Promise<{ lifted: boolean }> {
   const input = suspensionInput.parse(raw);
   await authorizeTenant(ctx, ctx.db, 'outbound.write', input.tenantId);
   const s = await findSuspension(ctx.db, input.accountId);
-  if (!s || s.tenant_id !== input.tenantId) throw notFound('sending suspension of account', input.accountId);
+  if (!s || s.tenant_id !== input.tenantId) return { lifted: false };
   await inTransaction(ctx.db, async ({ trx }) => {
     await deleteSuspension(trx, input.accountId);
     await appendAudit(trx, ctx.actor, {
@@ -182,6 +184,7 @@ export async function liftSuspension(ctx: Ctx, raw: z.input<typeof suspensionInp
       before: { reason: s.reason, queueId: s.queue_id },
     });
   });
+  return { lifted: true };
 }
 
 export async function listOutboundNotifications(ctx: Ctx, input: { tenantId: string; limit?: number }) {
