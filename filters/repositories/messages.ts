@@ -59,7 +59,8 @@ export type EventStage =
   // the outbound path (filters/outbound)
   | 'submitted'
   | 'held'
-  | 'sent';
+  | 'sent'
+  | 'bounced';
 
 export interface MessageEventRow {
   id: number;

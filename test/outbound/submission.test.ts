@@ -305,3 +305,33 @@ test('the smarthost stopped, then started again: every message arrives, once', a
   await new Promise((r) => setTimeout(r, 2000));
   for (const s of sent) expect(atSink(s.m.messageId)).toHaveLength(1);
 });
+
+test('a recipient refused for good gets one RFC 3464 report to the sender; the other recipient gets the message', async () => {
+  const tenant = await createTestTenant(o.p.services.db);
+  const a = await account(o.p.services.db, { tenant });
+  const m = message({ from: a.address, to: 'reject-me@elsewhere.example, ok@elsewhere.example', subject: 'half bounced' });
+  const info = await sendAs(a, { to: ['reject-me@elsewhere.example', 'ok@elsewhere.example'] }, m.raw);
+  const queueId = queueIdOf(info.response);
+  await waitOutbound(o, queueId, 'done');
+  const rows = await repo.recipientsOf(o.p.services.db, queueId);
+  expect(Object.fromEntries(rows.map((r) => [r.recipient, [r.status, r.last_code]]))).toEqual({
+    'ok@elsewhere.example': ['sent', null],
+    'reject-me@elsewhere.example': ['failed', 550],
+  });
+  expect(atSink(m.messageId).map((x) => x.rcpt)).toEqual([['ok@elsewhere.example']]);
+  const dsnId = `<${queueId}.dsn@${o.p.config.smtp.hostname}>`;
+  const [dsn] = await waitFor('the report in the INBOX', async () => {
+    const found = await findInMailbox(o.p.config, a.address, dsnId);
+    return found.length ? found : null;
+  });
+  expect(dsn).toMatch(/^Content-Type: multipart\/report; report-type=delivery-status;/m);
+  expect(dsn).toMatch(/^Final-Recipient: rfc822; reject-me@elsewhere\.example\r?$/m);
+  expect(dsn).toMatch(/^Status: 5\.1\.1\r?$/m);
+  expect(dsn).toContain(`Message-ID: ${m.messageId}`);
+  expect(dsn).not.toContain('ok@elsewhere.example>:');
+  // the report came with the null sender: a report is never reported again
+  expect(dsn).toMatch(/^Return-Path: <>\r?$/m);
+  // one report only
+  await new Promise((r) => setTimeout(r, 1500));
+  expect(await findInMailbox(o.p.config, a.address, dsnId)).toHaveLength(1);
+});

@@ -26,6 +26,15 @@ export async function startSink() {
     authOptional: true,
     disabledCommands: ['AUTH', 'STARTTLS'],
     logger: false,
+    // a recipient the sink does not know: reject…@ gets 550 5.1.1 (a permanent failure)
+    onRcptTo(address, _session, cb) {
+      if (/^reject/.test(address.address)) {
+        const e = new Error('5.1.1 <' + address.address + '>: no such user here') as Error & { responseCode: number };
+        e.responseCode = 550;
+        return cb(e);
+      }
+      cb();
+    },
     onData(stream, session, cb) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));

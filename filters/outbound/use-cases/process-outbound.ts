@@ -22,6 +22,7 @@ import type { ProcessOutboundPayload } from '../jobs';
 import { recordSubmissionRows } from './accept-submission';
 import { signingKeyOf } from './dkim-keys';
 import { holdOutbound } from './hold-outbound';
+import { sendBounce, type FailedRecipient } from './send-bounce';
 
 export type OutboundDeps = Pick<Services, 'config' | 'db' | 'doveadm' | 'logger' | 'queue'> & {
   outboundSpool: Spool;
@@ -44,7 +45,9 @@ export class NotSentYet extends Error {}
  *    by an admin is not held again for rate or spam (it is still scanned for viruses);
  * 3. per recipient: a platform domain → the inbound path (sendLocal); elsewhere → the smarthost or MX,
  *    DKIM-signed with the sending domain's key (sendRemote). Each recipient is marked `sending` first;
- * 4. deferred recipients are retried with the job's backoff (and then by the sweep) until
+ * 4. recipients that failed for good (5xx, or the retry period over) get one RFC 3464 report to the
+ *    sender (use-cases/send-bounce.ts, through the inbound path, with the null sender);
+ * 5. deferred recipients are retried with the job's backoff (and then by the sweep) until
  *    POSTWERK_OUTBOUND_RETRY_HOURS after acceptance, then failed. When every recipient is final the
  *    message leaves the spool (to spool/outbound/failed when one failed).
  */
@@ -138,10 +141,14 @@ export async function processOutbound(deps: OutboundDeps, payload: ProcessOutbou
   const expired = Date.now() - Date.parse(row.created_at) > deps.config.outbound.retryMs;
   let deferred = 0;
   let failed = 0;
+  const failedNow: FailedRecipient[] = [];
   for (const o of outcomes) {
     const status = o.status === 'delivered' ? 'sent' : o.status === 'failed' || expired ? 'failed' : 'deferred';
     if (status === 'deferred') deferred++;
-    if (status === 'failed') failed++;
+    if (status === 'failed') {
+      failed++;
+      failedNow.push({ recipient: o.recipient, response: o.response ?? 'failed' });
+    }
     const why = o.status === 'deferred' && expired ? `retry period over; last answer: ${o.response ?? ''}` : (o.response ?? null);
     await updateRecipient(deps.db, queueId, o.recipient, {
       status,
@@ -151,6 +158,8 @@ export async function processOutbound(deps: OutboundDeps, payload: ProcessOutbou
     });
     await recordEvent(deps.db, { ...base, recipient: o.recipient, stage: status, detail: { response: (o.response ?? '').slice(0, 300) } });
   }
+  // RFC 3464 report to the sender for the recipients that failed for good in this run (once: they are final now)
+  if (failedNow.length) await sendBounce(deps, row, message.path, failedNow);
   if (deferred) {
     await updateOutbound(deps.db, queueId, { last_error: outcomes.find((o) => o.status === 'deferred')?.response?.slice(0, 1000) ?? null });
     throw new NotSentYet(`${deferred} recipient(s) deferred`);
