@@ -1,5 +1,7 @@
 import nodemailer from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
+import type DKIM from 'nodemailer/lib/dkim';
+import type { Transporter } from 'nodemailer';
 import { DELIVERY_TIMEOUT_MS } from '../limits';
 import type { RecipientOutcome } from './lmtp';
 import { openWithHeaders, type MessageSource } from './message-source';
@@ -30,9 +32,25 @@ export async function relaySmtp(
     ...transportOptions,
   });
   try {
+    return await sendThrough(transport, input);
+  } finally {
+    transport.close();
+  }
+}
+
+/**
+ * One transaction over a transport the caller keeps (the outbound smarthost's pooled connections),
+ * optionally DKIM-signed for this message; the outcome per recipient as relaySmtp answers it.
+ */
+export async function sendThrough(
+  transport: Transporter,
+  input: { mailFrom: string; recipients: string[]; source: MessageSource; headers?: Record<string, string>; dkim?: DKIM.Options },
+): Promise<RecipientOutcome[]> {
+  try {
     const info = await transport.sendMail({
       envelope: { from: input.mailFrom, to: input.recipients },
       raw: openWithHeaders(input.source, input.headers) as unknown as Buffer,
+      ...(input.dkim ? { dkim: input.dkim } : {}),
     });
     const accepted = new Set((info.accepted as string[]).map((a) => String(a).toLowerCase()));
     const rejected = new Map(
@@ -69,7 +87,5 @@ export async function relaySmtp(
         ...(code ? { code } : {}),
       };
     });
-  } finally {
-    transport.close();
   }
 }

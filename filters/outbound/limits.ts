@@ -28,3 +28,10 @@ export const QUEUE_PAGE_MAX = 200;
 
 /** SMTP transactions to the smarthost or an MX: connect and answer timeouts. */
 export const SMARTHOST_TIMEOUT_MS = 60_000;
+
+/**
+ * Connections kept open to the smarthost per worker process (a pool reused by every message). The
+ * pipeline runs PIPELINE_CONCURRENCY jobs at once; a smarthost usually limits connections per client
+ * (Postfix: smtpd_client_connection_count_limit 50), so a few, each carrying many messages.
+ */
+export const SMARTHOST_CONNECTIONS = 8;

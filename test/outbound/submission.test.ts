@@ -296,7 +296,9 @@ test('the smarthost stopped, then started again: every message arrives, once', a
       await waitFor('deferred', async () => (await repo.recipientsOf(o.p.services.db, s.queueId))[0]?.status === 'deferred');
     }
     const ctx = withActor(o.p.services, adminOf(tenant.tenantId));
-    expect((await listOutboundQueue(ctx, { tenantId: tenant.tenantId, state: 'deferred' })).items).toHaveLength(5);
+    // all five still queued (each deferred, or in its next attempt at this moment), none at the sink
+    expect((await listOutboundQueue(ctx, { tenantId: tenant.tenantId, state: 'queued' })).items).toHaveLength(5);
+    for (const s of sent) expect(atSink(s.m.messageId)).toHaveLength(0);
   } finally {
     o.proxy.up();
   }

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
 import { openOutboundSpool, PIPELINE_CONCURRENCY, startSpoolSweep, startSubmission, type Submission } from '../../filters';
+import { closeSmarthostPools } from '../../filters/outbound/delivery/send-remote';
 import { processOutboundHandler } from '../../filters/outbound/processors/process-outbound';
 import { processInboundHandler } from '../../filters/processors/process-inbound';
 import { startWorker } from '../../platform/queue';
@@ -97,6 +98,7 @@ export async function startOutbound(opts: { config?: (c: Config) => Config; egre
       await submission.close();
       await sweep.close();
       await worker.close();
+      closeSmarthostPools();
       await p.close();
       await proxy.close();
       await sink.close();

@@ -3,8 +3,48 @@ import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import type { Config } from '../../../platform/config';
 import type { RecipientOutcome } from '../../delivery/lmtp';
 import type { MessageSource } from '../../delivery/message-source';
-import { relaySmtp } from '../../delivery/relay';
-import { SMARTHOST_TIMEOUT_MS } from '../limits';
+import nodemailer, { type Transporter } from 'nodemailer';
+import { relaySmtp, sendThrough } from '../../delivery/relay';
+import { SMARTHOST_CONNECTIONS, SMARTHOST_TIMEOUT_MS } from '../limits';
+
+type Smarthost = NonNullable<Config['outbound']['smarthost']>;
+
+/**
+ * One pool of connections per smarthost setting, kept for the process: a connection (TCP, EHLO,
+ * STARTTLS, AUTH) carries many messages instead of one. A connection the smarthost dropped is replaced
+ * by the pool; a message whose connection failed is deferred like any other temporary failure.
+ */
+const pools = new Map<string, Transporter>();
+function smarthostTransport(config: Config, s: Smarthost): Transporter {
+  const key = JSON.stringify([s, config.smtp.hostname]);
+  let t = pools.get(key);
+  if (!t) {
+    t = nodemailer.createTransport({
+      pool: true,
+      maxConnections: SMARTHOST_CONNECTIONS,
+      maxMessages: 100,
+      host: s.host,
+      port: s.port,
+      name: config.smtp.hostname,
+      secure: s.tls === 'implicit',
+      requireTLS: s.tls === 'starttls',
+      ignoreTLS: s.tls === 'none',
+      tls: { rejectUnauthorized: s.verifyTls, servername: s.host },
+      ...(s.user && s.password ? { auth: { user: s.user, pass: s.password } } : {}),
+      connectionTimeout: SMARTHOST_TIMEOUT_MS,
+      greetingTimeout: SMARTHOST_TIMEOUT_MS,
+      socketTimeout: SMARTHOST_TIMEOUT_MS,
+    });
+    pools.set(key, t);
+  }
+  return t;
+}
+
+/** Closes the smarthost connections (process shutdown, tests). */
+export function closeSmarthostPools(): void {
+  for (const t of pools.values()) t.close();
+  pools.clear();
+}
 
 export interface DkimSigner {
   domainName: string;
@@ -37,18 +77,11 @@ export async function sendRemote(
         status: 'deferred',
         response: 'no smarthost configured (POSTWERK_SMARTHOST_HOST)',
       }));
-    return relaySmtp(
-      { host: s.host, port: s.port },
-      { ...send, recipients: input.recipients },
-      {
-        ...common,
-        secure: s.tls === 'implicit',
-        requireTLS: s.tls === 'starttls',
-        ignoreTLS: s.tls === 'none',
-        tls: { rejectUnauthorized: s.verifyTls, servername: s.host },
-        ...(s.user && s.password ? { auth: { user: s.user, pass: s.password } } : {}),
-      },
-    );
+    return sendThrough(smarthostTransport(config, s), {
+      ...send,
+      recipients: input.recipients,
+      ...(input.dkim ? { dkim: input.dkim } : {}),
+    });
   }
   // MX: one transaction per recipient domain, to its best MX
   const byDomain = new Map<string, string[]>();
