@@ -174,6 +174,36 @@ const schema = z
     POSTWERK_SMTP_INFLOW_BACKLOG: z.coerce.number().int().min(0).max(1_000_000).default(32),
     POSTWERK_SPOOL_DIR: z.string().optional(),
 
+    /** Submission (filters/outbound): authenticated clients send here; STARTTLS port and implicit-TLS port. */
+    POSTWERK_SUBMISSION_HOST: z.string().default('127.0.0.1'),
+    POSTWERK_SUBMISSION_PORT: port.default(10587),
+    POSTWERK_SUBMISSION_TLS_PORT: port.default(10465),
+    /** how outgoing mail leaves: through the smarthost (default) or straight to the recipient's MX */
+    POSTWERK_OUTBOUND_DELIVERY: z.enum(['smarthost', 'mx']).default('smarthost'),
+    POSTWERK_SMARTHOST_HOST: z.string().optional(),
+    POSTWERK_SMARTHOST_PORT: port.default(25),
+    /** none: plain; starttls: STARTTLS required; implicit: TLS from the first byte (port 465) */
+    POSTWERK_SMARTHOST_TLS: z.enum(['none', 'starttls', 'implicit']).default('starttls'),
+    POSTWERK_SMARTHOST_USER: z.string().optional(),
+    POSTWERK_SMARTHOST_PASSWORD: z.string().optional(),
+    /** check the smarthost's certificate (off only for a smarthost with a self-signed one on a private network) */
+    POSTWERK_SMARTHOST_TLS_VERIFY: bool.default(true),
+    /** how long a deferred message is retried before it fails (hours; RFC 5321 4.5.4.1 suggests 4-5 days) */
+    POSTWERK_OUTBOUND_RETRY_HOURS: z.coerce
+      .number()
+      .min(0.001)
+      .max(24 * 30)
+      .default(120),
+    /** sending limits per account and per tenant within the window (a tenant's own setting overrides them) */
+    POSTWERK_OUTBOUND_ACCOUNT_LIMIT: z.coerce.number().int().min(1).max(10_000_000).default(100),
+    POSTWERK_OUTBOUND_TENANT_LIMIT: z.coerce.number().int().min(1).max(100_000_000).default(1000),
+    POSTWERK_OUTBOUND_WINDOW_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 3600)
+      .default(3600),
+
     POSTWERK_LDAP_URL: z.string().optional(),
     POSTWERK_LDAP_BASE_DN: z.string().optional(),
     POSTWERK_LDAP_BIND_DN: z.string().optional(),
@@ -235,6 +265,13 @@ const schema = z
         message: 'POSTWERK_SMTP_TLS_CERT and POSTWERK_SMTP_TLS_KEY go together (PEM files of the certificate and its key)',
       });
     }
+    if (!env.POSTWERK_SMARTHOST_USER !== !env.POSTWERK_SMARTHOST_PASSWORD) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.POSTWERK_SMARTHOST_USER ? 'POSTWERK_SMARTHOST_PASSWORD' : 'POSTWERK_SMARTHOST_USER'],
+        message: 'POSTWERK_SMARTHOST_USER and POSTWERK_SMARTHOST_PASSWORD go together (the smarthost login)',
+      });
+    }
     if (env.POSTWERK_DB_CLIENT === 'postgres' && !env.POSTWERK_DATABASE_URL) {
       ctx.addIssue({
         code: 'custom',
@@ -277,6 +314,23 @@ export interface Config {
     /** waiting pipeline jobs above which MAIL FROM is answered late (filters/smtp/inflow.ts); 0 never */
     inflowBacklog: number;
     spoolDir: string;
+  };
+  /** Submission and the outbound queue (filters/outbound) */
+  outbound: {
+    submission: { host: string; port: number; tlsPort: number };
+    delivery: 'smarthost' | 'mx';
+    smarthost: {
+      host: string;
+      port: number;
+      tls: 'none' | 'starttls' | 'implicit';
+      user: string | null;
+      password: string | null;
+      verifyTls: boolean;
+    } | null;
+    retryMs: number;
+    accountLimit: number;
+    tenantLimit: number;
+    windowSeconds: number;
   };
   rspamdController: { url: string; password: string };
   quarantineDir: string;
@@ -463,6 +517,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxConnectionsPerClient: e.POSTWERK_SMTP_MAX_CONNECTIONS_PER_CLIENT,
       inflowBacklog: e.POSTWERK_SMTP_INFLOW_BACKLOG,
       spoolDir: path.resolve(e.POSTWERK_SPOOL_DIR ?? path.join(home, 'spool')),
+    },
+    outbound: {
+      submission: { host: e.POSTWERK_SUBMISSION_HOST, port: e.POSTWERK_SUBMISSION_PORT, tlsPort: e.POSTWERK_SUBMISSION_TLS_PORT },
+      delivery: e.POSTWERK_OUTBOUND_DELIVERY,
+      smarthost: e.POSTWERK_SMARTHOST_HOST
+        ? {
+            host: e.POSTWERK_SMARTHOST_HOST,
+            port: e.POSTWERK_SMARTHOST_PORT,
+            tls: e.POSTWERK_SMARTHOST_TLS,
+            user: e.POSTWERK_SMARTHOST_USER ?? null,
+            password: e.POSTWERK_SMARTHOST_PASSWORD ?? null,
+            verifyTls: e.POSTWERK_SMARTHOST_TLS_VERIFY,
+          }
+        : null,
+      retryMs: Math.round(e.POSTWERK_OUTBOUND_RETRY_HOURS * 3600_000),
+      accountLimit: e.POSTWERK_OUTBOUND_ACCOUNT_LIMIT,
+      tenantLimit: e.POSTWERK_OUTBOUND_TENANT_LIMIT,
+      windowSeconds: e.POSTWERK_OUTBOUND_WINDOW_SECONDS,
     },
     rspamdController: {
       url: e.POSTWERK_RSPAMD_CONTROLLER_URL ?? controllerUrl(e.POSTWERK_RSPAMD_URL, e.POSTWERK_RSPAMD_CONTROLLER_PORT),

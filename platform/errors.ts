@@ -48,6 +48,8 @@ export type ErrorCode =
   | 'recipient_disabled'
   /** mail: the recipient's domain is not the platform's; never an open relay (SMTP 554 5.7.1) */
   | 'relay_denied'
+  /** mail: an envelope sender that is not the authenticated account's own address or alias (SMTP 553 5.7.1) */
+  | 'sender_denied'
   /** mail: more recipients than one message may have (SMTP 452 4.5.3) */
   | 'too_many_recipients'
   /** mail: the content was refused by the tenant's policy (SMTP 550 5.7.1) */
@@ -104,6 +106,7 @@ const STATUS: Record<ErrorCode, number> = {
   recipient_unknown: 404,
   recipient_disabled: 403,
   relay_denied: 403,
+  sender_denied: 403,
   too_many_recipients: 422,
   message_rejected: 422,
   unavailable: 503,

@@ -60,6 +60,10 @@ export const PERMISSIONS = {
   'quarantine.release': ['operator', 'tenant_admin'],
   'quarantine.delete': ['operator', 'tenant_admin'],
   'mail.trace': ['operator', 'tenant_admin', 'support'],
+  // outbound mail (filters/outbound): the queue, sending limits, holds and suspensions
+  'outbound.read': ['operator', 'tenant_admin', 'support'],
+  'outbound.write': ['operator', 'tenant_admin'],
+  'outbound.release': ['operator', 'tenant_admin'],
 } as const satisfies Record<string, readonly (Role | 'mail_user')[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

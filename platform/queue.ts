@@ -115,6 +115,19 @@ export class JobQueue {
     return true;
   }
 
+  /**
+   * Removes a finished (completed or failed) job, so that a deterministic id can run again (a held
+   * outbound message released); false when there is none or it is waiting, delayed or running.
+   */
+  async forgetFinished(queue: QueueName, jobId: string): Promise<boolean> {
+    const job = await this.queue(queue).getJob(safeId(jobId));
+    if (!job) return false;
+    const state = await job.getState();
+    if (state !== 'completed' && state !== 'failed') return false;
+    await job.remove();
+    return true;
+  }
+
   /** Jobs ready to run that no worker has taken yet (waiting and prioritized). */
   async waitingCount(name: QueueName): Promise<number> {
     const counts = await this.queue(name).getJobCounts('waiting', 'prioritized');

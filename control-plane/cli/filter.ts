@@ -14,6 +14,7 @@ import type { QuarantinedMessage } from '../../filters/quarantine/use-cases/view
 import { traceMessages, type TracedMessage } from '../../filters/trace/use-cases/trace-messages';
 import { resolveTenant } from '../../tenancy/use-cases/list-tenants';
 import { output, withCtx, type OutputOptions } from './runtime';
+import { registerOutboundCommands } from './outbound';
 
 /**
  * `postwerk filter …`, `postwerk quarantine …`, `postwerk mail trace`: the tenant's filter policy, its
@@ -229,7 +230,8 @@ export function registerFilterCommands(program: Command): void {
       }),
     );
 
-  const mail = program.command('mail').description('inbound mail');
+  const mail = program.command('mail').description('inbound and outbound mail: the trace, the outbound queue, sending limits, DKIM');
+  registerOutboundCommands(mail);
   mail
     .command('trace')
     .description("a message's path: by --queue-id, --message-id, or --recipient with --from/--to (default the last 7 days)")

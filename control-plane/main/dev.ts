@@ -8,7 +8,16 @@ import path from 'node:path';
 import { parseEnvFile } from '../../platform/config';
 import { REPO_ROOT } from '../../platform/paths';
 import { seedDemo } from './seed-demo';
-import { createServices, loadConfigOrExit, onShutdown, prepareDatabase, startApi, startSmtp, startWorkers } from './run';
+import {
+  createServices,
+  loadConfigOrExit,
+  onShutdown,
+  prepareDatabase,
+  startApi,
+  startSmtp,
+  startSubmissionListeners,
+  startWorkers,
+} from './run';
 
 // the repository, whether this runs from the sources or from the compiled build/
 const ROOT = REPO_ROOT;
@@ -50,7 +59,8 @@ async function main() {
     const server = await startApi(services);
     const workers = await startWorkers(services);
     const smtp = await startSmtp(services);
-    onShutdown(() => stopAll(server, [smtp, ...workers]));
+    const submission = await startSubmissionListeners(services);
+    onShutdown(() => stopAll(server, [smtp, submission, ...workers]));
     const url = config.api.publicUrl;
     const lines = [
       '',
@@ -59,6 +69,8 @@ async function main() {
       `  API:      ${url}/api/v1   (OpenAPI: ${url}/api/v1/openapi.json, readiness: ${url}/readyz)`,
       `  IMAP:     ${config.dovecot.imapHost}:${config.dovecot.imapPort} (plain, loopback only)   LMTP: ${config.dovecot.lmtpHost}:${config.dovecot.lmtpPort}`,
       `  SMTP:     ${smtp.host}:${smtp.port} (inbound mail for the platform's domains; STARTTLS)`,
+      `  Submission: ${submission.host}:${submission.port} (STARTTLS, then AUTH)   implicit TLS: ${submission.host}:${submission.tlsPort}`,
+      `  Outbound: ${config.outbound.smarthost ? `smarthost ${config.outbound.smarthost.host}:${config.outbound.smarthost.port}` : config.outbound.delivery === 'mx' ? 'MX lookup' : 'no smarthost configured (POSTWERK_SMARTHOST_HOST): mail to other domains waits in the queue'}`,
       `  State:    ${home}`,
       '',
       'Demo logins (portal):',

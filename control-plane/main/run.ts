@@ -8,7 +8,17 @@ import { createApiApp } from '../api/app';
 import { createServices, type Services } from '../services';
 import { ensureSchedules, jobHandlers } from '../workers';
 import path from 'node:path';
-import { openSpool, PIPELINE_CONCURRENCY, startIngress, startSpoolSweep, type Ingress } from '../../filters';
+import {
+  openOutboundSpool,
+  openSpool,
+  PIPELINE_CONCURRENCY,
+  startIngress,
+  startOutboundSweep,
+  startSpoolSweep,
+  startSubmission,
+  type Ingress,
+  type Submission,
+} from '../../filters';
 
 /**
  * Building blocks of the process entry points (api.ts, worker.ts, dev.ts): each process role is a
@@ -62,7 +72,9 @@ export async function startWorkers(services: Services, queues?: QueueName[]): Pr
   if (filters) {
     // the spool is the truth: whoever works the filters queue also puts missing jobs back (Redis wiped)
     const sweep = startSpoolSweep(services, await openSpool(services));
+    const outboundSweep = startOutboundSweep(services, await openOutboundSpool(services));
     filters.on('closing', () => void sweep.close());
+    filters.on('closing', () => void outboundSweep.close());
   }
   return workers;
 }
@@ -70,6 +82,11 @@ export async function startWorkers(services: Services, queues?: QueueName[]): Pr
 /** The SMTP ingress of this process (spool folder made first). */
 export async function startSmtp(services: Services): Promise<Ingress> {
   return startIngress({ ...services, spool: await openSpool(services) });
+}
+
+/** The submission listeners of this process (STARTTLS and implicit TLS; outbound spool made first). */
+export async function startSubmissionListeners(services: Services): Promise<Submission> {
+  return startSubmission({ ...services, outboundSpool: await openOutboundSpool(services) });
 }
 
 export async function prepareDatabase(services: Services): Promise<void> {

@@ -1,4 +1,7 @@
 import nodemailer from 'nodemailer';
+import type SMTPTransport from 'nodemailer/lib/smtp-transport';
+import type DKIM from 'nodemailer/lib/dkim';
+import type { Transporter } from 'nodemailer';
 import { DELIVERY_TIMEOUT_MS } from '../limits';
 import type { RecipientOutcome } from './lmtp';
 import { openWithHeaders, type MessageSource } from './message-source';
@@ -11,6 +14,11 @@ import { openWithHeaders, type MessageSource } from './message-source';
 export async function relaySmtp(
   target: { host: string; port: number },
   input: { mailFrom: string; recipients: string[]; source: MessageSource; headers?: Record<string, string>; heloName: string },
+  /**
+   * The outbound path's smarthost and MX delivery (filters/outbound/delivery/send-remote.ts): TLS mode,
+   * certificate check, login and DKIM signing (nodemailer's own signer, over the streamed message).
+   */
+  transportOptions: SMTPTransport.Options = {},
 ): Promise<RecipientOutcome[]> {
   const transport = nodemailer.createTransport({
     host: target.host,
@@ -21,11 +29,28 @@ export async function relaySmtp(
     connectionTimeout: DELIVERY_TIMEOUT_MS,
     greetingTimeout: DELIVERY_TIMEOUT_MS,
     socketTimeout: DELIVERY_TIMEOUT_MS,
+    ...transportOptions,
   });
+  try {
+    return await sendThrough(transport, input);
+  } finally {
+    transport.close();
+  }
+}
+
+/**
+ * One transaction over a transport the caller keeps (the outbound smarthost's pooled connections),
+ * optionally DKIM-signed for this message; the outcome per recipient as relaySmtp answers it.
+ */
+export async function sendThrough(
+  transport: Transporter,
+  input: { mailFrom: string; recipients: string[]; source: MessageSource; headers?: Record<string, string>; dkim?: DKIM.Options },
+): Promise<RecipientOutcome[]> {
   try {
     const info = await transport.sendMail({
       envelope: { from: input.mailFrom, to: input.recipients },
       raw: openWithHeaders(input.source, input.headers) as unknown as Buffer,
+      ...(input.dkim ? { dkim: input.dkim } : {}),
     });
     const accepted = new Set((info.accepted as string[]).map((a) => String(a).toLowerCase()));
     const rejected = new Map(
@@ -62,7 +87,5 @@ export async function relaySmtp(
         ...(code ? { code } : {}),
       };
     });
-  } finally {
-    transport.close();
   }
 }

@@ -55,7 +55,12 @@ export type EventStage =
   | 'rejected'
   | 'deferred'
   | 'failed'
-  | 'released';
+  | 'released'
+  // the outbound path (filters/outbound)
+  | 'submitted'
+  | 'held'
+  | 'sent'
+  | 'bounced';
 
 export interface MessageEventRow {
   id: number;

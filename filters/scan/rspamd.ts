@@ -10,7 +10,12 @@ import { RSPAMD_TIMEOUT_MS } from '../limits';
  * rules see what the SMTP session saw. Anything but a parsed answer is `unscanned` (retried later).
  * `deadlineMs` bounds the whole request (connect, upload, answer), for the scan before the DATA reply.
  */
-export async function scoreWithRspamd(baseUrl: string, message: SpooledMessage, opts: { deadlineMs?: number } = {}): Promise<SpamVerdict> {
+export async function scoreWithRspamd(
+  baseUrl: string,
+  message: SpooledMessage,
+  /** `user`: the authenticated sender of a submitted message (rspamd then scores it as outbound mail) */
+  opts: { deadlineMs?: number; user?: string } = {},
+): Promise<SpamVerdict> {
   const url = new URL('/checkv2', baseUrl);
   const headers: http.OutgoingHttpHeaders = {
     'Content-Length': String(message.sizeBytes),
@@ -20,6 +25,7 @@ export async function scoreWithRspamd(baseUrl: string, message: SpooledMessage, 
     From: message.envelope.mailFrom || '<>',
     Rcpt: message.envelope.rcptTo,
     Pass: 'all',
+    ...(opts.user ? { User: opts.user } : {}),
   };
   try {
     const body = await new Promise<string>((resolve, reject) => {

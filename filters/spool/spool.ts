@@ -32,6 +32,13 @@ export interface SpoolEnvelope extends Omit<SpooledMessage, 'path'> {
   inlineSpam?: { verdict: Extract<SpamVerdict, { kind: 'scored' }>; ms: number };
   /** how long MAIL FROM was held back by inflow pacing (smtp/inflow.ts), when it was */
   pacedMs?: number;
+  /** a submitted message (the outbound spool, filters/outbound): who sent it, and a hold decided at DATA */
+  submission?: {
+    accountId: string;
+    tenantId: string;
+    username: string;
+    hold?: { reason: 'rate_limit' | 'suspended'; detail: string };
+  };
 }
 
 export class SpoolSizeExceeded extends Error {

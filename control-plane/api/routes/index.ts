@@ -14,6 +14,7 @@ import { exportRoutes } from './exports';
 import { selfServiceRoutes } from './self-service';
 import { filterRoutes } from './filters';
 import { directoryRoutes } from './directory';
+import { outboundRoutes } from './outbound';
 
 /** Every API route, one module per resource. */
 export const allRoutes: RouteDef[] = [
@@ -32,4 +33,5 @@ export const allRoutes: RouteDef[] = [
   ...selfServiceRoutes,
   ...filterRoutes,
   ...directoryRoutes,
+  ...outboundRoutes,
 ];
