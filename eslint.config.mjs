@@ -1,5 +1,5 @@
 // Lint: typescript-eslint's recommended rules, plus the architecture's dependency directions:
-// platform ← tenancy ← quotas ← migrator/filters/backup ← migration-projects ← control-plane ← portal. A module never imports one
+// platform ← tenancy ← quotas ← migrator/filters/backup/operability ← migration-projects ← control-plane ← portal. A module never imports one
 // beside it or above it; only control-plane (the composition root) knows every part.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -81,14 +81,16 @@ export default tseslint.config(
       globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly' },
     },
   },
-  layer('platform', ['tenancy', 'quotas', 'migrator', 'filters', 'backup', 'control-plane', 'portal']),
-  layer('tenancy', ['quotas', 'migrator', 'filters', 'backup', 'control-plane', 'portal']),
-  layer('quotas', ['migrator', 'filters', 'backup', 'control-plane', 'portal']),
-  layer('migrator', ['filters', 'backup', 'migration-projects', 'control-plane', 'portal']),
-  layer('filters', ['migrator', 'backup', 'migration-projects', 'control-plane', 'portal']),
-  layer('backup', ['migrator', 'filters', 'migration-projects', 'control-plane', 'portal']),
+  layer('platform', ['tenancy', 'quotas', 'migrator', 'filters', 'backup', 'control-plane', 'operability', 'portal']),
+  layer('tenancy', ['quotas', 'migrator', 'filters', 'backup', 'control-plane', 'operability', 'portal']),
+  layer('quotas', ['migrator', 'filters', 'backup', 'control-plane', 'operability', 'portal']),
+  layer('migrator', ['filters', 'backup', 'operability', 'migration-projects', 'control-plane', 'portal']),
+  layer('filters', ['migrator', 'backup', 'operability', 'migration-projects', 'control-plane', 'portal']),
+  layer('backup', ['migrator', 'filters', 'operability', 'migration-projects', 'control-plane', 'portal']),
+  // operability/ (probes, SLA, incidents) measures the platform from a user's side: over tenancy and quotas, beside filters and backup
+  layer('operability', ['migrator', 'filters', 'backup', 'migration-projects', 'control-plane', 'portal']),
   // migration projects run the migrator for tenants: above migrator/, below the composition root
-  layer('migration-projects', ['filters', 'backup', 'control-plane', 'portal']),
+  layer('migration-projects', ['filters', 'backup', 'operability', 'control-plane', 'portal']),
   layer('control-plane', ['portal']),
   knexOnlyInRepositories,
 );

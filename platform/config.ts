@@ -195,6 +195,8 @@ const schema = z
     POSTWERK_WEBHOOK_ALLOW_PRIVATE: bool.default(false),
     /** Let migration projects name a source (or relay) host on loopback/private addresses (tests, an internal server). */
     POSTWERK_MIGRATION_ALLOW_PRIVATE: bool.default(false),
+    /** The operators' webhook: every probe incident opened or closed is POSTed there (operability/); unset: none. */
+    POSTWERK_OPERATOR_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
     /** Where the backup store keeps its encrypted message bodies (one folder per tenant). */
     POSTWERK_BACKUP_DIR: z.string().optional(),
     /** Resolvers for domain ownership checks; unset: the machine's. */
@@ -267,6 +269,8 @@ export interface Config {
   deleteGraceDays: number;
   webhookAllowPrivate: boolean;
   migrationAllowPrivate: boolean;
+  /** where probe incidents are POSTed for the operators (POSTWERK_OPERATOR_WEBHOOK_URL); null: nowhere */
+  operatorWebhookUrl: string | null;
   backup: { dir: string };
   /** resolvers of the platform's own DNS lookups (domain ownership); null: the machine's */
   dns: { servers: string[] | null };
@@ -435,6 +439,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     deleteGraceDays: e.POSTWERK_DELETE_GRACE_DAYS,
     webhookAllowPrivate: e.POSTWERK_WEBHOOK_ALLOW_PRIVATE,
     migrationAllowPrivate: e.POSTWERK_MIGRATION_ALLOW_PRIVATE,
+    operatorWebhookUrl: e.POSTWERK_OPERATOR_WEBHOOK_URL ?? null,
     backup: { dir: path.resolve(e.POSTWERK_BACKUP_DIR ?? path.join(home, 'backup')) },
     dns: { servers: e.POSTWERK_DNS_SERVERS ?? null },
   };

@@ -11,7 +11,7 @@ import { recordJob, type JobOutcomeLabel } from './metrics';
  * enqueue and again in the worker), and a deterministic job id so that a retried enqueue is harmless.
  * Attempts and backoff are set here once for every job.
  */
-export type QueueName = 'control-plane' | 'quotas' | 'migrations' | 'filters' | 'backup';
+export type QueueName = 'control-plane' | 'quotas' | 'migrations' | 'filters' | 'backup' | 'probes';
 
 /** Exponential backoff from 2 s: a dying worker or a restarting Dovecot is back long before the last try. */
 export const DEFAULT_JOB_OPTIONS: JobsOptions = {
@@ -58,7 +58,7 @@ export function createRedis(url: string, opts: { forWorker?: boolean } = {}): Re
 /** Job ids may not contain ':' in BullMQ. */
 const safeId = (id: string) => id.replace(/:/g, '_');
 
-export const QUEUE_NAMES = ['control-plane', 'quotas', 'migrations', 'filters', 'backup'] as const satisfies readonly QueueName[];
+export const QUEUE_NAMES = ['control-plane', 'quotas', 'migrations', 'filters', 'backup', 'probes'] as const satisfies readonly QueueName[];
 
 export interface QueueHealth {
   queue: QueueName;

@@ -6,6 +6,7 @@ import { migrationJobHandlers } from '../../migration-projects';
 import { backupJobHandlers, ensureBackupSchedules } from '../../backup/processors';
 import { filterJobHandlers, Spool } from '../../filters';
 import { ensureQuarantineSchedules, quarantineJobHandlers } from './quarantine';
+import { ensureProbeSchedules, probeJobHandlers } from '../../operability/processors';
 
 /**
  * Every job handler of every module, by queue. A worker process runs the queues it is told to
@@ -20,6 +21,7 @@ export function jobHandlers(services: Services): Record<QueueName, JobHandler<an
     migrations: [...migrationJobHandlers(services)],
     filters: [...filterJobHandlers(services, new Spool(services.config.smtp.spoolDir)), ...quarantineJobHandlers(services)],
     backup: [...backupJobHandlers(services)],
+    probes: [...probeJobHandlers(services)],
   };
 }
 
@@ -29,4 +31,5 @@ export async function ensureSchedules(services: Services): Promise<void> {
   await ensureControlPlaneSchedules(services);
   await ensureBackupSchedules(services);
   await ensureQuarantineSchedules(services);
+  await ensureProbeSchedules(services);
 }

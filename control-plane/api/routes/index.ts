@@ -13,6 +13,7 @@ import { systemRoutes } from './system';
 import { exportRoutes } from './exports';
 import { selfServiceRoutes } from './self-service';
 import { filterRoutes } from './filters';
+import { slaRoutes } from './sla';
 
 /** Every API route, one module per resource. */
 export const allRoutes: RouteDef[] = [
@@ -30,4 +31,5 @@ export const allRoutes: RouteDef[] = [
   ...exportRoutes,
   ...selfServiceRoutes,
   ...filterRoutes,
+  ...slaRoutes,
 ];
