@@ -7,6 +7,7 @@ import { registerQuotaCommands } from './quota';
 import { registerBackupCommands } from './backup';
 import { registerExportCommands } from './export';
 import { registerFilterCommands } from './filter';
+import { registerSlaCommands } from './sla';
 import { registerMigrateCommand } from '../../migrator/cli/migrate-command';
 
 /** Every CLI subcommand group, one module each. */
@@ -19,6 +20,7 @@ export function registerCliCommands(program: Command): void {
   registerBackupCommands(program);
   registerExportCommands(program);
   registerFilterCommands(program);
+  registerSlaCommands(program);
   // the standalone engine: any two IMAP servers, state in a local SQLite file
   registerMigrateCommand(program);
 }

@@ -5,6 +5,7 @@ import { incidentNotifyJob, probeRollupJob, probeRunJob, probeSchedulesJob } fro
 import { ROLLUP_EVERY_MS, SCHEDULE_SYNC_EVERY_MS } from '../limits';
 import { allSettings } from '../repositories/probes';
 import { settingsOf } from '../shared/settings';
+import { applyProbeSchedule } from '../shared/schedule';
 import { notifyIncident } from '../use-cases/notify-incident';
 import { rollUpProbes } from '../use-cases/roll-up-probes';
 import { runProbe } from '../use-cases/run-probe';
@@ -27,8 +28,6 @@ export function probeJobHandlers(services: Services): JobHandler<any>[] {
   ];
 }
 
-export const probeSchedulerId = (tenantId: string) => `probe.run-${tenantId}`;
-
 /** Per tenant: a probe every `every_seconds` (60 by default), none while probes are turned off for it. */
 export async function syncProbeSchedules(services: Services): Promise<number> {
   const settings = new Map((await allSettings(services.db)).map((s) => [s.tenant_id, settingsOf(s)]));
@@ -38,12 +37,8 @@ export async function syncProbeSchedules(services: Services): Promise<number> {
     const page = await listTenants(services.db, {}, { limit: 500, cursor });
     for (const t of page.items) {
       const s = settings.get(t.id) ?? settingsOf(undefined);
-      if (!s.enabled) {
-        await services.queue.removeSchedule('probes', probeSchedulerId(t.id));
-        continue;
-      }
-      await services.queue.schedule(probeRunJob, probeSchedulerId(t.id), { everyMs: s.everySeconds * 1000 }, { tenantId: t.id });
-      n++;
+      await applyProbeSchedule(services, t.id, s);
+      if (s.enabled) n++;
     }
     if (!page.nextCursor) return n;
     cursor = page.nextCursor;

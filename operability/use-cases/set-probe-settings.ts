@@ -6,15 +6,15 @@ import { nowIso } from '../../platform/db';
 import { inTransaction } from '../../platform/db/transaction';
 import { notFound } from '../../platform/errors';
 import { findTenant } from '../../tenancy/repositories/tenants';
-import { probeSchedulesJob } from '../jobs';
 import { findSettings, saveSettings } from '../repositories/probes';
 import { ProbeSettings, settingsOf } from '../shared/settings';
+import { applyProbeSchedule } from '../shared/schedule';
 
 export const setProbeSettingsInput = ProbeSettings.partial().extend({ tenantId: z.uuid() });
 
 /**
  * Sets any of a tenant's probe figures (the others stay), audited as `probe.settings.updated`. The
- * tenant's schedule follows at once: a schedule sync is queued after the commit.
+ * tenant's probe schedule follows at once, after the commit.
  */
 export async function setProbeSettings(ctx: Ctx, input: z.input<typeof setProbeSettingsInput>) {
   const { tenantId, ...patch } = setProbeSettingsInput.parse(input);
@@ -35,7 +35,7 @@ export async function setProbeSettings(ctx: Ctx, input: z.input<typeof setProbeS
       updated_at: nowIso(),
     });
     await appendAudit(trx, ctx.actor, { action: 'probe.settings.updated', tenantId, target: { type: 'tenant', id: tenantId }, before, after });
-    afterCommit(() => ctx.queue.enqueue(probeSchedulesJob, {}, { jobId: `probe.schedules-${tenantId}-${Date.now()}` }));
+    afterCommit(() => applyProbeSchedule(ctx, tenantId, after));
     return after;
   });
   return { tenantId, ...result, custom: true };
