@@ -149,3 +149,19 @@ export async function tableRows(q: Q, table: 'probe_runs' | 'probe_hourly'): Pro
   const r = await q(table).count({ n: '*' }).first();
   return Number(r?.n ?? 0);
 }
+
+/**
+ * Bytes a table takes with its indexes: PostgreSQL's pg_total_relation_size; on SQLite the pages the
+ * dbstat table counts for the table and its indexes.
+ */
+export async function tableBytes(q: Q, table: 'probe_runs' | 'probe_hourly'): Promise<number> {
+  if (q.client.config.client === 'pg') {
+    const r = await q.raw('SELECT pg_total_relation_size(?) AS n', [table]);
+    return Number(r.rows[0].n);
+  }
+  const r = await q.raw(
+    `SELECT COALESCE(SUM(pgsize), 0) AS n FROM dbstat WHERE name = ? OR name IN (SELECT name FROM sqlite_master WHERE tbl_name = ? AND type = 'index')`,
+    [table, table],
+  );
+  return Number((r as Array<{ n: number }>)[0]!.n);
+}
