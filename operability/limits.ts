@@ -47,3 +47,8 @@ export const MAX_INCIDENTS_LISTED = 500;
 export const ANNOTATION_MAX = 2000;
 /** Webhook POST of an incident event: a receiver that does not answer within this is retried. */
 export const WEBHOOK_TIMEOUT_MS = 10_000;
+/**
+ * Probe runs one worker process runs at once: a run mostly waits (IMAP round trips, the pipeline), about a
+ * second with the delivery step, so 1,000 tenants a minute need about 17 at once; 32 leaves room.
+ */
+export const PROBE_CONCURRENCY = 32;

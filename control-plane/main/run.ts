@@ -9,6 +9,7 @@ import { createServices, type Services } from '../services';
 import { ensureSchedules, jobHandlers } from '../workers';
 import path from 'node:path';
 import { openSpool, PIPELINE_CONCURRENCY, startIngress, startSpoolSweep, type Ingress } from '../../filters';
+import { PROBE_CONCURRENCY } from '../../operability/limits';
 
 /**
  * Building blocks of the process entry points (api.ts, worker.ts, dev.ts): each process role is a
@@ -56,6 +57,7 @@ export async function startWorkers(services: Services, queues?: QueueName[]): Pr
       handlers: handlers[queue],
       logger: services.logger,
       ...(queue === 'filters' ? { concurrency: PIPELINE_CONCURRENCY } : {}),
+      ...(queue === 'probes' ? { concurrency: PROBE_CONCURRENCY } : {}),
     }),
   );
   const filters = workers.find((w) => w.name === 'filters');
