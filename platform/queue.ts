@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { Queue, Worker, type Job, type JobsOptions } from 'bullmq';
 import { AppError } from './errors';
 import IORedis, { type Redis } from 'ioredis';
@@ -184,6 +185,8 @@ export function startWorker(opts: {
   logger: Logger;
   concurrency?: number;
   prefix?: string;
+  /** recorded on every job it takes (BullMQ `processedBy`); default `<host>:<pid>`, so a job says which process ran it */
+  name?: string;
 }): Worker {
   const byName = new Map(opts.handlers.map((h) => [h.job.name, h]));
   const connection = createRedis(opts.redisUrl, { forWorker: true });
@@ -217,6 +220,7 @@ export function startWorker(opts: {
       connection,
       prefix: opts.prefix ?? 'postwerk',
       concurrency: opts.concurrency ?? 4,
+      name: opts.name ?? `${hostname()}:${process.pid}`,
     },
   );
   worker.on('failed', (job, err) => {
