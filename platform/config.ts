@@ -124,7 +124,10 @@ const schema = z
     POSTWERK_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
     POSTWERK_DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
 
-    POSTWERK_REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:16379'),
+    // redis:// or rediss://, or Redis behind Sentinel: redis+sentinel://[:pw@]h1:26379,h2:26379/<master>[/<db>]
+    POSTWERK_REDIS_URL: z
+      .union([z.url({ protocol: /^rediss?$/ }), z.string().regex(/^rediss?\+sentinel:\/\/(?:[^@/]*@)?[^/]+\/[^/?#]+(?:\/\d+)?\/?$/)])
+      .default('redis://127.0.0.1:16379'),
 
     POSTWERK_IMAP_HOST: z.string().default('127.0.0.1'),
     POSTWERK_IMAP_PORT: port.default(10143),

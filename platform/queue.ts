@@ -53,7 +53,33 @@ export function handler<P>(job: JobDefinition<P>, handle: (payload: P, job: Job)
 export function createRedis(url: string, opts: { forWorker?: boolean } = {}): Redis {
   // Workers block on Redis and must never give up a command (BullMQ requires maxRetriesPerRequest null);
   // producers in request paths give up after a few reconnection attempts instead of hanging a request.
-  return new IORedis(url, { maxRetriesPerRequest: opts.forWorker ? null : 2 });
+  const retry = { maxRetriesPerRequest: opts.forWorker ? null : 2 };
+  const sentinel = sentinelOptions(url);
+  return sentinel ? new IORedis({ ...sentinel, ...retry }) : new IORedis(url, retry);
+}
+
+/**
+ * A Redis behind Sentinel, as one URL (POSTWERK_REDIS_URL):
+ * `redis+sentinel://[:password@]host1:26379,host2:26379,host3:26379/<master name>[/<db>]`
+ * (`rediss+sentinel://` for TLS to the master). ioredis asks the sentinels for the master and follows a
+ * failover; the password is the master's (sentinels without one). Null for a plain redis:// URL.
+ */
+export function sentinelOptions(url: string): import('ioredis').RedisOptions | null {
+  const m = /^(rediss?)\+sentinel:\/\/(?:([^@/]*)@)?([^/]+)\/([^/?#]+)(?:\/(\d+))?\/?$/.exec(url);
+  if (!m) return null;
+  const [, scheme, auth, hosts, name, db] = m as unknown as [string, string, string | undefined, string, string, string | undefined];
+  const [user, password] = auth ? (auth.includes(':') ? auth.split(/:(.*)/s, 2) : ['', auth]) : ['', ''];
+  return {
+    sentinels: hosts.split(',').map((h) => {
+      const i = h.lastIndexOf(':');
+      return i > 0 ? { host: h.slice(0, i), port: Number(h.slice(i + 1)) } : { host: h, port: 26379 };
+    }),
+    name: decodeURIComponent(name),
+    ...(user ? { username: decodeURIComponent(user) } : {}),
+    ...(password ? { password: decodeURIComponent(password) } : {}),
+    ...(db ? { db: Number(db) } : {}),
+    ...(scheme === 'rediss' ? { tls: {} } : {}),
+  };
 }
 
 /** Job ids may not contain ':' in BullMQ. */
