@@ -12,13 +12,15 @@ import { createTestAccount, createTestTenant } from '../support/fixtures';
 import { testConfig } from '../support/env';
 import { tokenFor } from '../control-plane/harness';
 import { destinationCount, seedSource, source, uniqSourceUser } from '../migration-projects/support';
+import { startFaultProxy } from '../migrator/fault-proxy';
 
 /**
  * Two nodes on PostgreSQL (issue 15): two API processes (build/control-plane/main/api.js, what
  * `npm run api` runs) and two worker processes (failover-worker.ts: the same handlers), sharing the
  * stack's PostgreSQL and a Redis database of this file's own (the other test files' queues stay apart).
- * While a migration pass, a quota usage collection and a scheduled probe job run on worker 1, worker 1
- * and API 1 are killed with SIGKILL. API 2 keeps answering; BullMQ gives the killed worker's jobs to
+ * While a migration pass (held mid-pass: a proxy in front of the source holds its first body FETCH), a
+ * quota usage collection and a scheduled probe job run on worker 1, worker 1 and API 1 are killed with
+ * SIGKILL. API 2 keeps answering; BullMQ gives the killed worker's jobs to
  * worker 2 once their locks run out (stalled jobs), and each completes there once; nothing is
  * duplicated: the destination mailbox holds every source message once, each probe slot ran once.
  * The PostgreSQL run alone includes this file (jest.config.js, POSTGRES_ONLY).
@@ -26,7 +28,7 @@ import { destinationCount, seedSource, source, uniqSourceUser } from '../migrati
 jest.setTimeout(300_000);
 
 const ROOT = path.resolve(__dirname, '../..');
-const MESSAGES = 1500;
+const MESSAGES = 400;
 const ACCOUNTS = 300;
 /** a Redis database of this file alone (the stack's tests use database 0) */
 const REDIS_DB = 13;
@@ -134,16 +136,18 @@ test('SIGKILL of one API and one worker mid-work: the other API answers, every j
   startApi(port2);
   await until('both APIs', async () => (await healthy(port1)) && (await healthy(port2)), 60_000, 200);
   const w1 = await startWorkerProcess('w1');
+  const proxy = await startFaultProxy({ host: source.host(), port: source.port() }, { holdCommand: /^\S+ UID FETCH .*BODY\.PEEK\[\]/i });
 
   // a scheduled job: the tenant's probe every 2 s (no delivery step: no ingress runs here)
   await setProbeSettings(ctx, { tenantId: tenant.tenantId, everySeconds: 2, delivery: false });
+  await until('a probe run on worker 1', async () => (await services.db('probe_runs').where({ tenant_id: tenant.tenantId })).length > 0, 60_000);
   // a migration pass, started through API 1
   const created = await fetch(`http://127.0.0.1:${port1}/api/v1/tenants/${tenant.tenantId}/migrations`, {
     method: 'POST',
     headers,
     body: JSON.stringify({
       name: 'failover',
-      source: { host: source.host(), port: source.port(), security: 'plain' },
+      source: { host: '127.0.0.1', port: proxy.port, security: 'plain' },
       auth: { method: 'password' },
       accountsCsv: `source_user,destination_address,source_password\n${srcUser},${dest.address},"${source.password()}"\n`,
     }),
@@ -152,12 +156,15 @@ test('SIGKILL of one API and one worker mid-work: the other API answers, every j
   const projectId = ((await created.json()) as { id: string }).id;
   expect((await fetch(`http://127.0.0.1:${port1}/api/v1/tenants/${tenant.tenantId}/migrations/${projectId}/prestage`, { method: 'POST', headers, body: '{}' })).status).toBe(202);
   const migrationJob = await until('the pass running on worker 1', async () => (await queues.migrations.getActive())[0]);
+  await until('the pass copying (held at the source)', async () => proxy.fired() === 1, 60_000);
   // a quota usage collection of the tenant's accounts
   await services.queue.enqueue(collectUsageJob, { tenantId: tenant.tenantId }, { jobId: `failover-collect-${tenant.tenantId}` });
-  const collectJob = await until('the collection running on worker 1', async () =>
-    (await queues.quotas.getActive()).find((j) => j.id === `failover-collect-${tenant.tenantId}`),
+  const collectJob = await until(
+    'the collection running on worker 1',
+    async () => (await queues.quotas.getActive()).find((j) => j.id === `failover-collect-${tenant.tenantId}`),
+    30_000,
+    20,
   );
-  await until('a probe run on worker 1', async () => (await services.db('probe_runs').where({ tenant_id: tenant.tenantId })).length > 0, 30_000);
   expect((await queues.migrations.getJob(migrationJob.id!))?.processedBy).toBe('w1');
   expect(collectJob.processedBy).toBe('w1');
 
@@ -165,6 +172,9 @@ test('SIGKILL of one API and one worker mid-work: the other API answers, every j
   await startWorkerProcess('w2');
   w1.kill('SIGKILL');
   api1.kill('SIGKILL');
+  // both were still running when the node died
+  expect(await (await queues.migrations.getJob(migrationJob.id!))!.getState()).toBe('active');
+  const collectState = await (await queues.quotas.getJob(collectJob.id!))!.getState();
   const killedAt = new Date().toISOString();
   expect(await healthy(port1)).toBe(false);
 
@@ -185,13 +195,15 @@ test('SIGKILL of one API and one worker mid-work: the other API answers, every j
   expect(answers.length).toBeGreaterThan(0);
   expect(answers.every((s) => s === 200)).toBe(true);
 
+  await proxy.close();
   // every job completed once, on worker 2
   const pass = (await queues.migrations.getJob(migrationJob.id!))!;
   expect(await pass.getState()).toBe('completed');
   expect(pass.processedBy).toBe('w2');
   const collect = (await queues.quotas.getJob(collectJob.id!))!;
   expect(await collect.getState()).toBe('completed');
-  expect(collect.processedBy).toBe('w2');
+  // (a collection of 300 accounts takes a second: it may have finished on worker 1 just before the kill)
+  expect(collect.processedBy).toBe(collectState === 'active' ? 'w2' : 'w1');
   await until('probe runs on worker 2', async () =>
     (await queues.probes.getCompleted(0, 1000)).some((j) => j.processedBy === 'w2' && j.data.tenantId === tenant.tenantId),
   );
