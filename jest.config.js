@@ -20,7 +20,18 @@ module.exports = {
       transform,
       testEnvironment: 'node',
       // Module folders that have no code yet (filters, backup) do not exist in a clone: skip them.
-      roots: ['platform', 'tenancy', 'control-plane', 'quotas', 'migrator', 'migration-projects', 'filters', 'backup', 'operability', 'portal']
+      roots: [
+        'platform',
+        'tenancy',
+        'control-plane',
+        'quotas',
+        'migrator',
+        'migration-projects',
+        'filters',
+        'backup',
+        'operability',
+        'portal',
+      ]
         .filter((dir) => fs.existsSync(path.join(__dirname, dir)))
         .map((dir) => `<rootDir>/${dir}`),
       testMatch: ['**/*.test.ts'],

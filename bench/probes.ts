@@ -90,7 +90,9 @@ async function main() {
   const rawSteady = PROJECT_TENANTS * RAW_RETENTION_DAYS * 1440;
   const hourlySteady = PROJECT_TENANTS * HOURLY_RETENTION_DAYS * 24;
   const gb = (b: number) => (b / 1e9).toFixed(2);
-  console.log(`inserted ${inserted} runs in ${insertS.toFixed(1)} s (${Math.round(inserted / insertS)} runs/s); rollups ${(rollupMs / 1000).toFixed(1)} s in all`);
+  console.log(
+    `inserted ${inserted} runs in ${insertS.toFixed(1)} s (${Math.round(inserted / insertS)} runs/s); rollups ${(rollupMs / 1000).toFixed(1)} s in all`,
+  );
   console.log(`probe_runs: ${rawRows} rows (the last ${RAW_RETENTION_DAYS} days), ${rawBytes} bytes, ${perRaw.toFixed(1)} bytes/row`);
   console.log(`probe_hourly: ${hourlyRows} rows (${DAYS} days), ${hourlyBytes} bytes, ${perHourly.toFixed(1)} bytes/row`);
   console.log(

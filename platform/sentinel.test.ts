@@ -18,7 +18,11 @@ describe('POSTWERK_REDIS_URL with Sentinel', () => {
   });
 
   it('is taken by the configuration', () => {
-    const c = loadConfig({ POSTWERK_HOME: '/tmp/pw-sentinel-test', POSTWERK_SECRET_KEY: 'a'.repeat(64), POSTWERK_REDIS_URL: 'redis+sentinel://h1:26379,h2:26379/postwerk' });
+    const c = loadConfig({
+      POSTWERK_HOME: '/tmp/pw-sentinel-test',
+      POSTWERK_SECRET_KEY: 'a'.repeat(64),
+      POSTWERK_REDIS_URL: 'redis+sentinel://h1:26379,h2:26379/postwerk',
+    });
     expect(c.redisUrl).toBe('redis+sentinel://h1:26379,h2:26379/postwerk');
   });
 });

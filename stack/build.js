@@ -12,7 +12,18 @@ const OUT = path.join(ROOT, 'build');
 const STAMP = path.join(OUT, '.stamp');
 // the portal's browser code is bundled by Vite (npm run portal:build), not run by Node
 const BROWSER_DIRS = new Set([path.join(ROOT, 'portal/src'), path.join(ROOT, 'portal/dist')]);
-const SOURCE_DIRS = ['platform', 'tenancy', 'quotas', 'migrator', 'migration-projects', 'filters', 'backup', 'operability', 'control-plane', 'portal'];
+const SOURCE_DIRS = [
+  'platform',
+  'tenancy',
+  'quotas',
+  'migrator',
+  'migration-projects',
+  'filters',
+  'backup',
+  'operability',
+  'control-plane',
+  'portal',
+];
 
 function sources() {
   const out = [];

@@ -69,7 +69,10 @@ function families(services: Services): ScrapedFamily[] {
       type: 'gauge',
       labelNames: ['tenant', 'step', 'quantile'],
       read: async () =>
-        (await probeMetrics(services)).latency.map((l) => ({ labels: { tenant: l.tenant, step: l.step, quantile: l.quantile }, value: l.seconds })),
+        (await probeMetrics(services)).latency.map((l) => ({
+          labels: { tenant: l.tenant, step: l.step, quantile: l.quantile },
+          value: l.seconds,
+        })),
     },
     {
       name: 'probe_availability_ratio',

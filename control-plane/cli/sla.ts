@@ -37,8 +37,13 @@ function reportTable(r: SlaReport): string[] {
     `  ${'step'.padEnd(10)}${'samples'.padStart(9)}${'p50'.padStart(10)}${'p95'.padStart(10)}${'p99'.padStart(10)}`,
   ];
   for (const [step, s] of Object.entries(r.steps))
-    lines.push(`  ${step.padEnd(10)}${String(s.samples).padStart(9)}${ms(s.p50Ms).padStart(10)}${ms(s.p95Ms).padStart(10)}${ms(s.p99Ms).padStart(10)}`);
-  lines.push('', `  ${'day'.padEnd(12)}${'availability'.padStart(14)}${'runs'.padStart(7)}${'failed'.padStart(8)}${'breach min'.padStart(12)}${'login p95'.padStart(11)}${'delivery p95'.padStart(14)}`);
+    lines.push(
+      `  ${step.padEnd(10)}${String(s.samples).padStart(9)}${ms(s.p50Ms).padStart(10)}${ms(s.p95Ms).padStart(10)}${ms(s.p99Ms).padStart(10)}`,
+    );
+  lines.push(
+    '',
+    `  ${'day'.padEnd(12)}${'availability'.padStart(14)}${'runs'.padStart(7)}${'failed'.padStart(8)}${'breach min'.padStart(12)}${'login p95'.padStart(11)}${'delivery p95'.padStart(14)}`,
+  );
   for (const d of r.days)
     lines.push(
       `  ${d.date.padEnd(12)}${pct(d.availabilityPercent).padStart(14)}${String(d.runs).padStart(7)}${String(d.failedRuns).padStart(8)}${String(d.minutesInBreach).padStart(12)}${ms(d.loginP95Ms).padStart(11)}${ms(d.deliveryP95Ms).padStart(14)}`,

@@ -8,10 +8,10 @@ import { processDelta } from './delta';
 import { processPrestage } from './prestage';
 
 /** The handlers of queue `migrations`: thin adapters from a BullMQ job to a processor. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function migrationJobHandlers(
   services: Services,
   opts: { hooks?: MigrationHooks; lease?: MigrationDeps['lease'] } = {},
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
 ): JobHandler<any>[] {
   const deps = { services, hooks: opts.hooks, lease: opts.lease };
   return [

@@ -21,10 +21,12 @@ export function probeJobHandlers(services: Services): JobHandler<any>[] {
     }),
     handler(probeRollupJob, async () => ({ status: 'done', detail: await rollUpProbes(services) })),
     handler(probeSchedulesJob, async () => ({ status: 'done', detail: { tenants: await syncProbeSchedules(services) } })),
-    handler(incidentNotifyJob, (p, job) => notifyIncident(services, p).catch((e) => {
-      if (isLastAttempt(job)) services.logger.error({ incidentId: p.incidentId, err: (e as Error).message }, 'incident webhook given up');
-      throw e;
-    })),
+    handler(incidentNotifyJob, (p, job) =>
+      notifyIncident(services, p).catch((e) => {
+        if (isLastAttempt(job)) services.logger.error({ incidentId: p.incidentId, err: (e as Error).message }, 'incident webhook given up');
+        throw e;
+      }),
+    ),
   ];
 }
 

@@ -51,10 +51,7 @@ export async function recentRunsWithSlug(q: Q, since: string): Promise<Array<Pro
 
 /** Distinct (tenant, hour) of raw runs in [from, to): what the rollup has to (re)compute. */
 export async function hoursWithRuns(q: Q, from: string, to: string): Promise<Array<{ tenant_id: string; hour: string }>> {
-  return q('probe_runs')
-    .where('at', '>=', from)
-    .andWhere('at', '<', to)
-    .distinct('tenant_id', q.raw('substr(at, 1, 13) as hour'));
+  return q('probe_runs').where('at', '>=', from).andWhere('at', '<', to).distinct('tenant_id', q.raw('substr(at, 1, 13) as hour'));
 }
 
 export async function saveHourly(q: Q, row: ProbeHourlyRow): Promise<void> {
@@ -133,12 +130,11 @@ export async function hoursToRoll(q: Q, from: string, to: string, recentFrom: st
     .where('r.at', '>=', from)
     .andWhere('r.at', '<', to)
     .andWhere((w) =>
-      w.where('r.at', '>=', recentFrom).orWhereNotExists(
-        q('probe_hourly as h')
-          .whereRaw('h.tenant_id = r.tenant_id')
-          .andWhereRaw('h.hour = substr(r.at, 1, 13)')
-          .select(q.raw('1')),
-      ),
+      w
+        .where('r.at', '>=', recentFrom)
+        .orWhereNotExists(
+          q('probe_hourly as h').whereRaw('h.tenant_id = r.tenant_id').andWhereRaw('h.hour = substr(r.at, 1, 13)').select(q.raw('1')),
+        ),
     )
     .distinct('r.tenant_id as tenant_id', q.raw('substr(r.at, 1, 13) as hour'));
   return rows.map((r: { tenant_id: string; hour: string }) => ({ tenant_id: String(r.tenant_id), hour: String(r.hour) }));

@@ -40,7 +40,13 @@ export async function evaluateIncidents(
   if (!run.ok) {
     const last = await repo.latestRuns(services.db, tenantId, settings.failuresToOpen);
     if (last.length < settings.failuresToOpen || last.some((r) => r.ok)) return {};
-    const id = await openNew(services, { tenantId, kind: 'failure', step: run.failed_step ?? 'login', error: run.error, at: last.at(-1)!.at });
+    const id = await openNew(services, {
+      tenantId,
+      kind: 'failure',
+      step: run.failed_step ?? 'login',
+      error: run.error,
+      at: last.at(-1)!.at,
+    });
     return id ? { opened: id } : {};
   }
   if (inBreach(run as ProbeRunRow, settings.loginP95TargetMs)) {
@@ -89,7 +95,8 @@ async function openNew(
       afterCommit(() => notify(services, row.id, row.tenant_id, 'incident.opened'));
       return true;
     });
-    if (inserted) services.logger.warn({ tenantId: o.tenantId, incidentId: row.id, step: row.step, kind: row.kind }, 'probe incident opened');
+    if (inserted)
+      services.logger.warn({ tenantId: o.tenantId, incidentId: row.id, step: row.step, kind: row.kind }, 'probe incident opened');
     return inserted ? row.id : null;
   } catch (e) {
     // another worker opened the tenant's incident at the same moment
@@ -116,8 +123,10 @@ async function close(services: Services, incident: IncidentRow, at: string): Pro
 async function notify(services: Services, incidentId: string, tenantId: string, event: 'incident.opened' | 'incident.closed') {
   // a notification that cannot be queued (Redis down) must not undo the incident: it is logged
   try {
-    if (await webhookUrlOf(services.db, tenantId)) await services.queue.enqueue(incidentNotifyJob, { incidentId, event, target: 'tenant' as const });
-    if (services.config.operatorWebhookUrl) await services.queue.enqueue(incidentNotifyJob, { incidentId, event, target: 'operators' as const });
+    if (await webhookUrlOf(services.db, tenantId))
+      await services.queue.enqueue(incidentNotifyJob, { incidentId, event, target: 'tenant' as const });
+    if (services.config.operatorWebhookUrl)
+      await services.queue.enqueue(incidentNotifyJob, { incidentId, event, target: 'operators' as const });
   } catch (e) {
     services.logger.error({ incidentId, event, err: (e as Error).message }, 'incident notification not queued');
   }

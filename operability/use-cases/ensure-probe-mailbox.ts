@@ -57,7 +57,12 @@ export async function ensureProbeMailbox(services: Pick<Services, 'db' | 'config
     password = box.open(row.password_sealed, sealContext(row.id));
   } catch {
     password = randomBytes(24).toString('base64url');
-    await updateProbePassword(services.db, row.id, await hashPassword(password, PROBE_PASSWORD_COST), box.seal(password, sealContext(row.id)));
+    await updateProbePassword(
+      services.db,
+      row.id,
+      await hashPassword(password, PROBE_PASSWORD_COST),
+      box.seal(password, sealContext(row.id)),
+    );
   }
   return { id: row.id, tenantId, address: row.address, password } satisfies ProbeLogin;
 }

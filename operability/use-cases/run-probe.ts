@@ -19,8 +19,7 @@ export const runProbeInput = z.object({ tenantId: z.uuid() });
 export const PROBE_HEADER = 'X-Postwerk-Probe';
 
 export type ProbeRunResult =
-  | { status: 'skipped'; reason: string }
-  | { status: 'done'; run: Omit<ProbeRunRow, 'id'>; incident: { opened?: string; closed?: string } };
+  { status: 'skipped'; reason: string } | { status: 'done'; run: Omit<ProbeRunRow, 'id'>; incident: { opened?: string; closed?: string } };
 
 /**
  * One probe run of a tenant, as its users see the platform: an IMAP login to the tenant's probe mailbox
@@ -30,7 +29,11 @@ export type ProbeRunResult =
  * own; the first that fails ends the run and is named with its error. The run is stored, and the
  * tenant's incidents are opened or closed from it (shared/incidents.ts).
  */
-export async function runProbe(services: Services, input: z.input<typeof runProbeInput>, now: () => Date = () => new Date()): Promise<ProbeRunResult> {
+export async function runProbe(
+  services: Services,
+  input: z.input<typeof runProbeInput>,
+  now: () => Date = () => new Date(),
+): Promise<ProbeRunResult> {
   const { tenantId } = runProbeInput.parse(input);
   const tenant = await findTenant(services.db, tenantId);
   if (!tenant) return { status: 'skipped', reason: 'tenant not found' };
@@ -51,7 +54,10 @@ export async function runProbe(services: Services, input: z.input<typeof runProb
     times[s] = Math.max(0, Math.round(performance.now() - t0));
     return r;
   };
-  const client = new ImapFlow({ ...platformImapOptions(services.config.dovecot, { user: login.address, password: login.password }), connectionTimeout: IMAP_STEP_TIMEOUT_MS });
+  const client = new ImapFlow({
+    ...platformImapOptions(services.config.dovecot, { user: login.address, password: login.password }),
+    connectionTimeout: IMAP_STEP_TIMEOUT_MS,
+  });
   client.on('error', () => undefined);
   try {
     await timed('login', IMAP_STEP_TIMEOUT_MS, 'IMAP login', () => client.connect());
@@ -63,7 +69,9 @@ export async function runProbe(services: Services, input: z.input<typeof runProb
       if (!m) throw new Error('FETCH of the newest message answered nothing');
     });
     if (settings.delivery) {
-      await timed('delivery', DELIVERY_TIMEOUT_MS, 'delivery through the SMTP ingress until seen over IMAP', () => deliverAndSee(services, client, login));
+      await timed('delivery', DELIVERY_TIMEOUT_MS, 'delivery through the SMTP ingress until seen over IMAP', () =>
+        deliverAndSee(services, client, login),
+      );
     }
   } catch (e) {
     failed = { step, error: describe(e).slice(0, RUN_ERROR_MAX) };

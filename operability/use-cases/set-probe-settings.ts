@@ -34,7 +34,13 @@ export async function setProbeSettings(ctx: Ctx, input: z.input<typeof setProbeS
       slow_minutes_to_open: after.slowMinutesToOpen,
       updated_at: nowIso(),
     });
-    await appendAudit(trx, ctx.actor, { action: 'probe.settings.updated', tenantId, target: { type: 'tenant', id: tenantId }, before, after });
+    await appendAudit(trx, ctx.actor, {
+      action: 'probe.settings.updated',
+      tenantId,
+      target: { type: 'tenant', id: tenantId },
+      before,
+      after,
+    });
     afterCommit(() => applyProbeSchedule(ctx, tenantId, after));
     return after;
   });

@@ -33,7 +33,12 @@ export type SlaReportInput = z.input<typeof slaReportInput>;
 const DAY_MS = 86_400_000;
 
 /** [from, to) of the period, UTC. */
-export function periodOf(i: { month?: string; week?: string; day?: string }): { kind: 'month' | 'week' | 'day'; label: string; from: Date; to: Date } {
+export function periodOf(i: { month?: string; week?: string; day?: string }): {
+  kind: 'month' | 'week' | 'day';
+  label: string;
+  from: Date;
+  to: Date;
+} {
   if (i.month) {
     const [y, m] = i.month.split('-').map(Number) as [number, number];
     return { kind: 'month', label: i.month, from: new Date(Date.UTC(y, m - 1, 1)), to: new Date(Date.UTC(y, m, 1)) };
@@ -47,7 +52,8 @@ export function periodOf(i: { month?: string; week?: string; day?: string }): { 
     return { kind: 'week', label: i.week, from, to: new Date(from.getTime() + 7 * DAY_MS) };
   }
   const from = new Date(`${i.day}T00:00:00.000Z`);
-  if (Number.isNaN(from.getTime()) || from.toISOString().slice(0, 10) !== i.day) throw new AppError('validation_failed', `not a day: ${i.day}`);
+  if (Number.isNaN(from.getTime()) || from.toISOString().slice(0, 10) !== i.day)
+    throw new AppError('validation_failed', `not a day: ${i.day}`);
   return { kind: 'day', label: i.day!, from, to: new Date(from.getTime() + DAY_MS) };
 }
 

@@ -58,7 +58,13 @@ beforeAll(async () => {
   redis.on('error', () => undefined);
   const prefix = uniq('pwp');
   services = { ...base, queue: new JobQueue(redis, prefix), close: base.close };
-  worker = startWorker({ redisUrl: config.redisUrl, queue: 'probes', handlers: probeJobHandlers(services), logger: services.logger, prefix });
+  worker = startWorker({
+    redisUrl: config.redisUrl,
+    queue: 'probes',
+    handlers: probeJobHandlers(services),
+    logger: services.logger,
+    prefix,
+  });
   hook = http.createServer((req, res) => {
     let body = '';
     req.on('data', (d) => (body += d));
@@ -113,7 +119,11 @@ test('probes run, an IMAP outage opens an incident naming the login step, availa
   // 2. "Dovecot stopped" for the probes
   imap.down();
   const downAt = Date.now();
-  const incident = await until('an open incident', () => db('probe_incidents').where({ tenant_id: tenant.tenantId }).whereNull('closed_at').first(), 30_000);
+  const incident = await until(
+    'an open incident',
+    () => db('probe_incidents').where({ tenant_id: tenant.tenantId }).whereNull('closed_at').first(),
+    30_000,
+  );
   expect(incident).toMatchObject({ kind: 'failure', step: 'login' });
   expect(incident.error).toBeTruthy();
   await sleep(Math.max(0, DOWN_MS - (Date.now() - downAt)));
@@ -121,7 +131,11 @@ test('probes run, an IMAP outage opens an incident naming the login step, availa
   const upAt = Date.now();
 
   // 3. recovery closes it
-  const closed = await until('the incident closed', () => db('probe_incidents').where({ id: incident.id }).whereNotNull('closed_at').first(), 30_000);
+  const closed = await until(
+    'the incident closed',
+    () => db('probe_incidents').where({ id: incident.id }).whereNotNull('closed_at').first(),
+    30_000,
+  );
   expect(Date.parse(closed.closed_at)).toBeGreaterThanOrEqual(upAt - 1000);
   await until('two more good runs', async () => (await runs()).filter((r) => r.ok && Date.parse(r.at) > upAt).length >= 2);
   await services.queue.removeSchedule('probes', `probe.run-${tenant.tenantId}`);
@@ -162,13 +176,22 @@ test('probes run, an IMAP outage opens an incident naming the login step, availa
   // notified through the tenant's webhook, opened and closed; audited on the tenant's chain
   await until('both webhooks', async () => hooks.filter((h) => h.body.incident.id === incident.id).length >= 2, 20_000);
   expect(hooks.filter((h) => h.body.incident.id === incident.id).map((h) => h.event)).toEqual(['incident.opened', 'incident.closed']);
-  const audit = await db('audit_log').where({ tenant_id: tenant.tenantId }).whereIn('action', ['probe.incident.opened', 'probe.incident.closed']);
+  const audit = await db('audit_log')
+    .where({ tenant_id: tenant.tenantId })
+    .whereIn('action', ['probe.incident.opened', 'probe.incident.closed']);
   expect(audit.map((a) => a.action).sort()).toEqual(['probe.incident.closed', 'probe.incident.opened']);
 
   // an operator's problem record, audited
-  const annotated = await annotateIncident(ctx, { tenantId: tenant.tenantId, incidentId: incident.id, cause: 'IMAP proxy taken down by the test', fix: 'brought back' });
+  const annotated = await annotateIncident(ctx, {
+    tenantId: tenant.tenantId,
+    incidentId: incident.id,
+    cause: 'IMAP proxy taken down by the test',
+    fix: 'brought back',
+  });
   expect(annotated).toMatchObject({ cause: 'IMAP proxy taken down by the test', fix: 'brought back' });
-  await expect(annotateIncident(ctx, { tenantId: (await createTestTenant(db)).tenantId, incidentId: incident.id, cause: 'x' })).rejects.toMatchObject({ code: 'not_found' });
+  await expect(
+    annotateIncident(ctx, { tenantId: (await createTestTenant(db)).tenantId, incidentId: incident.id, cause: 'x' }),
+  ).rejects.toMatchObject({ code: 'not_found' });
 
   // /metrics over HTTP, parsed: the probe families with bounded labels (tenant slug, step, quantile)
   const api = createApiApp(services);
@@ -176,7 +199,9 @@ test('probes run, an IMAP outage opens an incident naming the login step, availa
   await new Promise((r) => server.once('listening', r));
   try {
     const token = await tokenFor(ctx, 'operator');
-    const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`, { headers: { Authorization: `Bearer ${token}` } });
+    const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
     expect(res.status).toBe(200);
     const fams = new Map(parsePrometheus(await res.text()).map((f) => [f.name, f]));
     const latency = fams.get('postwerk_probe_latency_seconds')!;
@@ -187,9 +212,12 @@ test('probes run, an IMAP outage opens an incident naming the login step, availa
     expect(Number(ratio?.value)).toBeLessThan(1);
     expect(fams.has('postwerk_probe_incidents_open')).toBe(true);
     // the SLA route answers the same report
-    const viaApi = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/tenants/${tenant.tenantId}/sla?day=${day}`, {
-      headers: { Authorization: `Bearer ${token}` },
-    });
+    const viaApi = await fetch(
+      `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/tenants/${tenant.tenantId}/sla?day=${day}`,
+      {
+        headers: { Authorization: `Bearer ${token}` },
+      },
+    );
     expect(viaApi.status).toBe(200);
     expect(await viaApi.json()).toMatchObject({ runs: rolled.runs, failedRuns: rolled.failedRuns });
   } finally {

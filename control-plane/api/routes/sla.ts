@@ -34,7 +34,8 @@ export const slaRoutes = [
   route({
     method: 'get',
     path: '/tenants/:tenantId/sla',
-    summary: 'SLA report of a month (?month=2026-11), ISO week (?week=2026-W48) or day (?day=2026-11-05): availability, p50/p95/p99 per probe step, minutes in breach, days, incidents',
+    summary:
+      'SLA report of a month (?month=2026-11), ISO week (?week=2026-W48) or day (?day=2026-11-05): availability, p50/p95/p99 per probe step, minutes in breach, days, incidents',
     tags: ['sla'],
     permission: 'sla.read',
     params: TenantParams,
@@ -77,7 +78,7 @@ export const slaRoutes = [
   route({
     method: 'patch',
     path: '/tenants/:tenantId/incidents/:incidentId',
-    summary: "Annotate an incident with its cause and fix, as in a problem record (operators; audited)",
+    summary: 'Annotate an incident with its cause and fix, as in a problem record (operators; audited)',
     tags: ['sla'],
     permission: 'incident.annotate',
     params: IncidentParams,

@@ -117,5 +117,6 @@ export async function up(knex: Knex): Promise<void> {
 export async function down(knex: Knex): Promise<void> {
   await knex.raw('DROP VIEW IF EXISTS mail_users');
   await knex.raw(`CREATE VIEW mail_users AS ${EARLIER_ARMS}`);
-  for (const t of ['probe_incidents', 'probe_hourly', 'probe_runs', 'probe_settings', 'probe_mailboxes']) await knex.schema.dropTableIfExists(t);
+  for (const t of ['probe_incidents', 'probe_hourly', 'probe_runs', 'probe_settings', 'probe_mailboxes'])
+    await knex.schema.dropTableIfExists(t);
 }
