@@ -121,13 +121,7 @@ const schema = z
 
     POSTWERK_DB_CLIENT: z.enum(['sqlite', 'postgres']).default('sqlite'),
     POSTWERK_DB_FILE: z.string().optional(),
-    // one host, or several as libpq takes them: postgres://u:pw@db1:5432,db2:5432/postwerk (platform/db/multi-host.ts)
-    POSTWERK_DATABASE_URL: z
-      .union([
-        z.url({ protocol: /^postgres(ql)?$/ }),
-        z.string().regex(/^postgres(ql)?:\/\/(?:[^@/]*@)?[^/?#,]+(?:,[^/?#,]+)+(?:[/?].*)?$/),
-      ])
-      .optional(),
+    POSTWERK_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
     POSTWERK_DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
 
     // redis:// or rediss://, or Redis behind Sentinel: redis+sentinel://[:pw@]h1:26379,h2:26379/<master>[/<db>]

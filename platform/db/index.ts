@@ -5,7 +5,6 @@ import path from 'node:path';
 import type { Config } from '../config';
 import type { AuditSettings } from '../audit-key';
 import { migrationSource } from './migrations';
-import { parseMultiHostUrl, pickHost } from './multi-host';
 
 export type { Knex };
 export type Db = Knex;
@@ -127,13 +126,11 @@ export function createDb(config: Pick<Config, 'db'> & { audit?: AuditSettings })
       },
     });
   }
-  const multi = parseMultiHostUrl(db.url);
   return knex({
     ...audit,
     client: 'pg',
     ...NO_BINDINGS_IN_ERRORS,
-    // several hosts (db/multi-host.ts): every new connection looks for the writable one again
-    connection: multi ? async () => ({ connectionString: await pickHost(multi), expirationChecker: () => true }) : db.url,
+    connection: db.url,
     pool: { min: 0, max: db.poolMax },
   });
 }
