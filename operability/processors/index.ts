@@ -14,8 +14,8 @@ import { runProbe } from '../use-cases/run-probe';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function probeJobHandlers(services: Services): JobHandler<any>[] {
   return [
-    handler(probeRunJob, async (p) => {
-      const r = await runProbe(services, p);
+    handler(probeRunJob, async (p, job) => {
+      const r = await runProbe(services, { ...p, slot: job.id });
       if (r.status === 'skipped') return { status: 'skipped', detail: r.reason };
       return { status: 'done', detail: { ok: Boolean(r.run.ok), failedStep: r.run.failed_step, ...r.incident } };
     }),

@@ -16,8 +16,14 @@ export async function saveSettings(q: Q, row: ProbeSettingsRow): Promise<void> {
   await q('probe_settings').insert(row).onConflict('tenant_id').merge();
 }
 
-export async function insertRun(q: Q, row: Omit<ProbeRunRow, 'id'>): Promise<void> {
-  await q('probe_runs').insert(row);
+/** False when a run of the same slot (job id) is stored already: the job ran again after its worker died. */
+export async function insertRun(q: Q, row: Omit<ProbeRunRow, 'id'>): Promise<boolean> {
+  if (!row.slot) {
+    await q('probe_runs').insert(row);
+    return true;
+  }
+  const r = await q('probe_runs').insert(row).onConflict('slot').ignore().returning('id');
+  return r.length > 0;
 }
 
 export async function insertRuns(q: Q, rows: Array<Omit<ProbeRunRow, 'id'>>): Promise<void> {

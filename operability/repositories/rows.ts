@@ -26,6 +26,7 @@ export interface ProbeRunRow {
   select_ms: number | null;
   fetch_ms: number | null;
   delivery_ms: number | null;
+  slot?: string | null;
 }
 
 export interface ProbeHourlyRow {

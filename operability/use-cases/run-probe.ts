@@ -13,7 +13,7 @@ import { loadSettings } from '../shared/settings';
 import { evaluateIncidents } from '../shared/incidents';
 import { ensureProbeMailbox, type ProbeLogin } from './ensure-probe-mailbox';
 
-export const runProbeInput = z.object({ tenantId: z.uuid() });
+export const runProbeInput = z.object({ tenantId: z.uuid(), slot: z.string().max(120).optional() });
 
 /** The header that marks a delivery probe's message (every such message is deleted by the next run). */
 export const PROBE_HEADER = 'X-Postwerk-Probe';
@@ -34,7 +34,7 @@ export async function runProbe(
   input: z.input<typeof runProbeInput>,
   now: () => Date = () => new Date(),
 ): Promise<ProbeRunResult> {
-  const { tenantId } = runProbeInput.parse(input);
+  const { tenantId, slot } = runProbeInput.parse(input);
   const tenant = await findTenant(services.db, tenantId);
   if (!tenant) return { status: 'skipped', reason: 'tenant not found' };
   // a suspended tenant's users cannot log in either: its minutes are not the platform's to count
@@ -91,8 +91,10 @@ export async function runProbe(
     select_ms: times.select ?? null,
     fetch_ms: times.fetch ?? null,
     delivery_ms: times.delivery ?? null,
+    slot: slot ?? null,
   };
-  await insertRun(services.db, run);
+  // a job re-run after its worker died mid-run (BullMQ: stalled) measures again, but stores one run per slot
+  if (!(await insertRun(services.db, run))) return { status: 'skipped', reason: `slot ${slot} stored already` };
   if (failed) services.logger.warn({ tenantId, step: failed.step, err: failed.error }, 'probe step failed');
   const incident = await evaluateIncidents(services, { tenantId, settings, run });
   return { status: 'done', run, incident };

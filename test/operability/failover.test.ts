@@ -232,6 +232,7 @@ test('SIGKILL of one API and one worker mid-work: the other API answers, every j
     (j) => j.name === 'probe.run' && j.data.tenantId === tenant.tenantId,
   );
   expect(runs.length).toBe(probeJobs.length);
+  expect(new Set(runs.map((r) => r.slot)).size).toBe(runs.length);
   expect(new Set(probeJobs.map((j) => j.id)).size).toBe(probeJobs.length);
   expect(runs.some((r) => r.at > killedAt)).toBe(true);
 });

@@ -69,6 +69,8 @@ export async function up(knex: Knex): Promise<void> {
     t.integer('select_ms').nullable();
     t.integer('fetch_ms').nullable();
     t.integer('delivery_ms').nullable();
+    /** the BullMQ job id of the run: a job re-run after its worker died stores nothing twice */
+    t.string('slot', 120).nullable().unique();
     t.index(['tenant_id', 'at']);
     t.index(['at']);
   });
