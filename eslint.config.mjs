@@ -1,5 +1,5 @@
 // Lint: typescript-eslint's recommended rules, plus the architecture's dependency directions:
-// platform ← tenancy ← quotas ← migrator/filters/backup ← migration-projects ← control-plane ← portal. A module never imports one
+// platform ← tenancy ← quotas ← migrator/filters/backup/operability ← migration-projects ← control-plane ← portal. A module never imports one
 // beside it or above it; only control-plane (the composition root) knows every part.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -81,16 +81,18 @@ export default tseslint.config(
       globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly' },
     },
   },
-  layer('platform', ['tenancy', 'quotas', 'directory', 'migrator', 'filters', 'backup', 'control-plane', 'portal']),
-  layer('tenancy', ['quotas', 'directory', 'migrator', 'filters', 'backup', 'control-plane', 'portal']),
-  layer('quotas', ['directory', 'migrator', 'filters', 'backup', 'control-plane', 'portal']),
-  layer('migrator', ['filters', 'backup', 'migration-projects', 'control-plane', 'portal', 'directory']),
-  layer('filters', ['migrator', 'backup', 'migration-projects', 'control-plane', 'portal', 'directory']),
-  layer('backup', ['migrator', 'filters', 'migration-projects', 'control-plane', 'portal', 'directory']),
+  layer('platform', ['tenancy', 'quotas', 'directory', 'migrator', 'filters', 'backup', 'control-plane', 'operability', 'portal']),
+  layer('tenancy', ['quotas', 'directory', 'migrator', 'filters', 'backup', 'control-plane', 'operability', 'portal']),
+  layer('quotas', ['directory', 'migrator', 'filters', 'backup', 'control-plane', 'operability', 'portal']),
+  layer('migrator', ['filters', 'backup', 'operability', 'migration-projects', 'control-plane', 'portal', 'directory']),
+  layer('filters', ['migrator', 'backup', 'operability', 'migration-projects', 'control-plane', 'portal', 'directory']),
+  layer('backup', ['migrator', 'filters', 'operability', 'migration-projects', 'control-plane', 'portal', 'directory']),
+  // operability/ (probes, SLA, incidents) measures the platform from a user's side: over tenancy and quotas, beside filters and backup
+  layer('operability', ['migrator', 'filters', 'backup', 'migration-projects', 'control-plane', 'portal', 'directory']),
   // migration projects run the migrator for tenants: above migrator/, below the composition root
-  layer('migration-projects', ['filters', 'backup', 'directory', 'control-plane', 'portal']),
+  layer('migration-projects', ['filters', 'backup', 'directory', 'operability', 'control-plane', 'portal']),
   // the directory provisions accounts from a tenant's LDAP/AD: above quotas/, beside migrator/filters/backup
-  layer('directory', ['migrator', 'filters', 'backup', 'migration-projects', 'control-plane', 'portal']),
+  layer('directory', ['migrator', 'filters', 'backup', 'migration-projects', 'operability', 'control-plane', 'portal']),
   layer('control-plane', ['portal']),
   knexOnlyInRepositories,
 );

@@ -8,6 +8,9 @@ const path = require('node:path');
 // use the database only as any other test does: running them twice would double their cost for nothing.
 const DATABASE_INDEPENDENT = ['<rootDir>/test/migrator/', '<rootDir>/test/portal/', '<rootDir>/test/stack/'];
 const onPostgres = process.env.POSTWERK_DB_CLIENT === 'postgres';
+// The two-node failover test is about PostgreSQL (the shared system of record of several machines):
+// the PostgreSQL run includes it, the SQLite run does not (SQLite is one machine's file).
+const POSTGRES_ONLY = ['<rootDir>/test/operability/failover.test.ts'];
 
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } }] };
 module.exports = {
@@ -27,6 +30,7 @@ module.exports = {
         'filters',
         'backup',
         'directory',
+        'operability',
         'portal',
       ]
         .filter((dir) => fs.existsSync(path.join(__dirname, dir)))
@@ -39,7 +43,7 @@ module.exports = {
       testEnvironment: 'node',
       roots: ['<rootDir>/test'],
       testMatch: ['**/*.test.ts'],
-      testPathIgnorePatterns: ['/node_modules/', ...(onPostgres ? DATABASE_INDEPENDENT : [])],
+      testPathIgnorePatterns: ['/node_modules/', ...(onPostgres ? DATABASE_INDEPENDENT : POSTGRES_ONLY)],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       setupFilesAfterEnv: ['<rootDir>/test/support/jest-setup.ts'],
     },

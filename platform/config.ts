@@ -134,7 +134,10 @@ const schema = z
     POSTWERK_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
     POSTWERK_DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
 
-    POSTWERK_REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:16379'),
+    // redis:// or rediss://, or Redis behind Sentinel: redis+sentinel://[:pw@]h1:26379,h2:26379/<master>[/<db>]
+    POSTWERK_REDIS_URL: z
+      .union([z.url({ protocol: /^rediss?$/ }), z.string().regex(/^rediss?\+sentinel:\/\/(?:[^@/]*@)?[^/]+\/[^/?#]+(?:\/\d+)?\/?$/)])
+      .default('redis://127.0.0.1:16379'),
 
     POSTWERK_IMAP_HOST: z.string().default('127.0.0.1'),
     POSTWERK_IMAP_PORT: port.default(10143),
@@ -252,6 +255,8 @@ const schema = z
     POSTWERK_WEBHOOK_ALLOW_PRIVATE: bool.default(false),
     /** Let migration projects name a source (or relay) host on loopback/private addresses (tests, an internal server). */
     POSTWERK_MIGRATION_ALLOW_PRIVATE: bool.default(false),
+    /** The operators' webhook: every probe incident opened or closed is POSTed there (operability/); unset: none. */
+    POSTWERK_OPERATOR_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
     /** Where the backup store keeps its encrypted message bodies (one folder per tenant). */
     POSTWERK_BACKUP_DIR: z.string().optional(),
     /** Resolvers for domain ownership checks; unset: the machine's. */
@@ -350,6 +355,8 @@ export interface Config {
   deleteGraceDays: number;
   webhookAllowPrivate: boolean;
   migrationAllowPrivate: boolean;
+  /** where probe incidents are POSTed for the operators (POSTWERK_OPERATOR_WEBHOOK_URL); null: nowhere */
+  operatorWebhookUrl: string | null;
   backup: { dir: string };
   /** resolvers of the platform's own DNS lookups (domain ownership); null: the machine's */
   dns: { servers: string[] | null };
@@ -567,6 +574,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     deleteGraceDays: e.POSTWERK_DELETE_GRACE_DAYS,
     webhookAllowPrivate: e.POSTWERK_WEBHOOK_ALLOW_PRIVATE,
     migrationAllowPrivate: e.POSTWERK_MIGRATION_ALLOW_PRIVATE,
+    operatorWebhookUrl: e.POSTWERK_OPERATOR_WEBHOOK_URL ?? null,
     backup: { dir: path.resolve(e.POSTWERK_BACKUP_DIR ?? path.join(home, 'backup')) },
     dns: { servers: e.POSTWERK_DNS_SERVERS ?? null },
   };

@@ -64,6 +64,11 @@ export const PERMISSIONS = {
   'outbound.read': ['operator', 'tenant_admin', 'support'],
   'outbound.write': ['operator', 'tenant_admin'],
   'outbound.release': ['operator', 'tenant_admin'],
+  // operability/: SLA reports, probe results and incidents (a tenant admin shows its CIO); setting the
+  // target and annotating incidents is the operators' (the SLA is what the provider sells)
+  'sla.read': ['operator', 'tenant_admin', 'support'],
+  'sla.write': ['operator'],
+  'incident.annotate': ['operator'],
 } as const satisfies Record<string, readonly (Role | 'mail_user')[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

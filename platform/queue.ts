@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { Queue, Worker, type Job, type JobsOptions } from 'bullmq';
 import { AppError } from './errors';
 import IORedis, { type Redis } from 'ioredis';
@@ -11,7 +12,7 @@ import { recordJob, type JobOutcomeLabel } from './metrics';
  * enqueue and again in the worker), and a deterministic job id so that a retried enqueue is harmless.
  * Attempts and backoff are set here once for every job.
  */
-export type QueueName = 'control-plane' | 'quotas' | 'migrations' | 'filters' | 'backup';
+export type QueueName = 'control-plane' | 'quotas' | 'migrations' | 'filters' | 'backup' | 'probes';
 
 /** Exponential backoff from 2 s: a dying worker or a restarting Dovecot is back long before the last try. */
 export const DEFAULT_JOB_OPTIONS: JobsOptions = {
@@ -52,13 +53,39 @@ export function handler<P>(job: JobDefinition<P>, handle: (payload: P, job: Job)
 export function createRedis(url: string, opts: { forWorker?: boolean } = {}): Redis {
   // Workers block on Redis and must never give up a command (BullMQ requires maxRetriesPerRequest null);
   // producers in request paths give up after a few reconnection attempts instead of hanging a request.
-  return new IORedis(url, { maxRetriesPerRequest: opts.forWorker ? null : 2 });
+  const retry = { maxRetriesPerRequest: opts.forWorker ? null : 2 };
+  const sentinel = sentinelOptions(url);
+  return sentinel ? new IORedis({ ...sentinel, ...retry }) : new IORedis(url, retry);
+}
+
+/**
+ * A Redis behind Sentinel, as one URL (POSTWERK_REDIS_URL):
+ * `redis+sentinel://[:password@]host1:26379,host2:26379,host3:26379/<master name>[/<db>]`
+ * (`rediss+sentinel://` for TLS to the master). ioredis asks the sentinels for the master and follows a
+ * failover; the password is the master's (sentinels without one). Null for a plain redis:// URL.
+ */
+export function sentinelOptions(url: string): import('ioredis').RedisOptions | null {
+  const m = /^(rediss?)\+sentinel:\/\/(?:([^@/]*)@)?([^/]+)\/([^/?#]+)(?:\/(\d+))?\/?$/.exec(url);
+  if (!m) return null;
+  const [, scheme, auth, hosts, name, db] = m as unknown as [string, string, string | undefined, string, string, string | undefined];
+  const [user, password] = auth ? (auth.includes(':') ? auth.split(/:(.*)/s, 2) : ['', auth]) : ['', ''];
+  return {
+    sentinels: hosts.split(',').map((h) => {
+      const i = h.lastIndexOf(':');
+      return i > 0 ? { host: h.slice(0, i), port: Number(h.slice(i + 1)) } : { host: h, port: 26379 };
+    }),
+    name: decodeURIComponent(name),
+    ...(user ? { username: decodeURIComponent(user) } : {}),
+    ...(password ? { password: decodeURIComponent(password) } : {}),
+    ...(db ? { db: Number(db) } : {}),
+    ...(scheme === 'rediss' ? { tls: {} } : {}),
+  };
 }
 
 /** Job ids may not contain ':' in BullMQ. */
 const safeId = (id: string) => id.replace(/:/g, '_');
 
-export const QUEUE_NAMES = ['control-plane', 'quotas', 'migrations', 'filters', 'backup'] as const satisfies readonly QueueName[];
+export const QUEUE_NAMES = ['control-plane', 'quotas', 'migrations', 'filters', 'backup', 'probes'] as const satisfies readonly QueueName[];
 
 export interface QueueHealth {
   queue: QueueName;
@@ -197,6 +224,8 @@ export function startWorker(opts: {
   logger: Logger;
   concurrency?: number;
   prefix?: string;
+  /** recorded on every job it takes (BullMQ `processedBy`); default `<host>:<pid>`, so a job says which process ran it */
+  name?: string;
 }): Worker {
   const byName = new Map(opts.handlers.map((h) => [h.job.name, h]));
   const connection = createRedis(opts.redisUrl, { forWorker: true });
@@ -230,6 +259,7 @@ export function startWorker(opts: {
       connection,
       prefix: opts.prefix ?? 'postwerk',
       concurrency: opts.concurrency ?? 4,
+      name: opts.name ?? `${hostname()}:${process.pid}`,
     },
   );
   worker.on('failed', (job, err) => {

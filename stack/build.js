@@ -21,6 +21,7 @@ const SOURCE_DIRS = [
   'filters',
   'backup',
   'directory',
+  'operability',
   'control-plane',
   'portal',
 ];

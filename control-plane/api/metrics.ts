@@ -7,6 +7,7 @@ import { withTimeout } from '../../platform/timeout';
 import { inboundTotals } from '../../filters/use-cases/inbound-totals';
 import { migrationTotals } from '../../migration-projects/use-cases/migration-totals';
 import { poolTotals } from '../../quotas/use-cases/pool-totals';
+import { probeMetrics } from '../../operability/use-cases/probe-metrics';
 import { authenticate } from '../auth/authenticate';
 import { requirePermission } from '../auth/permissions';
 
@@ -61,6 +62,31 @@ function families(services: Services): ScrapedFamily[] {
           { labels: { tenant: p.tenantSlug, figure: 'allocated' }, value: p.allocatedBytes },
           { labels: { tenant: p.tenantSlug, figure: 'used' }, value: p.usedBytes },
         ]),
+    },
+    {
+      name: 'probe_latency_seconds',
+      help: 'Synthetic probe latency over the last hour, by tenant, step (login, select, fetch, delivery) and quantile (0.5, 0.95, 0.99)',
+      type: 'gauge',
+      labelNames: ['tenant', 'step', 'quantile'],
+      read: async () =>
+        (await probeMetrics(services)).latency.map((l) => ({
+          labels: { tenant: l.tenant, step: l.step, quantile: l.quantile },
+          value: l.seconds,
+        })),
+    },
+    {
+      name: 'probe_availability_ratio',
+      help: 'Share of the last hour that the synthetic probes found the tenant available (0 to 1)',
+      type: 'gauge',
+      labelNames: ['tenant'],
+      read: async () => (await probeMetrics(services)).availability.map((a) => ({ labels: { tenant: a.tenant }, value: a.ratio })),
+    },
+    {
+      name: 'probe_incidents_open',
+      help: 'Open probe incidents, by tenant',
+      type: 'gauge',
+      labelNames: ['tenant'],
+      read: async () => (await probeMetrics(services)).openIncidents.map((o) => ({ labels: { tenant: o.tenant }, value: o.count })),
     },
   ];
 }

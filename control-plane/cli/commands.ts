@@ -8,6 +8,7 @@ import { registerBackupCommands } from './backup';
 import { registerExportCommands } from './export';
 import { registerFilterCommands } from './filter';
 import { registerDirectoryCommands } from './directory';
+import { registerSlaCommands } from './sla';
 import { registerMigrateCommand } from '../../migrator/cli/migrate-command';
 
 /** Every CLI subcommand group, one module each. */
@@ -21,6 +22,7 @@ export function registerCliCommands(program: Command): void {
   registerExportCommands(program);
   registerFilterCommands(program);
   registerDirectoryCommands(program);
+  registerSlaCommands(program);
   // the standalone engine: any two IMAP servers, state in a local SQLite file
   registerMigrateCommand(program);
 }

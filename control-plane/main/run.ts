@@ -19,6 +19,7 @@ import {
   type Ingress,
   type Submission,
 } from '../../filters';
+import { PROBE_CONCURRENCY } from '../../operability/limits';
 
 /**
  * Building blocks of the process entry points (api.ts, worker.ts, dev.ts): each process role is a
@@ -66,6 +67,7 @@ export async function startWorkers(services: Services, queues?: QueueName[]): Pr
       handlers: handlers[queue],
       logger: services.logger,
       ...(queue === 'filters' ? { concurrency: PIPELINE_CONCURRENCY } : {}),
+      ...(queue === 'probes' ? { concurrency: PROBE_CONCURRENCY } : {}),
     }),
   );
   const filters = workers.find((w) => w.name === 'filters');

@@ -7,6 +7,7 @@ import { backupJobHandlers, ensureBackupSchedules } from '../../backup/processor
 import { filterJobHandlers, Spool } from '../../filters';
 import { ensureQuarantineSchedules, quarantineJobHandlers } from './quarantine';
 import { directoryJobHandlers, ensureDirectorySchedules } from '../../directory/processors';
+import { ensureProbeSchedules, probeJobHandlers } from '../../operability/processors';
 
 /**
  * Every job handler of every module, by queue. A worker process runs the queues it is told to
@@ -21,6 +22,7 @@ export function jobHandlers(services: Services): Record<QueueName, JobHandler<an
     migrations: [...migrationJobHandlers(services)],
     filters: [...filterJobHandlers(services, new Spool(services.config.smtp.spoolDir)), ...quarantineJobHandlers(services)],
     backup: [...backupJobHandlers(services)],
+    probes: [...probeJobHandlers(services)],
   };
 }
 
@@ -31,4 +33,5 @@ export async function ensureSchedules(services: Services): Promise<void> {
   await ensureBackupSchedules(services);
   await ensureQuarantineSchedules(services);
   await ensureDirectorySchedules(services);
+  await ensureProbeSchedules(services);
 }

@@ -4,6 +4,7 @@ import type { Services } from '../../platform/context';
 import { AppError } from '../../platform/errors';
 import { mayAccept, type MayAcceptDeps } from '../../quotas/use-cases/may-accept';
 import { domainAcceptance, resolveAddress } from '../../tenancy/use-cases/resolve-address';
+import { findProbeMailboxByAddress, PROBE_DOMAIN } from '../../tenancy/repositories/probe-mailboxes';
 import type { SpoolTarget } from '../spool/spool';
 
 export const checkRecipientInput = z.object({
@@ -21,12 +22,20 @@ export type CheckRecipientDeps = Pick<Services, 'db' | 'doveadm' | 'logger'> & P
  * local copy removes the account itself) or throws AppError, which filters/smtp/replies.ts turns into
  * the reply. Never an open relay: a domain that is not the platform's is refused before anything else,
  * and so is a domain whose tenant has not shown it owns it yet (554 5.7.1; tenancy/shared/domain-ownership.ts).
+ * A tenant's probe mailbox (operability/, `…@probe.postwerk.invalid`) takes mail too: the delivery probe.
  */
 export async function checkRecipient(deps: CheckRecipientDeps, input: CheckRecipientInput): Promise<SpoolTarget[]> {
   const { address: raw, declaredSize } = checkRecipientInput.parse(input);
   const at = raw.lastIndexOf('@');
   if (at <= 0 || at === raw.length - 1) throw new AppError('validation_failed', 'Recipient address must be user@domain');
   const domain = domainToASCII(raw.slice(at + 1).toLowerCase());
+  if (domain === PROBE_DOMAIN) {
+    // the end-to-end delivery probe (operability/): the platform's own mailbox of a tenant, under an
+    // unguessable login name; it takes nothing from the pool, so no quota check
+    const probe = await findProbeMailboxByAddress(deps.db, `${raw.slice(0, at).toLowerCase()}@${domain}`);
+    if (!probe) throw new AppError('recipient_unknown', 'No such user here');
+    return [{ recipient: probe.address, accountId: probe.id, tenantId: probe.tenant_id, address: probe.address }];
+  }
   const acceptance = domain ? await domainAcceptance(deps.db, domain) : 'none';
   if (acceptance === 'none') {
     throw new AppError('relay_denied', `Relay access denied: ${domain || 'this domain'} is not served here`);

@@ -1,16 +1,19 @@
 import type { Services } from '../../platform/context';
 import { handler, type JobHandler } from '../../platform/queue';
 import { catchupJob, cutoverJob, deltaJob, prestageJob } from '../jobs';
-import type { MigrationHooks } from './engine';
+import type { MigrationDeps, MigrationHooks } from './engine';
 import { processCatchup } from './catchup';
 import { processCutover } from './cutover';
 import { processDelta } from './delta';
 import { processPrestage } from './prestage';
 
 /** The handlers of queue `migrations`: thin adapters from a BullMQ job to a processor. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function migrationJobHandlers(services: Services, opts: { hooks?: MigrationHooks } = {}): JobHandler<any>[] {
-  const deps = { services, hooks: opts.hooks };
+export function migrationJobHandlers(
+  services: Services,
+  opts: { hooks?: MigrationHooks; lease?: MigrationDeps['lease'] } = {},
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+): JobHandler<any>[] {
+  const deps = { services, hooks: opts.hooks, lease: opts.lease };
   return [
     handler(prestageJob, (p, job) => processPrestage(deps, p, job)),
     handler(deltaJob, (p, job) => processDelta(deps, p, job)),

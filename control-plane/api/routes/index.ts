@@ -15,6 +15,7 @@ import { selfServiceRoutes } from './self-service';
 import { filterRoutes } from './filters';
 import { directoryRoutes } from './directory';
 import { outboundRoutes } from './outbound';
+import { slaRoutes } from './sla';
 
 /** Every API route, one module per resource. */
 export const allRoutes: RouteDef[] = [
@@ -34,4 +35,5 @@ export const allRoutes: RouteDef[] = [
   ...filterRoutes,
   ...directoryRoutes,
   ...outboundRoutes,
+  ...slaRoutes,
 ];
