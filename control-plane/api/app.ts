@@ -13,7 +13,7 @@ import { supportReason } from '../auth/support-reason';
 import { errorBody, errorHandler } from './http-errors';
 import { completeKey, releaseKey, reserveKey } from './idempotency';
 import { buildOpenApi } from './openapi';
-import { metricsHandler } from './metrics';
+import { apiMetrics } from './metrics';
 import { clientSetupRouter } from './client-setup';
 import { portalRouter } from './serve-portal';
 import type { RouteDef } from './route';
@@ -138,6 +138,8 @@ export function createApiApp(services: Services, opts: { routes?: RouteDef[]; po
   app.disable('x-powered-by');
   app.set('trust proxy', services.config.api.trustProxy);
   app.set('query parser', 'simple');
+  const metrics = apiMetrics(services);
+  app.use(metrics.timeRequests);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -171,7 +173,7 @@ export function createApiApp(services: Services, opts: { routes?: RouteDef[]; po
   });
 
   // Prometheus scrapes with an operator's or support's token; under the rate limit like the API
-  app.get('/metrics', limiter, metricsHandler(services));
+  app.get('/metrics', limiter, metrics.handler);
 
   // mail clients' setup documents (Thunderbird autoconfig, Outlook Autodiscover): public, fixed paths
   app.use(clientSetupRouter(services, limiter));

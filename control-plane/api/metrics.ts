@@ -1,6 +1,7 @@
-import type { Request, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
+import { Histogram } from 'prom-client';
 import type { Services } from '../services';
-import { createMetricsRegistry, type ScrapedFamily } from '../../platform/metrics';
+import { createMetricsRegistry, METRICS_PREFIX, type ScrapedFamily } from '../../platform/metrics';
 import { AppError } from '../../platform/errors';
 import { QUEUE_NAMES } from '../../platform/queue';
 import { withTimeout } from '../../platform/timeout';
@@ -91,20 +92,44 @@ function families(services: Services): ScrapedFamily[] {
   ];
 }
 
+/** HTTP request buckets, seconds: a list answers in milliseconds, an export streams for minutes. */
+const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60];
+
 /**
- * GET /metrics: the Prometheus text format. Operators and support only (an API token with
- * `system.read`, sent as `Authorization: Bearer pwk_…`, which Prometheus' `authorization` setting does):
- * the figures name tenants.
+ * The API's metrics: GET /metrics (the Prometheus text format; operators and support only, with an API
+ * token with `system.read` sent as `Authorization: Bearer pwk_…`, which Prometheus' `authorization`
+ * setting does: the figures name tenants), and the timing of every request this process answers.
+ *
+ * Requests are this process's own (each API process is its own target for them), labelled by method,
+ * the route as declared (`/tenants/:tenantId/accounts`, never the URL with its ids) and status; what
+ * matched no route is `unmatched`, so no URL a caller makes up becomes a label.
  */
-export function metricsHandler(services: Services) {
+export function apiMetrics(services: Services) {
   const registry = createMetricsRegistry(
     { redis: services.redis, onError: (family, err) => services.logger.warn({ family, err: err.message }, 'metrics family not read') },
     families(services),
   );
-  return async (req: Request, res: Response) => {
-    const actor = await authenticate(services, req);
-    if (!actor) throw new AppError('unauthenticated', 'send an API token (Authorization: Bearer pwk_…) of an operator or support user');
-    requirePermission(actor, 'system.read');
-    res.type(registry.contentType).send(await registry.metrics());
+  const requests = new Histogram({
+    name: `${METRICS_PREFIX}http_request_duration_seconds`,
+    help: 'HTTP requests answered by this API process, by method, declared route and status',
+    labelNames: ['method', 'route', 'status'],
+    buckets: HTTP_DURATION_BUCKETS,
+    registers: [registry],
+  });
+  return {
+    timeRequests(req: Request, res: Response, next: NextFunction): void {
+      const end = requests.startTimer();
+      res.once('finish', () => {
+        const route = (req.route as { path?: unknown } | undefined)?.path;
+        end({ method: req.method, route: typeof route === 'string' ? route : 'unmatched', status: String(res.statusCode) });
+      });
+      next();
+    },
+    async handler(req: Request, res: Response): Promise<void> {
+      const actor = await authenticate(services, req);
+      if (!actor) throw new AppError('unauthenticated', 'send an API token (Authorization: Bearer pwk_…) of an operator or support user');
+      requirePermission(actor, 'system.read');
+      res.type(registry.contentType).send(await registry.metrics());
+    },
   };
 }

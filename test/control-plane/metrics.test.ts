@@ -94,6 +94,7 @@ describe(`GET /metrics (${testConfig().db.client})`, () => {
       'postwerk_migration_messages_copied_total',
       'postwerk_migration_bytes_copied_total',
       'postwerk_tenant_pool_bytes',
+      'postwerk_http_request_duration_seconds',
       'postwerk_process_cpu_user_seconds_total',
       'postwerk_process_resident_memory_bytes',
       'postwerk_nodejs_eventloop_lag_seconds',
@@ -142,9 +143,27 @@ describe(`GET /metrics (${testConfig().db.client})`, () => {
     }
   });
 
+  it('times HTTP requests by method, declared route and status, never by the URL', async () => {
+    const { tenant } = await makeTenant(h.operator);
+    const auth = { Authorization: `Bearer ${operatorToken}` };
+    expect((await fetch(`${base}/api/v1/tenants/${tenant.id}/accounts`, { headers: auth })).status).toBe(200);
+    expect((await fetch(`${base}/api/v1/no-such-thing-${tenant.id}`, { headers: auth })).status).toBe(404);
+    const text = (await scrape()).text;
+    const count = (labels: string) =>
+      Number(new RegExp(`^postwerk_http_request_duration_seconds_count\\{${labels}\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+    expect(count('method="GET",route="/tenants/:tenantId/accounts",status="200"')).toBeGreaterThanOrEqual(1);
+    expect(count('method="GET",route="unmatched",status="404"')).toBeGreaterThanOrEqual(1);
+    expect(text).not.toContain(tenant.id);
+  });
+
   it('keeps label sets bounded: no address, message id or free text as a label', async () => {
     const fams = await families();
     const allowed = new Set([
+      'method',
+      'route',
+      'status',
+      'step',
+      'quantile',
       'queue',
       'job',
       'outcome',
