@@ -17,6 +17,8 @@ slapd_start() {
   mkdir_owned "$d/data" 0700 openldap:openldap
   touch "$d/slapd.log"
   chown openldap:openldap "$d/slapd.log"
+  # slapd (as openldap) reads the schema from the state dir: a checkout may sit below a folder only root enters
+  install -m 0644 "$CONF_DIR/slapd/mail.schema" "$d/mail.schema"
   SLAPD_ROOTPW_HASH=$(slappasswd -s "$POSTWERK_LDAP_BIND_PASSWORD")
   # holds the rootpw hash: root and the openldap group only, from the first byte
   render "$CONF_DIR/slapd/slapd.conf" "$d/slapd.conf" 0640 root:openldap
